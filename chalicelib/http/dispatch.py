@@ -1,0 +1,188 @@
+"""Registers route tables on the Chalice app and runs every request through one pipeline:
+
+brand -> caller -> permission -> query -> body -> handler -> envelope.
+
+Any ``ApiError`` becomes its 4xx envelope; anything else is a logged 500 (a bug).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import CORSConfig, Response
+
+from chalicelib.http import envelope
+from chalicelib.http.context import RequestContext
+from chalicelib.http.errors import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.http.routing import Q, Route, resolve
+
+log = logging.getLogger("jfw.http")
+
+MAX_BODY_BYTES = 256 * 1024
+ALLOWED_HEADERS = ["Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "Idempotency-Key"]
+CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
+                  expose_headers=["X-Correlation-Id"], max_age=600)
+
+
+def register(app: Any, routes: Iterable[Route], stage: str) -> None:
+    by_path: dict[str, dict[str, Route]] = {}
+    for r in routes:
+        if r.enabled_in(stage):
+            by_path.setdefault(r.path, {})[r.method] = r
+    for path, methods in by_path.items():
+        app.route(path, methods=list(methods), cors=CORS, content_types=["*/*"],
+                  name=f"{path}")(_view(app, methods))
+
+
+def _view(app: Any, methods: dict[str, Route]):
+    def view(**path_params: str) -> Response:
+        request = app.current_request
+        return handle(methods[request.method], request, path_params)
+
+    return view
+
+
+def _json_response(status: int, body: dict, correlation_id: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=envelope.dumps(body),
+        status_code=status,
+        headers={"Content-Type": "application/json", "X-Correlation-Id": correlation_id,
+                 **(headers or {})},
+    )
+
+
+def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
+    ctx_info = request.context or {}
+    correlation_id = ctx_info.get("requestId") or uuid.uuid4().hex
+    try:
+        raw = request.raw_body or b""
+        if isinstance(raw, str):
+            raw = raw.encode()
+        if len(raw) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes.")
+        headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+        ctx = RequestContext(
+            method=request.method,
+            path=route.path,
+            headers=headers,
+            query={},
+            raw_body=raw,
+            correlation_id=correlation_id,
+            source_ip=(ctx_info.get("identity") or {}).get("sourceIp"),
+        )
+        ctx.query = parse_query(route.query, request.query_params or {})
+        from chalicelib.identity import access  # deferred: pulls in the storage layer
+
+        if route.brand:
+            ctx.brand = access.resolve_brand(headers)
+        if route.auth != "none":
+            ctx.caller = access.authenticate(ctx, required=route.auth == "user")
+        if route.permission:
+            access.require(ctx, route.permission)
+        if route.body:
+            ctx.body = parse_body(route.body, raw, headers.get("content-type"))
+        result = resolve(route.handler)(ctx, **path_params)
+        if isinstance(result, Response):
+            result.headers.setdefault("X-Correlation-Id", correlation_id)
+            return result
+        return _json_response(route.status, envelope.ok(result, route.status), correlation_id)
+    except ApiError as e:
+        return _json_response(e.status, envelope.error(e.status, e.code, e.message,
+                                                       correlation_id, e.field),
+                              correlation_id, e.headers)
+    except Exception:
+        log.exception("unhandled error on %s %s (%s)", route.method, route.path, correlation_id)
+        return _json_response(500, envelope.error(500, "INTERNAL_ERROR",
+                                                  "Internal error; quote the correlation id.",
+                                                  correlation_id), correlation_id)
+
+
+# -- input -------------------------------------------------------------------------------------
+
+_INDEXED = re.compile(r"^(?P<name>[^\[]+)\[(?P<i>\d*)\]$")
+
+
+def parse_query(spec: tuple[Q, ...], params: Any) -> dict[str, Any]:
+    """Parse declared query parameters; undeclared ones are ignored, as JFW clients send extras.
+
+    Arrays arrive as axios sends them (``ids[0]=a&ids[1]=b``), repeated, or comma-separated.
+    """
+    getlist = getattr(params, "getlist", None)
+    raw: dict[str, list[str]] = {}
+    for key in list(params.keys()):
+        values = getlist(key) if getlist else [params[key]]
+        m = _INDEXED.match(key)
+        raw.setdefault(m.group("name") if m else key, []).extend(values)
+    out: dict[str, Any] = {}
+    for q in spec:
+        values = [v for v in raw.get(q.name, []) if v not in ("", "null", "undefined")]
+        if not values:
+            if q.required:
+                raise BadRequest(f"Query parameter '{q.name}' is required.", field=q.name)
+            continue
+        out[q.name] = _convert(q, values)
+    return out
+
+
+def _convert(q: Q, values: list[str]) -> Any:
+    if q.type == "array":
+        return [part for v in values for part in v.split(",") if part]
+    value = values[-1]
+    try:
+        if q.type == "integer":
+            return int(value)
+        if q.type == "number":
+            return float(value)
+        if q.type == "boolean":
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError
+            return value.lower() in ("true", "1")
+        if q.type == "date-time":
+            return _parse_datetime(value)
+    except ValueError:
+        raise BadRequest(f"Query parameter '{q.name}' must be a valid {q.type}; got '{value}'.",
+                         field=q.name) from None
+    if q.enum and value not in q.enum:
+        lowered = {e.lower(): e for e in q.enum}
+        if value.lower() not in lowered:
+            raise BadRequest(f"Query parameter '{q.name}' must be one of {', '.join(q.enum)}.",
+                             field=q.name)
+        value = lowered[value.lower()]
+    return value
+
+
+def _parse_datetime(value: str) -> datetime:
+
+    v = value.strip().replace(" ", "T", 1).replace("Z", "+00:00")
+    dt = datetime.fromisoformat(v)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
+    from pydantic import ValidationError
+
+    model = resolve(schema_ref)
+    if content_type and "json" not in content_type.lower() and raw.strip():
+        raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise BadRequest(f"The body is not valid JSON: {e}.", code="MALFORMED_JSON") from None
+    if data is None:
+        data = {} if not getattr(model, "__jfw_list__", False) else []
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"] if p != "root") or "body"
+        msg = first["msg"]
+        if first["type"] == "missing":
+            msg = "is required"
+        raise BadRequest(f"{where}: {msg}.", code="VALIDATION_ERROR", field=where) from None

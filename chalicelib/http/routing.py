@@ -1,0 +1,69 @@
+"""Route definitions as data.
+
+Each bounded context lists its routes in ``routes.py`` as ``Route`` values; one table then
+serves four readers: the Chalice app (registration), the dispatcher (auth, permission, input
+validation), the OpenAPI document, and the tests that walk every route (tenant isolation, bad
+input). Handlers and body schemas are named as "module:attr" strings and imported on first use,
+so importing the app stays as cheap as a bare Chalice app (design.md, "Cold start").
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+Auth = Literal["none", "user", "optional"]
+Returns = Literal["object", "array", "page", "boolean", "string", "raw", "number"]
+
+
+@dataclass(frozen=True)
+class Q:
+    """A query-string parameter."""
+
+    name: str
+    type: Literal["string", "integer", "boolean", "date-time", "array", "number"] = "string"
+    enum: tuple[str, ...] | None = None
+    required: bool = False
+    description: str = ""
+
+
+PAGING: tuple[Q, ...] = (
+    Q("pageNumber", "integer", description="Zero-based page index (default 0)."),
+    Q("pageSize", "integer", description="Items per page, 1-1000 (default 200)."),
+    Q("sortDataField", description="Field to sort by (default createdDate)."),
+    Q("sortOrder", enum=("asc", "desc"), description="Default desc."),
+    Q("keywords", description="Case-insensitive text search."),
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: str
+    summary: str
+    auth: Auth = "user"
+    brand: bool = True
+    permission: str | None = None
+    body: str | None = None
+    query: tuple[Q, ...] = ()
+    returns: Returns = "object"
+    stages: tuple[str, ...] | None = None
+    tag: str = ""
+    status: int = 200
+
+    @property
+    def path_params(self) -> list[str]:
+        return [p.strip("{}+") for p in self.path.split("/") if p.startswith("{")]
+
+    def enabled_in(self, stage: str) -> bool:
+        return self.stages is None or stage in self.stages
+
+
+@cache
+def resolve(ref: str) -> Any:
+    """Import "package.module:attr" once."""
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)

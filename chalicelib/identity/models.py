@@ -1,0 +1,159 @@
+"""Identity items, all in the ``identity`` table.
+
+Access patterns (pk / sk):
+- brand by id ............ ``B#<brand>`` / ``BRAND``; all brands: gsi1 ``BRANDS`` by created
+- brand by host .......... ``DOMAIN#<host>`` / ``DOMAIN`` (global: the host is what we know)
+- user by id ............. ``B#<brand>#U#<user>`` / ``USER``
+- a brand's users ........ gsi1 ``B#<brand>#USERS`` by created
+- session by Auth-Key .... ``B#<brand>#U#<user>`` / ``SESSION#<sha256>`` (BatchGet with the user)
+- unique names ........... ``B#<brand>#UNAME#<lower>`` | ``#EMAIL#`` | ``#REFCODE#`` / ``UNIQUE``
+- reset token ............ ``B#<brand>#RESET#<sha256>`` / ``RESET``
+- failed logins .......... ``B#<brand>#LOGINFAIL#<lower>`` / ``LOGINFAIL``
+- role / permission ...... ``B#<brand>#ROLE#<id>`` / ``ROLE``; gsi1 ``B#<brand>#ROLES``
+                           ``B#<brand>#PERM#<id>`` / ``PERMISSION``; gsi1 ``B#<brand>#PERMS``
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.store.base import BaseModel, table_meta
+
+Meta = table_meta("identity")
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+def brand_pk(brand_id: str) -> str:
+    return f"B#{brand_id}"
+
+
+def user_pk(brand_id: str, user_id: str) -> str:
+    return f"B#{brand_id}#U#{user_id}"
+
+
+class _Listed(BaseModel):
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+
+
+class BrandItem(_Listed):
+    Meta = Meta
+    id = UnicodeAttribute()
+    parent_id = UnicodeAttribute(attr_name="parentId", null=True)
+    code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    abbr = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    tags = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="Active")
+    is_default = BooleanAttribute(attr_name="isDefault", default=False)
+    is_system = BooleanAttribute(attr_name="isSystem", default=False)
+    is_deleted = BooleanAttribute(attr_name="isDeleted", default=False)
+    profile = MapAttribute(default=dict)
+    setting = MapAttribute(default=dict)
+    domains = ListAttribute(default=list)
+
+
+class DomainItem(BaseModel):
+    Meta = Meta
+    brand_id = UnicodeAttribute(attr_name="brandId")
+
+
+class UserItem(_Listed):
+    Meta = Meta
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    brand_is_system = BooleanAttribute(attr_name="brandIsSystem", default=False)
+    code = UnicodeAttribute()
+    username = UnicodeAttribute(null=True)
+    email_address = UnicodeAttribute(attr_name="emailAddress", null=True)
+    phone_number = UnicodeAttribute(attr_name="phoneNumber", null=True)
+    first_name = UnicodeAttribute(attr_name="firstName", null=True)
+    last_name = UnicodeAttribute(attr_name="lastName", null=True)
+    nick_name = UnicodeAttribute(attr_name="nickName", null=True)
+    profile = MapAttribute(default=dict)  # avatar, bio, website, phoneNumber1
+    type = UnicodeAttribute(default="EndUser")
+    status = UnicodeAttribute(default="Active")
+    is_email_verified = BooleanAttribute(attr_name="isEmailAddressVerified", default=False)
+    is_user_verified = BooleanAttribute(attr_name="isUserVerified", default=False)
+    is_system = BooleanAttribute(attr_name="isSystem", default=False)
+    test_mode = BooleanAttribute(attr_name="testMode", default=False)
+    tags = UnicodeAttribute(null=True)
+    role_ids = ListAttribute(attr_name="roleIds", of=UnicodeAttribute, default=list)
+    extra_permissions = ListAttribute(attr_name="permissions", of=UnicodeAttribute, default=list)
+    referral_code = UnicodeAttribute(attr_name="referralCode")
+    referrer_id = UnicodeAttribute(attr_name="referrerId", null=True)
+    language_code = UnicodeAttribute(attr_name="languageCode", default="en")
+    time_zone_id = UnicodeAttribute(attr_name="timeZoneId", default="UTC")
+    package_id = UnicodeAttribute(attr_name="packageId", null=True)
+    expiry_date = UTCDateTimeAttribute(attr_name="expiryDate", null=True)
+    password_hash = UnicodeAttribute(attr_name="passwordHash")
+    # Bumped on password change, lock, suspend, delete: every older Auth-Key stops working.
+    session_epoch = NumberAttribute(attr_name="sessionEpoch", default=0)
+    last_login_date = UTCDateTimeAttribute(attr_name="lastLoginDate", null=True)
+
+
+class SessionItem(BaseModel):
+    Meta = Meta
+    user_id = UnicodeAttribute(attr_name="userId")
+    epoch = NumberAttribute()
+    expires_at = UTCDateTimeAttribute(attr_name="expiresAt")
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+class UniqueItem(BaseModel):
+    """Reserves a username, e-mail or referral code inside a brand."""
+
+    Meta = Meta
+    user_id = UnicodeAttribute(attr_name="userId")
+
+
+class ResetTokenItem(BaseModel):
+    Meta = Meta
+    user_id = UnicodeAttribute(attr_name="userId")
+    expires_at = UTCDateTimeAttribute(attr_name="expiresAt")
+
+
+class LoginFailureItem(BaseModel):
+    Meta = Meta
+    count = NumberAttribute(default=0)
+    window_start = UTCDateTimeAttribute(attr_name="windowStart")
+
+
+class RoleItem(_Listed):
+    Meta = Meta
+    id = UnicodeAttribute()
+    code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    tags = UnicodeAttribute(null=True)
+    permissions = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class PermissionItem(_Listed):
+    Meta = Meta
+    id = UnicodeAttribute()
+    code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    resource_type_id = UnicodeAttribute(attr_name="resourceTypeId")
+    description = UnicodeAttribute(null=True)
+    tags = UnicodeAttribute(null=True)

@@ -1,0 +1,16 @@
+"""Identity routes (JFW v6.9.3 paths). Data only: see chalicelib/http/routing.py."""
+
+from chalicelib.http.routing import Route
+
+H = "chalicelib.identity.api:"
+S = "chalicelib.identity.schemas:"
+
+ROUTES = [
+    Route("GET", "/api/v1/brands/by-url", H + "brand_by_url", "The brand of the Brand-URL header",
+          auth="none", tag="Brands"),
+    Route("POST", "/api/v1/users/register", H + "register", "Register a user",
+          auth="none", body=S + "RegisterBody", tag="Users"),
+    Route("POST", "/api/v1/users/auth", H + "login", "Log in; returns an Auth-Key",
+          auth="none", body=S + "AuthBody", tag="Users"),
+    Route("GET", "/api/v1/users/me", H + "me", "The logged-in user", tag="Users"),
+]

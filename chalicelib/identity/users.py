@@ -1,0 +1,210 @@
+"""Users: registration, login, profile. Admin actions live in ``user_admin.py``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import settings
+from chalicelib.http.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
+from chalicelib.identity import passwords, sessions
+from chalicelib.identity.models import LoginFailureItem, UniqueItem, UserItem, user_pk
+from chalicelib.store import ids
+from chalicelib.store.base import plain
+from chalicelib.store.tx import ConditionFailed, transaction
+
+USER_TYPES = ("EndUser", "Partner", "Admin", "SuperAdmin")
+USER_STATUSES = ("Inactive", "Active", "Deleted", "Suspended", "Locked")
+
+_BLOCKED_MESSAGES = {
+    "Locked": "This account is locked; contact the brand's support.",
+    "Suspended": "This account is suspended; contact the brand's support.",
+    "Deleted": "This account was deleted.",
+    "Inactive": "This account is not active yet.",
+}
+
+
+def unique_key(brand_id: str, kind: str, value: str) -> tuple[str, str]:
+    return f"B#{brand_id}#{kind}#{value.strip().lower()}", "UNIQUE"
+
+
+def to_dto(user: UserItem) -> dict:
+    profile = plain(user.profile)
+    return {
+        "id": user.id,
+        "createdDate": user.created_date,
+        "modifiedDate": user.modified_date,
+        "brandId": user.brand_id,
+        "code": user.code,
+        "username": user.username,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "nickName": user.nick_name,
+        "avatar": profile.get("avatar"),
+        "bio": profile.get("bio"),
+        "website": profile.get("website"),
+        "emailAddress": user.email_address,
+        "phoneNumber": user.phone_number,
+        "type": user.type,
+        "status": user.status,
+        "isEmailAddressVerified": user.is_email_verified,
+        "isUserVerified": user.is_user_verified,
+        "riskMark": None,
+        "roles": [],
+        "referralCode": user.referral_code,
+        "parentUser": None,
+        "testMode": user.test_mode,
+        "tags": user.tags,
+        "isSystem": user.is_system,
+        "packageId": user.package_id,
+        "package": None,
+        "languageCode": user.language_code,
+        "timeZoneId": user.time_zone_id,
+        "expiryDate": user.expiry_date,
+        "isUserIntegration": False,
+        "lastLoginDate": user.last_login_date,
+    }
+
+
+def get_item(brand_id: str, user_id: str) -> UserItem:
+    try:
+        user = UserItem.get(user_pk(brand_id, user_id), "USER")
+    except DoesNotExist:
+        raise NotFound("User not found.", code="USER_NOT_FOUND") from None
+    return user
+
+
+def find_by_login(brand_id: str, login: str) -> UserItem | None:
+    """A user by username or e-mail address, inside one brand."""
+    for kind in ("UNAME", "EMAIL"):
+        try:
+            ref = UniqueItem.get(*unique_key(brand_id, kind, login))
+        except DoesNotExist:
+            continue
+        try:
+            return UserItem.get(user_pk(brand_id, ref.user_id), "USER")
+        except DoesNotExist:
+            return None
+    return None
+
+
+def register(brand: dict, *, password: str, username: str | None = None,
+             email_address: str | None = None, phone_number: str | None = None,
+             first_name: str | None = None, last_name: str | None = None,
+             nick_name: str | None = None, referral_code: str | None = None,
+             time_zone_id: str | None = None, language_code: str | None = None,
+             user_type: str = "EndUser", status: str = "Active") -> dict:
+    """Create a user; username, e-mail and referral code are claimed in the same transaction."""
+    if not username and not email_address:
+        raise BadRequest("Give a username or an emailAddress.", field="username")
+    passwords.check_policy(password, brand["setting"].get("passwordPolicyLevel") or "Medium")
+    referrer_id = None
+    if referral_code:
+        referrer = referrer_for_code(brand["id"], referral_code)
+        if referrer is None:
+            raise BadRequest(f"The referral code '{referral_code}' does not exist.",
+                             code="REFERRAL_CODE_INVALID", field="referralCode")
+        referrer_id = referrer
+    now = settings.now()
+    user_id = ids.new_id()
+    code = ids.new_code(10)
+    user = UserItem(
+        user_pk(brand["id"], user_id), "USER",
+        id=user_id, brand_id=brand["id"], brand_is_system=bool(brand.get("isSystem")),
+        code=code, username=username, email_address=email_address, phone_number=phone_number,
+        first_name=first_name, last_name=last_name, nick_name=nick_name,
+        type=user_type, status=status, referral_code=ids.new_code(8), referrer_id=referrer_id,
+        time_zone_id=time_zone_id or "UTC", language_code=language_code or "en",
+        password_hash=passwords.hash_password(password),
+        created_date=now, modified_date=now,
+        gsi1pk=f"B#{brand['id']}#USERS", gsi1sk=f"{now.isoformat()}#{user_id}",
+    )
+    claims = []
+    if username:
+        claims.append(("UNAME", username, "username"))
+    if email_address:
+        claims.append(("EMAIL", email_address, "emailAddress"))
+    claims.append(("REFCODE", user.referral_code, "referralCode"))
+    try:
+        with transaction() as tx:
+            tx.save(user, condition=UserItem.pk.does_not_exist())
+            for kind, value, _ in claims:
+                tx.save(UniqueItem(*unique_key(brand["id"], kind, value), user_id=user_id),
+                        condition=UniqueItem.pk.does_not_exist())
+    except ConditionFailed as e:
+        for i, (_, value, field) in enumerate(claims, start=1):
+            if e.failed(i):
+                raise Conflict(f"The {field} '{value}' is already registered in this brand.",
+                               code=f"{field.upper()}_TAKEN", field=field) from None
+        raise
+    return to_dto(user)
+
+
+def referrer_for_code(brand_id: str, code: str) -> str | None:
+    try:
+        return UniqueItem.get(*unique_key(brand_id, "REFCODE", code)).user_id
+    except DoesNotExist:
+        return None
+
+
+# -- login -------------------------------------------------------------------------------------
+
+def _failure_key(brand_id: str, login: str) -> tuple[str, str]:
+    return f"B#{brand_id}#LOGINFAIL#{login.strip().lower()}", "LOGINFAIL"
+
+
+def _check_lockout(brand_id: str, login: str) -> None:
+    s = settings.get()
+    try:
+        rec = LoginFailureItem.get(*_failure_key(brand_id, login))
+    except DoesNotExist:
+        return
+    until = rec.window_start + timedelta(minutes=s.login_failure_window_minutes)
+    if rec.count >= s.login_max_failures and until > settings.now():
+        wait = int((until - settings.now()).total_seconds()) + 1
+        raise TooManyRequests(
+            f"Too many failed logins for this account; try again in {wait // 60 + 1} minutes.",
+            code="LOGIN_LOCKED_OUT", headers={"Retry-After": str(wait)})
+
+
+def _record_failure(brand_id: str, login: str) -> None:
+    s = settings.get()
+    now = settings.now()
+    window = timedelta(minutes=s.login_failure_window_minutes)
+    key = _failure_key(brand_id, login)
+    ttl = int((now + window).timestamp()) + 3600
+    try:
+        # Count inside the current window, atomically (concurrent failures all count).
+        LoginFailureItem(*key).update(
+            actions=[LoginFailureItem.count.add(1), LoginFailureItem.ttl.set(ttl)],
+            condition=LoginFailureItem.window_start > now - window,
+        )
+    except Exception as e:  # noqa: BLE001 - the only expected failure is the condition
+        from pynamodb.exceptions import UpdateError
+
+        if not isinstance(e, UpdateError):
+            raise
+        LoginFailureItem(*key, count=1, window_start=now, ttl=ttl).save()
+
+
+def authenticate(brand: dict, login: str, password: str) -> dict:
+    """Check a password and issue an Auth-Key: {id, username, emailAddress, authKey, expiresIn}."""
+    brand_id = brand["id"]
+    _check_lockout(brand_id, login)
+    user = find_by_login(brand_id, login)
+    if user is None:
+        passwords.verify(passwords.dummy_hash(), password)
+        _record_failure(brand_id, login)
+        raise Unauthorized("Wrong username or password.", code="LOGIN_FAILED")
+    if not passwords.verify(user.password_hash, password):
+        _record_failure(brand_id, login)
+        raise Unauthorized("Wrong username or password.", code="LOGIN_FAILED")
+    if user.status != "Active":
+        raise Unauthorized(_BLOCKED_MESSAGES.get(user.status, "This account cannot log in."),
+                           code=f"USER_{user.status.upper()}")
+    now = settings.now()
+    user.update(actions=[UserItem.last_login_date.set(now)])
+    key = sessions.issue(user)
+    return {"id": user.id, "username": user.username, "emailAddress": user.email_address,
+            **key}

@@ -1,0 +1,15 @@
+"""Every route of the API, in one list: the app, the OpenAPI document and the tests read it."""
+
+from __future__ import annotations
+
+from chalicelib import settings
+from chalicelib.http.routing import Route
+
+
+def all_routes(stage: str | None = None) -> list[Route]:
+    from chalicelib import system
+    from chalicelib.identity import routes as identity
+
+    stage = stage or settings.get().stage
+    routes = [*system.ROUTES, *identity.ROUTES]
+    return [r for r in routes if r.enabled_in(stage)]

@@ -1,0 +1,29 @@
+"""Identifiers and secrets, all from the OS CSPRNG."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+
+_ALNUM = string.ascii_letters + string.digits
+_UPPER = string.ascii_uppercase + string.digits
+
+
+def new_id(length: int = 14) -> str:
+    """A JFW-style id such as ``Kd12AnplKdMd5s``: 62^14, about 83 bits."""
+    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+
+
+def new_code(length: int = 8) -> str:
+    """An upper-case code a person can read out (user codes, referral codes)."""
+    return "".join(secrets.choice(_UPPER) for _ in range(length))
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    """What we store instead of a bearer secret (Auth-Keys, reset tokens)."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,75 @@
+"""The one definition of every table and queue.
+
+The local stack, the tests and the deploy (infra/) all create resources from these lists, so
+the three can't drift. Logical names here; physical names add the stage prefix (settings).
+Kept free of boto3/pynamodb imports: infra/ reads it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: str
+    range_key: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    hash_key: str = "pk"
+    range_key: str = "sk"
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = "ttl"
+
+    def key_attributes(self) -> list[str]:
+        names = [self.hash_key, self.range_key]
+        for index in self.indexes:
+            names += [index.hash_key, index.range_key]
+        return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    # How many receives before a message goes to the queue's dead-letter queue.
+    max_receives: int = 5
+    batch_size: int = 10
+    consumer: str = ""  # "module:function" the worker and Lambda call
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.name}-dlq"
+
+
+# Every table has gsi1 for listings inside a brand and a sparse "due" index whose hash key is a
+# sharded bucket (e.g. "OUTBOX#3") and whose range key is the due time, so jobs read only what
+# is due (design.md, "Data").
+GSI1 = Index("gsi1", "gsi1pk", "gsi1sk")
+DUE = Index("due", "duePk", "dueSk")
+
+TABLES: tuple[Table, ...] = (
+    Table("identity", indexes=(GSI1,)),
+    Table("notify", indexes=(GSI1, DUE)),
+)
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("outbox", consumer="chalicelib.notify.jobs:consume_outbox_batch"),
+)
+
+# Scheduled functions: (name, rate in minutes, "module:function").
+SCHEDULES: tuple[tuple[str, int, str], ...] = (
+    ("outbox-sweeper", 5, "chalicelib.notify.jobs:sweep_outbox"),
+)
+
+
+def table(name: str) -> Table:
+    return next(t for t in TABLES if t.name == name)
+
+
+def queue(name: str) -> Queue:
+    return next(q for q in QUEUES if q.name == name)

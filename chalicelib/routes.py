@@ -8,8 +8,17 @@ from chalicelib.http.routing import Route
 
 def all_routes(stage: str | None = None) -> list[Route]:
     from chalicelib import system
+    from chalicelib.identity import admin_routes, brand_routes, recovery_routes
     from chalicelib.identity import routes as identity
+    from chalicelib.notify import routes as notify
 
     stage = stage or settings.get().stage
-    routes = [*system.ROUTES, *identity.ROUTES]
+    routes = [
+        *system.ROUTES,
+        *identity.ROUTES,
+        *recovery_routes.ROUTES,
+        *admin_routes.ROUTES,
+        *brand_routes.ROUTES,
+        *notify.ROUTES,
+    ]
     return [r for r in routes if r.enabled_in(stage)]

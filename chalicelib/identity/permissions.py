@@ -15,6 +15,12 @@ RESOURCES: dict[str, str] = {
     "DEVICE": "Devices",
     "EMAIL-TEMPLATE": "E-mail templates",
     "OUTBOX": "Outbox and sent mail",
+    "PACKAGE": "Packages",
+    "FEATURE": "Features",
+    "SUBSCRIPTION-TYPE": "Subscription types",
+    "PRICE": "Prices",
+    "COUPON": "Coupons",
+    "QUOTA": "Quota usage",
 }
 
 

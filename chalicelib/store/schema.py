@@ -55,6 +55,7 @@ DUE = Index("due", "duePk", "dueSk")
 TABLES: tuple[Table, ...] = (
     Table("identity", indexes=(GSI1,)),
     Table("notify", indexes=(GSI1, DUE)),
+    Table("catalog", indexes=(GSI1,)),
 )
 
 QUEUES: tuple[Queue, ...] = (

@@ -5,9 +5,10 @@ No business logic here, and nothing heavy at import: handlers load on first use.
 
 from chalice import Chalice
 
-from chalicelib import settings
+from chalicelib import events, settings
 from chalicelib.http.dispatch import register
 from chalicelib.routes import all_routes
 
 app = Chalice(app_name="jfw-billing")
 register(app, all_routes(), settings.get().stage)
+events.register(app)

@@ -8,6 +8,8 @@ from chalicelib.http.routing import Route
 
 def all_routes(stage: str | None = None) -> list[Route]:
     from chalicelib import system
+    from chalicelib.catalog import coupon_routes
+    from chalicelib.catalog import routes as catalog
     from chalicelib.identity import admin_routes, brand_routes, recovery_routes
     from chalicelib.identity import routes as identity
     from chalicelib.notify import routes as notify
@@ -20,5 +22,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *admin_routes.ROUTES,
         *brand_routes.ROUTES,
         *notify.ROUTES,
+        *catalog.ROUTES,
+        *coupon_routes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

@@ -30,6 +30,10 @@ class Settings:
     argon2_memory_kib: int
     queue_visibility_seconds: int
     outbox_sweep_after_seconds: int
+    stripe_api_base: str
+    secrets_key: str | None  # base64 of 32 bytes (store/secrets.py)
+    paypal_simulator_url: str | None
+    bucket: str = ""  # the files bucket (package downloads): JFW_BUCKET
 
     @property
     def is_local(self) -> bool:
@@ -40,6 +44,10 @@ class Settings:
 
     def queue_name(self, logical: str) -> str:
         return f"{self.queue_prefix}{logical}"
+
+    def bucket_name(self, logical: str) -> str:
+        """Physical name of a bucket in store/schema.py BUCKETS ("files" is JFW_BUCKET)."""
+        return self.bucket if logical == "files" else f"{self.table_prefix}{logical}"
 
 
 def _int(name: str, default: int) -> int:
@@ -65,6 +73,10 @@ def _load() -> Settings:
         argon2_memory_kib=_int("JFW_ARGON2_MEMORY_KIB", 19 * 1024),
         queue_visibility_seconds=_int("JFW_QUEUE_VISIBILITY_SECONDS", 60),
         outbox_sweep_after_seconds=_int("JFW_OUTBOX_SWEEP_AFTER_SECONDS", 300),
+        stripe_api_base=os.environ.get("JFW_STRIPE_API_BASE", "https://api.stripe.com"),
+        secrets_key=os.environ.get("JFW_SECRETS_KEY") or None,
+        paypal_simulator_url=os.environ.get("JFW_PAYPAL_SIMULATOR_URL") or None,
+        bucket=os.environ.get("JFW_BUCKET") or f"jfw-{stage}-files",
     )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from chalicelib.http.context import RequestContext
+from typing import TYPE_CHECKING
+
 from chalicelib.http.routing import Route
+
+if TYPE_CHECKING:  # the app imports this module at cold start; handlers need no import
+    from chalicelib.http.context import RequestContext
 
 ROUTES = [
     Route("GET", "/api/v1/health", "chalicelib.system:health", "Liveness: answers without auth",

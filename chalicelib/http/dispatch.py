@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +18,14 @@ from typing import Any
 from chalice import CORSConfig, Response
 
 from chalicelib.http import envelope
-from chalicelib.http.context import RequestContext
-from chalicelib.http.errors import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.http.errors import (
+    ApiError,
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from chalicelib.http.routing import Q, Route, resolve
 
 log = logging.getLogger("jfw.http")
@@ -30,22 +36,57 @@ CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
                   expose_headers=["X-Correlation-Id"], max_age=600)
 
 
+# Every path answers every method, so a wrong method gets a JFW 405 envelope (with Allow)
+# instead of the gateway's own error. OPTIONS stays with Chalice/API Gateway (CORS preflight).
+HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+# Unknown paths under these prefixes get a JFW 404 envelope. API Gateway's greedy {proxy+}
+# catches deeper paths too; Chalice's local gateway matches one segment only.
+CATCH_ALL = ("/api/{proxy+}", "/api/v1/{proxy+}")
+
+
 def register(app: Any, routes: Iterable[Route], stage: str) -> None:
     by_path: dict[str, dict[str, Route]] = {}
     for r in routes:
         if r.enabled_in(stage):
             by_path.setdefault(r.path, {})[r.method] = r
     for path, methods in by_path.items():
-        app.route(path, methods=list(methods), cors=CORS, content_types=["*/*"],
+        app.route(path, methods=list(HTTP_METHODS), cors=CORS, content_types=["*/*"],
                   name=f"{path}")(_view(app, methods))
+    for path in CATCH_ALL:
+        if path not in by_path:
+            app.route(path, methods=list(HTTP_METHODS), cors=CORS, content_types=["*/*"],
+                      name=path)(_view(app, {}))
 
 
 def _view(app: Any, methods: dict[str, Route]):
     def view(**path_params: str) -> Response:
         request = app.current_request
-        return handle(methods[request.method], request, path_params)
+        route = methods.get(request.method)
+        if route is None:
+            return _no_route(request, methods)
+        return handle(route, request, path_params)
 
     return view
+
+
+def _no_route(request: Any, methods: dict[str, Route]) -> Response:
+    ctx_info = request.context or {}
+    correlation_id = ctx_info.get("requestId") or _new_correlation_id()
+    path = ctx_info.get("path") or request.path
+    if methods:
+        allowed = ", ".join(sorted(methods))
+        err: ApiError = MethodNotAllowed(f"{request.method} is not allowed on {path}; use "
+                                         f"{allowed}.", headers={"Allow": allowed})
+    else:
+        err = NotFound(f"There is no route {request.method} {path}; GET /api/v1/openapi.json "
+                       "lists every route.", code="ROUTE_NOT_FOUND")
+    return _json_response(err.status, envelope.error(err.status, err.code, err.message,
+                                                     correlation_id), correlation_id, err.headers)
+
+
+def _new_correlation_id() -> str:
+    # Not uuid: importing it costs more at cold start than the id is worth.
+    return os.urandom(16).hex()
 
 
 def _json_response(status: int, body: dict, correlation_id: str,
@@ -60,7 +101,7 @@ def _json_response(status: int, body: dict, correlation_id: str,
 
 def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
     ctx_info = request.context or {}
-    correlation_id = ctx_info.get("requestId") or uuid.uuid4().hex
+    correlation_id = ctx_info.get("requestId") or _new_correlation_id()
     try:
         raw = request.raw_body or b""
         if isinstance(raw, str):
@@ -68,6 +109,9 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
         if len(raw) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes.")
         headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+        # Deferred: queue consumers and schedules import this module too and never need it.
+        from chalicelib.http.context import RequestContext
+
         ctx = RequestContext(
             method=request.method,
             path=route.path,
@@ -78,14 +122,16 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
             source_ip=(ctx_info.get("identity") or {}).get("sourceIp"),
         )
         ctx.query = parse_query(route.query, request.query_params or {})
-        from chalicelib.identity import access  # deferred: pulls in the storage layer
+        if route.brand or route.auth != "none" or route.permission:
+            # Deferred: access pulls in the storage layer, which health and the like never need.
+            from chalicelib.identity import access
 
-        if route.brand:
-            ctx.brand = access.resolve_brand(headers)
-        if route.auth != "none":
-            ctx.caller = access.authenticate(ctx, required=route.auth == "user")
-        if route.permission:
-            access.require(ctx, route.permission)
+            if route.brand:
+                ctx.brand = access.resolve_brand(headers)
+            if route.auth != "none":
+                ctx.caller = access.authenticate(ctx, required=route.auth == "user")
+            if route.permission:
+                access.require(ctx, route.permission)
         if route.body:
             ctx.body = parse_body(route.body, raw, headers.get("content-type"))
         result = resolve(route.handler)(ctx, **path_params)

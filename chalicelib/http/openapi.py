@@ -18,6 +18,8 @@ _ENVELOPE = {
     },
 }
 
+_REF = "#/components/schemas/"
+
 _DATA = {
     "object": {"type": "object"},
     "array": {"type": "array", "items": {"type": "object"}},
@@ -42,9 +44,11 @@ def document(routes: list[Route]) -> dict[str, Any]:
                                     "pageSize": {"type": "integer"}}},
         "Envelope": _ENVELOPE,
     }
+    bodies = _body_schemas(routes, schemas)
+    operation_ids: set[str] = set()
     for r in routes:
         op: dict[str, Any] = {
-            "operationId": f"{r.method.lower()}_{r.handler.split(':')[1]}",
+            "operationId": _operation_id(r, operation_ids),
             "summary": r.summary,
             "tags": [r.tag] if r.tag else [],
             "parameters": [],
@@ -73,14 +77,8 @@ def document(routes: list[Route]) -> dict[str, Any]:
             op["parameters"].append({"name": q.name, "in": "query", "required": q.required,
                                      "schema": schema, "description": q.description})
         if r.body:
-            model = resolve(r.body)
-            name = model.__name__
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            for dname, d in schema.pop("$defs", {}).items():
-                schemas[dname] = d
-            schemas[name] = schema
             op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{name}"}}}}
+                "schema": bodies[r.body]}}}
         paths.setdefault(r.path, {})[r.method.lower()] = op
     return {
         "openapi": "3.1.0",
@@ -93,6 +91,33 @@ def document(routes: list[Route]) -> dict[str, Any]:
                                             "name": "Auth-Key"}},
         },
     }
+
+
+def _body_schemas(routes: list[Route], schemas: dict[str, Any]) -> dict[str, dict]:
+    """Every body model in one pass, so pydantic names shared and clashing models consistently;
+    their definitions join ``components.schemas``. Returns body ref -> schema ({"$ref": ...})."""
+    from pydantic.json_schema import models_json_schema
+
+    refs = list(dict.fromkeys(r.body for r in routes if r.body))
+    models = [resolve(ref) for ref in refs]
+    keys, top = models_json_schema([(m, "validation") for m in dict.fromkeys(models)],
+                                   ref_template=f"{_REF}{{model}}")
+    for name, definition in top.get("$defs", {}).items():
+        if name in schemas:
+            raise ValueError(f"body schema name {name!r} clashes with a built-in schema")
+        schemas[name] = definition
+    return {ref: keys[(model, "validation")] for ref, model in zip(refs, models, strict=True)}
+
+
+def _operation_id(r: Route, seen: set[str]) -> str:
+    module, _, attr = r.handler.partition(":")
+    base = f"{module.removeprefix('chalicelib.')}.{attr}"
+    op_id, n = base, 1
+    while op_id in seen:  # one handler serving two routes
+        n += 1
+        op_id = f"{base}_{n}"
+    seen.add(op_id)
+    return op_id
 
 
 def _responses(r: Route) -> dict[str, Any]:

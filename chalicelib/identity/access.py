@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from chalicelib import settings
@@ -18,6 +19,12 @@ _brand_cache: dict[str, tuple[float, dict]] = {}
 
 def clear_cache() -> None:
     _brand_cache.clear()
+
+
+def forget_hosts(hosts: Iterable[str]) -> None:
+    """A brand changed: its hosts are read afresh on their next request in this container."""
+    for host in hosts:
+        _brand_cache.pop(host, None)
 
 
 def normalise_host(value: str | None) -> str | None:

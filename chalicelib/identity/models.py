@@ -22,6 +22,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -71,6 +72,9 @@ class BrandItem(_Listed):
     profile = MapAttribute(default=dict)
     setting = MapAttribute(default=dict)
     domains = ListAttribute(default=list)
+    path = ListAttribute(of=UnicodeAttribute, default=list)  # ancestor ids, root first
+    child_count = NumberAttribute(attr_name="childCount", default=0)  # live child brands
+    version = VersionAttribute()  # every write is conditional on the version it read
 
 
 class DomainItem(BaseModel):
@@ -131,6 +135,8 @@ class ResetTokenItem(BaseModel):
     Meta = Meta
     user_id = UnicodeAttribute(attr_name="userId")
     expires_at = UTCDateTimeAttribute(attr_name="expiresAt")
+    # The user's sessionEpoch when issued: any later password change, lock or suspension voids it.
+    epoch = NumberAttribute(null=True)
 
 
 class LoginFailureItem(BaseModel):

@@ -21,6 +21,13 @@ RESOURCES: dict[str, str] = {
     "PRICE": "Prices",
     "COUPON": "Coupons",
     "QUOTA": "Quota usage",
+    "PAYMENT": "Payments",
+    "GATEWAY": "Payment gateways",
+    "NOTIFICATION": "Gateway notifications",
+    "BLACKLIST": "Black list",
+    "COMMISSION-RATE": "Commission rates",
+    "LICENSE": "Licenses",
+    "DOWNLOAD": "Digital downloads",
 }
 
 

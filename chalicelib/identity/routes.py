@@ -13,4 +13,7 @@ ROUTES = [
     Route("POST", "/api/v1/users/auth", H + "login", "Log in; returns an Auth-Key",
           auth="none", body=S + "AuthBody", tag="Users"),
     Route("GET", "/api/v1/users/me", H + "me", "The logged-in user", tag="Users"),
+    Route("GET", "/api/v1/users/referrals/{code}/check",
+          "chalicelib.identity.admin_api:check_referral", "Whether a referral code exists",
+          auth="none", returns="boolean", tag="Users"),
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -29,7 +30,8 @@ def unique_key(brand_id: str, kind: str, value: str) -> tuple[str, str]:
     return f"B#{brand_id}#{kind}#{value.strip().lower()}", "UNIQUE"
 
 
-def to_dto(user: UserItem) -> dict:
+def to_dto(user: UserItem, roles: list[dict] | None = None) -> dict:
+    """IUser. ``roles`` (IRole[]) may be passed in when a caller has them already (lists)."""
     profile = plain(user.profile)
     return {
         "id": user.id,
@@ -51,7 +53,7 @@ def to_dto(user: UserItem) -> dict:
         "isEmailAddressVerified": user.is_email_verified,
         "isUserVerified": user.is_user_verified,
         "riskMark": None,
-        "roles": [],
+        "roles": roles if roles is not None else _roles_of(user),
         "referralCode": user.referral_code,
         "parentUser": None,
         "testMode": user.test_mode,
@@ -67,12 +69,30 @@ def to_dto(user: UserItem) -> dict:
     }
 
 
+def _roles_of(user: UserItem) -> list[dict]:
+    if not user.role_ids:
+        return []
+    from chalicelib.identity.roles import describe_roles
+
+    return describe_roles(user.brand_id, user.role_ids)
+
+
 def get_item(brand_id: str, user_id: str) -> UserItem:
     try:
         user = UserItem.get(user_pk(brand_id, user_id), "USER")
     except DoesNotExist:
         raise NotFound("User not found.", code="USER_NOT_FOUND") from None
     return user
+
+
+def package_update(brand_id: str, user_id: str, package_id: str | None,
+                   expiry: datetime | None) -> tuple[UserItem, list, Any]:
+    """The user's package and expiry as (item, actions, condition) for the caller's transaction
+    (licensing mirrors its subscription here); the condition: the user exists."""
+    actions = [UserItem.package_id.set(package_id) if package_id else UserItem.package_id.remove(),
+               UserItem.expiry_date.set(expiry) if expiry else UserItem.expiry_date.remove(),
+               UserItem.modified_date.set(settings.now())]
+    return UserItem(user_pk(brand_id, user_id), "USER"), actions, UserItem.pk.exists()
 
 
 def find_by_login(brand_id: str, login: str) -> UserItem | None:

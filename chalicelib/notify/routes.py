@@ -1,5 +1,14 @@
-"""Routes: filled in by the work that owns this module."""
+"""Notify routes. Data only: see chalicelib/http/routing.py."""
 
-from chalicelib.http.routing import Route
+from chalicelib.http.routing import Q, Route
 
-ROUTES: list[Route] = []
+H = "chalicelib.notify.api:"
+
+ROUTES = [
+    # Local stack and tests only: the route does not exist on AWS. Mails are read from the
+    # sent-mail log's gsi1 partition ``SENTMAIL``, which only these stages write.
+    Route("GET", "/api/v1/dev/mails", H + "dev_mails",
+          "Mails sent by the local stack, newest first: to, subject, body, time",
+          auth="none", brand=False, returns="array", stages=("local", "test"), tag="Dev",
+          query=(Q("to", description="Only mails to this address (case-insensitive)."),)),
+]

@@ -64,10 +64,23 @@ class BaseModel(Model):
         shared = connection()
         if tc.connection is not shared:
             name = cls.Meta.table_name
+            own = tc.connection.get_meta_table(name)
             if name not in shared._tables:
-                shared.add_meta_table(tc.connection.get_meta_table(name))
+                shared.add_meta_table(own)
+            else:  # models sharing a table may declare different indexes: know them all
+                _merge_meta(shared._tables[name].data, own.data)
             tc.connection = shared
         return tc
+
+
+def _merge_meta(shared: dict, own: dict) -> None:
+    for key, name in (("AttributeDefinitions", "AttributeName"),
+                      ("GlobalSecondaryIndexes", "IndexName"),
+                      ("LocalSecondaryIndexes", "IndexName")):
+        known = {d[name] for d in shared.get(key) or []}
+        extra = [d for d in own.get(key) or [] if d[name] not in known]
+        if extra:
+            shared[key] = [*(shared.get(key) or []), *extra]
 
 
 def plain(value: object) -> dict:

@@ -1,4 +1,5 @@
-"""Create every table and queue from store/schema.py (local stack and tests; infra/ does AWS)."""
+"""Create every table, queue and bucket from store/schema.py (local stack and tests; infra/
+does AWS)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,21 @@ def create_queues() -> None:
         )
 
 
+def create_buckets() -> None:
+    s3 = aws.client("s3")
+    s = settings.get()
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for logical in schema.BUCKETS:
+        name = s.bucket_name(logical)
+        if name in existing:
+            continue
+        kwargs: dict = {"Bucket": name}
+        if s.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": s.region}
+        s3.create_bucket(**kwargs)
+
+
 def create_all() -> None:
     create_tables()
     create_queues()
+    create_buckets()

@@ -62,6 +62,10 @@ QUEUES: tuple[Queue, ...] = (
     Queue("outbox", consumer="chalicelib.notify.jobs:consume_outbox_batch"),
 )
 
+# S3 buckets (logical names; settings.bucket_name gives the physical one). "files": package
+# files sold as digital downloads (licensing/downloads.py), one key prefix per brand.
+BUCKETS: tuple[str, ...] = ("files",)
+
 # Scheduled functions: (name, rate in minutes, "module:function").
 SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("outbox-sweeper", 5, "chalicelib.notify.jobs:sweep_outbox"),

@@ -1,0 +1,68 @@
+"""The catalog's use cases, in one import: packages, features, subscription types, prices.
+
+Other contexts (coupons, quotes, quotas, later licensing and payments) call these functions and
+never the models. Every read is one Query of the brand's catalogue partition (``catalogue.load``);
+``load`` is public too, for a caller that needs several things from one snapshot.
+"""
+
+from __future__ import annotations
+
+from chalicelib.catalog.catalogue import Catalogue, load, package_dto, price_dto, subtype_dto
+from chalicelib.catalog.features import (
+    add_feature_packages,
+    add_package_features,
+    create_feature,
+    delete_feature,
+    feature_packages,
+    get_feature,
+    list_features,
+    normalise_link,
+    package_features,
+    remove_feature_packages,
+    remove_package_features,
+    update_feature,
+    update_package_feature,
+)
+from chalicelib.catalog.packages import (
+    create_package,
+    default_package,
+    delete_package,
+    get_package,
+    list_packages,
+    register_referrer,
+    update_package,
+)
+from chalicelib.catalog.prices import (
+    create_price,
+    delete_price,
+    get_price,
+    list_prices,
+    prices_for_package,
+    update_price,
+)
+from chalicelib.catalog.subscription_types import (
+    add_months,
+    create_subscription_type,
+    delete_subscription_type,
+    get_subscription_type,
+    list_subscription_types,
+    subscription_duration,
+    subscription_end,
+    subscription_type_prices,
+    update_subscription_type,
+)
+
+__all__ = [
+    "Catalogue", "load", "package_dto", "price_dto", "subtype_dto",
+    "add_feature_packages", "add_package_features", "create_feature", "delete_feature",
+    "feature_packages", "get_feature", "list_features", "normalise_link", "package_features",
+    "remove_feature_packages", "remove_package_features", "update_feature",
+    "update_package_feature",
+    "create_package", "default_package", "delete_package", "get_package", "list_packages",
+    "register_referrer", "update_package",
+    "create_price", "delete_price", "get_price", "list_prices", "prices_for_package",
+    "update_price",
+    "add_months", "create_subscription_type", "delete_subscription_type",
+    "get_subscription_type", "list_subscription_types", "subscription_duration",
+    "subscription_end", "subscription_type_prices", "update_subscription_type",
+]

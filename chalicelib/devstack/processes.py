@@ -1,0 +1,67 @@
+"""Child processes of the stack, each in its own process group, stopped group and all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: if the stack dies without cleaning up (SIGKILL), the
+    kernel sends the child SIGTERM, so nothing outlives it (Linux only)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class Child:
+    """A subprocess whose output goes to a log file."""
+
+    def __init__(self, name: str, argv: Sequence[str], log_path: Path, cwd: Path,
+                 env: dict[str, str]) -> None:
+        self.name = name
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "wb") as log:
+            # Started before any thread of the stack runs, so preexec_fn is safe here.
+            self.proc = subprocess.Popen(
+                list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            return ""
+        return "\n".join("    " + line for line in text)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM the whole process group, then SIGKILL what is left after ``timeout``."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                continue
+            # The leader is gone; make sure nothing else of its group lingers.
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return

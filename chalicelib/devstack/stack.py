@@ -1,0 +1,373 @@
+"""Starts and stops the local stack (design.md, "Local stack").
+
+Order: moto and localstripe (subprocesses) -> tables, queues, mail senders, seed data -> the
+API (Chalice's local server, a thread) -> queue workers and the timer (threads) -> one line with
+"ready". SIGINT or SIGTERM stops all of it, children by process group, and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from chalicelib.devstack import config as devconfig
+from chalicelib.devstack.config import ROOT, ConfigError, DevConfig
+from chalicelib.devstack.ports import StartupError, require_free, wait_http
+from chalicelib.devstack.processes import Child
+
+log = logging.getLogger("jfw.devstack")
+
+START_TIMEOUT = 60.0
+
+
+class _Stop(Exception):
+    """SIGTERM during start-up: unwind like Ctrl-C does."""
+
+
+PAYMENTS_ENV_HELP = """\
+  PAYPAL_SIM_PORT             PayPal IPN simulator port (default 8421)
+  STRIPE_WEBHOOK_SECRET       the demo Stripe gateway's webhook signing secret (default printed)
+"""
+
+
+def paypal_sim_port() -> int:
+    """``PAYPAL_SIM_PORT``: the PayPal IPN simulator's port (default 8421)."""
+    from chalicelib.devstack.paypal_simulator import DEFAULT_PORT
+
+    return devconfig._port(os.environ, "PAYPAL_SIM_PORT", DEFAULT_PORT)
+
+
+def paypal_sim_url(cfg: DevConfig) -> str:
+    return f"http://{cfg.host}:{paypal_sim_port()}"
+
+
+def stripe_webhook_secret() -> tuple[str, bool]:
+    """(the demo Stripe gateway's signing secret, whether it is the printed default)."""
+    from chalicelib.devstack.seed import DEFAULT_STRIPE_WEBHOOK_SECRET
+
+    value = os.environ.get("STRIPE_WEBHOOK_SECRET") or DEFAULT_STRIPE_WEBHOOK_SECRET
+    return value, value == DEFAULT_STRIPE_WEBHOOK_SECRET
+
+
+def prepare_environment(cfg: DevConfig) -> None:
+    """Point the app at the local services. Runs before any settings are read."""
+    env = os.environ
+    # Never real AWS: fixed fake credentials and every client on moto's endpoint.
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        env.pop(name, None)
+    env["AWS_ACCESS_KEY_ID"] = "testing"
+    env["AWS_SECRET_ACCESS_KEY"] = "testing"
+    env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    env.setdefault("AWS_REGION", env["AWS_DEFAULT_REGION"])
+    env["JFW_AWS_ENDPOINT_URL"] = cfg.moto_url
+    env["JFW_BASE_URL"] = cfg.api_url
+    env["JFW_STRIPE_API_BASE"] = cfg.stripe_url  # never the real Stripe from a local stack
+    env["JFW_PAYPAL_SIMULATOR_URL"] = paypal_sim_url(cfg)  # PayPal gateways in simulator mode
+    # As `chalice local --stage local` does: the stage's environment_variables from config.json.
+    env.update(chalice_config().environment_variables)
+    env["JFW_STAGE"] = "local"
+
+
+def chalice_config() -> Any:
+    from chalice.config import Config
+
+    from_disk = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return Config(chalice_stage="local", user_provided_params={}, config_from_disk=from_disk,
+                  default_params={"project_dir": str(ROOT)})
+
+
+def reset_app_state() -> None:
+    """Settings are read once and clients cached: start from the environment set above."""
+    from chalicelib import settings
+    from chalicelib.store import aws, base
+
+    settings.reload()
+    aws.reset()
+    base.reset()
+
+
+class Stack:
+    def __init__(self, cfg: DevConfig) -> None:
+        self.cfg = cfg
+        self.children: list[Child] = []
+        self.threads: list[threading.Thread] = []
+        self.stop_event = threading.Event()
+        self.server: Any = None
+        self.seeded: Any = None
+        self.payments: Any = None
+        self.notes: list[str] = []
+
+    # -- start ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        cfg = self.cfg
+        for port, what, env_name in ((cfg.moto_port, "moto", "MOTO_PORT"),
+                                     (cfg.stripe_port, "localstripe", "LOCALSTRIPE_PORT"),
+                                     (cfg.api_port, "the API", "PORT"),
+                                     (paypal_sim_port(), "the PayPal IPN simulator",
+                                      "PAYPAL_SIM_PORT")):
+            require_free(cfg.host, port, what, env_name)
+        # Both start at once (moto's imports take a second or two), then both must answer.
+        moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", cfg.host,
+                                    "-p", str(cfg.moto_port)])
+        stripe = self._spawn("localstripe", [sys.executable, "-m",
+                                             "chalicelib.devstack.stripe_server",
+                                             "--host", cfg.host, "--port", str(cfg.stripe_port)])
+        paypal = self._spawn("paypal-simulator", [
+            sys.executable, "-m", "chalicelib.devstack.paypal_simulator", "--host", cfg.host,
+            "--port", str(paypal_sim_port())])
+        self._await(moto, f"{cfg.moto_url}/moto-api/")
+        # Any answer means it is up (its API wants a key; its JS shim does not).
+        self._await(stripe, f"{cfg.stripe_url}/js.stripe.com/v3/")
+        self._await(paypal, paypal_sim_url(cfg) + "/")
+        self.create_resources()
+        self.start_api()
+        self.start_workers()
+        self.start_timer()
+        wait_http(f"{cfg.api_url}/api/v1/health", "The API", START_TIMEOUT,
+                  want=lambda status: status == 200)
+
+    def _spawn(self, name: str, argv: list[str]) -> Child:
+        child = Child(name, argv, self.cfg.log_dir / f"{name}.log", ROOT, dict(os.environ))
+        self.children.append(child)
+        return child
+
+    def _await(self, child: Child, url: str) -> None:
+        try:
+            wait_http(url, child.name, START_TIMEOUT, alive=child.alive)
+        except StartupError as e:
+            raise StartupError(f"{e} Its log ({child.log_path}) ends with:\n"
+                               f"{child.log_tail()}") from None
+
+    def create_resources(self) -> None:
+        from chalicelib import settings
+        from chalicelib.devstack import seed
+        from chalicelib.http.errors import ApiError
+        from chalicelib.store import aws, bootstrap
+
+        s = settings.get()
+        bootstrap.create_all()
+        bucket = getattr(s, "bucket_name", None)
+        if bucket:
+            aws.client("s3").create_bucket(Bucket=bucket)
+        try:
+            self.seeded = seed.seed(self.cfg.admin_username, self.cfg.admin_password)
+        except ApiError as e:
+            raise StartupError(f"Seeding failed: {e.message} (check JFW_ADMIN_USERNAME / "
+                               "JFW_ADMIN_PASSWORD)") from None
+        brands = (self.seeded.platform, self.seeded.demo)
+        seed.verify_senders(seed.sender_addresses(s.mail_sender, *brands),
+                            [seed.PLATFORM_DOMAIN, seed.DEMO_DOMAIN])
+
+
+    def seed_payments(self) -> None:
+        """The demo's PRO price and its two gateways; localstripe's webhook pointed at ours."""
+        from chalicelib.devstack import seed
+        from chalicelib.devstack.paypal_simulator import (
+            DEFAULT_RECEIVER_EMAIL,
+            DEFAULT_RECEIVER_ID,
+        )
+
+        secret, _ = stripe_webhook_secret()
+        self.payments = seed.seed_payments(self.seeded.demo, self.cfg.api_url, secret,
+                                           DEFAULT_RECEIVER_EMAIL, DEFAULT_RECEIVER_ID)
+        try:
+            seed.register_stripe_webhook(self.cfg.stripe_url,
+                                         self.payments.stripe["ipnListenerLink"], secret)
+        except OSError as e:
+            raise StartupError(f"localstripe refused the webhook registration: {e}") from None
+
+    def start_api(self) -> None:
+        from chalice.deploy.validate import validate_routes
+        from chalice.local import create_local_server
+
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        from app import app
+
+        validate_routes(app.routes)  # as `chalice local` does: what API Gateway would refuse
+        self.server = create_local_server(app, chalice_config(), self.cfg.host,
+                                          self.cfg.api_port)
+        thread = threading.Thread(target=self.server.server.serve_forever, name="api",
+                                  kwargs={"poll_interval": 0.2}, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def start_workers(self) -> None:
+        from chalicelib.devstack.worker import QueueWorker
+        from chalicelib.store import schema
+
+        for q in schema.QUEUES:
+            consumer = load(q.consumer, f"queue {q.name}")
+            if consumer is None:
+                self.notes.append(f"queue {q.name} is not drained: {q.consumer} is missing")
+                continue
+            worker = QueueWorker(q, consumer, self.stop_event)
+            worker.start()
+            self.threads.append(worker)
+
+    def start_timer(self) -> None:
+        from chalicelib.devstack.timer import Job, Timer
+        from chalicelib.store import schema
+
+        jobs = []
+        for name, minutes, ref in schema.SCHEDULES:
+            fn = load(ref, f"schedule {name}")
+            if fn is None:
+                self.notes.append(f"schedule {name} does not run: {ref} is missing")
+                continue
+            jobs.append(Job(name, self.cfg.schedule_interval(minutes), fn))
+        if jobs:
+            timer = Timer(jobs, self.stop_event)
+            timer.start()
+            self.threads.append(timer)
+
+    # -- run and stop --------------------------------------------------------------------------
+
+    def wait(self) -> int:
+        """Until asked to stop (0), or until a child dies (1)."""
+        while not self.stop_event.wait(0.5):
+            for child in self.children:
+                if not child.alive():
+                    log.error("%s exited (code %s); stopping the stack. Its log (%s) ends "
+                              "with:\n%s", child.name, child.proc.returncode, child.log_path,
+                              child.log_tail())
+                    return 1
+        return 0
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.server is not None:
+            self.server.server.shutdown()
+            self.server.server.server_close()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        for child in reversed(self.children):
+            child.stop()
+
+    def banner(self) -> str:
+        cfg = self.cfg
+        password = cfg.admin_password if cfg.admin_password_is_default else "(JFW_ADMIN_PASSWORD)"
+        demo, platform = self.seeded.demo, self.seeded.platform
+        lines = [
+            "",
+            "JFW Billing local stack (stage local, everything on 127.0.0.1)",
+            f"  API          {cfg.api_url}/api/v1/health   OpenAPI: "
+            f"{cfg.api_url}/api/v1/openapi.json",
+            f"  moto         {cfg.moto_url}   (DynamoDB, SQS, SES, S3; in memory)",
+            f"  localstripe  {cfg.stripe_url}",
+            f"  logs         {cfg.log_dir}",
+            f"  demo brand   Brand-URL: {_host(demo)}   (id {demo['id']})",
+            f"  platform     Brand-URL: {_host(platform)}   (id {platform['id']})",
+            f"  SuperAdmin   username: {cfg.admin_username}   password: {password}"
+            "   (log in with Brand-URL: " + _host(platform) + ")",
+            "",
+            "Log in as the SuperAdmin:",
+            f"  curl -s {cfg.api_url}/api/v1/users/auth -H 'Brand-URL: {_host(platform)}' "
+            "-H 'Content-Type: application/json' \\",
+            f"       -d '{{\"username\": \"{cfg.admin_username}\", \"password\": \"...\"}}'",
+            "Then send the authKey it returns as the Auth-Key header; README.md has more.",
+        ]
+        lines += _payment_lines(self)
+        if self.seeded.created:
+            lines.append("Seeded: " + ", ".join(self.seeded.created) + ".")
+        lines += [f"Note: {n}." for n in self.notes]
+        return "\n".join(lines)
+
+
+def _payment_lines(stack: Stack) -> list[str]:
+    p = stack.payments
+    if p is None:
+        return []
+    secret, default = stripe_webhook_secret()
+    shown = secret if default else "(STRIPE_WEBHOOK_SECRET)"
+    lines = [
+        "",
+        "Payments (demo brand):",
+        f"  Stripe gateway  id {p.stripe['id']}   (localstripe; the default gateway)",
+        f"    notification URL  {p.stripe['ipnListenerLink']}   (registered with localstripe)",
+        f"    webhook secret    {shown}",
+        f"  PayPal gateway  id {p.paypal['id']}   (IPN simulator {paypal_sim_url(stack.cfg)})",
+        f"    notification URL  {p.paypal['ipnListenerLink']}",
+        f"  PRO price       id {p.price['id']}   (9.99 USD / month): as a logged-in user,",
+        f"    POST {stack.cfg.api_url}/api/v1/prices/{p.price['id']}/generate-checkout-link"
+        "   (Brand-URL: demo.localhost)",
+        "    and open the link it returns; in its 3-D Secure dialog choose Complete.",
+    ]
+    if p.created:
+        lines.append("  Seeded: " + ", ".join(p.created) + ".")
+    return lines
+
+
+def _host(brand: dict) -> str:
+    domains = brand.get("domains") or []
+    return domains[0]["domain"] if domains else "?"
+
+
+def load(ref: str, what: str) -> Any:
+    """Import a "module:function"; a module that does not exist yet is reported, not fatal."""
+    from chalicelib.http.routing import resolve
+
+    module = ref.partition(":")[0]
+    try:
+        return resolve(ref)
+    except ModuleNotFoundError as e:
+        if e.name and module.startswith(e.name):
+            log.warning("%s: %s does not exist; it is skipped", what, ref)
+            return None
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m chalicelib.devstack", description=__doc__,
+        epilog=devconfig.ENV_HELP + PAYMENTS_ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("botocore", "pynamodb"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    try:
+        cfg = DevConfig.from_env()
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    def on_term(signum: int, frame: object) -> None:
+        raise _Stop
+
+    prepare_environment(cfg)
+    reset_app_state()
+    stack = Stack(cfg)
+    signal.signal(signal.SIGTERM, on_term)
+    code = 0
+    try:
+        stack.start()
+        print(stack.banner(), flush=True)
+        print(f"JFW Billing local stack ready: API {cfg.api_url} (Ctrl-C stops it)", flush=True)
+        # From now on a signal just asks the main loop to stop.
+        signal.signal(signal.SIGTERM, lambda *_: stack.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: stack.stop_event.set())
+        code = stack.wait()
+    except (KeyboardInterrupt, _Stop):
+        code = 0
+    except StartupError as e:
+        print(f"error: {e}", file=sys.stderr)
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        started = time.monotonic()
+        stack.stop()
+        print(f"JFW Billing local stack stopped ({time.monotonic() - started:.1f} s).",
+              flush=True)
+    return code
+

@@ -1,0 +1,35 @@
+"""Queue consumers and scheduled jobs, registered on the Chalice app from store/schema.py.
+
+The functions named there take the raw Lambda event dict and are imported on first call, so
+the API's cold start doesn't pay for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.http.routing import resolve
+from chalicelib.store import schema
+
+
+def _raw(event: Any) -> dict:
+    return event.to_dict() if hasattr(event, "to_dict") else event
+
+
+def register(app: Any) -> None:
+    from chalice import Rate
+
+    s = settings.get()
+    for q in schema.QUEUES:
+        def consumer(event: Any, _ref: str = q.consumer) -> Any:
+            # Returned to Lambda as-is: {"batchItemFailures": [...]} (ReportBatchItemFailures).
+            return resolve(_ref)(_raw(event))
+
+        app.on_sqs_message(queue=s.queue_name(q.name), batch_size=q.batch_size,
+                           name=f"consume_{q.name.replace('-', '_')}")(consumer)
+    for name, minutes, ref in schema.SCHEDULES:
+        def job(event: Any, _ref: str = ref) -> Any:
+            return resolve(_ref)(_raw(event))
+
+        app.schedule(Rate(minutes, unit=Rate.MINUTES), name=name.replace("-", "_"))(job)

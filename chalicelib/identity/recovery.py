@@ -1,0 +1,224 @@
+"""Account recovery: forgot / reset password by e-mail, and change password when logged in.
+
+- A reset token is a random secret sent by mail; only its SHA-256 is stored
+  (``B#<brand>#RESET#<sha256>`` / ``RESET``), with the user, the expiry and the user's
+  ``sessionEpoch`` at issue time. It works once, until it expires, and only while the epoch is
+  unchanged: any password change, lock or suspension in between voids it.
+- ``forgot_password`` always answers True, whether the address is known or not (no account
+  enumeration). The link must point at one of the brand's own hosts, or the token could be
+  mailed to a page someone else controls.
+- A password change, by reset or by the user, bumps ``sessionEpoch`` (every Auth-Key stops
+  working) and queues a ``USER.PASSWORD.CHANGED`` mail, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import settings
+from chalicelib.http.errors import BadRequest, Conflict
+from chalicelib.identity import passwords, users
+from chalicelib.identity.access import normalise_host
+from chalicelib.identity.models import ResetTokenItem, UniqueItem, UserItem, user_pk
+from chalicelib.notify import catalog, outbox, templates
+from chalicelib.store import ids
+from chalicelib.store.tx import ConditionFailed, transaction
+
+RESET_REQUESTED = catalog.PASSWORD_RESET_REQUESTED.code
+PASSWORD_CHANGED = catalog.PASSWORD_CHANGED.code
+
+
+def _reset_key(brand_id: str, token: str) -> tuple[str, str]:
+    return f"B#{brand_id}#RESET#{ids.digest(token)}", "RESET"
+
+
+def _policy(brand: dict) -> str:
+    return (brand.get("setting") or {}).get("passwordPolicyLevel") or "Medium"
+
+
+def _user_vars(user: UserItem) -> dict:
+    return templates.user_vars(
+        username=user.username, email_address=user.email_address, first_name=user.first_name,
+        last_name=user.last_name, nick_name=user.nick_name,
+        expiry_date=user.expiry_date.isoformat() if user.expiry_date else None)
+
+
+def _user_by_email(brand_id: str, email_address: str) -> UserItem | None:
+    try:
+        ref = UniqueItem.get(*users.unique_key(brand_id, "EMAIL", email_address))
+        return UserItem.get(user_pk(brand_id, ref.user_id), "USER")
+    except DoesNotExist:
+        return None
+
+
+# -- the reset link ----------------------------------------------------------------------------
+
+def allowed_hosts(brand: dict) -> tuple[set[str], set[str]]:
+    """(exact hosts, wildcard suffixes): the brand's domains plus its ``domainWhiteListURLs``
+    (a list, or a string separated by commas, semicolons or spaces; ``*.example.com`` allows
+    every subdomain)."""
+    exact = {d["domain"].lower() for d in brand.get("domains") or [] if d.get("domain")}
+    listed = (brand.get("setting") or {}).get("domainWhiteListURLs") or []
+    if isinstance(listed, str):
+        listed = listed.replace(";", ",").replace(" ", ",").split(",")
+    suffixes: set[str] = set()
+    for entry in listed:
+        entry = str(entry).strip()
+        if entry.startswith("*."):
+            host = normalise_host(entry[2:])
+            if host:
+                suffixes.add(host)
+        else:
+            host = normalise_host(entry)
+            if host:
+                exact.add(host)
+    return exact, suffixes
+
+
+def check_reset_link(brand: dict, link: str) -> None:
+    try:
+        parts = urlsplit(link.strip())
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        raise BadRequest("resetPasswordLink must be an http(s) URL of your site's reset page.",
+                         code="RESET_LINK_INVALID", field="resetPasswordLink")
+    host = host.rstrip(".").lower()
+    exact, suffixes = allowed_hosts(brand)
+    if host in exact or any(host.endswith("." + s) for s in suffixes):
+        return
+    raise BadRequest(
+        f"resetPasswordLink points at '{host}', which is not one of this brand's domains nor in "
+        "its setting domainWhiteListURLs; the reset token is only mailed to the brand's own "
+        "pages (so it can't be sent to a site someone else controls). Add the host to "
+        "domainWhiteListURLs if it is yours.",
+        code="RESET_LINK_NOT_ALLOWED", field="resetPasswordLink")
+
+
+def reset_link(base: str, token: str, email_address: str) -> str:
+    """``base`` with ``token`` and ``emailAddress`` added to its query (replacing any there)."""
+    parts = urlsplit(base.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in ("token", "emailAddress")]
+    query += [("token", token), ("emailAddress", email_address)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+# -- forgot / reset ----------------------------------------------------------------------------
+
+def forgot_password(brand: dict, email_address: str, reset_password_link: str) -> bool:
+    """Mail a single-use reset link to the account with this address, if there is one."""
+    check_reset_link(brand, reset_password_link)
+    user = _user_by_email(brand["id"], email_address)
+    if user is None or user.status == "Deleted" or not user.email_address:
+        return True
+    s = settings.get()
+    now = settings.now()
+    expires = now + timedelta(minutes=s.reset_token_ttl_minutes)
+    token = ids.new_secret()
+    record = ResetTokenItem(*_reset_key(brand["id"], token), user_id=user.id, expires_at=expires,
+                            epoch=user.session_epoch, ttl=int(expires.timestamp()) + 86400)
+    context = {
+        "user": _user_vars(user),
+        "reset_password": {
+            "link": reset_link(reset_password_link, token, user.email_address),
+            "expiry_minutes": s.reset_token_ttl_minutes,
+            "expiry_date": expires.isoformat(),
+        },
+    }
+    rows = [outbox.mail(brand["id"], RESET_REQUESTED, user.email_address, context,
+                        language_code=user.language_code, secrets=[token])]
+    with transaction() as tx:
+        tx.save(record, condition=ResetTokenItem.pk.does_not_exist())
+        outbox.add(tx, rows)
+    outbox.publish(rows)
+    return True
+
+
+def _invalid_token() -> BadRequest:
+    return BadRequest("This password reset link is invalid or was already used; ask for a new "
+                      "one with forgot-password.", code="RESET_TOKEN_INVALID", field="token")
+
+
+def reset_password(brand: dict, email_address: str, token: str, new_password: str) -> bool:
+    """Set a new password with a mailed token: the token is spent, every Auth-Key revoked."""
+    passwords.check_policy(new_password, _policy(brand), field="newPassword")
+    try:
+        record = ResetTokenItem.get(*_reset_key(brand["id"], token), consistent_read=True)
+    except DoesNotExist:
+        raise _invalid_token() from None
+    now = settings.now()
+    if record.expires_at <= now:
+        raise BadRequest("This password reset link has expired; ask for a new one with "
+                         "forgot-password.", code="RESET_TOKEN_EXPIRED", field="token")
+    try:
+        user = UserItem.get(user_pk(brand["id"], record.user_id), "USER", consistent_read=True)
+    except DoesNotExist:
+        raise _invalid_token() from None
+    if ((user.email_address or "").casefold() != email_address.strip().casefold()
+            or user.status == "Deleted"
+            or (record.epoch is not None and record.epoch != user.session_epoch)):
+        raise _invalid_token()
+    rows = _changed_mail(brand["id"], user, "reset")
+    try:
+        with transaction() as tx:
+            tx.delete(record, condition=ResetTokenItem.pk.exists()
+                      & (ResetTokenItem.user_id == user.id)
+                      & (ResetTokenItem.expires_at > now))
+            _set_password(tx, user, new_password)
+            outbox.add(tx, rows)
+    except ConditionFailed:
+        raise _invalid_token() from None
+    outbox.publish(rows)
+    return True
+
+
+# -- change (logged in) ------------------------------------------------------------------------
+
+def change_password(brand: dict, user_id: str, old_password: str, new_password: str,
+                    confirm_password: str) -> bool:
+    """The logged-in user's own password; ``brand`` is the user's brand."""
+    if new_password != confirm_password:
+        raise BadRequest("newPassword and confirmPassword differ; type the new password twice.",
+                         code="PASSWORD_MISMATCH", field="confirmPassword")
+    passwords.check_policy(new_password, _policy(brand), field="newPassword")
+    user = users.get_item(brand["id"], user_id)
+    if not passwords.verify(user.password_hash, old_password):
+        raise BadRequest("The current password (oldPassword) is wrong.", code="WRONG_PASSWORD",
+                         field="oldPassword")
+    rows = _changed_mail(brand["id"], user, "change")
+    try:
+        with transaction() as tx:
+            _set_password(tx, user, new_password)
+            outbox.add(tx, rows)
+    except ConditionFailed:
+        raise Conflict("The password was changed by another request meanwhile; log in again.",
+                       code="PASSWORD_CHANGED_MEANWHILE") from None
+    outbox.publish(rows)
+    return True
+
+
+def _set_password(tx: object, user: UserItem, new_password: str) -> None:
+    """New hash and a new session epoch, only if nobody changed either since we read the user."""
+    now = settings.now()
+    tx.update(  # type: ignore[attr-defined]
+        user,
+        actions=[UserItem.password_hash.set(passwords.hash_password(new_password)),
+                 UserItem.session_epoch.add(1), UserItem.modified_date.set(now)],
+        condition=UserItem.pk.exists() & (UserItem.session_epoch == user.session_epoch)
+        & (UserItem.password_hash == user.password_hash),
+    )
+
+
+def _changed_mail(brand_id: str, user: UserItem, method: str) -> list:
+    if not user.email_address:
+        return []
+    context = {"user": _user_vars(user),
+               "change": {"date": settings.now().strftime("%Y-%m-%d %H:%M UTC"),
+                          "method": method}}
+    return [outbox.mail(brand_id, PASSWORD_CHANGED, user.email_address, context,
+                        language_code=user.language_code)]

@@ -1,0 +1,179 @@
+"""The events that send mail, with their default subject and body (HTML, Liquid).
+
+Codes follow JFW's ``ENTITY.ACTION.RESULT`` (upper case, hyphens inside a segment). A brand may
+override the subject and body of any event (``templates.template_for``); these defaults apply
+otherwise. Every template sees ``brand`` and, when the mail is about a user, ``user`` (see
+``templates.brand_vars`` / ``templates.user_vars``); ``placeholders`` lists the event's own extras.
+Later issues add their events here (payments, licenses, invoices).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Event:
+    code: str
+    group: str
+    name: str
+    subject: str
+    body: str
+    placeholders: tuple[str, ...] = ()
+
+
+_FOOTER = (
+    "<p>{{ brand.name }}{% if brand.email_support %} &middot; "
+    '<a href="mailto:{{ brand.email_support }}">{{ brand.email_support }}</a>{% endif %}</p>'
+)
+
+PASSWORD_RESET_REQUESTED = Event(
+    code="USER.PASSWORD.RESET-REQUESTED",
+    group="USER",
+    name="User - Password Reset Requested",
+    subject="Reset your {{ brand.name }} password",
+    body=(
+        "<p>Hello {{ user.name }},</p>"
+        "<p>Someone asked to reset the password of your {{ brand.name }} account "
+        "<b>{{ user.username | default: user.email_address }}</b>.</p>"
+        '<p><a href="{{ reset_password.link }}">Choose a new password</a></p>'
+        "<p>The link works once and expires in {{ reset_password.expiry_minutes }} minutes. "
+        "If you did not ask for this, ignore this mail: your password stays as it is.</p>"
+        + _FOOTER
+    ),
+    placeholders=("reset_password.link", "reset_password.expiry_minutes",
+                  "reset_password.expiry_date"),
+)
+
+PASSWORD_CHANGED = Event(
+    code="USER.PASSWORD.CHANGED",
+    group="USER",
+    name="User - Password Changed",
+    subject="Your {{ brand.name }} password was changed",
+    body=(
+        "<p>Hello {{ user.name }},</p>"
+        "<p>The password of your {{ brand.name }} account "
+        "<b>{{ user.username | default: user.email_address }}</b> was changed on "
+        "{{ change.date }} and every device was signed out.</p>"
+        "<p>If this was not you, reset your password at once and contact "
+        "{{ brand.email_support | default: brand.name }}.</p>"
+        + _FOOTER
+    ),
+    placeholders=("change.date", "change.method"),
+)
+
+_PAYMENT_PLACEHOLDERS = ("payment.code", "payment.name", "payment.amount", "payment.currency_code",
+                         "payment.date", "payment.merchant_ref_no", "payment.status")
+_PAYMENT_LINE = ("<p>Payment <b>{{ payment.code }}</b>{% if payment.name %} for "
+                 "{{ payment.name }}{% endif %}: {{ payment.amount }} {{ payment.currency_code }}"
+                 "</p>")
+
+
+def _payment_event(code: str, name: str, subject: str, lead: str,
+                   extra: tuple[str, ...] = ()) -> Event:
+    return Event(code=code, group="PAYMENT", name=name, subject=subject,
+                 body=("<p>Hello {{ user.name | default: 'there' }},</p>" + lead + _PAYMENT_LINE
+                       + _FOOTER), placeholders=_PAYMENT_PLACEHOLDERS + extra)
+
+
+PAYMENT_SUCCESS = _payment_event(
+    "PAYMENT.PROCESSED.SUCCESS", "Payment - Processed Success",
+    "Your {{ brand.name }} payment was received",
+    "<p>Thank you: we received your payment on {{ payment.date }}.</p>")
+PAYMENT_FAILED = _payment_event(
+    "PAYMENT.PROCESSED.FAILED", "Payment - Processed Failed",
+    "Your {{ brand.name }} payment did not go through",
+    "<p>Your payment could not be completed ({{ payment.status }}). Nothing was charged; you "
+    "can try again with another payment method.</p>")
+PAYMENT_REFUNDED = _payment_event(
+    "PAYMENT.PROCESSED.REFUNDED", "Payment - Processed Refunded",
+    "Your {{ brand.name }} payment was refunded",
+    "<p>{{ payment.refunded_amount }} {{ payment.currency_code }} of your payment was refunded "
+    "on {{ payment.date }}. It may take a few days to show on your statement.</p>",
+    ("payment.refunded_amount",))
+PAYMENT_CANCELLED = _payment_event(
+    "PAYMENT.PROCESSED.CANCELLED", "Payment - Processed Cancelled",
+    "Your {{ brand.name }} payment was cancelled",
+    "<p>Your payment was cancelled before any money moved.</p>")
+PAYMENT_RISK_FLAGGED = Event(
+    code="PAYMENT.RISK.FLAGGED", group="PAYMENT", name="Payment - Risk Flagged",
+    subject="[{{ brand.name }}] Payment {{ payment.code }} needs a review",
+    body=("<p>Hello {{ user.name | default: 'team' }},</p>"
+          "<p>A verified {{ risk.gateway }} notification about payment <b>{{ payment.code }}"
+          "</b> does not match it: {{ risk.reasons }}.</p><p>The payment was not completed and "
+          "nothing was fulfilled. Review it under Payments and refund or approve it.</p>"
+          + _FOOTER),
+    placeholders=_PAYMENT_PLACEHOLDERS + ("risk.reasons", "risk.gateway", "risk.notification_id"),
+)
+
+# Licensing (issue 5). ``license.*``: code, codes (several, one per line), package_name,
+# expiry_date (blank: no end), days_left (reminders), default_package_name (expiry).
+_LICENSE_PLACEHOLDERS = ("license.code", "license.codes", "license.package_name",
+                         "license.expiry_date", "license.quantity")
+_LICENSE_UNTIL = ("{% if license.expiry_date %}until <b>{{ license.expiry_date }}</b>"
+                  "{% else %}with no end date{% endif %}")
+RECEIPT_DIRECT_APPLIED = Event(
+    code="PAYMENT.RECEIPT-SENT.DIRECT-APPLIED", group="PAYMENT",
+    name="Payment - Receipt Sent (Direct Applied)",
+    subject="Your {{ brand.name }} receipt: {{ license.package_name }} is active",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p>" + _PAYMENT_LINE
+          + "<p>Your license <b>{{ license.code }}</b> was applied to your account: "
+          "<b>{{ license.package_name }}</b> is active " + _LICENSE_UNTIL + ".</p>" + _FOOTER),
+    placeholders=_PAYMENT_PLACEHOLDERS + _LICENSE_PLACEHOLDERS)
+RECEIPT_MAIL_DELIVERY = Event(
+    code="PAYMENT.RECEIPT-SENT.MAIL-DELIVERY", group="PAYMENT",
+    name="Payment - Receipt Sent (Mail Delivery)",
+    subject="Your {{ brand.name }} receipt and license code",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p>" + _PAYMENT_LINE
+          + "<p>Your license code{% if license.quantity > 1 %}s{% endif %} for "
+          "<b>{{ license.package_name }}</b>:</p><pre>{{ license.codes }}</pre>"
+          "<p>Apply a code to an account to activate it.</p>" + _FOOTER),
+    placeholders=_PAYMENT_PLACEHOLDERS + _LICENSE_PLACEHOLDERS)
+LICENSE_APPLIED = Event(
+    code="LICENSE.APPLIED.SUCCESS", group="LICENSE", name="License - Applied Success",
+    subject="{{ license.package_name }} is active on your {{ brand.name }} account",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p><p>The license <b>{{ license.code }}"
+          "</b> was applied to your account <b>{{ user.username | default: user.email_address }}"
+          "</b>: <b>{{ license.package_name }}</b> is active " + _LICENSE_UNTIL + ".</p>"
+          "{% if license.queued %}<p>It starts when your current package ends, on "
+          "{{ license.start_date }}.</p>{% endif %}" + _FOOTER),
+    placeholders=_LICENSE_PLACEHOLDERS + ("license.queued", "license.start_date"))
+LICENSE_EXPIRING = Event(
+    code="LICENSE.EXPIRING.SOON", group="LICENSE", name="License - Expiring Soon",
+    subject="Your {{ brand.name }} {{ license.package_name }} ends in {{ license.days_left }} "
+            "day{% if license.days_left != 1 %}s{% endif %}",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your <b>{{ license.package_name }}"
+          "</b> ends on <b>{{ license.expiry_date }}</b>. Renew before then to keep its "
+          "features.</p>" + _FOOTER),
+    placeholders=("license.package_name", "license.expiry_date", "license.days_left"))
+LICENSE_EXPIRED = Event(
+    code="LICENSE.EXPIRED.SUCCESS", group="LICENSE", name="License - Expired Success",
+    subject="Your {{ brand.name }} {{ license.package_name }} has ended",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your <b>{{ license.package_name }}"
+          "</b> ended on {{ license.expiry_date }}.{% if license.default_package_name %} Your "
+          "account is now on <b>{{ license.default_package_name }}</b>.{% endif %}</p>"
+          "<p>Buy or apply a license to get it back.</p>" + _FOOTER),
+    placeholders=("license.package_name", "license.expiry_date",
+                  "license.default_package_name"))
+
+PAYMENT_DOWNLOADS_READY = Event(
+    code="PAYMENT.DOWNLOADS.READY", group="PAYMENT", name="Payment - Downloads Ready",
+    subject="Your {{ brand.name }} downloads are ready",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Thank you for your purchase. "
+          "Your files:</p><ul>{% for d in downloads %}<li><a href=\"{{ d.url }}\">"
+          "{{ d.file_name }}</a> ({{ d.max_count }} downloads, until {{ d.expires_at }})</li>"
+          "{% endfor %}</ul><p>The links are personal: each works a limited number of times "
+          "and expires; you also find them under your downloads.</p>" + _PAYMENT_LINE
+          + _FOOTER),
+    placeholders=_PAYMENT_PLACEHOLDERS + ("downloads[].file_name", "downloads[].url",
+                                          "downloads[].expires_at", "downloads[].max_count"),
+)
+
+EVENTS: dict[str, Event] = {e.code: e for e in (
+    PASSWORD_RESET_REQUESTED, PASSWORD_CHANGED, PAYMENT_SUCCESS, PAYMENT_FAILED, PAYMENT_REFUNDED,
+    PAYMENT_CANCELLED, PAYMENT_RISK_FLAGGED, RECEIPT_DIRECT_APPLIED, RECEIPT_MAIL_DELIVERY,
+    LICENSE_APPLIED, LICENSE_EXPIRING, LICENSE_EXPIRED, PAYMENT_DOWNLOADS_READY)}
+
+
+def event(code: str) -> Event | None:
+    return EVENTS.get(code)

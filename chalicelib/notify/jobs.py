@@ -1,0 +1,197 @@
+"""The outbox's consumer (SQS ``outbox`` queue) and sweeper (schedule ``outbox-sweeper``).
+
+Consumer, per message, idempotent by the outbox id:
+1. claim the row: Pending (or Failed, or Sending whose lease ran out) -> Sending, with a lease
+   as long as the queue's visibility timeout, in one conditional update; a Sent row is
+   acknowledged without acting, a row another consumer holds is retried later;
+2. run the kind's handler (for a mail: render and send through SES);
+3. success: one transaction marks the row Sent (out of the due index, the handler's result
+   kept) and writes the handler's rows (the sent-mail log);
+   failure: the claim is released with the error and the attempt counted, and the record is
+   reported in ``batchItemFailures`` so SQS retries it; after the queue's max receives SQS moves
+   it to the dead-letter queue, and the row becomes Failed (the sweeper leaves it alone).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import settings
+from chalicelib.notify import outbox
+
+if TYPE_CHECKING:
+    from chalicelib.notify.models import OutboxItem
+
+log = logging.getLogger("jfw.outbox")
+
+# A Sent row is kept longer than SQS keeps any message (14 days at most), so a late duplicate
+# always finds it.
+SENT_RETENTION_DAYS = 30
+MAX_ERROR_CHARS = 1000
+SWEEP_LIMIT_PER_SHARD = 500
+
+
+class Busy(Exception):
+    """Another consumer holds the row's lease; retry after it ends."""
+
+
+def _max_attempts() -> int:
+    from chalicelib.store import schema
+
+    return schema.queue(outbox.QUEUE).max_receives
+
+
+def consume_outbox_batch(event: dict, context: Any = None) -> dict:
+    """Lambda handler for the SQS ``outbox`` queue (ReportBatchItemFailures)."""
+    failures = []
+    for record in event.get("Records") or []:
+        message_id = record.get("messageId", "")
+        try:
+            body = json.loads(record.get("body") or "")
+            outbox_id, brand_id = body["outboxId"], body["brandId"]
+        except (ValueError, KeyError, TypeError):
+            log.error("outbox message %s is not an outbox reference: %r", message_id,
+                      record.get("body"))
+            failures.append({"itemIdentifier": message_id})
+            continue
+        try:
+            process(brand_id, outbox_id)
+        except Exception:  # noqa: BLE001 - one bad record must not fail the others
+            log.warning("outbox %s (message %s) not done; SQS will retry", outbox_id,
+                        message_id, exc_info=True)
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+def process(brand_id: str, outbox_id: str) -> str:
+    """Act on one outbox row once. Returns "sent", "already-sent" or "missing"; raises when the
+    row was not done (handler failure, or another consumer holds it)."""
+    from chalicelib.http.routing import resolve
+
+    item = _claim(brand_id, outbox_id)
+    if isinstance(item, str):
+        return item
+    claim_id = item.claim_id
+    try:
+        handler = resolve(outbox.KINDS[item.kind])
+        delivery = handler(item)
+    except Exception as e:  # noqa: BLE001 - any handler failure is recorded, then retried
+        _release(item, claim_id, f"{type(e).__name__}: {e}")
+        raise
+    _mark_sent(item, claim_id, delivery)
+    return "sent"
+
+
+def _claim(brand_id: str, outbox_id: str) -> OutboxItem | str:
+    from pynamodb.exceptions import DoesNotExist, UpdateError
+
+    from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem, outbox_pk
+    from chalicelib.store import ids
+
+    now = settings.now()
+    lease = now + timedelta(seconds=settings.get().queue_visibility_seconds)
+    item = OutboxItem(outbox_pk(brand_id, outbox_id), "OUTBOX")
+    claimable = ((OutboxItem.status == PENDING) | (OutboxItem.status == FAILED)
+                 | ((OutboxItem.status == SENDING) & (OutboxItem.lease_until < now)))
+    try:
+        item.update(
+            actions=[OutboxItem.status.set(SENDING), OutboxItem.claim_id.set(ids.new_id()),
+                     OutboxItem.lease_until.set(lease), OutboxItem.attempts.add(1)],
+            condition=OutboxItem.pk.exists() & claimable,
+        )
+        return item
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    try:
+        current = OutboxItem.get(outbox_pk(brand_id, outbox_id), "OUTBOX", consistent_read=True)
+    except DoesNotExist:
+        log.warning("outbox %s of brand %s does not exist; message dropped", outbox_id, brand_id)
+        return "missing"
+    if current.status == SENT:
+        return "already-sent"
+    raise Busy(f"outbox {outbox_id} is {current.status} until {current.lease_until}")
+
+
+def _release(item: OutboxItem, claim_id: str | None, error: str) -> None:
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.notify.models import FAILED, PENDING, OutboxItem
+
+    now = settings.now()
+    give_up = (item.attempts or 0) >= _max_attempts()
+    actions = [OutboxItem.status.set(FAILED if give_up else PENDING),
+               OutboxItem.last_error.set(error[:MAX_ERROR_CHARS]),
+               OutboxItem.claim_id.remove(), OutboxItem.lease_until.remove()]
+    if give_up:
+        actions += [OutboxItem.due_pk.remove(), OutboxItem.due_sk.remove()]
+    else:
+        # SQS retries it; the sweeper only steps in if this retry is lost too.
+        actions.append(OutboxItem.due_sk.set(outbox.due_sort_key(now, item.id)))
+    try:
+        item.update(actions=actions, condition=OutboxItem.claim_id == claim_id)
+    except UpdateError:
+        log.warning("outbox %s: could not release the claim", item.id, exc_info=True)
+
+
+def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery) -> None:
+    from chalicelib.notify.models import SENT, OutboxItem
+    from chalicelib.store.tx import ConditionFailed, transaction
+
+    now = settings.now()
+    actions = [OutboxItem.status.set(SENT), OutboxItem.sent_date.set(now),
+               OutboxItem.result.set(delivery.result),
+               OutboxItem.claim_id.remove(), OutboxItem.lease_until.remove(),
+               OutboxItem.due_pk.remove(), OutboxItem.due_sk.remove(),
+               OutboxItem.ttl.set(int((now + timedelta(days=SENT_RETENTION_DAYS)).timestamp()))]
+    if delivery.payload is not None:
+        actions.append(OutboxItem.payload.set(delivery.payload))
+    problem = delivery.result.get("templateProblem")
+    if problem:
+        actions.append(OutboxItem.last_error.set(str(problem)[:MAX_ERROR_CHARS]))
+    try:
+        with transaction() as tx:
+            tx.update(item, actions=actions, condition=OutboxItem.claim_id == claim_id)
+            for write in delivery.writes:
+                tx.save(write, condition=type(write).pk.does_not_exist())
+    except ConditionFailed:
+        # Our lease ran out and another consumer claimed the row: it records its own send.
+        log.error("outbox %s was sent but its claim was lost; another attempt may send again",
+                  item.id)
+
+
+# -- sweeper -----------------------------------------------------------------------------------
+
+def sweep_outbox(event: Any = None, context: Any = None) -> dict:
+    """Publish rows still unsent ``outbox_sweep_after_seconds`` after they were due.
+
+    Reads the sparse ``due`` index shard by shard (never a Scan). Each row published gets a new
+    due time, so the next run leaves it alone unless it is still unsent by then.
+    """
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.notify.models import SENDING, SENT, OutboxItem
+
+    now = settings.now()
+    cutoff = outbox.stamp(now - timedelta(seconds=settings.get().outbox_sweep_after_seconds))
+    late = []
+    for shard in range(outbox.SHARDS):
+        for item in OutboxItem.due.query(f"OUTBOX#{shard}", OutboxItem.due_sk < cutoff,
+                                         limit=SWEEP_LIMIT_PER_SHARD):
+            if item.status == SENDING and item.lease_until and item.lease_until > now:
+                continue  # a consumer is on it right now
+            try:
+                item.update(actions=[OutboxItem.due_sk.set(outbox.due_sort_key(now, item.id))],
+                            condition=OutboxItem.due_pk.exists() & (OutboxItem.status != SENT))
+            except UpdateError as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue  # sent meanwhile
+            late.append(item)
+    published = outbox.publish(late)
+    if late:
+        log.info("outbox sweeper: %d late rows, %d published", len(late), published)
+    return {"late": len(late), "published": published}

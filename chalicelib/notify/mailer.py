@@ -1,0 +1,134 @@
+"""The ``mail`` outbox kind: render the event's template for the brand and send it through SES."""
+
+from __future__ import annotations
+
+import logging
+from email.utils import formataddr, parseaddr
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import settings
+from chalicelib.notify import templates
+from chalicelib.notify.outbox import Delivery, stamp
+from chalicelib.store import aws
+
+if TYPE_CHECKING:
+    from chalicelib.notify.models import OutboxItem
+
+log = logging.getLogger("jfw.mail")
+
+
+class MailError(Exception):
+    """A mail that can't be sent as asked (bad payload, unknown event, brand gone)."""
+
+
+def sender_for(brand: dict) -> str:
+    """The brand's system e-mail (with its title as display name), else the platform sender."""
+    setting = brand.get("setting") or {}
+    address = (setting.get("systemEmail") or "").strip()
+    if not address:
+        return settings.get().mail_sender
+    title = (setting.get("systemEmailTitle") or "").strip()
+    return formataddr((title, address)) if title else address
+
+
+def ensure_sender_verified(address: str) -> None:
+    """Verify a sender identity in SES. For the local stack and tests (moto refuses unverified
+    senders, as SES's sandbox does); on AWS identities are verified by infra/, with DNS."""
+    _, bare = parseaddr(address)
+    aws.client("ses").verify_email_identity(EmailAddress=bare or address)
+
+
+def compose(brand: dict, payload: dict[str, Any]) -> tuple[templates.Template, Any, str | None]:
+    """The template used, the rendered mail, and why a brand template was set aside (if it was).
+
+    A brand template that fails to render falls back to the default, so the user still gets
+    the mail (a password reset must not wait for a template fix); the reason is kept on the row.
+    """
+    event_code = payload.get("eventCode")
+    if not isinstance(event_code, str) or not event_code:
+        raise MailError("the outbox payload has no eventCode")
+    context = {**(payload.get("context") or {}), "brand": templates.brand_vars(brand)}
+    template = templates.template_for(brand["id"], event_code, payload.get("languageCode"))
+    try:
+        return template, templates.render(template, context), None
+    except templates.TemplateError as e:
+        if template.source == "default":
+            raise
+        problem = f"brand template for {event_code} set aside: {e}"
+        log.warning("%s (brand %s)", problem, brand["id"])
+        fallback = templates.default_template(event_code)
+        return fallback, templates.render(fallback, context), problem
+
+
+def deliver(item: OutboxItem) -> Delivery:
+    """Send one ``mail`` outbox row; the sent-mail log row is returned to be written with it."""
+    from chalicelib.identity import brands
+    from chalicelib.notify.models import SentMailItem, sent_mail_pk
+
+    payload = item.payload or {}
+    to = payload.get("to")
+    if not isinstance(to, str) or "@" not in to:
+        raise MailError(f"the outbox payload has no usable recipient: {to!r}")
+    brand = brands.get(item.brand_id)
+    template, mail, problem = compose(brand, payload)
+    sender = sender_for(brand)
+    resp = aws.client("ses").send_email(
+        Source=sender,
+        Destination={"ToAddresses": [to]},
+        Message={
+            "Subject": {"Data": mail.subject, "Charset": "UTF-8"},
+            "Body": {"Html": {"Data": mail.body, "Charset": "UTF-8"}},
+        },
+    )
+    message_id = resp["MessageId"]
+    secrets = [v for v in payload.get("secrets") or [] if isinstance(v, str) and v]
+    logged_body = mail.body
+    if secrets and not settings.get().is_local:
+        for value in secrets:
+            logged_body = logged_body.replace(value, "[redacted]")
+    now = settings.now()
+    sort_key = f"{stamp(now)}#{item.id}"
+    log_row = SentMailItem(
+        sent_mail_pk(item.brand_id), sort_key,
+        brand_id=item.brand_id, outbox_id=item.id, to=to, sender=sender,
+        subject=mail.subject, body=logged_body, event_code=template.event_code,
+        message_id=message_id, template_source=template.source, sent_date=now,
+    )
+    if settings.get().is_local:
+        log_row.gsi1pk, log_row.gsi1sk = "SENTMAIL", sort_key
+    result = {"messageId": message_id}
+    if problem:
+        result["templateProblem"] = problem
+    kept = None
+    if secrets:
+        kept = {k: v for k, v in payload.items() if k not in ("context", "secrets")}
+    return Delivery(result=result, writes=[log_row], payload=kept)
+
+
+def to_dto(item: Any) -> dict:
+    return {"to": item.to, "subject": item.subject, "body": item.body, "time": item.sent_date,
+            "eventCode": item.event_code, "messageId": item.message_id,
+            "from": item.sender, "brandId": item.brand_id}
+
+
+def sent_mails(brand_id: str, limit: int = 100) -> list[dict]:
+    """A brand's sent mails, newest first (JFW "Tracking Email")."""
+    from chalicelib.notify.models import SentMailItem, sent_mail_pk
+
+    return [to_dto(i) for i in SentMailItem.query(sent_mail_pk(brand_id),
+                                                  scan_index_forward=False, limit=limit)]
+
+
+def all_sent_mails(to: str | None = None, limit: int = 100) -> list[dict]:
+    """Every brand's sent mails, newest first; local and test stages only (gsi1 ``SENTMAIL``)."""
+    from chalicelib.notify.models import SentMailItem
+
+    wanted = to.strip().casefold() if to else None
+    out: list[dict] = []
+    for item in SentMailItem.gsi1.query("SENTMAIL", scan_index_forward=False):
+        if wanted and item.to.casefold() != wanted:
+            continue
+        out.append(to_dto(item))
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,146 @@
+"""The outbox (design.md, "Side effects go through an outbox").
+
+A service that causes a side effect (a mail today; a webhook or an invoice PDF later) builds an
+outbox row and saves it in ITS OWN transaction, then publishes it to SQS after the commit::
+
+    rows = [outbox.mail(brand_id, "USER.PASSWORD.CHANGED", to, context)]
+    with transaction() as tx:
+        ...                         # the change itself
+        outbox.add(tx, rows)
+    outbox.publish(rows)
+
+If the process dies between the commit and the send, the row is still in the sparse ``due``
+index and ``jobs.sweep_outbox`` publishes it later. The consumer (``jobs.consume_outbox_batch``)
+is idempotent by the outbox id, so a row published twice acts once.
+
+Each kind has one handler, named in ``KINDS`` as "module:function" (imported on first use).
+A handler takes the claimed ``OutboxItem`` and returns a ``Delivery``: what to record on the row
+and any items to write in the same transaction that marks the row Sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import settings
+from chalicelib.store import ids
+
+if TYPE_CHECKING:
+    from chalicelib.notify.models import OutboxItem
+
+log = logging.getLogger("jfw.outbox")
+
+QUEUE = "outbox"
+SHARDS = 8
+
+KINDS: dict[str, str] = {
+    "mail": "chalicelib.notify.mailer:deliver",
+}
+
+
+@dataclass
+class Delivery:
+    """What a handler did: ``result`` is stored on the row, ``writes`` saved with it (new items,
+    each must not exist yet); ``payload``, when set, replaces the row's payload (to drop what
+    must not be kept)."""
+
+    result: dict[str, Any]
+    writes: list[Any] = field(default_factory=list)
+    payload: dict[str, Any] | None = None
+
+
+def register_kind(kind: str, handler_ref: str) -> None:
+    """Add a kind: ``handler_ref`` is "module:function" taking an OutboxItem, returning Delivery."""
+    KINDS[kind] = handler_ref
+
+
+def stamp(moment: datetime) -> str:
+    """Fixed-width UTC time, so due times sort as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def shard_of(outbox_id: str) -> str:
+    return f"OUTBOX#{zlib.crc32(outbox_id.encode()) % SHARDS}"
+
+
+def due_sort_key(moment: datetime, outbox_id: str) -> str:
+    return f"{stamp(moment)}#{outbox_id}"
+
+
+def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
+    """A new Pending outbox row (an ``OutboxItem``), due now; save it with ``add``."""
+    from chalicelib.notify.models import PENDING, OutboxItem, outbox_pk
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}; register it in notify.outbox.KINDS")
+    now = settings.now()
+    outbox_id = ids.new_id()
+    return OutboxItem(
+        outbox_pk(brand_id, outbox_id), "OUTBOX",
+        id=outbox_id, brand_id=brand_id, kind=kind, payload=payload, status=PENDING,
+        attempts=0, created_date=now,
+        due_pk=shard_of(outbox_id), due_sk=due_sort_key(now, outbox_id),
+    )
+
+
+def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
+         language_code: str | None = None, secrets: list[str] | None = None) -> OutboxItem:
+    """An outbox row that sends the event's mail to ``to``; ``context`` feeds the template
+    (``brand`` is added at send time from the brand's current settings).
+
+    ``secrets`` are values in the context that must not outlive the send (a reset token): once
+    sent, the row keeps no context, and the sent-mail log shows them as ``[redacted]`` (except
+    in the local stack, where a developer needs the link).
+    """
+    payload: dict[str, Any] = {"eventCode": event_code, "to": to, "context": context,
+                               "languageCode": language_code}
+    if secrets:
+        payload["secrets"] = list(secrets)
+    return row(brand_id, "mail", payload)
+
+
+def add(tx: Any, rows: Iterable[OutboxItem]) -> None:
+    """Save the rows inside the caller's transaction."""
+    from chalicelib.notify.models import OutboxItem
+
+    for item in rows:
+        tx.save(item, condition=OutboxItem.pk.does_not_exist())
+
+
+def message_body(item: OutboxItem) -> str:
+    return json.dumps({"outboxId": item.id, "brandId": item.brand_id, "kind": item.kind})
+
+
+def publish(rows: Iterable[OutboxItem]) -> int:
+    """Send one SQS message per row (after the commit). Returns how many SQS accepted.
+
+    A failed send is logged, not raised: the change is committed, and the sweeper publishes any
+    row still unsent after ``settings.outbox_sweep_after_seconds``.
+    """
+    from chalicelib.store import aws
+
+    rows = list(rows)
+    sent = 0
+    for start in range(0, len(rows), 10):
+        chunk = rows[start:start + 10]
+        try:
+            resp = aws.client("sqs").send_message_batch(
+                QueueUrl=aws.queue_url(QUEUE),
+                Entries=[{"Id": str(i), "MessageBody": message_body(item)}
+                         for i, item in enumerate(chunk)],
+            )
+        except Exception:  # noqa: BLE001 - the sweeper retries; the caller's change stands
+            log.warning("outbox publish failed for %s; the sweeper will retry",
+                        [r.id for r in chunk], exc_info=True)
+            continue
+        sent += len(resp.get("Successful", []))
+        for failure in resp.get("Failed", []):
+            log.warning("outbox publish of %s refused: %s; the sweeper will retry",
+                        chunk[int(failure["Id"])].id, failure.get("Message"))
+    return sent

@@ -1,0 +1,1 @@
+"""Payments: payments, status machine, history, transactions, checkout, gateway notifications."""

@@ -1,0 +1,155 @@
+"""The local stack's parts on moto in-process: the queue worker keeps Lambda's SQS semantics,
+the timer runs schedules with EventBridge's event, seeding is idempotent, config is checked."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+
+import pytest
+
+from chalicelib.devstack.config import ConfigError, DevConfig
+from chalicelib.devstack.worker import QueueWorker, failed_ids
+
+
+def outbox_worker(consumer) -> tuple[QueueWorker, object, str, str]:
+    from chalicelib.store import aws, schema
+
+    sqs = aws.client("sqs")
+    url = aws.queue_url("outbox")
+    # Failed messages come back at once instead of after the visibility timeout.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    queue = dataclasses.replace(schema.queue("outbox"), consumer="test:consumer")
+    return QueueWorker(queue, consumer, threading.Event(), wait_seconds=0), sqs, url, arn
+
+
+def bodies(sqs, url: str) -> list[str]:
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages") or []
+    return sorted(m["Body"] for m in msgs)
+
+
+def test_worker_deletes_handled_messages_and_leaves_reported_failures(aws_env):
+    records = []
+
+    def consumer(event):
+        records.extend(event["Records"])
+        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]}
+                                      for r in event["Records"] if r["body"] == "bad"]}
+
+    worker, sqs, url, arn = outbox_worker(consumer)
+    for body in ("one", "bad", "two"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    worker.poll_once(sqs, url, arn, "us-east-1")
+
+    assert sorted(r["body"] for r in records) == ["bad", "one", "two"]
+    record = records[0]
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert record["messageId"] and record["receiptHandle"]
+    assert worker.handled == 2
+    assert bodies(sqs, url) == ["bad"]
+
+
+def test_a_consumer_that_raises_fails_the_batch_until_the_dead_letter_queue(aws_env):
+    from chalicelib import settings
+    from chalicelib.store import schema
+
+    calls = []
+
+    def consumer(event):
+        calls.append(len(event["Records"]))
+        raise RuntimeError("SES is down")
+
+    worker, sqs, url, arn = outbox_worker(consumer)
+    sqs.send_message(QueueUrl=url, MessageBody="doomed")
+    for _ in range(schema.queue("outbox").max_receives + 2):
+        worker.poll_once(sqs, url, arn, "us-east-1")
+
+    assert len(calls) == schema.queue("outbox").max_receives
+    assert worker.handled == 0
+    assert bodies(sqs, url) == []
+    dlq = sqs.get_queue_url(QueueName=settings.get().queue_name("outbox-dlq"))["QueueUrl"]
+    assert bodies(sqs, dlq) == ["doomed"]
+
+
+def test_an_unreadable_consumer_answer_retries_the_whole_batch():
+    ids = {"m1", "m2"}
+    assert failed_ids(None, ids) == set()
+    assert failed_ids({"batchItemFailures": []}, ids) == set()
+    assert failed_ids({"batchItemFailures": [{"itemIdentifier": "m2"}]}, ids) == {"m2"}
+    assert failed_ids({"batchItemFailures": [{"itemIdentifier": "zz"}]}, ids) == ids
+    assert failed_ids({"batchItemFailures": [{"id": "m1"}]}, ids) == ids
+    assert failed_ids("ok", ids) == ids
+
+
+def test_timer_runs_each_schedule_with_a_scheduled_event_and_survives_failures():
+    from chalicelib.devstack.timer import Job, Timer
+
+    events = []
+
+    def broken(event):
+        raise RuntimeError("boom")
+
+    jobs = [Job("outbox-sweeper", 0.05, events.append), Job("broken", 0.05, broken)]
+    stop = threading.Event()
+    timer = Timer(jobs, stop)
+    timer.start()
+    deadline = time.monotonic() + 5
+    while len(events) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    timer.join(timeout=2)
+
+    assert not timer.is_alive()
+    assert len(events) >= 3
+    event = events[0]
+    assert event["detail-type"] == "Scheduled Event" and event["source"] == "aws.events"
+    assert event["resources"][0].endswith(":rule/outbox-sweeper")
+    assert jobs[1].runs == 0 and jobs[0].runs >= 3
+
+
+def test_seeding_twice_keeps_one_of_each_and_the_admin_can_log_in(aws_env):
+    from chalicelib.devstack import seed
+    from chalicelib.identity import users
+
+    first = seed.seed("boss", "Boss-Passw0rd")
+    second = seed.seed("boss", "Boss-Passw0rd")
+
+    assert len(first.created) == 3 and second.created == ()
+    assert second.platform["id"] == first.platform["id"] and second.platform["isSystem"]
+    assert second.demo["id"] == first.demo["id"]
+    assert second.demo["parentId"] == first.platform["id"]
+    assert second.admin["id"] == first.admin["id"] and second.admin["type"] == "SuperAdmin"
+    session = users.authenticate(second.platform, "boss", "Boss-Passw0rd")
+    assert session["authKey"]
+
+
+def test_seed_refuses_an_admin_password_that_fails_the_policy(aws_env):
+    from chalicelib.devstack import seed
+    from chalicelib.http.errors import BadRequest
+
+    with pytest.raises(BadRequest, match="password"):
+        seed.seed("boss", "short")
+
+
+def test_config_defaults_overrides_and_bad_values():
+    cfg = DevConfig.from_env({})
+    assert (cfg.api_port, cfg.moto_port, cfg.stripe_port) == (8000, 5055, 8420)
+    assert cfg.host == "127.0.0.1" and cfg.admin_password_is_default
+    assert cfg.schedule_interval(5) == 300
+
+    fast = DevConfig.from_env({"PORT": "9001", "JFW_TIMER_SPEEDUP": "60",
+                               "JFW_ADMIN_PASSWORD": "Other-Pass1"})
+    assert fast.api_url == "http://127.0.0.1:9001" and not fast.admin_password_is_default
+    assert fast.schedule_interval(5) == 5
+    assert DevConfig.from_env({"JFW_TIMER_INTERVAL_SECONDS": "2"}).schedule_interval(5) == 2
+
+    with pytest.raises(ConfigError, match="PORT"):
+        DevConfig.from_env({"PORT": "eighty"})
+    with pytest.raises(ConfigError, match="MOTO_PORT"):
+        DevConfig.from_env({"MOTO_PORT": "70000"})
+    with pytest.raises(ConfigError, match="JFW_TIMER_SPEEDUP"):
+        DevConfig.from_env({"JFW_TIMER_SPEEDUP": "-1"})

@@ -1,0 +1,237 @@
+"""Prices (v1/prices, v1/packages/{id}/prices): money precision, pricing models, references."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import login, make_user
+
+
+@pytest.fixture
+def admin(api, demo_brand):
+    make_user(demo_brand, "boss", "Admin")
+    return login(api, "boss")
+
+
+@pytest.fixture
+def pkg(admin) -> dict:
+    return admin.ok("POST", "v1/packages", {"code": "PRO", "name": "Pro"})
+
+
+def price_body(pkg: dict, **extra) -> dict:
+    return {"packageId": pkg["id"], "subscriptionTypeId": "D30", "code": "PRO-M",
+            "name": "Pro monthly", "amount": 9.99, "currency": "USD", **extra}
+
+
+def stored_prices(brand: dict) -> dict:
+    from chalicelib.catalog.models import CatalogEntry, PriceItem, cat_pk
+
+    return {i.code: i for i in CatalogEntry.query(cat_pk(brand["id"]))
+            if isinstance(i, PriceItem)}
+
+
+def counts(brand: dict, package_id: str) -> tuple[int, int]:
+    from chalicelib.catalog import catalogue
+
+    p = catalogue.query(brand["id"]).packages[package_id]
+    return int(p.price_count), int(p.paid_price_count)
+
+
+def err(resp) -> dict:
+    return resp.json_body["errors"][0]
+
+
+def test_price_crud_and_shape(admin, api, pkg, demo_brand):
+    created = admin.ok("POST", "v1/prices", price_body(
+        pkg, description="Monthly", tags="monthly", checkoutLink="https://pay.example.com/x",
+        zOrder=2))
+    assert created | {"id": None, "createdDate": None, "modifiedDate": None} == {
+        "id": None, "createdDate": None, "modifiedDate": None, "code": "PRO-M",
+        "name": "Pro monthly", "amount": 9.99, "currency": "USD", "pricingModel": "Subscription",
+        "description": "Monthly", "checkoutLink": "https://pay.example.com/x",
+        "tags": "monthly", "packageId": pkg["id"], "packageName": "Pro",
+        "subscriptionTypeId": "D30", "subscriptionName": "30 days", "zOrder": 2}
+    assert "amountMinor" not in created  # internal
+    assert stored_prices(demo_brand)["PRO-M"].amount_minor == 999
+    pid = created["id"]
+    assert api.ok("GET", f"v1/prices/{pid}")["amount"] == 9.99
+    assert [p["code"] for p in api.ok("GET", f"v1/packages/{pkg['id']}/prices")] == ["PRO-M"]
+    assert [p["code"] for p in api.ok("GET", f"v1/packages/{pkg['id']}")["prices"]] == [
+        "PRO-M"]
+
+    up = admin.ok("PUT", f"v1/prices/{pid}", {"packageId": pkg["id"], "code": "PRO-M",
+                                              "name": "Pro monthly", "amount": 12.5,
+                                              "currency": "EUR", "subscriptionTypeId": "D90",
+                                              "description": None})
+    assert (up["amount"], up["currency"], up["subscriptionName"], up["description"],
+            up["tags"]) == (12.5, "EUR", "90 days", None, "monthly")
+    assert stored_prices(demo_brand)["PRO-M"].amount_minor == 1250
+
+    assert admin.ok("DELETE", f"v1/prices/{pid}") is True
+    assert api.get(f"v1/prices/{pid}").status_code == 404
+    assert stored_prices(demo_brand)["PRO-M"].is_deleted is True  # soft: payments refer to it
+    assert counts(demo_brand, pkg["id"]) == (0, 0)
+    admin.ok("POST", "v1/prices", price_body(pkg))  # the code is free again
+
+
+@pytest.mark.parametrize("amount, currency, minor", [
+    (9.99, "USD", 999), (10, "USD", 1000), ("0.5", "usd", 50), (1000, "JPY", 1000),
+    (1.234, "KWD", 1234), (0, "USD", 0),
+])
+def test_amounts_in_the_currency_minor_unit(admin, pkg, demo_brand, amount, currency, minor):
+    created = admin.ok("POST", "v1/prices", price_body(pkg, amount=amount, currency=currency))
+    assert stored_prices(demo_brand)["PRO-M"].amount_minor == minor
+    assert created["currency"] == currency.upper()
+    # On the wire: a JSON number with the currency's decimals.
+    assert created["amount"] == json.loads(json.dumps(float(amount)))
+
+
+@pytest.mark.parametrize("amount, currency, code", [
+    (9.999, "USD", "AMOUNT_PRECISION"),
+    (1000.5, "JPY", "AMOUNT_PRECISION"),
+    (1.2345, "KWD", "AMOUNT_PRECISION"),
+    (-1, "USD", None),
+    (5, "XYZ", "CURRENCY_INVALID"),
+    (5, "US", None),
+    ("ten", "USD", None),
+    (None, "USD", None),
+])
+def test_bad_amounts_are_400_and_write_nothing(admin, pkg, demo_brand, amount, currency, code):
+    resp = admin.post("v1/prices", price_body(pkg, amount=amount, currency=currency))
+    assert resp.status_code == 400, resp.json_body
+    e = err(resp)
+    assert e["field"] in ("amount", "currency")
+    if code:
+        assert e["code"] == code
+    assert stored_prices(demo_brand) == {}
+    assert counts(demo_brand, pkg["id"]) == (0, 0)
+
+
+def test_precision_message_names_the_currency(admin, pkg):
+    resp = admin.post("v1/prices", price_body(pkg, amount=1000.5, currency="JPY"))
+    assert err(resp)["message"] == "amount 1000.5 has more decimals than JPY allows (0)."
+
+
+def test_pricing_models(admin, api, pkg, demo_brand):
+    one = admin.ok("POST", "v1/prices", price_body(pkg, code="LIFE", pricingModel="OneTime",
+                                                   subscriptionTypeId=None, amount=99))
+    assert (one["pricingModel"], one["subscriptionTypeId"], one["subscriptionName"]) == (
+        "OneTime", None, None)
+    from chalicelib.catalog import service
+
+    internal = service.get_price(demo_brand["id"], one["id"])
+    assert internal["amountMinor"] == 9900 and internal["pricingModel"] == "OneTime"
+    for extra, field in (({"pricingModel": "OneTime"}, "subscriptionTypeId"),
+                         ({"pricingModel": "Usage"}, "pricingModel"),
+                         ({"pricingModel": "Barter"}, "pricingModel")):
+        resp = admin.post("v1/prices", price_body(pkg, code="X", **extra))
+        assert resp.status_code == 400 and err(resp)["field"] == field, extra
+    assert sorted(stored_prices(demo_brand)) == ["LIFE"]
+    assert [p["code"] for p in api.ok("GET", "v1/prices?pricingModel=OneTime")] == ["LIFE"]
+    # A Subscription price sent without a type gets the brand's default one (90 days).
+    body = price_body(pkg, code="DEF")
+    del body["subscriptionTypeId"]
+    got = admin.ok("POST", "v1/prices", body)
+    assert (got["pricingModel"], got["subscriptionTypeId"], got["subscriptionName"]) == (
+        "Subscription", "D90", "90 days")
+
+
+def test_references_must_exist_in_the_brand(admin, api, pkg, demo_brand, other_brand):
+    resp = admin.post("v1/prices", price_body(pkg, packageId="nope"))
+    assert resp.status_code == 400 and err(resp)["code"] == "PACKAGE_NOT_FOUND"
+    resp = admin.post("v1/prices", price_body(pkg, subscriptionTypeId="D2"))
+    assert resp.status_code == 400 and err(resp)["code"] == "SUBSCRIPTION_TYPE_NOT_FOUND"
+    # Another brand's package is unknown here, and this brand's price is unknown there.
+    make_user(other_brand, "otherboss", "Admin")
+    other = login(api.as_(brand_url="other.test"), "otherboss")
+    other_pkg = other.ok("POST", "v1/packages", {"code": "X", "name": "X"})
+    resp = admin.post("v1/prices", price_body(pkg, packageId=other_pkg["id"]))
+    assert resp.status_code == 400 and err(resp)["field"] == "packageId"
+    price = admin.ok("POST", "v1/prices", price_body(pkg))
+    assert other.get(f"v1/prices/{price['id']}").status_code == 404
+    assert other.put(f"v1/prices/{price['id']}", price_body(other_pkg)).status_code == 404
+    assert other.delete(f"v1/prices/{price['id']}").status_code == 404
+    assert other.ok("GET", "v1/prices") == []
+    assert other.get(f"v1/packages/{pkg['id']}/prices").status_code == 404
+    assert stored_prices(demo_brand)["PRO-M"].is_deleted is False
+
+
+def test_codes_are_unique_per_brand(admin, pkg, demo_brand):
+    admin.ok("POST", "v1/prices", price_body(pkg))
+    resp = admin.post("v1/prices", price_body(pkg, code="pro-m", name="again"))
+    assert resp.status_code == 409 and err(resp)["code"] == "PRICE_CODE_TAKEN"
+    assert len(stored_prices(demo_brand)) == 1
+    assert counts(demo_brand, pkg["id"]) == (1, 1)
+
+
+def test_moving_a_price_moves_the_reference(admin, pkg, demo_brand):
+    team = admin.ok("POST", "v1/packages", {"code": "TEAM", "name": "Team"})
+    price = admin.ok("POST", "v1/prices", price_body(pkg))
+    moved = admin.ok("PUT", f"v1/prices/{price['id']}", price_body(team))
+    assert (moved["packageId"], moved["packageName"]) == (team["id"], "Team")
+    assert counts(demo_brand, pkg["id"]) == (0, 0)
+    assert counts(demo_brand, team["id"]) == (1, 1)
+    admin.ok("PUT", f"v1/prices/{price['id']}", price_body(team, amount=0))
+    assert counts(demo_brand, team["id"]) == (1, 0)
+    admin.ok("PUT", f"v1/packages/{team['id']}", {"code": "TEAM", "name": "Team",
+                                                   "isFree": True})
+    resp = admin.put(f"v1/prices/{price['id']}", price_body(team, amount=1))
+    assert resp.status_code == 400 and err(resp)["code"] == "FREE_PACKAGE_PRICE"
+    resp = admin.delete(f"v1/packages/{team['id']}")
+    assert resp.status_code == 409 and err(resp)["code"] == "PACKAGE_IN_USE"
+
+
+def test_list_filters_and_paging(admin, api, pkg):
+    team = admin.ok("POST", "v1/packages", {"code": "TEAM", "name": "Team"})
+    admin.ok("POST", "v1/prices", price_body(pkg, code="A", amount=5, zOrder=3))
+    admin.ok("POST", "v1/prices", price_body(pkg, code="B", amount=7, currency="EUR",
+                                             zOrder=2, subscriptionTypeId="D365"))
+    admin.ok("POST", "v1/prices", price_body(team, code="C", amount=1000, currency="JPY",
+                                             zOrder=1, tags="asia"))
+
+    def codes(qs: str = "") -> list[str]:
+        data = api.ok("GET", "v1/prices" + (f"?{qs}" if qs else ""))
+        assert isinstance(data, list)  # a plain array, as JFW returns it
+        return [p["code"] for p in data]
+
+    assert codes() == ["C", "B", "A"]
+    assert codes(f"packageId={pkg['id']}") == ["B", "A"]
+    assert codes("subscriptionTypeId=D365") == ["B"]
+    assert codes("currency=eur") == ["B"]
+    assert codes("amount=5") == ["A"]
+    assert codes("amount=1000") == ["C"]
+    assert codes("tags=asia") == ["C"]
+    assert codes("sortDataField=code&sortOrder=asc") == ["A", "B", "C"]
+    assert codes("sortDataField=amount&sortOrder=asc") == ["A", "B", "C"]  # 5, 7, 1000
+    assert codes("pageSize=2") == ["C", "B"]
+    assert codes("pageSize=2&pageNumber=1") == ["A"]
+    # Prices of an inactive package are hidden from anonymous callers.
+    admin.ok("POST", "v1/packages", {"code": "BASE", "name": "Base", "isDefault": True})
+    admin.ok("PUT", f"v1/packages/{team['id']}", {"code": "TEAM", "name": "Team",
+                                                   "status": "Inactive"})
+    assert codes() == ["B", "A"]
+    assert [p["code"] for p in admin.ok("GET", "v1/prices")] == ["C", "B", "A"]
+
+
+def test_price_writes_need_permissions(api, pkg):
+    from tests.conftest import register_and_login
+
+    assert api.post("v1/prices", price_body(pkg)).status_code == 401
+    user = register_and_login(api, "enduser")
+    resp = user.post("v1/prices", price_body(pkg))
+    assert resp.status_code == 403 and "PRICE.CREATE" in err(resp)["message"]
+
+
+@pytest.mark.parametrize("change", [
+    {"amount": 9.999}, {"currency": "JPY"}, {"amount": -1}, {"packageId": "nope"},
+    {"subscriptionTypeId": "nope"}, {"pricingModel": "Usage"}, {"code": ""},
+])
+def test_bad_updates_are_4xx_and_change_nothing(admin, pkg, demo_brand, change):
+    price = admin.ok("POST", "v1/prices", price_body(pkg))
+    before = stored_prices(demo_brand)["PRO-M"].attribute_values
+    resp = admin.put(f"v1/prices/{price['id']}", price_body(pkg, **change))
+    assert resp.status_code == 400, resp.json_body
+    assert stored_prices(demo_brand)["PRO-M"].attribute_values == before
+    assert counts(demo_brand, pkg["id"]) == (1, 1)

@@ -1,0 +1,207 @@
+"""User administration: list, read, edit, soft delete (v1/users...)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Api, login, make_user, register_and_login
+
+# -- helpers other admin test modules import ---------------------------------------------------
+
+def admin_of(api: Api, brand: dict, username: str = "admin", user_type: str = "Admin") -> Api:
+    """An Auth-Key'd Api for a new user of ``brand`` (Brand-URL = the brand's domain)."""
+    make_user(brand, username, user_type)
+    host = brand["domains"][0]["domain"]
+    return login(api.as_(None, host), username)
+
+
+def platform_root(api: Api, brand_url: str = "demo.test") -> Api:
+    """The platform's SuperAdmin, speaking to ``brand_url``."""
+    from chalicelib.identity import brands
+
+    root = admin_of(api, brands.find_by_host("platform.test"), "root", "SuperAdmin")
+    return root.as_(root.auth_key, brand_url)
+
+
+def error_of(resp) -> dict:
+    env = resp.json_body
+    assert env["success"] is False and env["data"] is None
+    err = env["errors"][0]
+    assert err["code"] and err["message"] and err["correlationId"]
+    return err
+
+
+@pytest.fixture
+def admin(api, demo_brand) -> Api:
+    return admin_of(api, demo_brand)
+
+
+# -- list ---------------------------------------------------------------------------------------
+
+def test_list_filters_sorts_and_pages(api, admin, demo_brand):
+    for name in ("carol", "bob", "dave"):
+        make_user(demo_brand, name)
+    make_user(demo_brand, "pat", "Partner")
+    page = admin.ok("GET", "v1/users?sortDataField=username&sortOrder=asc")
+    assert [u["username"] for u in page["items"]] == ["admin", "bob", "carol", "dave", "pat"]
+    assert page["totalItems"] == 5 and page["pageNumber"] == 0 and page["pageSize"] == 200
+
+    page = admin.ok("GET", "v1/users?sortDataField=username&sortOrder=asc&pageSize=2&pageNumber=1")
+    assert [u["username"] for u in page["items"]] == ["carol", "dave"]
+    assert page["totalItems"] == 5
+
+    assert [u["username"] for u in admin.ok("GET", "v1/users?userType=Partner")["items"]] == [
+        "pat"]
+    assert [u["username"] for u in admin.ok("GET", "v1/users?username=AR")["items"]] == ["carol"]
+    assert [u["username"] for u in admin.ok("GET", "v1/users?keywords=dave%40example")[
+        "items"]] == ["dave"]
+    bob = admin.ok("GET", "v1/users/by-username/bob")
+    found = admin.ok("GET", f"v1/users?ids[0]={bob['id']}&code={bob['code']}")["items"]
+    assert [u["id"] for u in found] == [bob["id"]]
+    assert admin.ok("GET", f"v1/users?referralCode={bob['referralCode'].lower()}")[
+        "items"][0]["id"] == bob["id"]
+    assert admin.ok("GET", "v1/users?testMode=true")["totalItems"] == 0
+
+
+def test_list_rejects_unknown_sort_and_enum(admin):
+    resp = admin.get("v1/users?sortDataField=passwordHash")
+    assert resp.status_code == 400 and error_of(resp)["field"] == "sortDataField"
+    resp = admin.get("v1/users?status=Sleeping")
+    assert resp.status_code == 400 and error_of(resp)["field"] == "status"
+
+
+def test_list_needs_user_read(api):
+    alice = register_and_login(api, "alice")
+    resp = alice.get("v1/users")
+    assert resp.status_code == 403
+    assert "USER.READ" in error_of(resp)["message"]
+
+
+def test_roles_show_on_users(admin, demo_brand):
+    bob = make_user(demo_brand, "bob")
+    admin.ok("POST", f"v1/users/{bob['id']}/roles?roleIds[0]=SUPPORT")
+    user = admin.ok("GET", f"v1/users/{bob['id']}")
+    assert [r["code"] for r in user["roles"]] == ["SUPPORT"]
+    assert user["roles"][0]["type"] == "BuiltIn" and "USER.UPDATE" in user["roles"][0][
+        "permissions"]
+    listed = admin.ok("GET", "v1/users?roleId=SUPPORT")["items"]
+    assert [u["username"] for u in listed] == ["bob"]
+    assert listed[0]["roles"][0]["code"] == "SUPPORT"
+
+
+# -- read ---------------------------------------------------------------------------------------
+
+def test_get_by_id_username_and_list_id(admin, demo_brand):
+    bob = make_user(demo_brand, "bob")
+    carol = make_user(demo_brand, "carol")
+    got = admin.ok("GET", f"v1/users/{bob['id']}")
+    assert got["username"] == "bob" and "passwordHash" not in got
+    assert admin.ok("GET", "v1/users/by-username/BOB")["id"] == bob["id"]
+    many = admin.ok("GET", f"v1/users/by-list-id?ids[0]={carol['id']}&ids[1]=nope"
+                           f"&ids[2]={bob['id']}")
+    assert [u["username"] for u in many] == ["carol", "bob"]
+
+    for path in ("v1/users/nope", "v1/users/by-username/nobody"):
+        resp = admin.get(path)
+        assert resp.status_code == 404, path
+        assert error_of(resp)["code"] == "USER_NOT_FOUND"
+    resp = admin.get("v1/users/by-list-id")
+    assert resp.status_code == 400 and error_of(resp)["field"] == "ids"
+
+
+# -- edit ---------------------------------------------------------------------------------------
+
+def test_put_changes_profile_and_reclaims_username_and_email(api, admin, demo_brand):
+    bob = make_user(demo_brand, "bob")
+    data = admin.ok("PUT", f"v1/users/{bob['id']}", {
+        "username": "robert", "emailAddress": "robert@example.com", "firstName": "Robert",
+        "website": "https://robert.example", "bio": "hi", "timeZoneId": "Europe/Paris"})
+    assert data["username"] == "robert" and data["emailAddress"] == "robert@example.com"
+    assert data["firstName"] == "Robert" and data["website"] == "https://robert.example"
+    assert data["bio"] == "hi" and data["timeZoneId"] == "Europe/Paris"
+
+    login(api, "robert")
+    login(api, "robert@example.com")
+    assert api.post("v1/users/auth", {"username": "bob", "password": "s3cret-Pass"}
+                    ).status_code == 401
+    # The old name and address are free again.
+    register_and_login(api, "bob", email="bob@example.com")
+
+    # Fields left out stay; null clears.
+    data = admin.ok("PUT", f"v1/users/{bob['id']}", {"username": "robert", "bio": None})
+    assert data["firstName"] == "Robert" and data["bio"] is None
+    assert data["website"] == "https://robert.example"
+
+
+def test_put_with_a_taken_username_or_email_is_409_and_changes_nothing(admin, demo_brand):
+    bob = make_user(demo_brand, "bob")
+    make_user(demo_brand, "carol")
+    resp = admin.put(f"v1/users/{bob['id']}", {"username": "Carol", "firstName": "X"})
+    assert resp.status_code == 409
+    assert error_of(resp)["field"] == "username"
+    resp = admin.put(f"v1/users/{bob['id']}", {"username": "bobby",
+                                               "emailAddress": "carol@example.com"})
+    assert resp.status_code == 409 and error_of(resp)["field"] == "emailAddress"
+    unchanged = admin.ok("GET", f"v1/users/{bob['id']}")
+    assert unchanged["username"] == "bob" and unchanged["firstName"] is None
+    assert admin.ok("GET", "v1/users/by-username/bob")["id"] == bob["id"]
+    assert admin.get("v1/users/by-username/bobby").status_code == 404
+
+
+def test_put_email_change_clears_verification(admin, demo_brand):
+    from chalicelib.identity.models import UserItem, user_pk
+
+    bob = make_user(demo_brand, "bob")
+    UserItem(user_pk(demo_brand["id"], bob["id"]), "USER").update(
+        actions=[UserItem.is_email_verified.set(True)])
+    data = admin.ok("PUT", f"v1/users/{bob['id']}", {"username": "bob",
+                                                     "emailAddress": "new@example.com"})
+    assert data["isEmailAddressVerified"] is False
+
+
+# -- delete -------------------------------------------------------------------------------------
+
+def test_delete_is_soft_and_ends_sessions_at_once(api, admin, demo_brand):
+    bob_api = register_and_login(api, "bob")
+    bob_id = bob_api.ok("GET", "v1/users/me")["id"]
+    assert admin.ok("DELETE", f"v1/users/{bob_id}") is True
+
+    assert bob_api.get("v1/users/me").status_code == 401
+    resp = api.post("v1/users/auth", {"username": "bob", "password": "s3cret-Pass"})
+    assert resp.status_code == 401 and "deleted" in error_of(resp)["message"]
+    assert admin.ok("GET", f"v1/users/{bob_id}")["status"] == "Deleted"
+    assert [u["username"] for u in admin.ok("GET", "v1/users")["items"]] == ["admin"]
+    assert [u["id"] for u in admin.ok("GET", "v1/users?status=Deleted")["items"]] == [bob_id]
+    # Nothing money may refer to is released: the id, the names and the referral code stay.
+    resp = api.post("v1/users/register", {"username": "bob", "password": "s3cret-Pass"})
+    assert resp.status_code == 409
+    resp = admin.delete(f"v1/users/{bob_id}")
+    assert resp.status_code == 409 and error_of(resp)["code"] == "STATUS_TRANSITION"
+    resp = admin.put(f"v1/users/{bob_id}", {"username": "bob2"})
+    assert resp.status_code == 409 and error_of(resp)["code"] == "USER_DELETED"
+
+
+def test_delete_needs_user_delete(api, demo_brand):
+    from chalicelib.identity import roles
+
+    role = roles.create_role(demo_brand["id"], code="EDITOR", name="Editor")
+    roles.change_role_permissions(demo_brand["id"], role["id"], ["USER.READ", "USER.UPDATE"],
+                                  grant=True, holder=frozenset({"USER.READ", "USER.UPDATE"}))
+    editor = register_and_login(api, "eddie")
+    root = platform_root(api)
+    ed_id = editor.ok("GET", "v1/users/me")["id"]
+    root.ok("POST", f"v1/users/{ed_id}/roles?roleIds[0]={role['id']}")
+    bob = make_user(demo_brand, "bob")
+    editor.ok("GET", f"v1/users/{bob['id']}")
+    resp = editor.delete(f"v1/users/{bob['id']}")
+    assert resp.status_code == 403 and "USER.DELETE" in error_of(resp)["message"]
+
+
+# -- constants ------------------------------------------------------------------------------------
+
+def test_user_constants_need_no_auth(client):
+    anon = Api(client)
+    assert anon.ok("GET", "v1/constants/user/status") == [
+        "Inactive", "Active", "Deleted", "Suspended", "Locked"]
+    assert anon.ok("GET", "v1/constants/user/types") == [
+        "EndUser", "Partner", "Admin", "SuperAdmin"]

@@ -1,0 +1,103 @@
+"""Query-string and body parsing in the dispatcher (chalicelib/http/dispatch.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.http.dispatch import parse_body, parse_query
+from chalicelib.http.errors import BadRequest, UnsupportedMediaType
+from chalicelib.http.routing import PAGING, Q
+
+
+class MultiDict(dict):
+    """What Chalice hands over: a dict with ``getlist`` for repeated keys."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._pairs = pairs
+        for k, v in pairs:
+            self[k] = v
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self._pairs if k == key]
+
+
+SPEC = (*PAGING, Q("ids", "array"), Q("testMode", "boolean"), Q("from", "date-time"),
+        Q("amount", "number"), Q("status", enum=("Active", "Inactive")))
+
+
+def test_declared_parameters_are_converted_and_extras_ignored():
+    got = parse_query(SPEC, MultiDict([
+        ("pageNumber", "2"), ("pageSize", "50"), ("sortOrder", "asc"), ("testMode", "TRUE"),
+        ("from", "2024-02-23 00:00:00"), ("amount", "9.5"), ("status", "inactive"),
+        ("utm_source", "mail")]))
+    assert got == {"pageNumber": 2, "pageSize": 50, "sortOrder": "asc", "testMode": True,
+                   "from": datetime(2024, 2, 23, tzinfo=UTC), "amount": 9.5,
+                   "status": "Inactive"}
+
+
+@pytest.mark.parametrize("pairs", [
+    [("ids[0]", "a"), ("ids[1]", "b")],  # axios indexes: true
+    [("ids", "a"), ("ids", "b")],
+    [("ids", "a,b")],
+    [("ids[]", "a"), ("ids[]", "b")],
+])
+def test_arrays_arrive_in_every_shape_a_client_sends(pairs):
+    assert parse_query(SPEC, MultiDict(pairs)) == {"ids": ["a", "b"]}
+
+
+def test_empty_null_and_undefined_count_as_absent():
+    got = parse_query(SPEC, MultiDict([("pageSize", ""), ("pageNumber", "null"),
+                                       ("sortOrder", "undefined")]))
+    assert got == {}
+
+
+@pytest.mark.parametrize("pairs, field", [
+    ([("pageSize", "ten")], "pageSize"),
+    ([("pageNumber", "1.5")], "pageNumber"),
+    ([("testMode", "maybe")], "testMode"),
+    ([("from", "yesterday")], "from"),
+    ([("amount", "lots")], "amount"),
+    ([("sortOrder", "up")], "sortOrder"),
+    ([("status", "Deleted")], "status"),
+])
+def test_bad_values_are_400_naming_the_parameter(pairs, field):
+    with pytest.raises(BadRequest) as e:
+        parse_query(SPEC, MultiDict(pairs))
+    assert e.value.field == field and f"'{field}'" in e.value.message
+
+
+def test_a_required_parameter_must_be_sent():
+    with pytest.raises(BadRequest) as e:
+        parse_query((Q("licenseCode", required=True),), MultiDict([("licenseCode", "")]))
+    assert e.value.field == "licenseCode" and "required" in e.value.message
+
+
+BODY = "chalicelib.identity.brand_schemas:BrandUpdateBody"
+
+
+def test_a_valid_body_becomes_the_model():
+    body = parse_body(BODY, b'{"name": " Demo ", "abbr": "D", "extra": 1}', "application/json")
+    assert (body.name, body.abbr, body.description) == ("Demo", "D", None)
+    assert body.model_fields_set == {"name", "abbr"}
+
+
+@pytest.mark.parametrize("raw, code, field", [
+    (b"{nope", "MALFORMED_JSON", None),
+    (b"\xff\xfe", "MALFORMED_JSON", None),
+    (b"", "VALIDATION_ERROR", "name"),
+    (b"[]", "VALIDATION_ERROR", "body"),
+    (b'{"abbr": "D"}', "VALIDATION_ERROR", "name"),
+    (b'{"name": ["x"], "abbr": "D"}', "VALIDATION_ERROR", "name"),
+])
+def test_bad_bodies_are_400(raw, code, field):
+    with pytest.raises(BadRequest) as e:
+        parse_body(BODY, raw, "application/json; charset=utf-8")
+    assert e.value.code == code and e.value.field == field
+
+
+def test_a_body_that_is_not_json_is_415():
+    with pytest.raises(UnsupportedMediaType):
+        parse_body(BODY, b"name=x", "application/x-www-form-urlencoded")

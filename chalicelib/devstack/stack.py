@@ -150,13 +150,10 @@ class Stack:
         from chalicelib import settings
         from chalicelib.devstack import seed
         from chalicelib.http.errors import ApiError
-        from chalicelib.store import aws, bootstrap
+        from chalicelib.store import bootstrap
 
         s = settings.get()
         bootstrap.create_all()
-        bucket = getattr(s, "bucket_name", None)
-        if bucket:
-            aws.client("s3").create_bucket(Bucket=bucket)
         try:
             self.seeded = seed.seed(self.cfg.admin_username, self.cfg.admin_password)
         except ApiError as e:

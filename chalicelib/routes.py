@@ -13,6 +13,8 @@ def all_routes(stage: str | None = None) -> list[Route]:
     from chalicelib.identity import admin_routes, brand_routes, recovery_routes
     from chalicelib.identity import routes as identity
     from chalicelib.notify import routes as notify
+    from chalicelib.payments import checkout_routes, commission_routes, gateway_routes, ipn_routes
+    from chalicelib.payments import routes as payments
 
     stage = stage or settings.get().stage
     routes = [
@@ -24,5 +26,10 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *notify.ROUTES,
         *catalog.ROUTES,
         *coupon_routes.ROUTES,
+        *payments.ROUTES,
+        *ipn_routes.ROUTES,
+        *gateway_routes.ROUTES,
+        *checkout_routes.ROUTES,
+        *commission_routes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

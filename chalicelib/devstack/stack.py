@@ -153,7 +153,7 @@ class Stack:
         from chalicelib.store import bootstrap
 
         s = settings.get()
-        bootstrap.create_all()
+        bootstrap.create_all()  # tables, queues and buckets (store/schema.py)
         try:
             self.seeded = seed.seed(self.cfg.admin_username, self.cfg.admin_password)
         except ApiError as e:
@@ -162,7 +162,7 @@ class Stack:
         brands = (self.seeded.platform, self.seeded.demo)
         seed.verify_senders(seed.sender_addresses(s.mail_sender, *brands),
                             [seed.PLATFORM_DOMAIN, seed.DEMO_DOMAIN])
-
+        self.seed_payments()
 
     def seed_payments(self) -> None:
         """The demo's PRO price and its two gateways; localstripe's webhook pointed at ours."""

@@ -41,6 +41,9 @@ SHARDS = 8
 
 KINDS: dict[str, str] = {
     "mail": "chalicelib.notify.mailer:deliver",
+    # Here, not registered at import: a consumer process may never import the payments modules.
+    "payment-event": "chalicelib.payments.jobs:deliver_payment_event",
+    "payment-coupon": "chalicelib.payments.jobs:redeem_coupon",
 }
 
 

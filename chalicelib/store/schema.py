@@ -56,6 +56,7 @@ TABLES: tuple[Table, ...] = (
     Table("identity", indexes=(GSI1,)),
     Table("notify", indexes=(GSI1, DUE)),
     Table("catalog", indexes=(GSI1,)),
+    Table("payments", indexes=(GSI1, DUE)),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -69,6 +70,7 @@ BUCKETS: tuple[str, ...] = ("files",)
 # Scheduled functions: (name, rate in minutes, "module:function").
 SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("outbox-sweeper", 5, "chalicelib.notify.jobs:sweep_outbox"),
+    ("payment-janitor", 5, "chalicelib.payments.jobs:run_janitor"),
 )
 
 

@@ -81,11 +81,12 @@ def listening_addresses(port: int) -> set[str]:
 
 class StackProcess:
     def __init__(self, workdir: Path, **env: str) -> None:
-        self.api_port, self.moto_port, self.stripe_port = free_ports(3)
+        self.api_port, self.moto_port, self.stripe_port, self.paypal_port = free_ports(4)
         self.workdir = workdir
         base = {k: v for k, v in os.environ.items() if not k.startswith(("JFW_", "AWS_"))}
         self.env = {**base, "PORT": str(self.api_port), "MOTO_PORT": str(self.moto_port),
                     "LOCALSTRIPE_PORT": str(self.stripe_port),
+                    "PAYPAL_SIM_PORT": str(self.paypal_port),
                     "JFW_DEVSTACK_DIR": str(workdir / "devstack"), **env}
         self.stderr_path = workdir / "stack.stderr"
         self.lines: list[str] = []

@@ -100,6 +100,8 @@ class Env:
                 data = data["items"][0]  # a batch create answers a list of what it made
             if 200 <= resp.status_code < 300 and isinstance(data, dict) and "id" in data:
                 return data["id"]
+            if 200 <= resp.status_code < 300:  # e.g. {countSuccess}: find it in the list
+                return self.first_listed(post.path) or None
             # A rule beyond the schema wants an optional field: give it an example, retry.
             field = ((resp.json_body or {}).get("errors") or [{}])[0].get("field")
             if resp.status_code != 400 or field not in schema.fields() or field in body:
@@ -108,6 +110,12 @@ class Env:
             body = {**body, **self.with_references({field: value})}
         self.why[segment] = f"POST {post.path} {body} -> {resp.status_code} {resp.body!r}"
         return None
+
+    def first_listed(self, path: str) -> str | None:
+        resp = self.b_root.request("GET", path)
+        data = (resp.json_body or {}).get("data") if resp.status_code == 200 else None
+        items = data.get("items") if isinstance(data, dict) else data
+        return items[0].get("id") if isinstance(items, list) and items else None
 
     def with_references(self, body: Any) -> Any:
         """Fields such as ``packageId`` / ``packageIds`` get brand B's object of that kind
@@ -157,8 +165,7 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("permissions", "*"): _b_permission,
     ("brands", "*"): lambda env: env.other["id"],
     ("domains", "*"): lambda env: env.other["domains"][0]["id"],
-    ("payments", "id"): lambda env: __import__("chalicelib.payments.service", fromlist=["x"])
-    .create_payment(env.other, amount_minor=100, currency="USD").id,
+    ("payments", "id"): lambda env: _b_payment(env),
     ("notifications", "id"): lambda env: _b_notification(env),
     ("by-code", "deviceCode"): lambda env: _b_device_code(env),
     ("files", "fileId"): lambda env: _b_file(env),
@@ -168,8 +175,10 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
 def _b_device_code(env: Env) -> str:
     from chalicelib.licensing import devices
 
-    return devices.create(env.other["id"], {"type": "Web", "code": "B-ONLY-DEVICE",
-                                            "name": "B's device"}, None)["code"]
+    if devices.find_by_code(env.other["id"], "B-ONLY-DEVICE") is None:
+        devices.create(env.other["id"], {"type": "Web", "code": "B-ONLY-DEVICE",
+                                         "name": "B's device"}, None)
+    return "B-ONLY-DEVICE"
 
 
 def _b_file(env: Env) -> str:
@@ -178,6 +187,12 @@ def _b_file(env: Env) -> str:
     package_id = env.value("packages", "packageId")
     return downloads.add_file(env.other["id"], package_id, {
         "fileName": "b.txt", "contentType": "text/plain", "contentBase64": "Yg=="})["id"]
+
+
+def _b_payment(env: Env) -> str:
+    from chalicelib.payments import service
+
+    return service.create_payment(env.other, amount_minor=100, currency="USD").id
 
 
 def _b_notification(env: Env) -> str:

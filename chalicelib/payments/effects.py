@@ -1,0 +1,130 @@
+"""What a payment change causes, as outbox rows written in intake's transaction: the customer's
+mail (PAYMENT.PROCESSED.SUCCESS / FAILED / REFUNDED / CANCELLED), the ``payment-event`` row with
+everything fulfilment (licensing) needs, the coupon redemption, and on a mismatch the
+PAYMENT.RISK.FLAGGED event (and a mail to the brand's support address when it has one).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.payments.gateways.events import GatewayEvent
+
+log = logging.getLogger("jfw.payments")
+
+MAIL_FOR = {"Completed": "PAYMENT.PROCESSED.SUCCESS", "Failed": "PAYMENT.PROCESSED.FAILED",
+            "Denied": "PAYMENT.PROCESSED.FAILED", "Refunded": "PAYMENT.PROCESSED.REFUNDED",
+            "Voided": "PAYMENT.PROCESSED.CANCELLED"}
+
+
+def snapshot(payment: Any) -> dict[str, Any]:
+    """The payment's amounts and status, to be updated into what they are after the change."""
+    names = ("amount_gross_minor", "amount_fee_minor", "amount_net_minor", "commission_minor",
+             "shared_amount_minor", "refunded_minor", "payment_date", "status")
+    return {n: getattr(payment, n) for n in names}
+
+
+def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: str | None,
+                refunded_now: int, notification_id: str | None) -> list[Any]:
+    from chalicelib.notify import outbox
+
+    rows = []
+    if event.kind == "payment.refunded":
+        mail_code: str | None = MAIL_FOR["Refunded"]
+    else:
+        mail_code = MAIL_FOR.get(to) if to else None
+    if mail_code and payment.user_email:
+        rows.append(outbox.mail(payment.brand_id, mail_code, payment.user_email,
+                                mail_context(payment, after, refunded_now),
+                                language_code=payment.language_code))
+    if to or event.kind == "payment.refunded":
+        rows.append(outbox.row(payment.brand_id, "payment-event",
+                               event_payload(payment, after, event, to, notification_id)))
+    if to == "Completed" and payment.coupon_id and payment.user_id and \
+            not payment.coupon_redeemed:
+        rows.append(outbox.row(payment.brand_id, "payment-coupon",
+                               {"paymentId": payment.id, "couponId": payment.coupon_id,
+                                "userId": payment.user_id}))
+    return rows
+
+
+def mail_context(payment: Any, after: dict[str, Any], refunded_now: int = 0) -> dict[str, Any]:
+    from chalicelib import money
+    from chalicelib.notify.templates import user_vars
+
+    when = after.get("payment_date") or settings.now()
+    return {
+        "user": user_vars(username=payment.user_name, email_address=payment.user_email),
+        "payment": {
+            "code": payment.code, "name": payment.name, "status": after.get("status"),
+            "amount": str(money.to_decimal(int(after.get("amount_gross_minor")
+                                               or payment.amount_minor), payment.currency)),
+            "refunded_amount": str(money.to_decimal(refunded_now, payment.currency)),
+            "currency_code": payment.currency, "merchant_ref_no": payment.merchant_ref_no,
+            "date": when.strftime("%Y-%m-%d %H:%M UTC"),
+        },
+    }
+
+
+EVENT_CODES = {"Completed": "PAYMENT.PROCESSED.SUCCESS", "Failed": "PAYMENT.PROCESSED.FAILED",
+               "Denied": "PAYMENT.PROCESSED.FAILED", "Refunded": "PAYMENT.PROCESSED.REFUNDED",
+               "Voided": "PAYMENT.PROCESSED.CANCELLED"}
+
+
+def event_payload(payment: Any, after: dict[str, Any], event: GatewayEvent | None,
+                  to: str | None, notification_id: str | None) -> dict[str, Any]:
+    """Everything the licensing issue needs to fulfil (or take back) the payment."""
+    status = after.get("status") or payment.status
+    code = EVENT_CODES.get(to or status) or f"PAYMENT.STATUS.{status.upper()}"
+    when = after.get("payment_date")
+    return {
+        "event": code, "paymentId": payment.id, "paymentCode": payment.code,
+        "status": status, "previousStatus": payment.status,
+        "fulfil": to == "Completed" and not payment.held,
+        "held": bool(payment.held), "userId": payment.user_id, "userEmail": payment.user_email,
+        "packageId": payment.package_id, "priceId": payment.price_id,
+        "subscriptionTypeId": payment.subscription_type_id, "couponId": payment.coupon_id,
+        "referrerId": payment.referrer_id, "currency": payment.currency,
+        "amountMinor": int(payment.amount_minor),
+        **{_camel(k): (int(v) if v is not None else None) for k, v in after.items()
+           if k.endswith("_minor")},
+        "quote": payment.quote or {}, "merchantRefNo": payment.merchant_ref_no
+        or (event.merchant_ref if event else None),
+        "paymentDate": when.isoformat() if when else None, "testMode": bool(payment.test_mode),
+        "gateway": event.gateway if event else payment.gateway_type,
+        "gatewayEventId": event.dedupe_key if event else None,
+        "notificationId": notification_id,
+    }
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def risk_rows(payment: Any, event: GatewayEvent, reasons: list[str],
+               notification_id: str | None) -> list[Any]:
+    """PAYMENT.RISK.FLAGGED: a payment-event row always; a mail to the brand's support address
+    when it has one (admins' own addresses are not read on this path)."""
+    from chalicelib.identity import brands
+    from chalicelib.notify import outbox
+
+    after = {**snapshot(payment), "status": payment.status}
+    payload = event_payload(payment, after, event, None, notification_id)
+    payload.update(event="PAYMENT.RISK.FLAGGED", reasons=reasons, fulfil=False, held=True)
+    rows = [outbox.row(payment.brand_id, "payment-event", payload)]
+    try:
+        brand = brands.get(payment.brand_id)
+    except Exception:  # noqa: BLE001 - the flag stands without the mail
+        log.warning("brand %s not readable for the risk mail", payment.brand_id, exc_info=True)
+        brand = {}
+    support = ((brand.get("setting") or {}).get("emailSupport") or "").strip()
+    if support:
+        context = mail_context(payment, after)
+        context["user"] = {"name": f"{brand.get('name') or 'support'} team"}
+        context["risk"] = {"reasons": "; ".join(reasons), "gateway": event.gateway,
+                           "notification_id": notification_id}
+        rows.append(outbox.mail(payment.brand_id, "PAYMENT.RISK.FLAGGED", support, context))
+    return rows

@@ -1,0 +1,31 @@
+"""Payment gateway routes (JFW v6.9.3 §13). Data only: see chalicelib/http/routing.py."""
+
+from chalicelib.http.routing import Q, Route
+
+H = "chalicelib.payments.gateway_api:"
+S = "chalicelib.payments.gateway_schemas:"
+GW = "/api/v1/app-integrations/payment-gateway"
+
+ROUTES = [
+    Route("GET", "/api/v1/app-integrations", H + "list_integrations",
+          "The integrations this server speaks (Stripe and PayPal, type PaymentGateway)",
+          auth="optional", returns="array", tag="Payment gateways", query=(
+              Q("type", enum=("Analytics", "Authenticate", "CDN", "PaymentGateway",
+                              "PushNotification", "ReCaptcha", "SMS", "SMTP")),
+              Q("status", enum=("Inactive", "Active")), Q("keywords"))),
+    Route("GET", GW, H + "list_gateways",
+          "The brand's payment gateways (secrets masked)", permission="GATEWAY.READ",
+          returns="array", tag="Payment gateways"),
+    Route("GET", GW + "/{id}", H + "get_gateway", "A payment gateway (secrets masked)",
+          permission="GATEWAY.READ", tag="Payment gateways"),
+    Route("POST", GW, H + "create_gateway",
+          "Add a Stripe or PayPal gateway (secrets encrypted at rest; ipnListenerLink is set by "
+          "the server; the first Active gateway becomes the default)",
+          permission="GATEWAY.CREATE", body=S + "GatewayBody", tag="Payment gateways"),
+    Route("PUT", GW + "/{id}", H + "update_gateway",
+          "Change a gateway (a secret left out, null or sent back masked keeps its value)",
+          permission="GATEWAY.UPDATE", body=S + "GatewayBody", tag="Payment gateways"),
+    Route("DELETE", GW + "/{id}", H + "delete_gateway",
+          "Remove a gateway (soft: notifications about its payments still verify)",
+          permission="GATEWAY.DELETE", returns="boolean", tag="Payment gateways"),
+]

@@ -1,0 +1,364 @@
+"""Apply a verified gateway event to its payment: one read, ONE transaction, one SQS send.
+
+``apply`` reads the payment (one GetItem; a refund or dispute that names only the gateway's
+parent reference reads the ``MREF`` row first), asks the state machine (states.py) what the
+event does, and commits in one transaction:
+
+- the dedupe row (``GWEVENT#<gateway>#<dedupeKey>``, must not exist: a duplicate fails here and
+  changes nothing; it is the transaction's first operation, so its failure is recognised),
+- a history row (also for events that change nothing: "ignored: out of order"),
+- the notification row with its outcome,
+- the transaction record (``TXN#<merchantRef>#<type>``) and the gateway-reference row,
+- outbox rows (effects.py): the customer's mail, a ``payment-event`` row for fulfilment, the
+  coupon redemption,
+- the payment update, conditioned on the ``version`` it was read at (last: PynamoDB sends puts
+  before updates). A concurrent delivery makes it fail; the read and the transaction are
+  retried (``MAX_ATTEMPTS``, then 503 so the gateway resends),
+
+then publishes the outbox rows (one SQS batch send). If the process dies before the send, the
+outbox sweeper publishes them later.
+
+Outcomes (kept on the notification): ``applied``, ``ignored`` (event type we don't act on, or
+history-only), ``duplicate``, ``mismatch`` (amount, currency, receiver or test mode differ from
+our payment: stored, ``riskMark`` raised, the payment held and NOT completed, admins told),
+``unknown_payment`` (no payment of ours: kept, so an admin can replay it later; answered 200,
+since a 4xx/5xx would only make Stripe retry for three days something that can't succeed).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.payments import states
+from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_context: API
+    effect_rows,
+    event_payload,
+    mail_context,
+    risk_rows,
+    snapshot,
+)
+from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.store import ids
+
+MAX_ATTEMPTS = 5
+MISMATCH_RISK_MARK = 100
+TXN_TYPES = {"payment.succeeded": "Payment", "payment.pending": "Authorization",
+             "payment.failed": "Payment", "payment.canceled": "Void",
+             "payment.refunded": "Refund", "dispute.created": "Reversal",
+             "dispute.closed": "Reversal"}
+
+
+class Stale(Exception):
+    """The payment changed since it was read (and the event is not a duplicate)."""
+
+
+class Busy(Exception):
+    """The payment kept changing under us; nothing was written. Answer 503 so the gateway
+    retries."""
+
+
+@dataclass
+class Outcome:
+    outcome: str
+    detail: str
+    payment_id: str | None = None
+    status: str | None = None
+    published: int = 0
+
+
+@dataclass
+class _Plan:
+    outcome: str
+    detail: str
+    actions: list[Any]
+    history: Any
+    rows: list[Any] = field(default_factory=list)
+    extra: list[Any] = field(default_factory=list)
+    to_status: str | None = None
+
+
+def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
+          notification: Any = None, live_gateway: bool = False, source: str | None = None
+          ) -> Outcome:
+    """Apply one verified event. ``notification`` (an unsaved NotificationItem) is written in
+    the same transaction with its outcome; ``live_gateway``: a test-mode event is a mismatch."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib.store.tx import ConditionFailed
+
+    if event.ignored:
+        return _record_only(notification, "ignored", f"event type {event.event_type} is not "
+                            "acted on", None)
+    for attempt in range(MAX_ATTEMPTS):
+        payment = find_payment(brand_id, event)
+        if payment is None:
+            return _record_only(notification, "unknown_payment",
+                                f"no payment matches reference {event.payment_ref or '-'} / "
+                                f"{event.parent_merchant_ref or event.merchant_ref or '-'}", None)
+        plan = _plan(payment, event, notification_id, live_gateway, source or event.gateway)
+        try:
+            _commit(brand_id, payment, event, notification_id, notification, plan)
+        except ConditionFailed as e:
+            if e.failed(0):
+                return _record_only(notification, "duplicate",
+                                    f"event {event.dedupe_key} was already received", payment)
+            raise
+        except Stale:
+            _pause(attempt)
+            continue
+        except TransactWriteError as e:  # DynamoDB's own conflict with a concurrent write
+            if "TransactionConflict" not in [r.code for r in e.cancellation_reasons or [] if r]:
+                raise
+            _pause(attempt)
+            continue
+        published = _publish(plan.rows)
+        return Outcome(plan.outcome, plan.detail, payment.id, plan.to_status or payment.status,
+                       published)
+    raise Busy(f"payment changed {MAX_ATTEMPTS} times while applying {event.dedupe_key}")
+
+
+def _pause(attempt: int) -> None:
+    time.sleep(0.005 * (2 ** attempt))
+
+
+def _publish(rows: list[Any]) -> int:
+    from chalicelib.notify import outbox
+
+    return outbox.publish(rows) if rows else 0
+
+
+def find_payment(brand_id: str, event: GatewayEvent) -> Any:
+    """The event's payment (one GetItem), found by our reference, else by the gateway's."""
+    from chalicelib.payments import models as m
+    from chalicelib.payments.service import find_payment as by_id
+
+    if event.payment_ref:
+        payment = by_id(brand_id, event.payment_ref)
+        if payment is not None:
+            return payment
+    for ref in (event.parent_merchant_ref, event.merchant_ref):
+        if not ref:
+            continue
+        try:
+            row = m.MerchantRefItem.get(m.mref_pk(brand_id, event.gateway, ref), m.MREF_SK,
+                                        consistent_read=True)
+        except m.MerchantRefItem.DoesNotExist:
+            continue
+        return by_id(brand_id, row.payment_id)
+    return None
+
+
+# -- deciding ----------------------------------------------------------------------------------
+
+def mismatches(payment: Any, event: GatewayEvent, live_gateway: bool) -> list[str]:
+    """Why this verified event can't be about this payment (empty when it can)."""
+    reasons = []
+    if event.receiver_matches is False:
+        reasons.append(f"receiver {event.receiver or '-'} is not this gateway's account")
+    if payment.gateway_type and payment.gateway_type != event.gateway:
+        reasons.append(f"the payment was made through {payment.gateway_type}, not "
+                       f"{event.gateway}")
+    if event.currency and event.currency != payment.currency:
+        reasons.append(f"currency {event.currency} differs from the payment's "
+                       f"{payment.currency}")
+    elif event.kind in ("payment.succeeded", "payment.pending") and \
+            event.amount_minor is not None and event.amount_minor != payment.amount_minor:
+        reasons.append(f"amount {event.amount_minor} differs from the payment's "
+                       f"{payment.amount_minor} (minor units)")
+    elif event.kind == "payment.refunded":
+        total = _refunded_total(payment, event)
+        limit = payment.amount_gross_minor or payment.amount_minor
+        if total > limit:
+            reasons.append(f"refunds total {total}, more than the {limit} paid (minor units)")
+    if live_gateway and event.test_mode:
+        reasons.append("a test-mode notification was sent to a live gateway")
+    return reasons
+
+
+def _refunded_total(payment: Any, event: GatewayEvent) -> int:
+    if event.refunded_minor is not None:  # Stripe: the charge's running total
+        return max(int(payment.refunded_minor or 0), event.refunded_minor)
+    return int(payment.refunded_minor or 0) + int(event.amount_minor or 0)
+
+
+def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_gateway: bool,
+          source: str) -> _Plan:
+    from chalicelib.payments.models import PaymentItem as P
+
+    now = settings.now()
+    actions: list[Any] = [P.version.set(payment.version + 1),
+                          P.history_seq.set(payment.history_seq + 1), P.modified_date.set(now)]
+    reasons = mismatches(payment, event, live_gateway)
+    if reasons:
+        detail = "mismatch: " + "; ".join(reasons)
+        actions += [P.risk_mark.set(max(int(payment.risk_mark or 0), MISMATCH_RISK_MARK)),
+                    P.risk_level.set("High"), P.held.set(True),
+                    P.risk_reasons.set([*(payment.risk_reasons or []), *reasons][-20:])]
+        hist = _history(payment, event, notification_id, source, now, False, detail, None)
+        rows = risk_rows(payment, event, reasons, notification_id)
+        return _Plan("mismatch", detail, actions, hist, rows)
+    decision = states.decide(payment.status, event.jfw_status or payment.status,
+                             expired=bool(payment.expired),
+                             completion_missing=bool(payment.completion_missing))
+    if decision.applied and event.kind == "payment.refunded" and decision.to_status is None \
+            and _refunded_total(payment, event) <= int(payment.refunded_minor or 0):
+        # Stripe's charge.refunded reports the running total: after our own refund call (or
+        # a replayed older event) it may add nothing.
+        decision = states.Decision(False, "ignored: this refund is already recorded")
+    hist = _history(payment, event, notification_id, source, now, decision.applied,
+                    decision.note, decision.to_status)
+    if decision.late_completion:
+        actions += _amount_actions(payment, event)
+    if not decision.applied:
+        return _Plan("ignored", decision.note, actions, hist)
+    to = decision.to_status
+    if to:
+        actions.append(P.status.set(to))
+        if not states.needs_watch(to, payment.gateway_type):
+            actions += [P.due_pk.remove(), P.due_sk.remove()]
+    if decision.completion_missing:
+        actions.append(P.completion_missing.set(True))
+    if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
+        actions.append(P.merchant_ref_no.set(event.merchant_ref))
+    refunded_now = 0
+    after = snapshot(payment)
+    if to == "Completed":
+        amounts = _completion_amounts(payment, event)
+        actions += [getattr(P, k).set(v) for k, v in amounts.items()]
+        actions.append(P.payment_date.set(event.occurred_at))
+        after.update(amounts, payment_date=event.occurred_at)
+    if event.kind == "payment.refunded":
+        total = _refunded_total(payment, event)
+        refunded_now = total - int(payment.refunded_minor or 0)
+        actions.append(P.refunded_minor.set(total))
+        after["refunded_minor"] = total
+    after["status"] = to or payment.status
+    rows = effect_rows(payment, after, event, to, refunded_now, notification_id)
+    return _Plan("applied", decision.note, actions, hist, rows, to_status=to)
+
+
+def _completion_amounts(payment: Any, event: GatewayEvent) -> dict[str, Any]:
+    gross = event.amount_minor if event.amount_minor is not None else payment.amount_minor
+    fee = event.fee_minor
+    split = commission_split(payment)
+    commission = split.get("commission_minor", 0)
+    return {"amount_gross_minor": gross, "amount_fee_minor": fee,
+            "commission_minor": commission,
+            "shared_amount_minor": split.get("shared_amount_minor", 0),
+            "amount_net_minor": gross - (fee or 0) - commission}
+
+
+def _amount_actions(payment: Any, event: GatewayEvent) -> list[Any]:
+    """A late completion (after a refund): record what it says, change nothing else."""
+    from chalicelib.payments.models import PaymentItem as P
+
+    gross = event.amount_minor if event.amount_minor is not None else payment.amount_minor
+    out = [P.amount_gross_minor.set(gross), P.payment_date.set(event.occurred_at)]
+    if event.fee_minor is not None:
+        out.append(P.amount_fee_minor.set(event.fee_minor))
+    return out
+
+
+def commission_split(payment: Any) -> dict[str, int]:
+    """The checkout helper's ``commission.split`` when it exists; no commission otherwise."""
+    try:
+        from chalicelib.payments import commission  # type: ignore[attr-defined]
+    except ImportError:
+        return {"commission_minor": 0, "shared_amount_minor": 0}
+    split = getattr(commission, "split", None)
+    if split is None:
+        return {"commission_minor": 0, "shared_amount_minor": 0}
+    out = split(payment.brand_id, payment) or {}
+    return {"commission_minor": int(out.get("commission_minor") or 0),
+            "shared_amount_minor": int(out.get("shared_amount_minor") or 0)}
+
+
+def _history(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
+             now: datetime, applied: bool, note: str, to_status: str | None) -> Any:
+    from chalicelib.payments import models as m
+
+    return m.PaymentHistoryItem(
+        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
+        payment_id=payment.id, from_status=payment.status, to_status=to_status,
+        event_status=event.jfw_status, applied=applied, note=note, source=source,
+        event_type=event.event_type, dedupe_key=event.dedupe_key,
+        notification_id=notification_id, amount_minor=event.amount_minor,
+        currency=event.currency, created_date=now)
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: str | None,
+            notification: Any, plan: _Plan) -> None:
+    from chalicelib.notify import outbox
+    from chalicelib.payments import models as m
+    from chalicelib.store.tx import ConditionFailed, transaction
+
+    now = settings.now()
+    dedupe = m.DedupeItem(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key), m.DEDUPE_SK,
+                          brand_id=brand_id, gateway=event.gateway, dedupe_key=event.dedupe_key,
+                          payment_id=payment.id, notification_id=notification_id,
+                          outcome=plan.outcome, created_date=now)
+    puts: list[tuple[Any, Any]] = [
+        (dedupe, m.DedupeItem.pk.does_not_exist()),  # first: ConditionFailed index 0
+        (plan.history, m.PaymentHistoryItem.pk.does_not_exist()),
+    ]
+    if notification is not None:
+        _stamp(notification, plan.outcome, plan.detail, event, payment.id)
+        puts.append((notification, None))
+    if event.merchant_ref:
+        puts.append((_txn(payment, event, now), None))
+        if event.kind.startswith("payment."):
+            puts.append((m.MerchantRefItem(m.mref_pk(brand_id, event.gateway, event.merchant_ref),
+                                           m.MREF_SK, payment_id=payment.id, created_date=now),
+                         None))
+    try:
+        with transaction() as tx:
+            for item, condition in puts:
+                tx.save(item, condition=condition)
+            outbox.add(tx, plan.rows)
+            # PynamoDB sends every put before any update: the payment update comes last.
+            tx.update(payment, actions=plan.actions,
+                      condition=m.PaymentItem.version == payment.version)
+    except ConditionFailed as e:
+        if e.failed(len(puts) + len(plan.rows)) and not e.failed(0):
+            raise Stale() from None
+        raise
+
+
+def _txn(payment: Any, event: GatewayEvent, now: datetime) -> Any:
+    from chalicelib.payments import models as m
+
+    kind = TXN_TYPES.get(event.kind, "Inquiry")
+    return m.TransactionItem(
+        payment.pk, m.txn_sk(event.merchant_ref or "-", kind), id=ids.new_id(),
+        payment_id=payment.id, type=kind, status=event.jfw_status or "Created",
+        merchant_ref=event.merchant_ref, parent_merchant_ref=event.parent_merchant_ref,
+        amount_minor=event.refunded_minor if event.refunded_minor is not None
+        else event.amount_minor, fee_minor=event.fee_minor, currency=event.currency,
+        gateway=event.gateway, dedupe_key=event.dedupe_key, created_date=now)
+
+
+def _stamp(notification: Any, outcome: str, detail: str, event: GatewayEvent | None,
+           payment_id: str | None) -> None:
+    notification.outcome = outcome
+    notification.detail = detail[:1000]
+    notification.modified_date = settings.now()
+    if event is not None:
+        notification.event_type = event.event_type
+        notification.dedupe_key = event.dedupe_key
+    if payment_id:
+        notification.payment_id = payment_id
+
+
+def _record_only(notification: Any, outcome: str, detail: str, payment: Any) -> Outcome:
+    """Keep the notification with its outcome; the payment is untouched."""
+    payment_id = payment.id if payment is not None else None
+    if notification is not None:
+        _stamp(notification, outcome, detail, None, payment_id)
+        notification.save()
+    return Outcome(outcome, detail, payment_id, payment.status if payment is not None else None)

@@ -1,0 +1,287 @@
+"""Payment items, all in the ``payments`` table.
+
+Access patterns (pk / sk):
+- payment ................... ``B#<brand>#PAY#<paymentId>`` / ``PAYMENT``
+                              a brand's payments: gsi1 ``B#<brand>#PAYMENTS`` / ``<created>#<id>``;
+                              janitor: sparse ``due`` index, duePk ``PAYDUE#<shard 0..7>``, dueSk
+                              ``<next check time>#<id>``, present only while Created/Pending
+- payment history ........... ``B#<brand>#PAY#<paymentId>`` / ``HIST#<iso time>#<seq>``
+- transaction record ........ ``B#<brand>#PAY#<paymentId>`` / ``TXN#<merchantRef>#<kind>``
+  ONE Query on the payment's partition returns the payment, its history and its transactions
+  (items carry a ``kind`` discriminator, so a Query of ``PaymentRecord`` returns typed items).
+- gateway reference ......... ``B#<brand>#MREF#<gateway>#<merchantRef>`` / ``MREF`` -> paymentId
+                              (finds the payment of a refund or dispute that names only the
+                              PaymentIntent / PayPal parent txn)
+- inbound dedupe ............ ``B#<brand>#GWEVENT#<gateway>#<dedupeKey>`` / ``DEDUPE``
+                              (never expires)
+- received notification ..... ``B#<brand>#NOTIF#<id>`` / ``NOTIF``;
+                              a brand's notifications: gsi1 ``B#<brand>#NOTIFS`` /
+                              ``<received>#<id>``
+- gateways, black list, commission rates: the checkout helper's models (same table).
+
+The payment id IS the reference the gateway gets back (Stripe metadata ``payment_code``, PayPal
+``custom``), so a notification reads its payment with one GetItem.
+Money is integer minor units plus the ISO 4217 ``currency``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+
+from pynamodb.attributes import (
+    Attribute,
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.constants import STRING
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.store.base import BaseModel, table_meta
+
+Meta = table_meta("payments")
+
+DUE_SHARDS = 8
+PAYMENT_SK = "PAYMENT"
+DEDUPE_SK = "DEDUPE"
+NOTIF_SK = "NOTIF"
+
+
+class RawBytesAttribute(Attribute[bytes]):
+    """Exact bytes (a signature covers them) kept as a string: each byte one Latin-1 character,
+    so it round-trips byte for byte and an ASCII body (JSON, a PayPal form) is stored as is."""
+
+    attr_type = STRING
+
+    def serialize(self, value: bytes) -> str:
+        return bytes(value).decode("latin-1")
+
+    def deserialize(self, value: str) -> bytes:
+        return value.encode("latin-1")
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True, attr_name="duePk")
+    due_sk = UnicodeAttribute(range_key=True, attr_name="dueSk")
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+def payment_pk(brand_id: str, payment_id: str) -> str:
+    return f"B#{brand_id}#PAY#{payment_id}"
+
+
+def payments_gsi(brand_id: str) -> str:
+    return f"B#{brand_id}#PAYMENTS"
+
+
+def dedupe_pk(brand_id: str, gateway: str, dedupe_key: str) -> str:
+    return f"B#{brand_id}#GWEVENT#{gateway}#{dedupe_key}"
+
+
+def mref_pk(brand_id: str, gateway: str, merchant_ref: str) -> str:
+    return f"B#{brand_id}#MREF#{gateway}#{merchant_ref}"
+
+
+MREF_SK = "MREF"
+
+
+def notif_pk(brand_id: str, notification_id: str) -> str:
+    return f"B#{brand_id}#NOTIF#{notification_id}"
+
+
+def notifs_gsi(brand_id: str) -> str:
+    return f"B#{brand_id}#NOTIFS"
+
+
+def stamp(moment: datetime) -> str:
+    """Fixed-width UTC time, so times sort as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def due_shard(payment_id: str) -> str:
+    return f"PAYDUE#{zlib.crc32(payment_id.encode()) % DUE_SHARDS}"
+
+
+def due_sort_key(moment: datetime, payment_id: str) -> str:
+    return f"{stamp(moment)}#{payment_id}"
+
+
+def history_sk(moment: datetime, seq: int) -> str:
+    return f"HIST#{stamp(moment)}#{seq:06d}"
+
+
+def txn_sk(merchant_ref: str, kind: str) -> str:
+    return f"TXN#{merchant_ref}#{kind}"
+
+
+# -- the payment partition -----------------------------------------------------------------------
+
+class PaymentRecord(BaseModel):
+    Meta = Meta
+    kind = DiscriminatorAttribute()
+
+
+class PaymentItem(PaymentRecord, discriminator="PAYMENT"):
+    """One payment. ``version`` increases with every change; every update is conditioned on it."""
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    due_pk = UnicodeAttribute(attr_name="duePk", null=True)
+    due_sk = UnicodeAttribute(attr_name="dueSk", null=True)
+    due = DueIndex()
+
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    code = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    payment_type = UnicodeAttribute(attr_name="paymentType", null=True)
+    status = UnicodeAttribute(default="Created")
+    # The amount asked of the buyer (from the quote), and what the gateway says it took.
+    amount_minor = NumberAttribute(attr_name="amountMinor")
+    currency = UnicodeAttribute()
+    amount_gross_minor = NumberAttribute(attr_name="amountGrossMinor", null=True)
+    amount_fee_minor = NumberAttribute(attr_name="amountFeeMinor", null=True)
+    amount_net_minor = NumberAttribute(attr_name="amountNetMinor", null=True)
+    commission_minor = NumberAttribute(attr_name="commissionMinor", null=True)
+    shared_amount_minor = NumberAttribute(attr_name="sharedAmountMinor", null=True)
+    refunded_minor = NumberAttribute(attr_name="refundedMinor", default=0)
+    price_id = UnicodeAttribute(attr_name="priceId", null=True)
+    package_id = UnicodeAttribute(attr_name="packageId", null=True)
+    subscription_type_id = UnicodeAttribute(attr_name="subscriptionTypeId", null=True)
+    coupon_id = UnicodeAttribute(attr_name="couponId", null=True)
+    coupon_code = UnicodeAttribute(attr_name="couponCode", null=True)
+    coupon_redeemed = BooleanAttribute(attr_name="couponRedeemed", default=False)
+    quote = JSONAttribute(default=dict)
+    user_id = UnicodeAttribute(attr_name="userId", null=True)
+    user_email = UnicodeAttribute(attr_name="userEmail", null=True)
+    user_name = UnicodeAttribute(attr_name="userName", null=True)
+    language_code = UnicodeAttribute(attr_name="languageCode", null=True)
+    referrer_id = UnicodeAttribute(attr_name="referrerId", null=True)
+    ip_address = UnicodeAttribute(attr_name="ipAddress", null=True)
+    country_code = UnicodeAttribute(attr_name="countryCode", null=True)
+    gateway_id = UnicodeAttribute(attr_name="gatewayId", null=True)
+    gateway_type = UnicodeAttribute(attr_name="gatewayType", null=True)  # stripe | paypal
+    merchant_ref_no = UnicodeAttribute(attr_name="merchantRefNo", null=True)
+    checkout_url = UnicodeAttribute(attr_name="checkoutUrl", null=True)
+    gateway_data = JSONAttribute(attr_name="gatewayData", default=dict)  # gateway-specific bits
+    invoice_no = UnicodeAttribute(attr_name="invoiceNo", null=True)
+    risk_level = UnicodeAttribute(attr_name="riskLevel", null=True)
+    risk_mark = NumberAttribute(attr_name="riskMark", default=0)
+    risk_reasons = ListAttribute(of=UnicodeAttribute, attr_name="riskReasons", null=True)
+    held = BooleanAttribute(default=False)  # high risk: not fulfilled until an admin decides
+    # A refund or cancel arrived before any completion: the completion never came (states.py).
+    completion_missing = BooleanAttribute(attr_name="completionMissing", default=False)
+    # Voided by the janitor (no answer in time), not by the gateway: a late verified
+    # completion still applies, since the buyer's money moved.
+    expired = BooleanAttribute(default=False)
+    test_mode = BooleanAttribute(attr_name="testMode", default=False)
+    version = NumberAttribute(default=0)
+    history_seq = NumberAttribute(attr_name="historySeq", default=0)
+    check_count = NumberAttribute(attr_name="checkCount", default=0)  # janitor attempts
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+    payment_date = UTCDateTimeAttribute(attr_name="paymentDate", null=True)
+
+
+class PaymentHistoryItem(PaymentRecord, discriminator="HIST"):
+    """One thing that happened to a payment: a transition, or an event recorded without one."""
+
+    id = UnicodeAttribute()
+    payment_id = UnicodeAttribute(attr_name="paymentId")
+    from_status = UnicodeAttribute(attr_name="fromStatus", null=True)
+    to_status = UnicodeAttribute(attr_name="toStatus", null=True)
+    event_status = UnicodeAttribute(attr_name="eventStatus", null=True)  # what the event said
+    applied = BooleanAttribute(default=True)
+    note = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="system")  # stripe | paypal | janitor | checkout | admin
+    event_type = UnicodeAttribute(attr_name="eventType", null=True)
+    dedupe_key = UnicodeAttribute(attr_name="dedupeKey", null=True)
+    notification_id = UnicodeAttribute(attr_name="notificationId", null=True)
+    amount_minor = NumberAttribute(attr_name="amountMinor", null=True)
+    currency = UnicodeAttribute(null=True)
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+class TransactionItem(PaymentRecord, discriminator="TXN"):
+    """A money movement at the gateway (a charge, a refund, a dispute), one per merchant ref."""
+
+    id = UnicodeAttribute()
+    payment_id = UnicodeAttribute(attr_name="paymentId")
+    type = UnicodeAttribute()  # Payment | Refund | Reversal | Void ... (WalletHistoryType words)
+    status = UnicodeAttribute()
+    merchant_ref = UnicodeAttribute(attr_name="merchantRef")
+    parent_merchant_ref = UnicodeAttribute(attr_name="parentMerchantRef", null=True)
+    amount_minor = NumberAttribute(attr_name="amountMinor", null=True)
+    fee_minor = NumberAttribute(attr_name="feeMinor", null=True)
+    currency = UnicodeAttribute(null=True)
+    gateway = UnicodeAttribute()
+    dedupe_key = UnicodeAttribute(attr_name="dedupeKey")
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+class MerchantRefItem(BaseModel):
+    Meta = Meta
+    payment_id = UnicodeAttribute(attr_name="paymentId")
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+# -- inbound notifications -----------------------------------------------------------------------
+
+class DedupeItem(BaseModel):
+    """Written in the same transaction as the change a gateway event caused; never expires."""
+
+    Meta = Meta
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    gateway = UnicodeAttribute()
+    dedupe_key = UnicodeAttribute(attr_name="dedupeKey")
+    payment_id = UnicodeAttribute(attr_name="paymentId", null=True)
+    notification_id = UnicodeAttribute(attr_name="notificationId", null=True)
+    outcome = UnicodeAttribute()
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+class NotificationItem(BaseModel):
+    """Every notification received, verified or not, with its outcome (the raw body is kept so
+    ``replay`` can run it again through the same verification and intake)."""
+
+    Meta = Meta
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    gateway = UnicodeAttribute()
+    gateway_id = UnicodeAttribute(attr_name="gatewayId")
+    event_type = UnicodeAttribute(attr_name="eventType", null=True)
+    dedupe_key = UnicodeAttribute(attr_name="dedupeKey", null=True)
+    payment_id = UnicodeAttribute(attr_name="paymentId", null=True)
+    outcome = UnicodeAttribute()
+    verified = BooleanAttribute(default=False)  # the signature / postback passed once
+    detail = UnicodeAttribute(null=True)
+    raw_body = RawBytesAttribute(attr_name="rawBody", null=True)
+    headers = JSONAttribute(default=dict)  # only what verification needs (Stripe-Signature)
+    attempts = NumberAttribute(default=1)
+    received_date = UTCDateTimeAttribute(attr_name="receivedDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)

@@ -1,0 +1,124 @@
+"""The log of received gateway notifications (as dj-stripe and Lago keep one): list, read and
+replay.
+
+A replay runs the stored raw notification through the same verification and intake again. It is
+safe because of the dedupe row: a replay of an applied notification is a ``duplicate``; one that
+found no payment (``unknown_payment``) or could not be read (``error``) is applied now if it can
+be. Stripe replays check the stored signature without the 300 s freshness window (the bytes are
+what Stripe signed; only the time has passed); PayPal replays skip the postback when PayPal
+already answered VERIFIED for the message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.http.errors import NotFound
+from chalicelib.http.paging import page
+from chalicelib.store import ids
+
+OUTCOMES = ("verified", "duplicate", "applied", "ignored", "mismatch", "unknown_payment",
+            "rejected", "error")
+REJECTED_KEEP_DAYS = 30
+REJECTED_MAX_BODY = 8 * 1024
+LIST_LIMIT = 5000  # newest notifications a listing looks at
+
+
+def new(brand_id: str, gateway: str, gateway_id: str, raw: bytes,
+        headers: dict[str, str] | None = None) -> Any:
+    """An unsaved notification row (intake writes it in its transaction, with the outcome)."""
+    from chalicelib.payments import models as m
+
+    now = settings.now()
+    nid = ids.new_id()
+    return m.NotificationItem(
+        m.notif_pk(brand_id, nid), m.NOTIF_SK, gsi1pk=m.notifs_gsi(brand_id),
+        gsi1sk=f"{m.stamp(now)}#{nid}", id=nid, brand_id=brand_id, gateway=gateway,
+        gateway_id=gateway_id, outcome="received", raw_body=bytes(raw),
+        headers={k: v for k, v in (headers or {}).items() if v}, attempts=1, received_date=now)
+
+
+def save_outcome(item: Any, outcome: str, detail: str) -> None:
+    item.outcome = outcome
+    item.detail = detail[:1000]
+    item.modified_date = settings.now()
+    item.save()
+
+
+def to_dto(item: Any, full: bool = False) -> dict[str, Any]:
+    dto = {
+        "id": item.id, "createdDate": item.received_date, "modifiedDate": item.modified_date,
+        "gateway": item.gateway, "gatewayId": item.gateway_id, "eventType": item.event_type,
+        "eventId": item.dedupe_key, "paymentId": item.payment_id, "outcome": item.outcome,
+        "verified": bool(item.verified), "detail": item.detail, "attempts": int(item.attempts),
+    }
+    if full:
+        dto["rawBody"] = bytes(item.raw_body or b"").decode("utf-8", "replace")
+        dto["headers"] = dict(item.headers or {})
+    return dto
+
+
+def get_item(brand_id: str, notification_id: str) -> Any:
+    from chalicelib.payments import models as m
+
+    try:
+        return m.NotificationItem.get(m.notif_pk(brand_id, notification_id), m.NOTIF_SK,
+                                      consistent_read=True)
+    except m.NotificationItem.DoesNotExist:
+        raise NotFound(f"Notification {notification_id} was not found.",
+                       code="NOTIFICATION_NOT_FOUND") from None
+
+
+def get(brand_id: str, notification_id: str) -> dict[str, Any]:
+    return to_dto(get_item(brand_id, notification_id), full=True)
+
+
+def list_notifications(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    """One Query of the brand's notifications (newest first, date range on the index key)."""
+    from chalicelib.payments import models as m
+
+    cond = _range(m.NotificationItem.gsi1sk, query.get("createdDateFrom"),
+                  query.get("createdDateTo"))
+    items = m.NotificationItem.gsi1.query(m.notifs_gsi(brand_id), cond,
+                                          scan_index_forward=False, limit=LIST_LIMIT)
+    rows = []
+    for item in items:
+        dto = to_dto(item)
+        if all(query.get(k) in (None, dto[k]) for k in ("outcome", "gateway", "paymentId",
+                                                          "gatewayId", "eventType")):
+            rows.append(dto)
+    return page(rows, query, sortable=["outcome", "gateway", "eventType", "paymentId"],
+                keyword_fields=["eventType", "eventId", "paymentId", "detail", "outcome"])
+
+
+def _range(attr: Any, start: datetime | None, end: datetime | None) -> Any:
+    from chalicelib.payments.models import stamp
+
+    if start and end:
+        return attr.between(stamp(start), stamp(end) + "~")
+    if start:
+        return attr >= stamp(start)
+    if end:
+        return attr <= stamp(end) + "~"
+    return None
+
+
+def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
+    """Run a stored notification again; returns it with its new outcome."""
+    from chalicelib.payments import gateway_view, receive
+
+    item = get_item(brand_id, notification_id)
+    gw = gateway_view.get(item.gateway_id, item.gateway)
+    if gw.brand_id != brand_id:
+        raise NotFound(f"Notification {notification_id} was not found.",
+                       code="NOTIFICATION_NOT_FOUND")
+    item.attempts = int(item.attempts or 1) + 1
+    raw = bytes(item.raw_body or b"")
+    if item.gateway == "stripe":
+        receive.stripe_notification(gw, raw, (item.headers or {}).get("stripe-signature"),
+                                    item, replay=True)
+    else:
+        receive.paypal_notification(gw, raw, item, verify=not item.verified)
+    return to_dto(get_item(brand_id, notification_id))

@@ -1,0 +1,99 @@
+"""Verify a raw gateway notification, normalise it, and hand it to intake; used by the webhook
+routes and by ``replay``.
+
+Every notification that reaches a known gateway is kept (notifications.py) with its outcome:
+- ``rejected``: the signature (Stripe) or the postback (PayPal ``INVALID``) failed. Answered
+  400 and the payment is not touched. The row is kept for 30 days (``ttl``) with the body cut
+  to 8 KiB, so a wrong secret or a skewed clock can be diagnosed without letting forged
+  traffic grow the table for ever.
+- ``error``: authentic but unreadable (MalformedNotification): answered 200, since a retry
+  would read the same bytes; an admin can replay it after a fix.
+- PayPal's verification URL unreachable: kept as ``error`` and answered 503, so PayPal resends.
+- otherwise intake's outcome (applied, duplicate, ignored, mismatch, unknown_payment).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.http.errors import ApiError, BadRequest
+from chalicelib.payments import intake, notifications
+from chalicelib.payments.gateway_view import Gateway
+from chalicelib.payments.gateways.events import (
+    GatewayUnavailable,
+    MalformedNotification,
+    SignatureError,
+)
+
+# A replay checks that Stripe signed the stored bytes, not that it did so recently.
+REPLAY_TOLERANCE_SECONDS = 10 * 365 * 24 * 3600
+
+
+class Unavailable(ApiError):
+    status, code = 503, "GATEWAY_UNAVAILABLE"
+
+
+def stripe_notification(gw: Gateway, raw: bytes, signature: str | None, notification: Any,
+                        *, replay: bool = False) -> intake.Outcome:
+    from chalicelib.payments.gateways import stripe
+
+    # The real wall clock, not settings.now(): Stripe signs with real time.
+    now = datetime.now(UTC)
+    tolerance = REPLAY_TOLERANCE_SECONDS if replay else stripe.DEFAULT_TOLERANCE_SECONDS
+    try:
+        event = stripe.verify_and_parse(raw, signature, list(gw.secrets), now, tolerance)
+    except SignatureError as e:
+        _reject(notification, e.message)
+    except MalformedNotification as e:
+        return _error(notification, e.message)
+    return _apply(gw, event, notification)
+
+
+def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
+                        verify: bool = True) -> intake.Outcome:
+    """``verify=False`` only for a replay of a message PayPal already VERIFIED."""
+    from chalicelib.payments.gateways import paypal
+
+    if verify:
+        if not gw.verify_url:
+            raise Unavailable(f"PayPal gateway {gw.id} has no verification URL configured.")
+        try:
+            ok = paypal.verify_postback(raw, gw.verify_url)
+        except GatewayUnavailable as e:
+            _error(notification, f"postback failed: {e.message}")
+            raise Unavailable(f"{e.message} The notification is kept; PayPal will resend it.",
+                              ) from None
+        if not ok:
+            _reject(notification, "PayPal answered INVALID to the postback: this message was "
+                                  "not sent by PayPal, or it was changed on the way.")
+    try:
+        event = paypal.normalise(paypal.parse(raw), gw.receiver_email, gw.receiver_id)
+    except MalformedNotification as e:
+        return _error(notification, e.message)
+    return _apply(gw, event, notification)
+
+
+def _apply(gw: Gateway, event: Any, notification: Any) -> intake.Outcome:
+    notification.event_type = event.event_type
+    notification.dedupe_key = event.dedupe_key
+    notification.outcome = "verified"
+    notification.verified = True
+    notification.ttl = None  # a replayed rejection that now verifies is kept for good
+    return intake.apply(gw.brand_id, event, notification.id, notification=notification,
+                        live_gateway=not gw.test_mode)
+
+
+def _reject(notification: Any, message: str) -> None:
+    from chalicelib import settings
+
+    notification.raw_body = (notification.raw_body or b"")[:notifications.REJECTED_MAX_BODY]
+    notification.ttl = int((settings.now() + timedelta(
+        days=notifications.REJECTED_KEEP_DAYS)).timestamp())
+    notifications.save_outcome(notification, "rejected", message)
+    raise BadRequest(message, code="NOTIFICATION_REJECTED")
+
+
+def _error(notification: Any, message: str) -> intake.Outcome:
+    notifications.save_outcome(notification, "error", message)
+    return intake.Outcome("error", message)

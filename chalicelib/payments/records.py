@@ -1,0 +1,238 @@
+"""Payment records: JFW's IPayment list and detail, the dashboard, and the payment constants.
+
+- A list is ONE Query of the brand's payments (gsi1, newest first; ``createdDateFrom/To`` narrow
+  the key range), filtered and paged in memory like every JFW list here; the page's users come
+  from one batch read and prices/packages from one catalogue Query.
+- ``GET v1/payments/{id}`` is ONE Query of the payment's partition: the payment, its
+  ``histories`` and its ``transactions``.
+- Who sees what: PAYMENT.READ sees the brand's payments; any other signed-in user (an EndUser)
+  sees only their own (someone else's is a 404, as a missing one).
+- Amounts are decimals in the payment's currency (money.to_decimal). Before completion
+  ``amountGross``/``amountFee``/``amountNet`` are 0: nothing was received yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib import money, settings
+from chalicelib.http.errors import NotFound
+from chalicelib.http.paging import page
+from chalicelib.payments import states
+
+TRANSACTION_TYPES = ("Payment", "Authorization", "Refund", "Void", "Reversal", "Inquiry")
+LIST_LIMIT = 10000
+_FILTERS = {"appIntegrationPaymentGatewayId": "gateway_id", "priceId": "price_id",
+            "code": "code", "userId": "user_id", "status": "status",
+            "paymentType": "payment_type", "currencyCode": "currency"}
+
+
+def _dec(minor: Any, currency: str) -> Decimal:
+    return money.to_decimal(int(minor or 0), currency)
+
+
+def to_dto(p: Any, *, user: dict | None = None, price: dict | None = None,
+           package: dict | None = None) -> dict[str, Any]:
+    c = p.currency
+    return {
+        "id": p.id, "createdDate": p.created_date, "modifiedDate": p.modified_date,
+        "code": p.code, "name": p.name, "description": p.description, "notes": p.notes,
+        "paymentType": p.payment_type or p.gateway_type, "status": p.status,
+        "amount": _dec(p.amount_minor, c), "amountGross": _dec(p.amount_gross_minor, c),
+        "amountFee": _dec(p.amount_fee_minor, c), "amountNet": _dec(p.amount_net_minor, c),
+        "commission": _dec(p.commission_minor, c),
+        "sharedAmount": _dec(p.shared_amount_minor, c),
+        "refundedAmount": _dec(p.refunded_minor, c), "currencyCode": c,
+        "invoiceNo": p.invoice_no, "paymentDate": p.payment_date,
+        "merchantRefNo": p.merchant_ref_no, "riskMark": int(p.risk_mark or 0),
+        "riskLevel": p.risk_level, "held": bool(p.held), "testMode": bool(p.test_mode),
+        "couponCode": p.coupon_code, "appIntegrationPaymentGatewayId": p.gateway_id,
+        "gatewayType": p.gateway_type, "userId": p.user_id, "priceId": p.price_id,
+        "packageId": p.package_id, "subscriptionTypeId": p.subscription_type_id,
+        "user": user, "price": price, "package": package,
+    }
+
+
+def history_dto(h: Any) -> dict[str, Any]:
+    return {"id": h.id, "createdDate": h.created_date, "fromStatus": h.from_status,
+            "status": h.to_status, "eventStatus": h.event_status, "applied": bool(h.applied),
+            "notes": h.note, "source": h.source, "eventType": h.event_type,
+            "eventId": h.dedupe_key, "notificationId": h.notification_id,
+            "amount": _dec(h.amount_minor, h.currency) if h.currency else None,
+            "currencyCode": h.currency}
+
+
+def txn_dto(t: Any) -> dict[str, Any]:
+    return {"id": t.id, "createdDate": t.created_date, "type": t.type, "status": t.status,
+            "merchantRefNo": t.merchant_ref, "parentMerchantRefNo": t.parent_merchant_ref,
+            "amount": _dec(t.amount_minor, t.currency) if t.currency else None,
+            "fee": _dec(t.fee_minor, t.currency) if t.currency and t.fee_minor is not None
+            else None, "currencyCode": t.currency, "gateway": t.gateway}
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def _query(brand_id: str, start: datetime | None = None, end: datetime | None = None) -> list:
+    from chalicelib.payments import models as m
+
+    attr = m.PaymentItem.gsi1sk
+    cond = None
+    if start and end:
+        cond = attr.between(m.stamp(start), m.stamp(end) + "~")
+    elif start:
+        cond = attr >= m.stamp(start)
+    elif end:
+        cond = attr <= m.stamp(end) + "~"
+    return list(m.PaymentItem.gsi1.query(m.payments_gsi(brand_id), cond,
+                                         scan_index_forward=False, limit=LIST_LIMIT))
+
+
+def list_payments(brand_id: str, query: dict[str, Any], only_user: str | None = None
+                  ) -> dict[str, Any]:
+    items = _query(brand_id, query.get("createdDateFrom"), query.get("createdDateTo"))
+    wanted = {attr: query[key] for key, attr in _FILTERS.items() if query.get(key) is not None}
+    if only_user:
+        if wanted.get("user_id", only_user) != only_user:
+            wanted["id"] = None  # someone else's payments: none of them is theirs to see
+        wanted["user_id"] = only_user
+    if query.get("referralUserCode"):
+        from chalicelib.identity import users
+
+        wanted["referrer_id"] = users.referrer_for_code(brand_id, query["referralUserCode"]) \
+            or "-"
+    if query.get("testMode") is not None:
+        wanted["test_mode"] = query["testMode"]
+    rows = [p for p in items
+            if all(_same(getattr(p, a), v) for a, v in wanted.items())]
+    by_id = {p.id: p for p in rows}
+    plain_rows = [{"id": p.id, "createdDate": p.created_date, "code": p.code,
+                   "name": p.name, "description": p.description,
+                   "merchantRefNo": p.merchant_ref_no, "userEmail": p.user_email,
+                   "status": p.status, "paymentDate": p.payment_date,
+                   "amount": int(p.amount_minor), "currencyCode": p.currency}
+                  for p in rows]
+    result = page(plain_rows, query,
+                  sortable=["code", "status", "paymentDate", "amount", "currencyCode", "name"],
+                  keyword_fields=["code", "name", "description", "merchantRefNo", "userEmail"])
+    result["items"] = _dtos(brand_id, [by_id[r["id"]] for r in result["items"]])
+    return result
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    if isinstance(wanted, str) and isinstance(value, str):
+        return value.lower() == wanted.lower()  # JFW compares statuses case-insensitively
+    return value == wanted or (wanted is False and value is None)
+
+
+def _dtos(brand_id: str, payments: list) -> list[dict[str, Any]]:
+    """IPayment for each, with user, price and package (one batch read, one catalogue Query)."""
+    if not payments:
+        return []
+    users = _users(brand_id, [p.user_id for p in payments if p.user_id])
+    prices, packages = _catalogue(brand_id, payments)
+    return [to_dto(p, user=users.get(p.user_id or ""), price=prices.get(p.price_id or ""),
+                   package=packages.get(p.package_id or "")) for p in payments]
+
+
+def _users(brand_id: str, user_ids: list[str]) -> dict[str, dict]:
+    from chalicelib.identity import user_admin
+
+    wanted = list(dict.fromkeys(user_ids))
+    out: dict[str, dict] = {}
+    for start in range(0, len(wanted), user_admin.MAX_IDS):
+        for u in user_admin.by_ids(brand_id, wanted[start:start + user_admin.MAX_IDS]):
+            out[u["id"]] = {"id": u["id"], "createdDate": u["createdDate"], "code": u["code"],
+                            "avatar": u.get("avatar"), "packageId": u.get("packageId"),
+                            "packageCode": None, "emailAddress": u.get("emailAddress"),
+                            "nickName": u.get("nickName"),
+                            "roles": [r.get("code") for r in u.get("roles") or []]}
+    return out
+
+
+def _catalogue(brand_id: str, payments: list) -> tuple[dict[str, dict], dict[str, dict]]:
+    if not any(p.price_id or p.package_id for p in payments):
+        return {}, {}
+    from chalicelib.catalog import service as catalog
+
+    cat = catalog.load(brand_id)
+    prices = {}
+    for pid in {p.price_id for p in payments if p.price_id}:
+        if pid in cat.prices:
+            dto = catalog.price_dto(cat, cat.prices[pid])
+            dto.pop("amountMinor", None)
+            prices[pid] = dto
+    packages = {pid: catalog.package_dto(cat, cat.packages[pid])
+                for pid in {p.package_id for p in payments if p.package_id}
+                if pid in cat.packages}
+    return prices, packages
+
+
+def get_payment(brand_id: str, payment_id: str, only_user: str | None = None) -> dict[str, Any]:
+    """IPayment with ``histories`` (oldest first) and ``transactions``, from ONE Query."""
+    from chalicelib.payments import models as m
+
+    payment, histories, txns = None, [], []
+    for item in m.PaymentRecord.query(m.payment_pk(brand_id, payment_id), consistent_read=True):
+        if isinstance(item, m.PaymentItem):
+            payment = item
+        elif isinstance(item, m.PaymentHistoryItem):
+            histories.append(history_dto(item))
+        elif isinstance(item, m.TransactionItem):
+            txns.append(txn_dto(item))
+    if payment is None or (only_user and payment.user_id != only_user):
+        raise NotFound(f"Payment {payment_id} was not found.", code="PAYMENT_NOT_FOUND")
+    dto = _dtos(brand_id, [payment])[0]
+    dto["histories"] = histories
+    dto["transactions"] = txns
+    return dto
+
+
+# -- dashboard -----------------------------------------------------------------------------------
+
+def dashboard(brand: dict, test_mode: bool | None = None) -> dict[str, Any]:
+    """JFW's numbers {totalSells, totalRevenue, dailySells, dailyRevenue} in the brand's currency
+    (setting ``currencyCode``, else the most used one), plus ``currencyCode`` and the same
+    figures per currency in ``byCurrency`` (revenues of different currencies can't be added).
+
+    A sell is a payment that completed (also when refunded later); revenue is what was received
+    minus what was refunded (gross - refunds). "Daily" is today, UTC. ``testMode`` filters when
+    given; without it both live and test payments count.
+    """
+    today = settings.now().date()
+    per: dict[str, dict[str, Any]] = {}
+    for p in _query(brand["id"]):
+        if p.amount_gross_minor is None or p.status not in (
+                "Completed", "Refunded", "Reserved", "CanceledReversal"):
+            continue
+        if test_mode is not None and bool(p.test_mode) != test_mode:
+            continue
+        f = per.setdefault(p.currency, {"totalSells": 0, "totalRevenue": 0, "dailySells": 0,
+                                        "dailyRevenue": 0})
+        revenue = int(p.amount_gross_minor) - int(p.refunded_minor or 0)
+        f["totalSells"] += 1
+        f["totalRevenue"] += revenue
+        if p.payment_date and p.payment_date.date() == today:
+            f["dailySells"] += 1
+            f["dailyRevenue"] += revenue
+    by_currency = {c: {**f, "totalRevenue": _dec(f["totalRevenue"], c),
+                       "dailyRevenue": _dec(f["dailyRevenue"], c)} for c, f in per.items()}
+    main = ((brand.get("setting") or {}).get("currencyCode") or "").upper()
+    if main not in per and per:
+        main = max(per, key=lambda c: per[c]["totalSells"])
+    head = by_currency.get(main) or {"totalSells": 0, "totalRevenue": Decimal(0),
+                                     "dailySells": 0, "dailyRevenue": Decimal(0)}
+    return {**head, "currencyCode": main or None, "byCurrency": by_currency}
+
+
+def payment_statuses() -> list[str]:
+    return list(states.STATUSES)
+
+
+def transaction_statuses() -> list[str]:
+    return list(states.STATUSES)
+
+
+def transaction_types() -> list[str]:
+    return list(TRANSACTION_TYPES)

@@ -1,0 +1,147 @@
+"""An admin's decision on a held (high-risk) payment: approve it, or refund it.
+
+- ``approve``: the payment is released (``held`` false), in one transaction with a history row;
+  when it is already Completed, a ``payment-event`` outbox row with ``fulfil: true`` goes with it,
+  so fulfilment (licensing) acts on it now. A payment still open is simply released: its
+  completion will fulfil as usual.
+- ``refund`` (any Completed payment, held or not):
+  - Stripe: a refund of the whole PaymentIntent at Stripe (Idempotency-Key ``refund-<payment>``),
+    then applied at once through the intake as a ``payment.refunded`` event (dedupe key
+    ``refund:<re_id>``): status Refunded, a transaction record, the customer's refund mail. Stripe's
+    own ``charge.refunded`` webhook later reports the same total and changes nothing more.
+  - PayPal: this server can't refund through PayPal Payments Standard. The payment is marked for
+    a manual refund (``gatewayData.manualRefund``, a history row) and stays held; the admin
+    refunds it in PayPal, whose ``Refunded`` IPN then moves it to Refunded.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.http.errors import Conflict
+from chalicelib.store import ids
+
+
+def _history(payment: Any, note: str, now: Any) -> Any:
+    from chalicelib.payments import models as m
+
+    return m.PaymentHistoryItem(
+        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
+        payment_id=payment.id, from_status=payment.status, to_status=None, applied=True,
+        note=note, source="admin", created_date=now)
+
+
+def _base_actions(payment: Any, now: Any) -> list[Any]:
+    from chalicelib.payments.models import PaymentItem as P
+
+    return [P.version.set(payment.version + 1), P.history_seq.set(payment.history_seq + 1),
+            P.modified_date.set(now)]
+
+
+def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> None:
+    from chalicelib.notify import outbox
+    from chalicelib.payments.models import PaymentHistoryItem, PaymentItem
+    from chalicelib.store.tx import ConditionFailed, transaction
+
+    now = settings.now()
+    try:
+        with transaction() as tx:
+            tx.update(payment, actions=[*_base_actions(payment, now), *actions],
+                      condition=PaymentItem.version == payment.version)
+            tx.save(_history(payment, note, now),
+                    condition=PaymentHistoryItem.pk.does_not_exist())
+            outbox.add(tx, rows)
+    except ConditionFailed:
+        raise Conflict("The payment changed meanwhile; read it again and retry.",
+                       code="PAYMENT_CHANGED") from None
+    if rows:
+        outbox.publish(rows)
+
+
+def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
+    from chalicelib.notify import outbox
+    from chalicelib.payments import intake, records, service
+    from chalicelib.payments.models import PaymentItem as P
+
+    payment = service.get_payment(brand_id, payment_id)
+    if not payment.held:
+        raise Conflict(f"Payment {payment_id} is not held; there is nothing to approve.",
+                       code="PAYMENT_NOT_HELD")
+    if payment.status not in ("Created", "Pending", "Completed"):
+        raise Conflict(f"Payment {payment_id} is {payment.status}; only an open or Completed "
+                       "payment can be approved.", code="PAYMENT_NOT_APPROVABLE")
+    rows = []
+    if payment.status == "Completed":
+        payment.held = False  # what the event says: fulfil now
+        after = {n: getattr(payment, n) for n in (
+            "amount_gross_minor", "amount_fee_minor", "amount_net_minor", "commission_minor",
+            "shared_amount_minor", "refunded_minor", "payment_date")}
+        after["status"] = "Completed"
+        payload = intake.event_payload(payment, after, None, "Completed", None)
+        payload.update(approvedBy=admin_id, previousStatus="Completed")
+        rows.append(outbox.row(brand_id, "payment-event", payload))
+        payment.held = True
+    _commit(payment, [P.held.set(False)], f"approved by admin {admin_id}: released for "
+            "fulfilment", rows)
+    return records.get_payment(brand_id, payment_id)
+
+
+def refund(brand_id: str, payment_id: str, admin_id: str) -> dict:
+    from chalicelib.payments import records, service
+
+    payment = service.get_payment(brand_id, payment_id)
+    if payment.status != "Completed":
+        raise Conflict(f"Payment {payment_id} is {payment.status}; only a Completed payment can "
+                       "be refunded.", code="PAYMENT_NOT_REFUNDABLE")
+    if payment.gateway_type == "stripe":
+        _refund_stripe(brand_id, payment, admin_id)
+        manual = False
+    else:
+        _mark_manual_refund(payment, admin_id)
+        manual = True
+    return {**records.get_payment(brand_id, payment_id), "manualRefund": manual}
+
+
+def _refund_stripe(brand_id: str, payment: Any, admin_id: str) -> None:
+    import stripe
+
+    from chalicelib.payments import checkout, gateway_config, intake
+    from chalicelib.payments.checkout import GatewayFailed
+    from chalicelib.payments.gateways import stripe as gw
+    from chalicelib.payments.gateways.events import GatewayEvent
+
+    if not payment.merchant_ref_no:
+        raise Conflict(f"Payment {payment.id} has no PaymentIntent to refund.",
+                       code="PAYMENT_NOT_REFUNDABLE")
+    config = gateway_config.get_for_webhook(payment.gateway_id)
+    client = checkout.stripe_client(config["privateKey"])
+    try:
+        refund = client.v1.refunds.create(params={"payment_intent": payment.merchant_ref_no},
+                                          options={"idempotency_key": f"refund-{payment.id}"})
+    except stripe.StripeError as e:
+        raise GatewayFailed(f"Stripe refused the refund: {e.user_message or e}") from None
+    gross = int(payment.amount_gross_minor or payment.amount_minor)
+    refunded = gw.from_stripe_amount(refund.amount, payment.currency) if isinstance(
+        refund.amount, int) else gross
+    now = settings.now()
+    event = GatewayEvent(
+        gateway="stripe", dedupe_key=f"refund:{refund.id}", kind="payment.refunded",
+        event_type="admin.refund", occurred_at=now.astimezone(UTC), payment_ref=payment.id,
+        merchant_ref=refund.id, parent_merchant_ref=payment.merchant_ref_no,
+        amount_minor=refunded, refunded_minor=refunded, currency=payment.currency,
+        jfw_status="Refunded", test_mode=bool(payment.test_mode))
+    intake.apply(brand_id, event, f"admin:{admin_id}", live_gateway=not config["testMode"],
+                 source="admin")
+
+
+def _mark_manual_refund(payment: Any, admin_id: str) -> None:
+    from chalicelib.payments.models import PaymentItem as P
+
+    data = dict(payment.gateway_data or {})
+    data["manualRefund"] = {"requestedBy": admin_id,
+                            "requestedAt": settings.now().isoformat()}
+    _commit(payment, [P.gateway_data.set(data), P.held.set(True)],
+            f"refund requested by admin {admin_id}: refund it in PayPal; its Refunded IPN "
+            "completes it", [])

@@ -1,0 +1,129 @@
+"""Risk levels of a payment (JFW's Security -> Risk Levels; JFW publishes only the name and the
+``Payment.Risk_Mark`` column, so the levels and rules are ours).
+
+A payment's ``riskMark`` is a score from 0 to 100 made of simple signals; its ``riskLevel`` is
+``Low`` (below 30), ``Medium`` (30-59) or ``High`` (60 and up). A High payment is ``held``: the
+gateway may take the money, but the success event says ``fulfil: false`` until an admin approves
+it (``POST v1/payments/{id}/approve``) or refunds it (``POST v1/payments/{id}/refund``).
+
+Signals at checkout (``assess_checkout``), each with its points:
+- repeated failures: each Failed payment of the buyer in the last 24 h, 20 (at most 60);
+- velocity: payments the buyer started in the last hour: 3-5 -> 30, 6 or more -> 60;
+- black-list proximity: the buyer's e-mail domain is the domain of a blocked address, or their
+  IP is in the /24 (/64) of a blocked IP: 30 each (at most 60). A buyer ON the list never gets
+  here: checkout refuses them (blacklist.py);
+- amount or currency mismatch against the price: the payment's currency is not the price's, or
+  its amount is more than the price with the brand's tax: 100.
+Signals on a gateway event (``assess_event``, for the intake): amount, currency or receiver
+different from our payment: 100.
+
+Reading the buyer's recent payments is one Query of the brand's payment listing (gsi1) over the
+last 24 h, filtered to the buyer: its cost grows with the brand's payments of the day, which
+suits the brands this serves; a per-buyer index would be the next step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from chalicelib import money, settings
+
+LEVELS = ("Low", "Medium", "High")
+HOLD_LEVEL = "High"
+MEDIUM_AT, HIGH_AT = 30, 60
+MAX_MARK = 100
+FAILURE_POINTS, FAILURE_CAP = 20, 60
+PROXIMITY_POINTS, PROXIMITY_CAP = 30, 60
+
+
+@dataclass(frozen=True)
+class Assessment:
+    mark: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def level(self) -> str:
+        return level_for(self.mark)
+
+    @property
+    def held(self) -> bool:
+        return self.level == HOLD_LEVEL
+
+
+def level_for(mark: int) -> str:
+    if mark >= HIGH_AT:
+        return "High"
+    if mark >= MEDIUM_AT:
+        return "Medium"
+    return "Low"
+
+
+def recent_payments(brand_id: str, user_id: str, hours: int = 24) -> list[Any]:
+    """The buyer's payments created in the last ``hours`` (one Query, see the module doc)."""
+    from chalicelib.payments import models as m
+
+    since = settings.now() - timedelta(hours=hours)
+    return list(m.PaymentItem.gsi1.query(
+        m.payments_gsi(brand_id), m.PaymentItem.gsi1sk >= m.stamp(since),
+        filter_condition=m.PaymentItem.user_id == user_id))
+
+
+def history_signals(payments: list[Any]) -> tuple[int, list[str]]:
+    now = settings.now()
+    failed = sum(1 for p in payments if p.status == "Failed")
+    last_hour = sum(1 for p in payments if p.created_date >= now - timedelta(hours=1))
+    points, reasons = 0, []
+    if failed:
+        points += min(FAILURE_CAP, FAILURE_POINTS * failed)
+        reasons.append(f"{failed} failed payment(s) in the last 24 h")
+    if last_hour >= 6:
+        points += 60
+    elif last_hour >= 3:
+        points += 30
+    if last_hour >= 3:
+        reasons.append(f"{last_hour} payments started in the last hour")
+    return points, reasons
+
+
+def price_mismatch(amount_minor: int, currency: str, price: dict, tax_percent: Decimal
+                   ) -> list[str]:
+    if currency != price["currency"]:
+        return [f"currency {currency} is not the price's {price['currency']}"]
+    ceiling = int(price["amountMinor"]) + money.percent_of(int(price["amountMinor"]),
+                                                           tax_percent)
+    if amount_minor > ceiling:
+        return [f"amount {amount_minor} is more than the price with tax ({ceiling}, minor units)"]
+    return []
+
+
+def assess_checkout(brand_id: str, user_id: str, *, amount_minor: int, currency: str,
+                    price: dict, tax_percent: Decimal, near_misses: list[str]) -> Assessment:
+    points, reasons = history_signals(recent_payments(brand_id, user_id))
+    if near_misses:
+        points += min(PROXIMITY_CAP, PROXIMITY_POINTS * len(near_misses))
+        reasons += [f"close to the black list: {m}" for m in near_misses]
+    mismatch = price_mismatch(amount_minor, currency, price, tax_percent)
+    if mismatch:
+        points += MAX_MARK
+        reasons += mismatch
+    return Assessment(min(MAX_MARK, points), reasons)
+
+
+def assess_event(payment: Any, event: Any) -> tuple[int, list[str]]:
+    """``(risk_mark, reasons)`` for a verified gateway event about ``payment``: the payment's
+    own mark, raised to 100 when the event's amount, currency or receiver is not ours."""
+    reasons = []
+    if getattr(event, "receiver_matches", None) is False:
+        reasons.append(f"receiver {event.receiver or '-'} is not this gateway's account")
+    if event.currency and event.currency != payment.currency:
+        reasons.append(f"currency {event.currency} differs from the payment's "
+                       f"{payment.currency}")
+    elif event.kind in ("payment.succeeded", "payment.pending") and \
+            event.amount_minor is not None and event.amount_minor != payment.amount_minor:
+        reasons.append(f"amount {event.amount_minor} differs from the payment's "
+                       f"{payment.amount_minor} (minor units)")
+    mark = int(payment.risk_mark or 0)
+    return (MAX_MARK if reasons else mark), reasons

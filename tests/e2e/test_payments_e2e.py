@@ -1,0 +1,162 @@
+"""Payments end to end on the local stack, started as `make run` starts it.
+
+A buyer registers on demo.localhost, asks for a checkout link for the seeded PRO price, and pays:
+- Stripe: our hosted page holds the PaymentIntent's client secret; the buyer's browser completes
+  the 3-D Secure step at localstripe (done here with stripe-python, as localstripe's Stripe.js
+  does it), localstripe sends its signed webhook to our notification URL, and the payment
+  becomes Completed with the success mail sent;
+- PayPal: the PayPal IPN simulator sends a VERIFIED IPN for the payment to its notify URL, our
+  server posts it back to the simulator for verification, and the payment becomes Completed
+  with its mail.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.e2e.stackproc import StackProcess, alive
+
+requests = pytest.importorskip("requests")
+stripe = pytest.importorskip("stripe")
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_stack")]
+
+ADMIN = {"username": "e2e-pay-root", "password": "e2e-Admin-Pass1"}
+SECRET = "whsec_e2e_payments_secret"
+DEMO = "demo.localhost"
+TIMEOUT = 45.0
+
+
+@pytest.fixture
+def stack(tmp_path):
+    proc = StackProcess(tmp_path, JFW_ADMIN_USERNAME=ADMIN["username"],
+                        JFW_ADMIN_PASSWORD=ADMIN["password"], STRIPE_WEBHOOK_SECRET=SECRET)
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.kill_everything()
+
+
+def ok(stack: StackProcess, method: str, path: str, brand: str = DEMO, auth: str | None = None,
+       body: dict | None = None):
+    headers = {"Brand-URL": brand, **({"Auth-Key": auth} if auth else {})}
+    resp = requests.request(method, f"{stack.api}/{path}", json=body, headers=headers,
+                            timeout=30)
+    assert resp.status_code == 200, f"{method} {path} -> {resp.status_code}: {resp.text}\n" \
+                                    f"{stack.output()}"
+    return resp.json()["data"]
+
+
+def wait_until(what: str, stack: StackProcess, probe):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        got = probe()
+        if got:
+            return got
+        time.sleep(0.3)
+    raise AssertionError(f"{what} did not happen within {TIMEOUT:.0f} s\n{stack.output()}")
+
+
+def completed(stack: StackProcess, key: str, payment_id: str) -> dict:
+    def probe():
+        p = ok(stack, "GET", f"v1/payments/{payment_id}", auth=key)
+        return p if p["status"] == "Completed" else None
+
+    return wait_until(f"payment {payment_id} Completed", stack, probe)
+
+
+def mails_to(stack: StackProcess, address: str) -> list[dict]:
+    return [m for m in ok(stack, "GET", "v1/dev/mails")
+            if address in (m["to"] if isinstance(m["to"], list) else [m["to"]])]
+
+
+def page_config(html: str) -> dict:
+    found = re.search(r'<script id="checkout-config" type="application/json">(.*?)</script>',
+                      html, re.S)
+    assert found, html[:500]
+    return json.loads(found.group(1))
+
+
+def test_a_buyer_pays_with_stripe_and_paypal_on_the_local_stack(stack):
+    stack.wait_ready()
+    banner = "\n".join(stack.lines)
+    assert "Stripe gateway" in banner and "PayPal gateway" in banner
+    assert "(STRIPE_WEBHOOK_SECRET)" in banner and SECRET not in banner
+    stripe_url = f"http://127.0.0.1:{stack.stripe_port}"
+    paypal_url = f"http://127.0.0.1:{stack.paypal_port}"
+
+    # The seeded gateways, as the platform's SuperAdmin sees them on the demo brand.
+    root = ok(stack, "POST", "v1/users/auth", brand="platform.localhost", body=ADMIN)["authKey"]
+    gateways = {g["appIntegrationId"]: g for g in ok(
+        stack, "GET", "v1/app-integrations/payment-gateway", auth=root)}
+    assert gateways["stripe"]["isDefault"] is True
+    assert gateways["stripe"]["webhookSecret"] == "whsec_…cret"
+    assert gateways["paypal"]["paypalMode"] == "simulator"
+    assert gateways["stripe"]["ipnListenerLink"] == \
+        f"http://127.0.0.1:{stack.api_port}/api/v1/ipn/stripe/{gateways['stripe']['id']}"
+
+    email = "dora@example.com"
+    ok(stack, "POST", "v1/users/register",
+       body={"username": "dora", "password": "s3cret-Pass", "emailAddress": email})
+    key = ok(stack, "POST", "v1/users/auth",
+             body={"username": "dora", "password": "s3cret-Pass"})["authKey"]
+    [pro] = [p for p in ok(stack, "GET", "v1/packages") if p["code"] == "PRO"]
+    [price] = [p for p in pro["prices"] if p["currency"] == "USD"]
+    assert price["amount"] == 9.99
+
+    # -- Stripe ------------------------------------------------------------------------------
+    link = ok(stack, "POST", f"v1/prices/{price['id']}/generate-checkout-link", auth=key)
+    assert link.startswith(f"http://127.0.0.1:{stack.api_port}/checkout/")
+    payment_id = urlsplit(link).path.rsplit("/", 1)[1]
+    page = requests.get(link, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f"{stripe_url}/js.stripe.com/v3/" in page.text
+    config = page_config(page.text)
+    assert config["publishableKey"] == "pk_test_local"
+
+    browser = stripe.StripeClient(config["publishableKey"], base_addresses={"api": stripe_url},
+                                  max_network_retries=0)
+    pi_id = config["clientSecret"].split("_secret_")[0]
+    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
+                               key=config["publishableKey"],
+                               client_secret=config["clientSecret"], success="true")
+    assert json.loads(resp.body)["status"] == "succeeded"
+
+    paid = completed(stack, key, payment_id)  # through localstripe's signed webhook
+    assert paid["merchantRefNo"] == pi_id and paid["amountGross"] == 9.99
+    assert paid["currencyCode"] == "USD" and paid["paymentDate"]
+    mail = wait_until("the Stripe success mail", stack, lambda: mails_to(stack, email))[-1]
+    assert "received" in mail["subject"].lower() or "payment" in mail["subject"].lower()
+    back = requests.get(config["returnLink"], timeout=30)
+    assert back.status_code == 200 and "Completed" in back.text
+
+    # -- PayPal -------------------------------------------------------------------------------
+    data = ok(stack, "POST", f"v1/packages/{pro['id']}/upgrade/checkout", auth=key,
+              body={"priceId": price["id"], "appIntegrationId": gateways["paypal"]["id"]})
+    url = data["checkoutLink"]
+    assert url.startswith(paypal_url + "/cgi-bin/webscr?")
+    q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    assert q["notify_url"] == gateways["paypal"]["ipnListenerLink"]
+    assert (q["cmd"], q["business"], q["currency_code"]) == ("_xclick", "seller@jfw.localhost",
+                                                             "USD")
+    sent = requests.post(f"{paypal_url}/_simulator/send", timeout=30, json={
+        "notifyUrl": q["notify_url"],
+        "fields": {"custom": q["custom"], "mc_gross": q["amount"],
+                   "mc_currency": q["currency_code"]}}).json()
+    assert sent["status"] == 200, sent
+
+    paid = completed(stack, key, q["custom"])
+    assert paid["merchantRefNo"] == sent["txnId"] and paid["amountGross"] == 9.99
+    assert paid["amountFee"] > 0  # PayPal's IPN carries its fee
+    wait_until("the PayPal success mail", stack, lambda: len(mails_to(stack, email)) >= 2)
+
+    assert stack.signal(signal.SIGINT) == 0, stack.output()
+    left = sorted(pid for pid in stack.seen if alive(pid))
+    assert len(stack.seen) >= 3 and not left, (stack.seen, left)

@@ -1,0 +1,242 @@
+"""Helpers shared by the payments core tests: gateways, payments, signed Stripe events, mails."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from chalicelib.payments.gateways import stripe as stripe_gw
+
+SECRET = "whsec_core_tests"
+API_KEY = "sk_test_core"
+
+
+# -- gateways --------------------------------------------------------------------------------------
+
+def make_gateway(brand: dict, kind: str = "stripe", *, secret: str = SECRET,
+                 receiver_email: str | None = "seller@jfw.localhost",
+                 receiver_id: str | None = None, test_mode: bool = True,
+                 api_key: str = API_KEY) -> str:
+    """A gateway of ``brand`` created through the checkout side's gateway_config; its id.
+    A PayPal gateway verifies at the simulator (``use_simulator`` sets its URL)."""
+    from chalicelib.payments import gateway_config
+
+    data: dict[str, Any] = {"appIntegrationId": kind, "name": f"{kind} gateway",
+                            "testMode": test_mode}
+    if kind == "stripe":
+        data.update(publicKey="pk_test_core", privateKey=api_key, webhookSecret=secret)
+    else:
+        from chalicelib import settings
+
+        test_mode_url = "simulator" if settings.get().paypal_simulator_url else "sandbox"
+        data.update(paypalReceiverEmail=receiver_email, paypalReceiverId=receiver_id,
+                    paypalMode=test_mode_url if test_mode else "live")
+    return gateway_config.create(brand["id"], data)["id"]
+
+
+@contextmanager
+def use_simulator(url: str) -> Iterator[None]:
+    """Point the ``simulator`` PayPal mode at ``url`` (a simulator on a free port)."""
+    import dataclasses
+
+    from chalicelib import settings
+    from chalicelib.payments import gateway_config
+
+    before = settings.get()
+    settings._settings = dataclasses.replace(before, paypal_simulator_url=url)
+    gateway_config.clear_cache()
+    try:
+        yield
+    finally:
+        settings._settings = before
+        gateway_config.clear_cache()
+
+
+# -- payments --------------------------------------------------------------------------------------
+
+def make_payment(brand: dict, gateway_id: str, *, kind: str = "stripe", amount: int = 1999,
+                 currency: str = "USD", email: str | None = "buyer@example.com",
+                 test_mode: bool = True, **fields: Any) -> Any:
+    """A payment as checkout makes it (through a test-mode gateway unless told otherwise)."""
+    from chalicelib.payments import service
+
+    return service.create_payment(
+        brand, amount_minor=amount, currency=currency, gateway_id=gateway_id,
+        gateway_type=kind, user_email=email, user_name="Buyer", name="Pro monthly",
+        test_mode=test_mode, **fields)
+
+
+def payment(brand_id: str, payment_id: str) -> Any:
+    from chalicelib.payments import service
+
+    return service.get_payment(brand_id, payment_id)
+
+
+def history(brand_id: str, payment_id: str) -> list[Any]:
+    from chalicelib.payments import models as m
+
+    return [i for i in m.PaymentRecord.query(m.payment_pk(brand_id, payment_id))
+            if isinstance(i, m.PaymentHistoryItem)]
+
+
+def notification_rows(brand_id: str) -> list[Any]:
+    from chalicelib.payments import models as m
+
+    return list(m.NotificationItem.gsi1.query(m.notifs_gsi(brand_id)))
+
+
+# -- Stripe events ---------------------------------------------------------------------------------
+
+def pi_event(payment_id: str | None, *, type: str = "payment_intent.succeeded",  # noqa: A002
+             amount: int = 1999, currency: str = "usd", event_id: str | None = None,
+             pi_id: str = "pi_core_1", created: int | None = None, fee: int | None = None,
+             livemode: bool = False) -> bytes:
+    charge: dict[str, Any] = {"id": "ch_core_1", "object": "charge", "amount": amount,
+                              "payment_intent": pi_id, "metadata": {}}
+    if fee is not None:
+        charge["balance_transaction"] = {"id": "txn_1", "fee": fee, "currency": currency}
+    obj = {"id": pi_id, "object": "payment_intent", "amount": amount, "currency": currency,
+           "status": "succeeded", "metadata": {"payment_code": payment_id} if payment_id else {},
+           "latest_charge": charge}
+    return _event(type, obj, event_id, created, livemode)
+
+
+def refund_event(*, amount: int = 1999, refunded: int = 1999, currency: str = "usd",
+                 pi_id: str = "pi_core_1", event_id: str | None = None,
+                 payment_id: str | None = None) -> bytes:
+    obj = {"id": "ch_core_1", "object": "charge", "amount": amount, "amount_refunded": refunded,
+           "currency": currency, "payment_intent": pi_id,
+           "metadata": {"payment_code": payment_id} if payment_id else {}}
+    return _event("charge.refunded", obj, event_id, None, False)
+
+
+_seq = iter(range(1, 10**9))
+
+
+def _event(type_: str, obj: dict, event_id: str | None, created: int | None,
+           livemode: bool) -> bytes:
+    body = {"id": event_id or f"evt_core_{next(_seq)}_{time.time_ns()}", "object": "event",
+            "type": type_, "created": created or int(time.time()), "livemode": livemode,
+            "data": {"object": obj}}
+    return json.dumps(body, indent=2, sort_keys=True).encode()
+
+
+def signed(body: bytes, secret: str = SECRET, ts: int | None = None) -> dict[str, str]:
+    return {"Stripe-Signature": stripe_gw.sign(body, secret, ts or int(time.time())),
+            "Content-Type": "application/json; charset=utf-8"}
+
+
+def post_stripe(client: Any, gateway_id: str, body: bytes, headers: dict[str, str] | None = None
+                ) -> Any:
+    return client.http.post(f"/api/v1/ipn/stripe/{gateway_id}", body=body,
+                            headers=headers if headers is not None else signed(body))
+
+
+def post_paypal(client: Any, gateway_id: str, body: bytes) -> Any:
+    return client.http.post(f"/api/v1/ipn/paypal/{gateway_id}", body=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+# -- outbox and mail -------------------------------------------------------------------------------
+
+def outbox_rows(brand_id: str) -> list[Any]:
+    """Every outbox row of the brand (test helper: a Scan is fine here)."""
+    from chalicelib.notify.models import OutboxItem
+
+    return [r for r in OutboxItem.scan() if r.brand_id == brand_id]
+
+
+def mails(brand_id: str, event_code: str | None = None) -> list[Any]:
+    return [r for r in outbox_rows(brand_id) if r.kind == "mail"
+            and (event_code is None or r.payload.get("eventCode") == event_code)]
+
+
+def payment_events(brand_id: str, event: str | None = None) -> list[Any]:
+    return [r for r in outbox_rows(brand_id) if r.kind == "payment-event"
+            and (event is None or r.payload.get("event") == event)]
+
+
+def drain_outbox() -> int:
+    """Consume every message on the outbox queue as the worker would; how many were handled."""
+    from chalicelib.notify import jobs
+    from chalicelib.store import aws
+
+    sqs, url, done = aws.client("sqs"), aws.queue_url("outbox"), 0
+    while True:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not msgs:
+            return done
+        records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in msgs]
+        failures = {f["itemIdentifier"] for f in
+                    jobs.consume_outbox_batch({"Records": records})["batchItemFailures"]}
+        for m in msgs:
+            if m["MessageId"] not in failures:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        done += len(msgs)
+
+
+def sent_mails(brand_id: str) -> list[dict]:
+    from chalicelib.notify import mailer
+
+    return mailer.sent_mails(brand_id)
+
+
+def verify_sender() -> None:
+    from chalicelib.notify import mailer
+    from chalicelib.store import aws
+
+    aws.client("ses").verify_email_identity(EmailAddress="no-reply@jfw.localhost")
+    del mailer
+
+
+# -- concurrency -----------------------------------------------------------------------------------
+
+@contextmanager
+def serialised_dynamodb() -> Iterator[None]:
+    """Make each moto DynamoDB request atomic, as each DynamoDB request is (moto checks a
+    condition and writes in separate steps without a lock, and a failed transaction restores a
+    copy of the whole table). Our own read-then-write still races; only requests are atomic."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    names = ("transact_write_items", "update_item", "put_item", "delete_item", "get_item",
+             "query", "batch_get_item")
+    originals = {n: getattr(DynamoDBBackend, n) for n in names}
+
+    def locked(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return fn(*args, **kwargs)
+
+        return run
+
+    for n, fn in originals.items():
+        setattr(DynamoDBBackend, n, locked(fn))
+    try:
+        yield
+    finally:
+        for n, fn in originals.items():
+            setattr(DynamoDBBackend, n, fn)
+
+
+def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
+    barrier = threading.Barrier(count)
+    outcomes: list[Any] = [None] * count
+
+    def go(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = work(i)
+        except Exception as e:  # noqa: BLE001 - the outcome is what the test looks at
+            outcomes[i] = e
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes

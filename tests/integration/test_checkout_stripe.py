@@ -1,0 +1,254 @@
+"""Checkout through Stripe, against localstripe (started here on a free 127.0.0.1 port): the
+PaymentIntent, our hosted page, the buyer's 3-D Secure step as localstripe's Stripe.js does it,
+the signed webhook through our notification route, an admin's refund at Stripe, and a switch to
+another gateway cancelling the PaymentIntent."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from chalicelib import settings
+from chalicelib.payments import service
+from tests.integration import test_checkout_support as support
+from tests.integration.test_checkout_support import PAYPAL_BODY, outbox_rows, payments_of
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("checkout_localstripe")]
+
+# Fixtures shared with the other checkout modules.
+admin = support.admin
+buyer = support.buyer
+shop = support.shop
+
+ROOT = Path(__file__).resolve().parents[2]
+GW = "v1/app-integrations/payment-gateway"
+SECRET = "whsec_checkout_localstripe"
+STRIPE = {**support.STRIPE_BODY, "publicKey": "pk_test_local", "privateKey": "sk_test_local",
+          "webhookSecret": SECRET}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Receiver:
+    """Stands where our webhook URL would be: keeps what localstripe delivers."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.deliveries.append((dict(self.headers), raw))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, event_type: str, pi_id: str, timeout: float = 10
+                 ) -> tuple[dict[str, str], bytes]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for headers, raw in list(self.deliveries):
+                evt = json.loads(raw)
+                if evt["type"] == event_type and evt["data"]["object"]["id"] == pi_id:
+                    return headers, raw
+            time.sleep(0.05)
+        raise AssertionError(f"no {event_type} for {pi_id} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def localstripe(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "chalicelib.devstack.stripe_server",
+                                 "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    receiver = None
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/js.stripe.com/v3/", timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        receiver = Receiver()
+        req = urllib.request.Request(base + "/_config/webhooks/checkout-tests", method="POST",
+                                     data=json.dumps({"url": receiver.url, "secret": SECRET,
+                                                      "events": ["payment_intent.succeeded"]}
+                                                     ).encode(),
+                                     headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=5).close()
+        yield {"base": base, "receiver": receiver}
+    finally:
+        if receiver is not None:
+            receiver.server.shutdown()
+            receiver.server.server_close()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe_base(localstripe, monkeypatch, aws_env):
+    monkeypatch.setenv("JFW_STRIPE_API_BASE", localstripe["base"])
+    settings.reload()
+    yield localstripe["base"]
+    monkeypatch.undo()
+    settings.reload()
+
+
+@pytest.fixture
+def sk(stripe_base):
+    import stripe
+
+    return stripe.StripeClient("sk_test_local", base_addresses={"api": stripe_base},
+                               max_network_retries=0)
+
+
+@pytest.fixture
+def gateway(admin, stripe_base) -> dict:
+    return admin.ok("POST", GW, STRIPE)
+
+
+def authenticate_as_the_browser(stripe_base: str, page_html: str) -> dict:
+    """What localstripe's Stripe.js does on "Complete authentication": POST the publishable key
+    and the client secret the page holds (stripe-python speaking for the browser)."""
+    import stripe
+
+    config = json.loads(re.search(r'<script id="checkout-config" type="application/json">'
+                                  r"(.*?)</script>", page_html, re.S).group(1))
+    browser = stripe.StripeClient(config["publishableKey"],
+                                  base_addresses={"api": stripe_base}, max_network_retries=0)
+    pi_id = config["clientSecret"].split("_secret_")[0]
+    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
+                               key=config["publishableKey"],
+                               client_secret=config["clientSecret"], success="true")
+    return json.loads(resp.body)
+
+
+def pay(api, buyer, shop, stripe_base, demo_brand, price: str = "usd"):
+    """Checkout link -> hosted page -> 3-D Secure step: the PaymentIntent succeeded."""
+    link = buyer.ok("POST", f"v1/prices/{shop[price]}/generate-checkout-link")
+    parts = urlsplit(link)
+    page = api.client.http.get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200, page.body
+    payment = service.get_payment(demo_brand["id"], parts.path.rsplit("/", 1)[1])
+    pi = authenticate_as_the_browser(stripe_base, page.body.decode())
+    assert pi["status"] == "succeeded" and pi["id"] == payment.merchant_ref_no
+    return link, page, payment
+
+
+def test_stripe_checkout_makes_a_payment_intent_and_our_page_pays_it(api, buyer, shop, gateway,
+                                                                     stripe_base, sk,
+                                                                     localstripe, demo_brand):
+    link, page, payment = pay(api, buyer, shop, stripe_base, demo_brand)
+    assert link == (f"http://127.0.0.1:8000/checkout/{payment.id}?brandId={demo_brand['id']}")
+    assert payment.status == "Created" and payment.gateway_type == "stripe"
+    assert payment.merchant_ref_no.startswith("pi_") and payment.amount_minor == 2000
+
+    pi = sk.v1.payment_intents.retrieve(payment.merchant_ref_no)
+    assert (pi.amount, pi.currency, pi.status) == (2000, "usd", "succeeded")
+    assert pi.metadata["payment_code"] == payment.id
+
+    html = page.body.decode()
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert f'src="{stripe_base}/js.stripe.com/v3/"' in html
+    assert "pk_test_local" in html and payment.gateway_data["clientSecret"] in html
+    assert "sk_test_local" not in html and SECRET not in html
+    assert "Pay 20.00 USD" in html and "Pro - PRO-30" in html
+    assert f"https://demo.test/paid?paymentId={payment.id}" in html
+
+    # Back from paying, before the notification: the page waits and reloads.
+    waiting = api.client.http.get(f"{urlsplit(link).path}?{urlsplit(link).query}&paid=true")
+    assert waiting.status_code == 200 and b"Waiting for the payment provider" in waiting.body
+    assert b'http-equiv="refresh"' in waiting.body
+
+    # localstripe's signed webhook, delivered to our notification route: Completed + mail.
+    headers, raw = localstripe["receiver"].wait_for("payment_intent.succeeded", pi.id)
+    resp = api.client.http.post(f"/api/v1/ipn/stripe/{gateway['id']}", body=raw, headers={
+        "Content-Type": headers["Content-Type"], "Stripe-Signature": headers["Stripe-Signature"]})
+    assert resp.status_code == 200, resp.body
+    done = service.get_payment(demo_brand["id"], payment.id)
+    assert done.status == "Completed" and done.amount_gross_minor == 2000
+    mails = [r.payload for r in outbox_rows(demo_brand["id"], "mail")]
+    assert [(m["eventCode"], m["to"]) for m in mails] == [
+        ("PAYMENT.PROCESSED.SUCCESS", "bob@shop-buyers.com")]
+
+    # The page of a paid payment no longer offers to pay.
+    again = api.client.http.get(urlsplit(link).path + "?" + urlsplit(link).query)
+    assert again.status_code == 200 and b"Completed" in again.body and b"Stripe(" not in \
+        again.body
+
+
+def test_amounts_in_a_zero_decimal_currency(api, buyer, shop, gateway, stripe_base, sk,
+                                            demo_brand):
+    buyer.ok("POST", f"v1/prices/{shop['jpy']}/generate-checkout-link")
+    [payment] = payments_of(demo_brand["id"])
+    pi = sk.v1.payment_intents.retrieve(payment.merchant_ref_no)
+    assert (pi.amount, pi.currency, pi.status) == (3000, "jpy", "requires_action")
+    assert payment.amount_minor == 3000 and payment.currency == "JPY"
+
+
+def test_an_admin_refunds_a_stripe_payment_at_stripe(api, admin, buyer, shop, gateway,
+                                                     stripe_base, sk, demo_brand):
+    from chalicelib.payments import intake
+    from chalicelib.payments.gateways import stripe as gw
+
+    _, _, payment = pay(api, buyer, shop, stripe_base, demo_brand)
+    pi = gw.fetch_payment_intent("sk_test_local", payment.merchant_ref_no, stripe_base)
+    intake.apply(demo_brand["id"], gw.event_from_payment_intent(pi, settings.now()), "N1")
+    assert service.get_payment(demo_brand["id"], payment.id).status == "Completed"
+
+    data = admin.ok("POST", f"v1/payments/{payment.id}/refund",
+                    headers={"Idempotency-Key": "refund-1"})
+    assert data["status"] == "Refunded" and data["manualRefund"] is False
+    assert data["refundedAmount"] == 20
+    charge = sk.v1.payment_intents.retrieve(payment.merchant_ref_no).latest_charge
+    charge = sk.v1.charges.retrieve(charge) if isinstance(charge, str) else charge
+    assert charge["amount_refunded"] == 2000
+    again = admin.post(f"v1/payments/{payment.id}/refund", headers={"Idempotency-Key": "refund-1"})
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    refund_mails = [r for r in outbox_rows(demo_brand["id"], "mail")
+                    if r.payload["eventCode"] == "PAYMENT.PROCESSED.REFUNDED"]
+    assert len(refund_mails) == 1
+    resp = admin.post(f"v1/payments/{payment.id}/refund")
+    assert resp.status_code == 409
+
+
+def test_moving_a_payment_to_paypal_cancels_its_payment_intent(admin, buyer, shop, gateway, sk,
+                                                               demo_brand):
+    buyer.ok("POST", f"v1/prices/{shop['usd']}/generate-checkout-link")
+    [payment] = payments_of(demo_brand["id"])
+    pp = admin.ok("POST", GW, PAYPAL_BODY)
+    moved = buyer.ok("POST", f"v1/payments/{payment.id}/generate-checkout-link"
+                             f"?appIntegrationId={pp['id']}")["checkoutLink"]
+    assert moved.startswith("https://www.sandbox.paypal.com/cgi-bin/webscr?")
+    assert sk.v1.payment_intents.retrieve(payment.merchant_ref_no).status == "canceled"
+    after = service.get_payment(demo_brand["id"], payment.id)
+    assert after.gateway_type == "paypal" and after.merchant_ref_no is None

@@ -1,0 +1,127 @@
+"""Fixtures and helpers shared by the checkout, gateway, black-list and commission tests (no
+tests here: the other modules import what they use)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from chalicelib import settings
+from tests.conftest import Api, login, make_user, register_and_login
+
+SIMULATOR_URL = "http://127.0.0.1:9/paypal-sim"  # never called: checkout only builds URLs
+
+STRIPE_BODY = {"appIntegrationId": "stripe", "name": "Stripe",
+               "returnLink": "https://demo.test/paid", "cancelLink": "https://demo.test/cancel",
+               "publicKey": "pk_test_demo", "privateKey": "sk_test_51HxSecretKeyValue9876",
+               "webhookSecret": "whsec_SigningSecretValue1234", "testMode": True}
+PAYPAL_BODY = {"appIntegrationId": "paypal", "name": "PayPal",
+               "returnLink": "https://demo.test/paid", "cancelLink": "https://demo.test/cancel",
+               "paypalReceiverEmail": "seller@demo.test", "paypalMode": "sandbox",
+               "testMode": True}
+
+
+@pytest.fixture
+def simulator_setting(monkeypatch):
+    """JFW_PAYPAL_SIMULATOR_URL set for the test (settings are read once: reload)."""
+    monkeypatch.setenv("JFW_PAYPAL_SIMULATOR_URL", SIMULATOR_URL)
+    settings.reload()
+    yield SIMULATOR_URL
+    monkeypatch.delenv("JFW_PAYPAL_SIMULATOR_URL")
+    settings.reload()
+
+
+@pytest.fixture
+def admin(api, demo_brand) -> Api:
+    make_user(demo_brand, "boss", "Admin")
+    return login(api, "boss")
+
+
+@pytest.fixture
+def buyer(api) -> Api:
+    return register_and_login(api, "bob", email="bob@shop-buyers.com")
+
+
+@pytest.fixture
+def shop(demo_brand) -> dict:
+    """BASIC (the brand's default, free) and PRO with a 30-day USD price and a EUR price."""
+    from chalicelib.catalog import service
+
+    b = demo_brand["id"]
+    basic = service.create_package(b, {"code": "BASIC", "name": "Basic", "isFree": True})
+    pro = service.create_package(b, {"code": "PRO", "name": "Pro"})
+
+    def price(code: str, amount: str, currency: str) -> str:
+        return service.create_price(b, {"packageId": pro["id"], "subscriptionTypeId": "D30",
+                                        "code": code, "name": code, "amount": amount,
+                                        "currency": currency})["id"]
+
+    return {"basic": basic["id"], "pro": pro["id"], "usd": price("PRO-30", "20.00", "USD"),
+            "eur": price("PRO-30-EUR", "18.00", "EUR"), "jpy": price("PRO-30-JPY", "3000",
+                                                                     "JPY")}
+
+
+@pytest.fixture
+def paypal(admin) -> dict:
+    return admin.ok("POST", "v1/app-integrations/payment-gateway", PAYPAL_BODY)
+
+
+def checkout_link(buyer: Api, price_id: str, **query: str) -> str:
+    q = "&".join(f"{k}={v}" for k, v in query.items())
+    return buyer.ok("POST", f"v1/prices/{price_id}/generate-checkout-link" + (f"?{q}" if q
+                                                                            else ""))
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def payments_of(brand_id: str) -> list:
+    """Every payment item of the brand (the listing index)."""
+    from chalicelib.payments import models as m
+
+    return list(m.PaymentItem.gsi1.query(m.payments_gsi(brand_id)))
+
+
+def raw_items(prefix: str) -> list[dict]:
+    """Items of the payments table whose pk starts with ``prefix``, as DynamoDB stores them."""
+    from chalicelib.store import aws
+
+    out = []
+    for pg in aws.client("dynamodb").get_paginator("scan").paginate(
+            TableName=settings.get().table_name("payments"), ConsistentRead=True):
+        out += [i for i in pg["Items"] if i["pk"]["S"].startswith(prefix)]
+    return out
+
+
+def raw_text(items: list[dict]) -> str:
+    return json.dumps(items, sort_keys=True)
+
+
+def error_of(resp) -> dict:
+    env = resp.json_body
+    assert env["success"] is False and env["data"] is None
+    return env["errors"][0]
+
+
+def outbox_rows(brand_id: str, kind: str | None = None) -> list:
+    """The brand's outbox rows (a Scan: fine in tests), oldest first."""
+    from chalicelib.notify.models import OutboxItem
+
+    rows = [r for r in OutboxItem.scan(OutboxItem.pk.startswith(f"B#{brand_id}#OUTBOX#"))
+            if kind is None or r.kind == kind]
+    return sorted(rows, key=lambda r: r.created_date)
+
+
+def paypal_completion(payment, receiver: str = "seller@demo.test", amount: int | None = None):
+    """A verified PayPal Completed IPN about ``payment``, normalised (as the intake gets it)."""
+    from chalicelib.payments.gateways.events import GatewayEvent
+
+    return GatewayEvent(
+        gateway="paypal", dedupe_key=f"TXN{payment.id}:Completed", kind="payment.succeeded",
+        event_type="web_accept/Completed", occurred_at=settings.now(), payment_ref=payment.id,
+        merchant_ref=f"TXN{payment.id}", amount_minor=payment.amount_minor if amount is None
+        else amount, currency=payment.currency, fee_minor=50, receiver=receiver,
+        receiver_matches=True, jfw_status="Completed", test_mode=True)

@@ -1,0 +1,201 @@
+"""Reliability: concurrent duplicates, a crash between the commit and the SQS send, replays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from chalicelib import settings
+from tests.conftest import make_user
+from tests.integration import payments_support as ps
+
+
+@pytest.fixture
+def gw(demo_brand):
+    return ps.make_gateway(demo_brand, "stripe")
+
+
+@pytest.fixture
+def pay(demo_brand, gw):
+    return ps.make_payment(demo_brand, gw, user_id="u1")
+
+
+def _request(gw: str, body: bytes, headers: dict[str, str]) -> SimpleNamespace:
+    """What Chalice hands the view: built per thread (chalice's ``app.current_request`` is one
+    attribute shared by every thread, so the threads go through ``dispatch.handle`` directly)."""
+    return SimpleNamespace(method="POST", raw_body=body, headers=headers, query_params=None,
+                           context={"path": f"/api/v1/ipn/stripe/{gw}"}, path="")
+
+
+def test_the_same_notification_20_times_concurrently_has_one_effect(app, demo_brand, gw, pay):
+    from chalicelib.http.dispatch import handle
+    from chalicelib.payments import ipn_routes
+
+    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
+    body = ps.pi_event(pay.id, event_id="evt_storm")
+    headers = ps.signed(body)
+    with ps.serialised_dynamodb():
+        replies = ps.run_together(20, lambda i: handle(route, _request(gw, body, headers),
+                                                       {"gatewayId": gw}))
+    import json
+
+    statuses = [r.status_code for r in replies]
+    outcomes = sorted(json.loads(r.body)["data"]["outcome"] for r in replies)
+    assert statuses == [200] * 20, [r.body for r in replies]
+    assert outcomes == ["applied"] + ["duplicate"] * 19
+    transitions = [h for h in ps.history(demo_brand["id"], pay.id) if h.to_status == "Completed"]
+    assert len(transitions) == 1
+    assert len(ps.mails(demo_brand["id"], "PAYMENT.PROCESSED.SUCCESS")) == 1
+    assert len(ps.payment_events(demo_brand["id"])) == 1
+    assert ps.payment(demo_brand["id"], pay.id).version == 2
+
+
+def test_different_events_for_one_payment_concurrently_all_apply_in_turn(
+        app, demo_brand, gw, pay):
+    """Concurrent different events race on the payment's version: each is applied once.
+    (PayPal-style partial refunds: each message carries its own amount, so all four count.)"""
+    from chalicelib import settings
+    from chalicelib.payments import intake
+    from chalicelib.payments.gateways.events import GatewayEvent
+
+    def event(key: str, kind: str, status: str, amount: int) -> GatewayEvent:
+        return GatewayEvent(gateway="stripe", dedupe_key=key, kind=kind, event_type=kind,
+                            occurred_at=settings.now(), payment_ref=pay.id,
+                            merchant_ref=f"ref_{key}", amount_minor=amount, currency="USD",
+                            jfw_status=status)
+
+    intake.apply(demo_brand["id"], event("paid", "payment.succeeded", "Completed", 1999), "n0")
+    refunds = [event(f"r{i}", "payment.refunded", "Refunded", 100) for i in range(4)]
+    with ps.serialised_dynamodb():
+        results = ps.run_together(4, lambda i: intake.apply(demo_brand["id"], refunds[i],
+                                                            f"n{i + 1}"))
+    assert [getattr(r, "outcome", r) for r in results] == ["applied"] * 4, results
+    p = ps.payment(demo_brand["id"], pay.id)
+    assert p.version == 6 and p.refunded_minor == 400 and p.status == "Refunded"
+    assert len(ps.history(demo_brand["id"], pay.id)) == 6
+    assert len(ps.mails(demo_brand["id"], "PAYMENT.PROCESSED.REFUNDED")) == 4
+
+
+def test_stripe_running_refund_totals_out_of_order_keep_the_highest(client, demo_brand, gw,
+                                                                    pay):
+    ps.post_stripe(client, gw, ps.pi_event(pay.id))
+    ps.post_stripe(client, gw, ps.refund_event(refunded=400))
+    late = ps.post_stripe(client, gw, ps.refund_event(refunded=200))  # an older report
+    assert late.json_body["data"]["outcome"] == "ignored"
+    assert ps.payment(demo_brand["id"], pay.id).refunded_minor == 400
+
+
+def test_a_crash_between_commit_and_send_is_delivered_by_the_sweeper_once(
+        client, demo_brand, gw, pay, monkeypatch):
+    from chalicelib.notify import jobs
+    from chalicelib.payments import intake
+
+    ps.verify_sender()
+    body = ps.pi_event(pay.id, event_id="evt_crash")
+
+    def crash(rows):
+        raise RuntimeError("the process died before the SQS send")
+
+    monkeypatch.setattr(intake, "_publish", crash)
+    resp = ps.post_stripe(client, gw, body)
+    assert resp.status_code == 500  # what the gateway sees of a crash: it will retry
+    monkeypatch.undo()
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"  # committed
+    assert ps.drain_outbox() == 0  # nothing reached SQS
+    retry = ps.post_stripe(client, gw, body)
+    assert retry.json_body["data"]["outcome"] == "duplicate"
+    assert ps.drain_outbox() == 0  # a duplicate publishes nothing
+    later = settings.now() + timedelta(minutes=10)
+    settings.set_clock(lambda: later)
+    assert jobs.sweep_outbox()["published"] == 2  # the mail and the payment event
+    ps.drain_outbox()
+    assert jobs.sweep_outbox()["published"] == 0
+    ps.drain_outbox()
+    [sent] = ps.sent_mails(demo_brand["id"])
+    assert sent["to"] == "buyer@example.com"
+
+
+@pytest.fixture
+def admin(api, demo_brand):
+    make_user(demo_brand, "boss", "Admin")
+    from tests.conftest import login
+
+    return login(api, "boss")
+
+
+def test_notifications_are_listed_and_a_replay_is_safe(client, admin, demo_brand, gw, pay):
+    body = ps.pi_event(pay.id, event_id="evt_replay")
+    nid = ps.post_stripe(client, gw, body).json_body["data"]["notificationId"]
+    page = admin.ok("GET", "v1/payments/notifications")
+    assert page["totalItems"] == 1 and page["items"][0]["outcome"] == "applied"
+    one = admin.ok("GET", f"v1/payments/notifications/{nid}")
+    assert one["rawBody"] == body.decode() and one["paymentId"] == pay.id
+    replayed = admin.ok("POST", f"v1/payments/notifications/{nid}/replay")
+    assert replayed["outcome"] == "duplicate" and replayed["attempts"] == 2
+    assert len(ps.history(demo_brand["id"], pay.id)) == 2
+    assert len(ps.mails(demo_brand["id"])) == 1
+
+
+def test_replay_applies_a_notification_that_came_before_its_payment(
+        client, admin, demo_brand, gw):
+    from chalicelib.payments import service
+
+    body = ps.pi_event("EARLY_PAYMENT", event_id="evt_early")
+    nid = ps.post_stripe(client, gw, body).json_body["data"]["notificationId"]
+    assert admin.ok("GET", f"v1/payments/notifications/{nid}")["outcome"] == "unknown_payment"
+    service.create_payment(demo_brand, id="EARLY_PAYMENT", amount_minor=1999, currency="USD",
+                           gateway_id=gw, gateway_type="stripe")
+    assert admin.ok("POST", f"v1/payments/notifications/{nid}/replay")["outcome"] == "applied"
+    assert ps.payment(demo_brand["id"], "EARLY_PAYMENT").status == "Completed"
+
+
+def test_rejected_notifications_are_listed_and_replay_stays_rejected(
+        client, admin, demo_brand, gw, pay):
+    body = ps.pi_event(pay.id)
+    ps.post_stripe(client, gw, body, ps.signed(body, secret="whsec_wrong"))
+    [row] = admin.ok("GET", "v1/payments/notifications?outcome=rejected")["items"]
+    assert "signature" in row["detail"].lower()
+    resp = admin.post(f"v1/payments/notifications/{row['id']}/replay")
+    assert resp.status_code == 400
+    assert ps.payment(demo_brand["id"], pay.id).status == "Created"
+
+
+def test_notifications_need_the_permission_and_stay_in_their_brand(
+        client, api, demo_brand, other_brand, gw, pay):
+    from tests.conftest import register_and_login
+
+    body = ps.pi_event(pay.id)
+    nid = ps.post_stripe(client, gw, body).json_body["data"]["notificationId"]
+    buyer = register_and_login(api, "buyer1")
+    assert buyer.get("v1/payments/notifications").status_code == 403
+    make_user(other_brand, "otherboss", "Admin")
+    from tests.conftest import login
+
+    other = login(api.as_(None, "other.test"), "otherboss")
+    assert other.get(f"v1/payments/notifications/{nid}").status_code == 404
+    assert other.post(f"v1/payments/notifications/{nid}/replay").status_code == 404
+
+
+def test_redrive_moves_dead_letters_back_and_they_are_delivered(client, demo_brand, gw, pay,
+                                                               capsys):
+    from chalicelib.payments import redrive
+    from chalicelib.store import aws
+
+    ps.verify_sender()
+    ps.post_stripe(client, gw, ps.pi_event(pay.id))
+    sqs, source, dlq = aws.client("sqs"), aws.queue_url("outbox"), aws.queue_url("outbox-dlq")
+    # What SQS does after max receives: the messages move to the dead-letter queue.
+    msgs = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+    assert len(msgs) == 2
+    for m in msgs:
+        sqs.send_message(QueueUrl=dlq, MessageBody=m["Body"])
+        sqs.delete_message(QueueUrl=source, ReceiptHandle=m["ReceiptHandle"])
+    assert ps.drain_outbox() == 0
+    assert redrive.main(["--queue", "outbox"]) == 0
+    assert "moved 2 message(s)" in capsys.readouterr().out
+    assert sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages") is None
+    assert ps.drain_outbox() == 2
+    [sent] = ps.sent_mails(demo_brand["id"])
+    assert sent["to"] == "buyer@example.com"

@@ -12,6 +12,8 @@ def all_routes(stage: str | None = None) -> list[Route]:
     from chalicelib.catalog import routes as catalog
     from chalicelib.identity import admin_routes, brand_routes, recovery_routes
     from chalicelib.identity import routes as identity
+    from chalicelib.licensing import cert_routes, device_routes, download_routes
+    from chalicelib.licensing import routes as licensing
     from chalicelib.notify import routes as notify
     from chalicelib.payments import checkout_routes, commission_routes, gateway_routes, ipn_routes
     from chalicelib.payments import routes as payments
@@ -31,5 +33,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *gateway_routes.ROUTES,
         *checkout_routes.ROUTES,
         *commission_routes.ROUTES,
+        *licensing.ROUTES,
+        *device_routes.ROUTES, *cert_routes.ROUTES, *download_routes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

@@ -31,7 +31,8 @@ from chalicelib.http.routing import Q, Route, resolve
 log = logging.getLogger("jfw.http")
 
 MAX_BODY_BYTES = 256 * 1024
-ALLOWED_HEADERS = ["Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "Idempotency-Key"]
+ALLOWED_HEADERS = ["Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "Idempotency-Key",
+                   "X-Device-Code"]
 CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
                   expose_headers=["X-Correlation-Id"], max_age=600)
 

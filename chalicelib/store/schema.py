@@ -57,6 +57,7 @@ TABLES: tuple[Table, ...] = (
     Table("notify", indexes=(GSI1, DUE)),
     Table("catalog", indexes=(GSI1,)),
     Table("payments", indexes=(GSI1, DUE)),
+    Table("licensing", indexes=(GSI1, DUE)),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -71,6 +72,7 @@ BUCKETS: tuple[str, ...] = ("files",)
 SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("outbox-sweeper", 5, "chalicelib.notify.jobs:sweep_outbox"),
     ("payment-janitor", 5, "chalicelib.payments.jobs:run_janitor"),
+    ("license-expiry", 10, "chalicelib.licensing.jobs:run_expiry"),
 )
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import Api, login, make_user
 
 ENVELOPE_KEYS = {"success", "statusCode", "message", "data", "errors"}
-JFW_HEADERS = ("Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type")
+JFW_HEADERS = ("Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "X-Device-Code")
 
 
 def assert_error(resp, status: int, code: str | None = None) -> dict:

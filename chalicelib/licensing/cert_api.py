@@ -1,0 +1,27 @@
+"""Handlers of license validation and offline certificates (certificates.py, validation.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.http.context import RequestContext
+
+
+def validate(ctx: RequestContext) -> dict[str, Any]:
+    from chalicelib.identity import access
+    from chalicelib.licensing import validation
+
+    return validation.validate(ctx.brand or {}, ctx.body, access.has(ctx, "USER.READ"))
+
+
+def public_key(ctx: RequestContext) -> dict[str, Any]:
+    from chalicelib.licensing import certificates
+
+    return certificates.public_key_dto(ctx.brand_id)
+
+
+def certificate(ctx: RequestContext) -> dict[str, Any]:
+    from chalicelib.licensing import certificates
+
+    assert ctx.caller is not None
+    return certificates.issue(ctx.brand or {}, ctx.caller.user_id, ctx.body.deviceCode)

@@ -1,0 +1,349 @@
+"""What a payment gives: the ``payment-event`` subscriber (payments/jobs.py SUBSCRIBERS).
+
+- ``PAYMENT.PROCESSED.SUCCESS`` with ``fulfil: true`` issues the license ONCE however often the
+  event is delivered: the ``FULFILMENT`` item (one per payment, saved only if absent) is in the
+  same transaction as the license, its code, the apply and the mail rows.
+  Delivery (brand setting ``licenseDeliveryType``): ``Direct`` applies it to the buyer at once
+  and sends PAYMENT.RECEIPT-SENT.DIRECT-APPLIED; ``Mail`` (also the fallback when there is no
+  buyer account, or a queued license already waits) mails the code with
+  PAYMENT.RECEIPT-SENT.MAIL-DELIVERY. A purchase made through
+  ``v1/licenses/purchase/checkout-link`` (quote ``purpose`` "license-purchase") issues
+  ``quantity`` Prepaid licenses owned by the buyer, not applied, and mails their codes.
+- ``PAYMENT.PROCESSED.REFUNDED`` and a payment moved to ``Reserved`` (a dispute or reversal took
+  the money: Stripe keeps a lost dispute there) revoke what it paid for: each license becomes
+  type Refunded, status Inactive; a holder whose package came from it loses that time (back to
+  the brand's default package when nothing else is left). A refund that overtakes the success
+  event marks the payment revoked first, so the late success issues nothing.
+- Digital downloads (``downloads.py``, the devices helper's) are granted and withdrawn here too.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import money, settings
+from chalicelib.http.errors import Conflict, NotFound
+from chalicelib.licensing import apply as applying
+from chalicelib.licensing import licenses
+from chalicelib.licensing import models as m
+from chalicelib.licensing import subscriptions as subs
+from chalicelib.store.tx import ConditionFailed, transaction
+
+log = logging.getLogger("jfw.licensing")
+
+PURCHASE = "license-purchase"
+ATTEMPTS = 6
+F = m.FulfilmentItem
+L = m.LicenseItem
+ISSUED, REVOKED = "Issued", "Revoked"
+
+
+def on_payment_event(payload: dict[str, Any]) -> None:
+    brand_id = payload.get("brandId")
+    event = payload.get("event") or ""
+    if not brand_id or not payload.get("paymentId"):
+        log.warning("payment event without brandId/paymentId ignored: %s", event)
+        return
+    if event == "PAYMENT.PROCESSED.SUCCESS" and payload.get("fulfil"):
+        fulfil(brand_id, payload)
+    elif event == "PAYMENT.PROCESSED.REFUNDED" or (
+            event.startswith("PAYMENT.STATUS.") and payload.get("status") == "Reserved"):
+        revoke(brand_id, payload)
+
+
+def get_fulfilment(brand_id: str, payment_id: str) -> m.FulfilmentItem | None:
+    try:
+        return F.get(m.fulfilment_pk(brand_id, payment_id), m.FULFILMENT_SK,
+                     consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+# -- issuing -------------------------------------------------------------------------------------
+
+def _package(brand_id: str, package_id: str) -> dict | None:
+    from chalicelib.catalog import service as catalog
+
+    try:
+        return catalog.get_package(brand_id, package_id)
+    except NotFound:  # a package with prices can't be deleted: not one of the catalogue's
+        return None
+
+
+def _duration(brand_id: str, payload: dict[str, Any]) -> dict | None:
+    from chalicelib.catalog import service as catalog
+
+    if payload.get("priceId"):
+        try:
+            if catalog.get_price(brand_id, payload["priceId"]).get("pricingModel") == "OneTime":
+                return None
+        except NotFound:
+            pass
+    saved = (payload.get("quote") or {}).get("duration")
+    if saved:
+        return saved
+    if not payload.get("subscriptionTypeId"):
+        return None
+    try:
+        return licenses.duration_of(catalog.get_subscription_type(
+            brand_id, payload["subscriptionTypeId"]))
+    except NotFound:
+        return None
+
+
+def _buyer(brand_id: str, user_id: str | None) -> Any:
+    if not user_id:
+        return None
+    try:
+        return applying.target_user(brand_id, user_id)
+    except NotFound:
+        return None
+
+
+def _payment_context(payload: dict[str, Any]) -> dict[str, Any]:
+    currency = payload.get("currency") or "USD"
+    amount = int(payload.get("amountGrossMinor") or payload.get("amountMinor") or 0)
+    when = payload.get("paymentDate")
+    moment = datetime.fromisoformat(when) if when else settings.now()
+    return {"code": payload.get("paymentCode"), "name": None, "status": payload.get("status"),
+            "amount": str(money.to_decimal(amount, currency)), "currency_code": currency,
+            "merchant_ref_no": payload.get("merchantRefNo"),
+            "date": moment.strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
+    """Issue (and maybe apply) the payment's license(s), once."""
+    from chalicelib.identity import brands
+    from chalicelib.notify import outbox
+
+    payment_id = payload["paymentId"]
+    if not payload.get("packageId"):
+        return None  # nothing licensable was bought
+    done = get_fulfilment(brand_id, payment_id)
+    if done is not None:
+        _grant_downloads(brand_id, done, payload)
+        return done
+    package = _package(brand_id, payload["packageId"])
+    if package is None:
+        log.error("payment %s: package %s is not in the catalogue; nothing issued",
+                  payment_id, payload["packageId"])
+        return None
+    brand = brands.get(brand_id)
+    quote = payload.get("quote") or {}
+    purchase = quote.get("purpose") == PURCHASE
+    duration = _duration(brand_id, payload)
+    user = _buyer(brand_id, payload.get("userId"))
+    delivery = "Prepaid" if purchase else subs.policy(brand)["licenseDeliveryType"]
+    if user is None and delivery == "Direct":
+        delivery = "Mail"
+    quantity = max(1, int(quote.get("quantity") or 1)) if purchase else 1
+    total = int(payload.get("amountGrossMinor") or payload.get("amountMinor") or 0)
+    currency = payload.get("currency") or "USD"
+    to = (user.email_address if user is not None else None) or payload.get("userEmail")
+    now = settings.now()
+    window = _window(quote) if purchase else (now, None)
+    common = dict(amount_minor=total // quantity, currency=currency, start=window[0],
+                  end=window[1], source="Purchase" if purchase else "Payment",
+                  source_id=payment_id, payment_id=payment_id,
+                  test_mode=bool(payload.get("testMode")),
+                  created_by=user.code if user is not None else None,
+                  assigned_user_id=payload.get("userId"))
+    type_ = {"Direct": m.NORMAL, "Mail": m.MAIL_DELIVERY, "Prepaid": m.PREPAID}[delivery]
+    pairs = [licenses.new_items(brand, package, payload.get("subscriptionTypeId"), duration,
+                                type_=type_, **common) for _ in range(quantity)]
+    for _ in range(ATTEMPTS):
+        record = F(m.fulfilment_pk(brand_id, payment_id), m.FULFILMENT_SK, payment_id=payment_id,
+                   user_id=payload.get("userId"), license_ids=[p[0].id for p in pairs],
+                   delivery=delivery, status=ISSUED, version=1, created_date=now)
+        direct = delivery == "Direct"
+        if direct:
+            item = pairs[0][0]
+            item.status, item.used_by_user_id, item.used_by_user_code = m.USED, user.id, user.code
+            item.used_date, item.due_pk, item.due_sk = now, None, None
+        rows: list[Any] = []
+        sub = subs.get_item(brand_id, user.id) if direct else None
+        try:
+            with transaction() as tx:
+                tx.save(record, condition=F.pk.does_not_exist())
+                licenses.save_new(tx, pairs)
+                if direct:
+                    plan, _ = applying.entitlement(tx, brand, user, sub, license_id=pairs[0][0].id,
+                                                   package_id=package["id"], duration=duration,
+                                                   now=now)
+                    context = {"payment": _payment_context(payload),
+                               "license": applying.license_context(brand_id, pairs[0][0].code,
+                                                                   plan)}
+                    event = "PAYMENT.RECEIPT-SENT.DIRECT-APPLIED"
+                else:
+                    codes = [p[0].code for p in pairs]
+                    context = {"payment": _payment_context(payload), "license": {
+                        "code": codes[0], "codes": "\n".join(codes), "quantity": quantity,
+                        "package_name": package.get("name"), "expiry_date": None}}
+                    event = "PAYMENT.RECEIPT-SENT.MAIL-DELIVERY"
+                if to:
+                    context["user"] = (subs.user_context(user) if user is not None
+                                       else {"email_address": to, "name": None})
+                    rows = [outbox.mail(brand_id, event, to, context,
+                                        language_code=user.language_code if user else None)]
+                    outbox.add(tx, rows)
+        except Conflict:
+            delivery = "Mail"  # e.g. a queued license already waits: the buyer gets the code
+            pairs[0][0].type, pairs[0][0].status = m.MAIL_DELIVERY, m.ACTIVE
+            pairs[0][0].used_by_user_id = pairs[0][0].used_by_user_code = None
+            pairs[0][0].used_date = None
+            continue
+        except ConditionFailed as e:
+            if e.failed(0):
+                done = get_fulfilment(brand_id, payment_id)
+                if done is not None:
+                    _grant_downloads(brand_id, done, payload)
+                return done
+            for i in licenses.code_failures(e, 1, len(pairs)):
+                pairs[i] = licenses.regenerate(brand, package, pairs[i])
+            continue  # a code was taken, or the buyer's subscription moved: again
+        outbox.publish(rows)
+        log.info("payment %s fulfilled: %d license(s), %s", payment_id, quantity, delivery)
+        _grant_downloads(brand_id, record, payload)
+        return record
+    raise RuntimeError(f"payment {payment_id}: fulfilment kept conflicting; the outbox retries")
+
+
+def _window(quote: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    def parse(value: Any) -> datetime | None:
+        return licenses.utc(datetime.fromisoformat(value)) if value else None
+
+    return parse(quote.get("startDate")), parse(quote.get("endDate"))
+
+
+def _downloads() -> Any:
+    try:
+        from chalicelib.licensing import downloads  # the devices helper's module
+    except ImportError:
+        return None
+    return downloads
+
+
+def _grant_downloads(brand_id: str, record: m.FulfilmentItem, payload: dict[str, Any]) -> None:
+    """Once per fulfilment: the flag is set after the grant, so a crash in between grants again
+    on the next delivery (the grant itself is keyed by the payment)."""
+    if record.status != ISSUED or getattr(record, "downloads_granted", False):
+        return
+    downloads = _downloads()
+    if downloads is None or not hasattr(downloads, "grant_for_payment"):
+        return
+    downloads.grant_for_payment(brand_id, payload)
+    try:
+        F(record.pk, record.sk).update(actions=[F.downloads_granted.set(True)],
+                                       condition=F.pk.exists())
+    except Exception:  # noqa: BLE001 - the grant stands; a repeat is keyed by the payment
+        log.warning("could not mark downloads granted for %s", record.payment_id, exc_info=True)
+
+
+# -- revoking ------------------------------------------------------------------------------------
+
+def revoke(brand_id: str, payload: dict[str, Any]) -> None:
+    payment_id = payload["paymentId"]
+    record = get_fulfilment(brand_id, payment_id)
+    now = settings.now()
+    if record is None:
+        try:  # the refund overtook the success: nothing will be issued for it
+            F(m.fulfilment_pk(brand_id, payment_id), m.FULFILMENT_SK, payment_id=payment_id,
+              user_id=payload.get("userId"), license_ids=[], delivery="None", status=REVOKED,
+              version=1, created_date=now, revoked_date=now).save(
+                condition=F.pk.does_not_exist())
+            _revoke_downloads(brand_id, payment_id)
+            return
+        except Exception as e:  # noqa: BLE001 - only the condition is expected
+            from pynamodb.exceptions import PutError
+
+            if not isinstance(e, PutError):
+                raise
+            record = get_fulfilment(brand_id, payment_id)
+            if record is None:
+                raise
+    if record.status != REVOKED:
+        for license_id in record.license_ids or []:
+            revoke_license(brand_id, license_id)
+        try:
+            record.update(actions=[F.status.set(REVOKED), F.revoked_date.set(now),
+                                   F.version.set(int(record.version) + 1)],
+                          condition=F.version == record.version)
+        except Exception:  # noqa: BLE001 - another delivery revoked it meanwhile
+            log.info("fulfilment %s changed while revoking", payment_id)
+    _revoke_downloads(brand_id, payment_id)
+
+
+def _revoke_downloads(brand_id: str, payment_id: str) -> None:
+    downloads = _downloads()
+    if downloads is not None and hasattr(downloads, "revoke_for_payment"):
+        downloads.revoke_for_payment(brand_id, payment_id)
+
+
+def revoke_license(brand_id: str, license_id: str) -> None:
+    """Refunded + Inactive; its holder loses what it gave (idempotent)."""
+    from chalicelib.identity import brands
+
+    brand = brands.get(brand_id)
+    for _ in range(ATTEMPTS):
+        try:
+            item = L.get(m.license_pk(brand_id, license_id), m.LICENSE_SK, consistent_read=True)
+        except DoesNotExist:
+            return
+        now = settings.now()
+        holder = item.used_by_user_id
+        sub = subs.get_item(brand_id, holder) if holder else None
+        change = _holder_change(brand, sub, item, now) if sub is not None else None
+        if item.type == m.REFUNDED and item.status == m.INACTIVE and change is None:
+            return
+        try:
+            with transaction() as tx:
+                tx.update(item, actions=[L.type.set(m.REFUNDED), L.status.set(m.INACTIVE),
+                                         L.due_pk.remove(), L.due_sk.remove(),
+                                         L.version.set(int(item.version) + 1),
+                                         L.modified_date.set(now)],
+                          condition=L.version == item.version)
+                if change is not None:
+                    new, mirror = change
+                    subs.put(tx, new, sub)
+                    if mirror:
+                        subs.mirror(tx, brand_id, holder, new.package_id, new.expiry_date)
+        except ConditionFailed:
+            continue
+        log.info("license %s revoked (holder %s)", license_id, holder)
+        return
+    raise RuntimeError(f"license {license_id}: revoke kept conflicting; the outbox retries")
+
+
+def _holder_change(brand: dict, sub: m.SubscriptionItem, item: m.LicenseItem, now: datetime
+                   ) -> tuple[m.SubscriptionItem, bool] | None:
+    """The holder's new subscription without this license's time: (item, mirror to identity?)."""
+    from chalicelib.catalog import service as catalog
+
+    brand_id, user_id = brand["id"], sub.user_id
+    if sub.queued_license_id == item.id:
+        due = subs.next_due(sub.expiry_date, subs.policy(brand)["licenseReminderDays"], now,
+                            sub.status, subs.policy(brand)["licenseGraceDays"])
+        return subs.new_state(brand_id, user_id, sub, package_id=sub.package_id,
+                              expiry=sub.expiry_date, license_ids=list(sub.license_ids or []),
+                              status=sub.status, due=due, keep_queue=False), False
+    chain = list(sub.license_ids or [])
+    if item.id not in chain or sub.status == subs.EXPIRED:
+        return None
+    chain.remove(item.id)
+    expiry = sub.expiry_date
+    if chain and expiry is not None and item.duration:
+        back = {**item.duration, "quantity": -int(item.duration.get("quantity") or 1)}
+        expiry = subs.end_of(expiry, back)
+    if not chain or expiry is None or expiry <= now or not item.duration:
+        default = catalog.default_package(brand_id)
+        return subs.new_state(brand_id, user_id, sub, package_id=default["id"] if default
+                              else None, expiry=None, license_ids=[], status=subs.EXPIRED,
+                              due=None, keep_queue=False), True
+    policy = subs.policy(brand)
+    return subs.new_state(brand_id, user_id, sub, package_id=sub.package_id, expiry=expiry,
+                          license_ids=chain, status=subs.ACTIVE,
+                          due=subs.next_due(expiry, policy["licenseReminderDays"], now)), True

@@ -1,0 +1,338 @@
+"""Devices (JFW §17): registration, links, the package's device limit, soft delete, isolation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib import settings
+from tests.conftest import Api, register_and_login
+from tests.integration.test_bad_input import assert_unchanged, dump_tables
+from tests.integration.test_user_admin import admin_of, error_of
+
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+
+
+# -- helpers (other test modules import them) ---------------------------------------------------
+
+def device_body(code: str, **extra) -> dict:
+    return {"type": "Desktop", "code": code, "name": f"Device {code}", "osDevice": "Linux",
+            "appVersionNumber": "1.0", **extra}
+
+
+def package_with_devices(admin: Api, limit: int | None, *, code: str = "PRO",
+                         default: bool = True, feature_code: str = "DEVICE",
+                         extra_features: tuple = ()) -> dict:
+    """A package whose feature ``feature_code`` allows ``limit`` devices (None: unlimited);
+    by default the brand's default package, so every user holds it."""
+    pkg = admin.ok("POST", "v1/packages", {"code": code, "name": code.title(),
+                                           "isDefault": default})
+    features = admin.ok("GET", "v1/features")["items"]
+    feature = next((f for f in features if f["code"] == feature_code), None) or admin.ok(
+        "POST", "v1/features", {"code": feature_code, "name": "Devices"})
+    link = ({"featureId": feature["id"], "type": "Limitation", "isUnlimited": True}
+            if limit is None else
+            {"featureId": feature["id"], "type": "Limitation", "value": limit})
+    admin.ok("POST", f"v1/packages/{pkg['id']}/features", [link, *extra_features])
+    return pkg
+
+
+def user_id_of(api: Api) -> str:
+    return api.ok("GET", "v1/users/me")["id"]
+
+
+def links_of(brand: dict, user_id: str) -> dict[str, str]:
+    """deviceId -> stored link status."""
+    from chalicelib.licensing import devices
+
+    _, links = devices.user_links(brand["id"], user_id)
+    return {k: v.status for k, v in links.items()}
+
+
+def at(moment: datetime) -> None:
+    settings.set_clock(lambda: moment)
+
+
+@pytest.fixture
+def admin(api, demo_brand) -> Api:
+    return admin_of(api, demo_brand)
+
+
+@pytest.fixture
+def alice(api) -> Api:
+    return register_and_login(api, "alice")
+
+
+# -- CRUD ------------------------------------------------------------------------------------------
+
+def test_register_read_update_list_and_soft_delete(admin, alice, demo_brand):
+    d = alice.ok("POST", "v1/devices", device_body("LAPTOP-1", isMobileApp=False, tags="work"))
+    assert d["code"] == "LAPTOP-1" and d["status"] == "Active" and d["type"] == "Desktop"
+    assert d["testMode"] is False and d["id"]
+    phone = alice.ok("POST", "v1/devices", device_body("PHONE-1", type="Mobile",
+                                                       isMobileApp=True))
+    assert admin.ok("GET", f"v1/devices/{d['id']}")["name"] == "Device LAPTOP-1"
+    assert admin.ok("GET", "v1/devices/by-code/LAPTOP-1")["id"] == d["id"]
+    # The user who registered it sees it; another user does not.
+    assert alice.ok("GET", f"v1/devices/{d['id']}")["id"] == d["id"]
+    bob = register_and_login(alice.as_(None), "bob")
+    assert bob.get(f"v1/devices/{d['id']}").status_code == 404
+
+    changed = alice.ok("PUT", f"v1/devices/{d['id']}", {"name": "My laptop", "tags": "home"})
+    assert changed["name"] == "My laptop" and changed["tags"] == "home"
+    resp = alice.put(f"v1/devices/{d['id']}", {"name": "x", "status": "Locked"})
+    assert resp.status_code == 403  # a device's status is DEVICE.UPDATE's
+    assert admin.ok("PUT", f"v1/devices/{d['id']}", {"name": "x", "status": "Locked"})[
+        "status"] == "Locked"
+
+    page = admin.ok("GET", "v1/devices?sortDataField=code&sortOrder=asc")
+    assert [x["code"] for x in page["items"]] == ["LAPTOP-1", "PHONE-1"]
+    assert page["totalItems"] == 2 and page["pageNumber"] == 0
+    assert [x["id"] for x in admin.ok("GET", "v1/devices?type=Mobile")["items"]] == [phone["id"]]
+    assert [x["id"] for x in admin.ok("GET", "v1/devices?isMobileApp=true")["items"]] == [
+        phone["id"]]
+    assert [x["id"] for x in admin.ok("GET", "v1/devices?keywords=laptop")["items"]] == [
+        d["id"]]
+    assert admin.ok("GET", "v1/devices?status=Active")["totalItems"] == 1
+    by_codes = "v1/devices/by-list-code?codes[0]=PHONE-1&codes[1]=NOPE&codes[2]=LAPTOP-1"
+    assert [x["code"] for x in admin.ok("GET", by_codes)] == ["PHONE-1", "LAPTOP-1"]
+    assert bob.ok("GET", by_codes) == []  # not his
+
+    assert admin.ok("DELETE", f"v1/devices/{d['id']}") is True
+    assert admin.get(f"v1/devices/{d['id']}").status_code == 404
+    assert admin.get("v1/devices/by-code/LAPTOP-1").status_code == 404
+    assert admin.ok("GET", "v1/devices")["totalItems"] == 1
+    from chalicelib.licensing import models as m
+
+    stored = m.DeviceItem.get(m.device_pk(demo_brand["id"], d["id"]), m.DEVICE_SK)
+    assert stored.is_deleted is True  # soft-deleted, kept
+    # The code is free again.
+    assert alice.ok("POST", "v1/devices", device_body("LAPTOP-1"))["id"] != d["id"]
+
+
+def test_device_code_is_unique_per_brand(api, alice, demo_brand, other_brand):
+    alice.ok("POST", "v1/devices", device_body("SAME"))
+    before = dump_tables()
+    resp = alice.post("v1/devices", device_body("SAME", name="again"))
+    assert resp.status_code == 409
+    err = error_of(resp)
+    assert err["code"] == "DEVICE_CODE_TAKEN" and err["field"] == "code"
+    assert_unchanged(before, "a duplicate device code")
+    other = register_and_login(api.as_(None, "other.test"), "olga")
+    assert other.ok("POST", "v1/devices", device_body("SAME"))["code"] == "SAME"
+
+
+def test_bad_device_bodies_are_400_and_write_nothing(alice):
+    before = dump_tables()
+    for body, field in ((device_body("A", type="Toaster"), "type"),
+                        ({k: v for k, v in device_body("A").items() if k != "code"}, "code"),
+                        (device_body("has space"), "code"),
+                        (device_body("A", status="Deleted"), "status")):
+        resp = alice.post("v1/devices", body)
+        assert resp.status_code == 400, body
+        assert error_of(resp)["field"] == field
+    assert_unchanged(before, "bad device bodies")
+
+
+def test_device_types_constant(api):
+    assert api.ok("GET", "v1/constants/device/types") == [
+        "ChromeOS", "Desktop", "GoogleSync", "Mobile", "SmartDevice", "Unspecified", "Web"]
+
+
+# -- links -----------------------------------------------------------------------------------------
+
+def test_link_list_check_and_unlink(admin, alice, demo_brand):
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("TAB-1"))
+    linked = alice.ok("POST", f"v1/users/{me}/devices/{d['id']}")
+    assert linked["userDeviceStatus"] == "Online" and linked["code"] == "TAB-1"
+    assert linked["lastAccessAt"] and linked["revokedDeviceIds"] == []
+    mine = alice.ok("GET", f"v1/users/{me}/devices")
+    assert [(x["id"], x["userDeviceStatus"]) for x in mine] == [(d["id"], "Online")]
+    assert alice.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=TAB-1") is True
+    assert admin.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=TAB-1") is True
+    assert alice.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=NOPE") is False
+    assert alice.ok("GET", f"v1/devices?userId={me}")["items"][0]["id"] == d["id"]
+    current = alice.ok("GET", "v1/devices/current", headers={"X-Device-Code": "TAB-1"})
+    assert current["id"] == d["id"] and current["userDeviceStatus"] == "Online"
+    assert alice.get("v1/devices/current").status_code == 400
+
+    assert alice.ok("DELETE", f"v1/users/{me}/devices/{d['id']}") is True
+    assert links_of(demo_brand, me) == {d["id"]: "Deleted"}
+    assert alice.ok("GET", f"v1/users/{me}/devices") == []
+    assert alice.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=TAB-1") is False
+    assert alice.get("v1/devices/current", headers={"X-Device-Code": "TAB-1"}).status_code == 404
+    resp = alice.delete(f"v1/users/{me}/devices/{d['id']}")
+    assert resp.status_code == 404 and error_of(resp)["code"] == "USER_DEVICE_NOT_FOUND"
+
+
+def test_only_the_user_or_device_update_links_devices(api, admin, alice, demo_brand):
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("D1"))
+    bob = register_and_login(api, "bob")
+    before = dump_tables()
+    resp = bob.post(f"v1/users/{me}/devices/{d['id']}")
+    assert resp.status_code == 403 and error_of(resp)["code"] == "PERMISSION_DENIED"
+    assert bob.get(f"v1/users/{me}/devices").status_code == 403
+    assert bob.get(f"v1/devices/check-user-access?userId={me}&deviceCode=D1").status_code == 403
+    assert bob.get(f"v1/devices?userId={me}").status_code == 403
+    assert_unchanged(before, "links refused")
+    # An admin (DEVICE.UPDATE) links a device for a user.
+    assert admin.ok("POST", f"v1/users/{me}/devices/{d['id']}")["userDeviceStatus"] == "Online"
+    assert admin.ok("GET", f"v1/users/{me}/devices")[0]["id"] == d["id"]
+    # Unknown user or device: 404.
+    assert admin.post(f"v1/users/nobody/devices/{d['id']}").status_code == 404
+    assert admin.post(f"v1/users/{me}/devices/nothing").status_code == 404
+
+
+def test_a_blocked_or_deleted_device_gives_no_access(admin, alice, demo_brand):
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("D1"))
+    alice.ok("POST", f"v1/users/{me}/devices/{d['id']}")
+    check = f"v1/devices/check-user-access?userId={me}&deviceCode=D1"
+    admin.ok("PUT", f"v1/devices/{d['id']}", {"name": "D1", "status": "Suspended"})
+    assert alice.ok("GET", check) is False
+    resp = alice.post(f"v1/users/{me}/devices/{d['id']}")
+    assert resp.status_code == 403 and error_of(resp)["code"] == "DEVICE_NOT_ACTIVE"
+    admin.ok("PUT", f"v1/devices/{d['id']}", {"name": "D1", "status": "Active"})
+    assert alice.ok("GET", check) is True
+    assert alice.ok("DELETE", f"v1/devices/{d['id']}") is True  # she registered it
+    assert alice.ok("GET", check) is False
+    assert alice.ok("GET", f"v1/users/{me}/devices") == []
+
+
+# -- the device limit ------------------------------------------------------------------------------
+
+def test_a_device_beyond_the_limit_revokes_the_oldest_login(admin, alice, demo_brand):
+    package_with_devices(admin, 2)
+    me = user_id_of(alice)
+    ids = {c: alice.ok("POST", "v1/devices", device_body(c))["id"] for c in ("A", "B", "C")}
+    at(T0)
+    alice.ok("POST", f"v1/users/{me}/devices/{ids['A']}")
+    at(T0 + timedelta(hours=1))
+    alice.ok("POST", f"v1/users/{me}/devices/{ids['B']}")
+    at(T0 + timedelta(hours=2))
+    alice.ok("POST", f"v1/users/{me}/devices/{ids['A']}")  # A logs in again: B is now oldest
+    at(T0 + timedelta(hours=3))
+    linked = alice.ok("POST", f"v1/users/{me}/devices/{ids['C']}")
+    assert linked["revokedDeviceIds"] == [ids["B"]]
+    assert links_of(demo_brand, me) == {ids["A"]: "Online", ids["B"]: "Offline",
+                                        ids["C"]: "Online"}
+    check = f"v1/devices/check-user-access?userId={me}&deviceCode="
+    assert [alice.ok("GET", check + c) for c in "ABC"] == [True, False, True]
+    listed = {x["code"]: x["userDeviceStatus"] for x in alice.ok("GET", f"v1/users/{me}/devices")}
+    assert listed == {"A": "Online", "B": "Offline", "C": "Online"}
+    # B logs in again: now A has the oldest login and loses its access.
+    at(T0 + timedelta(hours=4))
+    assert alice.ok("POST", f"v1/users/{me}/devices/{ids['B']}")["revokedDeviceIds"] == [
+        ids["A"]]
+    assert [alice.ok("GET", check + c) for c in "ABC"] == [False, True, True]
+
+
+def test_a_smaller_package_keeps_only_the_newest_logins(admin, alice, demo_brand):
+    pkg = package_with_devices(admin, 3)
+    me = user_id_of(alice)
+    for i, c in enumerate("ABC"):
+        at(T0 + timedelta(minutes=i))
+        d = alice.ok("POST", "v1/devices", device_body(c))
+        alice.ok("POST", f"v1/users/{me}/devices/{d['id']}")
+    feature = admin.ok("GET", f"v1/packages/{pkg['id']}/features")[0]
+    admin.ok("PUT", f"v1/packages/{pkg['id']}/features/{feature['featureId']}",
+             {"type": "Limitation", "value": 1})
+    check = f"v1/devices/check-user-access?userId={me}&deviceCode="
+    assert [alice.ok("GET", check + c) for c in "ABC"] == [False, False, True]
+
+
+def test_unlimited_and_zero_limits(admin, alice, demo_brand, api):
+    package_with_devices(admin, None)
+    me = user_id_of(alice)
+    made = [alice.ok("POST", "v1/devices", device_body(f"U{i}"))["id"] for i in range(6)]
+    for d in made:
+        assert alice.ok("POST", f"v1/users/{me}/devices/{d}")["revokedDeviceIds"] == []
+    assert set(links_of(demo_brand, me).values()) == {"Online"}
+
+    package_with_devices(admin, 0, code="NONE")
+    bob = register_and_login(api, "bob")
+    d = bob.ok("POST", "v1/devices", device_body("B0"))
+    before = dump_tables()
+    resp = bob.post(f"v1/users/{user_id_of(bob)}/devices/{d['id']}")
+    assert resp.status_code == 403 and error_of(resp)["code"] == "TOO_MANY_DEVICES"
+    assert_unchanged(before, "a link a zero limit refuses")
+
+
+def test_the_feature_code_is_a_brand_setting(admin, alice, demo_brand):
+    from chalicelib.identity import access, brands
+
+    package_with_devices(admin, 1, feature_code="SEATS")
+    me = user_id_of(alice)
+    a, b = (alice.ok("POST", "v1/devices", device_body(c))["id"] for c in "AB")
+    alice.ok("POST", f"v1/users/{me}/devices/{a}")
+    assert alice.ok("POST", f"v1/users/{me}/devices/{b}")["revokedDeviceIds"] == []  # no DEVICE
+    brands.update_setting(demo_brand["id"], {"deviceFeatureCode": "SEATS"})
+    access.clear_cache()
+    assert alice.ok("POST", f"v1/users/{me}/devices/{a}")["revokedDeviceIds"] == [b]
+
+
+@pytest.fixture
+def atomic_moto(aws_env, monkeypatch):
+    """Each moto DynamoDB request atomic, as DynamoDB's are (see test_catalog_concurrency)."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self):
+        with lock:
+            return original(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
+
+
+def test_concurrent_links_leave_exactly_the_limit_online(atomic_moto, admin, alice, demo_brand):
+    from chalicelib.identity import brands
+    from chalicelib.licensing import devices
+    from chalicelib.licensing import models as m
+    from tests.integration.test_catalog_concurrency import run_together
+
+    package_with_devices(admin, 3)
+    me = user_id_of(alice)
+    made = [alice.ok("POST", "v1/devices", device_body(f"C{i}"))["id"] for i in range(10)]
+    brand = brands.get(demo_brand["id"])
+    results = run_together([(lambda d=d: devices.link(brand, me, d)) for d in made])
+    assert all(isinstance(r, dict) for r in results), results
+    statuses = links_of(demo_brand, me)
+    assert sorted(statuses.values()).count("Online") == 3
+    assert sorted(statuses.values()).count("Offline") == 7
+    head = m.UserDevicesHeadItem.get(m.user_devices_pk(demo_brand["id"], me), m.HEAD_SK)
+    assert int(head.version) == 10 and int(head.online_count) == 3
+    revoked = [d for r in results for d in r["revoked"]]
+    assert sorted(revoked) == sorted(d for d, s in statuses.items() if s == "Offline")
+    check = f"v1/devices/check-user-access?userId={me}&deviceCode="
+    assert sum(alice.ok("GET", check + f"C{i}") for i in range(10)) == 3
+
+
+# -- isolation -------------------------------------------------------------------------------------
+
+def test_another_brands_devices_and_users_are_not_found(api, admin, alice, demo_brand,
+                                                        other_brand):
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("MINE"))
+    alice.ok("POST", f"v1/users/{me}/devices/{d['id']}")
+    other = admin_of(api, other_brand, "other-admin")
+    other_d = other.ok("POST", "v1/devices", device_body("THEIRS"))
+    before = dump_tables()
+    for method, path in (("GET", f"v1/devices/{d['id']}"), ("GET", "v1/devices/by-code/MINE"),
+                         ("PUT", f"v1/devices/{d['id']}"), ("DELETE", f"v1/devices/{d['id']}"),
+                         ("POST", f"v1/users/{me}/devices/{other_d['id']}"),
+                         ("DELETE", f"v1/users/{me}/devices/{d['id']}"),
+                         ("GET", f"v1/users/{me}/devices"),
+                         ("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=MINE")):
+        body = {"name": "hijack"} if method == "PUT" else None
+        resp = other.request(method, path, body)
+        assert resp.status_code == 404, (method, path, resp.body)
+        error_of(resp)
+    assert [x["code"] for x in other.ok("GET", "v1/devices")["items"]] == ["THEIRS"]
+    assert_unchanged(before, "brand B reaching for brand A's devices")

@@ -1,0 +1,151 @@
+"""POST v1/licenses/validate: valid or not, with a reason code, in a fixed order (Keygen style)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import register_and_login
+from tests.integration import test_licenses_support as support
+from tests.integration.test_bad_input import assert_unchanged, dump_tables
+from tests.integration.test_devices import device_body, package_with_devices
+from tests.integration.test_licenses_support import T0, new_license, user_id_of
+from tests.integration.test_user_admin import error_of
+
+# The licensing core's fixtures: a moved clock (T0) with long-lived Auth-Keys, an Admin, alice,
+# and a shop of BASIC (the default), PRO and GOLD.
+admin, alice, clock, shop = support.admin, support.alice, support.clock, support.shop
+
+
+def validate(api, **body) -> dict:
+    return api.ok("POST", "v1/licenses/validate", body)
+
+
+def code_of(api, **body) -> str:
+    return validate(api, **body)["code"]
+
+
+def test_license_codes_unused_not_started_expired_inactive(api, admin, shop, clock,
+                                                           other_brand):
+    assert validate(api, licenseCode="NO-SUCH-CODE") == {
+        "valid": False, "code": "NOT_FOUND", "detail": "No license has this code in this brand."}
+    fresh = new_license(admin, shop["pro"])[0]
+    answer = validate(api, licenseCode=fresh["code"])
+    assert answer["valid"] is True and answer["code"] == "VALID"
+    assert answer["license"]["id"] == fresh["id"] and answer["userId"] is None
+    later = new_license(admin, shop["pro"], start=T0 + timedelta(days=5),
+                        end=T0 + timedelta(days=50))[0]
+    assert code_of(api, licenseCode=later["code"]) == "NOT_STARTED"
+    short = new_license(admin, shop["pro"], end=T0 + timedelta(days=2))[0]
+    clock.move(days=3)
+    assert code_of(api, licenseCode=short["code"]) == "EXPIRED"
+    off = new_license(admin, shop["pro"])[0]
+    admin.ok("PUT", f"v1/licenses/{off['id']}/deactivate")
+    assert code_of(api, licenseCode=off["code"]) == "INACTIVE"
+    # Codes are per brand: another brand's app gets NOT_FOUND.
+    assert code_of(api.as_(None, "other.test"), licenseCode=fresh["code"]) == "NOT_FOUND"
+
+
+def test_an_applied_license_is_valid_until_its_package_ends(api, admin, alice, shop, clock):
+    from chalicelib.licensing import jobs
+
+    lic = new_license(admin, shop["pro"])[0]
+    alice.ok("POST", f"v1/licenses/apply?licenseCode={lic['code']}")
+    answer = validate(api, licenseCode=lic["code"])
+    assert answer["code"] == "VALID" and answer["userId"] == user_id_of(alice)
+    assert answer["expiryDate"] == (T0 + timedelta(days=30)).isoformat().replace("+00:00", "Z")
+    mine = validate(api, authKey=alice.auth_key)
+    assert (mine["code"], mine["packageId"], mine["packageCode"]) == ("VALID", shop["pro"], "PRO")
+    clock.move(days=31)  # expired, before the expiry job has run
+    assert code_of(api, licenseCode=lic["code"]) == "EXPIRED"
+    assert code_of(api, authKey=alice.auth_key) == "EXPIRED"
+    jobs.run_expiry()  # the user is back on the default package
+    assert code_of(api, licenseCode=lic["code"]) == "EXPIRED"
+    back = validate(api, authKey=alice.auth_key)
+    assert (back["code"], back["packageCode"]) == ("VALID", "BASIC")
+
+
+def test_a_refunded_license_is_suspended(api, admin, alice, shop, clock, demo_brand):
+    from chalicelib.licensing import fulfilment
+
+    lic = new_license(admin, shop["pro"])[0]
+    alice.ok("POST", f"v1/licenses/apply?licenseCode={lic['code']}")
+    fulfilment.revoke_license(demo_brand["id"], lic["id"])
+    answer = validate(api, licenseCode=lic["code"])
+    assert answer["code"] == "SUSPENDED" and "refunded" in answer["detail"]
+
+
+def test_users_by_auth_key_or_by_an_admin(api, admin, alice, shop, clock, demo_brand):
+    me = user_id_of(alice)
+    assert code_of(api, authKey=alice.auth_key) == "VALID"  # the default package, BASIC
+    assert code_of(api, authKey=alice.auth_key, userId=me) == "VALID"
+    assert code_of(api, authKey=alice.auth_key, userId="someone-else") == "NOT_FOUND"
+    assert code_of(api, authKey="a.b.c") == "NOT_FOUND"
+    # userId alone needs USER.READ on the caller's own Auth-Key.
+    resp = alice.post("v1/licenses/validate", {"userId": me})
+    assert resp.status_code == 403 and error_of(resp)["code"] == "PERMISSION_DENIED"
+    assert code_of(admin, userId=me) == "VALID"
+    admin.ok("POST", f"v1/users/{me}/suspend")
+    assert code_of(admin, userId=me) == "SUSPENDED"
+    assert code_of(api, authKey=alice.auth_key) == "NOT_FOUND"  # suspending ended the session
+    assert code_of(admin, userId="nobody") == "NOT_FOUND"
+
+
+def test_no_package_when_the_brand_has_no_default(api, clock):
+    bob = register_and_login(api, "bob")
+    answer = validate(api, authKey=bob.auth_key)
+    assert (answer["valid"], answer["code"], answer["packageId"]) == (False, "NO_PACKAGE", None)
+
+
+def test_device_checks_come_last(api, admin, alice, shop, clock, demo_brand):
+    from chalicelib.catalog import service
+
+    me = user_id_of(alice)
+    # PRO allows one device.
+    feature = service.create_feature(demo_brand["id"], {"code": "DEVICE", "name": "Devices"})
+    service.add_package_features(demo_brand["id"], shop["pro"], [
+        {"featureId": feature["id"], "type": "Limitation", "value": 1}])
+    lic = new_license(admin, shop["pro"], end=T0 + timedelta(days=400))[0]
+    alice.ok("POST", f"v1/licenses/apply?licenseCode={lic['code']}")
+    one, two = (alice.ok("POST", "v1/devices", device_body(c))["id"] for c in ("ONE", "TWO"))
+    alice.ok("POST", f"v1/users/{me}/devices/{one}")
+    assert code_of(api, licenseCode=lic["code"], deviceCode="ONE") == "VALID"
+    assert code_of(api, licenseCode=lic["code"], fingerprint="ONE") == "VALID"
+    assert code_of(api, authKey=alice.auth_key, deviceCode="ONE") == "VALID"
+    assert code_of(api, licenseCode=lic["code"], deviceCode="TWO") == "DEVICE_NOT_LINKED"
+    assert code_of(api, licenseCode=lic["code"], deviceCode="NONE") == "DEVICE_NOT_LINKED"
+    clock.move(minutes=5)
+    alice.ok("POST", f"v1/users/{me}/devices/{two}")  # one device allowed: ONE loses access
+    answer = validate(api, licenseCode=lic["code"], deviceCode="ONE")
+    assert answer["code"] == "TOO_MANY_DEVICES" and "oldest login" in answer["detail"]
+    assert code_of(api, authKey=alice.auth_key, deviceCode="TWO") == "VALID"
+    admin.ok("PUT", f"v1/devices/{two}", {"name": "two", "status": "Locked"})
+    assert code_of(api, authKey=alice.auth_key, deviceCode="TWO") == "SUSPENDED"
+    # An unused license has no user, so no device is linked to it.
+    spare = new_license(admin, shop["pro"])[0]
+    assert code_of(api, licenseCode=spare["code"], deviceCode="TWO") == "DEVICE_NOT_LINKED"
+    # The order: the package's end is reported before any device problem.
+    clock.move(days=31)
+    assert code_of(api, licenseCode=lic["code"], deviceCode="NONE") == "EXPIRED"
+
+
+def test_the_default_package_limit_applies_to_users_without_a_license(api, admin, alice, clock,
+                                                                      demo_brand):
+    package_with_devices(admin, 1)
+    me = user_id_of(alice)
+    a, b = (alice.ok("POST", "v1/devices", device_body(c))["id"] for c in "AB")
+    alice.ok("POST", f"v1/users/{me}/devices/{a}")
+    clock.move(minutes=1)
+    alice.ok("POST", f"v1/users/{me}/devices/{b}")
+    assert code_of(api, authKey=alice.auth_key, deviceCode="A") == "TOO_MANY_DEVICES"
+    assert code_of(api, authKey=alice.auth_key, deviceCode="B") == "VALID"
+
+
+def test_bad_validate_bodies_are_400_and_write_nothing(api, alice, clock):
+    before = dump_tables()
+    for body in ({}, {"licenseCode": "X", "authKey": alice.auth_key},
+                 {"licenseCode": "X", "deviceCode": "A", "fingerprint": "B"},
+                 {"licenseCode": 12}, {"licenseCode": "X", "deviceCode": "has space"}):
+        resp = api.post("v1/licenses/validate", body)
+        assert resp.status_code == 400, (body, resp.body)
+        assert error_of(resp)["code"] == "VALIDATION_ERROR"
+    assert_unchanged(before, "bad validate bodies")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Settings:
+# A NamedTuple, not a frozen dataclass: importing ``dataclasses`` (and ``inspect`` with it) is a
+# measurable part of the Lambda cold start (bench/coldstart.py). Tests use ``_replace``.
+class Settings(NamedTuple):
     stage: str
     region: str
     aws_endpoint_url: str | None

@@ -2,23 +2,22 @@
 
 The local stack, the tests and the deploy (infra/) all create resources from these lists, so
 the three can't drift. Logical names here; physical names add the stage prefix (settings).
-Kept free of boto3/pynamodb imports: infra/ reads it too.
+Kept free of boto3/pynamodb imports: infra/ reads it too. NamedTuples rather than dataclasses:
+the app imports this at cold start.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     name: str
     hash_key: str
     range_key: str
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     name: str
     hash_key: str = "pk"
     range_key: str = "sk"
@@ -32,14 +31,12 @@ class Table:
         return list(dict.fromkeys(names))
 
 
-@dataclass(frozen=True)
-class Queue:
+class Queue(NamedTuple):
     name: str
     # How many receives before a message goes to the queue's dead-letter queue.
     max_receives: int = 5
     batch_size: int = 10
     consumer: str = ""  # "module:function" the worker and Lambda call
-    extra: dict = field(default_factory=dict)
 
     @property
     def dlq_name(self) -> str:

@@ -3,7 +3,6 @@ the timer runs schedules with EventBridge's event, seeding is idempotent, config
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 
@@ -22,7 +21,7 @@ def outbox_worker(consumer) -> tuple[QueueWorker, object, str, str]:
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"]
-    queue = dataclasses.replace(schema.queue("outbox"), consumer="test:consumer")
+    queue = schema.queue("outbox")._replace(consumer="test:consumer")
     return QueueWorker(queue, consumer, threading.Event(), wait_seconds=0), sqs, url, arn
 
 

@@ -41,13 +41,12 @@ def make_gateway(brand: dict, kind: str = "stripe", *, secret: str = SECRET,
 @contextmanager
 def use_simulator(url: str) -> Iterator[None]:
     """Point the ``simulator`` PayPal mode at ``url`` (a simulator on a free port)."""
-    import dataclasses
 
     from chalicelib import settings
     from chalicelib.payments import gateway_config
 
     before = settings.get()
-    settings._settings = dataclasses.replace(before, paypal_simulator_url=url)
+    settings._settings = before._replace(paypal_simulator_url=url)
     gateway_config.clear_cache()
     try:
         yield

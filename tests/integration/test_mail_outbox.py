@@ -344,9 +344,8 @@ def test_sender_is_the_brand_system_email_with_its_title(mail_api, aws_env):
 
 def test_secrets_are_redacted_from_the_log_outside_the_local_stack(mail_api, demo_brand,
                                                                    monkeypatch):
-    import dataclasses
 
-    monkeypatch.setattr(settings, "_settings", dataclasses.replace(settings.get(), stage="prod"))
+    monkeypatch.setattr(settings, "_settings", settings.get()._replace(stage="prod"))
     item = outbox.mail(demo_brand["id"], "USER.PASSWORD.RESET-REQUESTED", "bob@example.com",
                        {"user": templates.user_vars(username="bob"),
                         "reset_password": {"link": "https://demo.test/r?token=SECRET123",

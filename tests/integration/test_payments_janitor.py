@@ -3,7 +3,6 @@ ones, reschedules with backoff, and reads only what is due."""
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import subprocess
 import sys
@@ -124,7 +123,7 @@ def test_stripe_unreachable_reschedules(demo_brand, clock, monkeypatch):
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     monkeypatch.setattr(settings, "_settings",
-                        dataclasses.replace(settings.get(), stripe_api_base=dead))
+                        settings.get()._replace(stripe_api_base=dead))
     gw = ps.make_gateway(demo_brand, "stripe")
     pay = ps.make_payment(demo_brand, gw)
     service.record_merchant_ref(demo_brand["id"], pay.id, "stripe", "pi_unknown")
@@ -175,7 +174,7 @@ def test_the_janitor_settles_a_payment_whose_webhook_never_came(
     from chalicelib.payments import service
 
     monkeypatch.setattr(settings, "_settings",
-                        dataclasses.replace(settings.get(), stripe_api_base=localstripe))
+                        settings.get()._replace(stripe_api_base=localstripe))
     gw = ps.make_gateway(demo_brand, "stripe")
     paid = ps.make_payment(demo_brand, gw, amount=1999)
     unpaid = ps.make_payment(demo_brand, gw, amount=1999)

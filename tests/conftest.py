@@ -154,3 +154,12 @@ def make_user(brand: dict, username: str, user_type: str = "EndUser",
 def login(api: Api, username: str, password: str = "s3cret-Pass") -> Api:
     data = api.ok("POST", "v1/users/auth", {"username": username, "password": password})
     return api.as_(data["authKey"])
+
+
+@pytest.fixture
+def atomic_moto(aws_env):
+    """Each moto DynamoDB request atomic, as DynamoDB's are (tests/concurrency.py)."""
+    from tests.concurrency import serialised_dynamodb
+
+    with serialised_dynamodb():
+        yield

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from chalicelib.payments.gateways import stripe as stripe_gw
+from tests.concurrency import run_together, serialised_dynamodb  # noqa: F401 - used as ps.*
 
 SECRET = "whsec_core_tests"
 API_KEY = "sk_test_core"
@@ -191,51 +191,3 @@ def verify_sender() -> None:
     aws.client("ses").verify_email_identity(EmailAddress="no-reply@jfw.localhost")
     del mailer
 
-
-# -- concurrency -----------------------------------------------------------------------------------
-
-@contextmanager
-def serialised_dynamodb() -> Iterator[None]:
-    """Make each moto DynamoDB request atomic, as each DynamoDB request is (moto checks a
-    condition and writes in separate steps without a lock, and a failed transaction restores a
-    copy of the whole table). Our own read-then-write still races; only requests are atomic."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    names = ("transact_write_items", "update_item", "put_item", "delete_item", "get_item",
-             "query", "batch_get_item")
-    originals = {n: getattr(DynamoDBBackend, n) for n in names}
-
-    def locked(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return fn(*args, **kwargs)
-
-        return run
-
-    for n, fn in originals.items():
-        setattr(DynamoDBBackend, n, locked(fn))
-    try:
-        yield
-    finally:
-        for n, fn in originals.items():
-            setattr(DynamoDBBackend, n, fn)
-
-
-def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    outcomes: list[Any] = [None] * count
-
-    def go(i: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[i] = work(i)
-        except Exception as e:  # noqa: BLE001 - the outcome is what the test looks at
-            outcomes[i] = e
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes

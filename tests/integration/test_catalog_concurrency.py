@@ -4,59 +4,20 @@ The threads call the service directly: chalice.test.Client keeps the current req
 object, so it can't serve concurrent requests. moto applies a transaction one operation at a
 time and rolls back by restoring a copy of the whole table, which under threads can expose half
 a transaction or undo another thread's write; real DynamoDB applies each request atomically.
-``atomic_moto`` makes each moto DynamoDB request atomic (one at a time), as DynamoDB's are, and
-leaves the interleaving between requests, which is what these tests are about, to the threads.
+The ``atomic_moto`` fixture (tests/concurrency.py) makes each moto DynamoDB request atomic, as
+DynamoDB's are, and leaves the interleaving between requests, which is what these tests are
+about, to the threads.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
-import pytest
-
 from chalicelib.http.errors import ApiError
+from tests.concurrency import run_jobs
 
 THREADS = 8
 
-
-@pytest.fixture
-def atomic_moto(aws_env, monkeypatch):
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self):
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
-
-
-def run_together(jobs: list[Callable[[], object]]) -> list[object]:
-    """Start every job at the same moment; each result is a value or the ApiError raised."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = jobs[i]()
-        except ApiError as e:
-            results[i] = e
-        except BaseException as e:  # noqa: BLE001 - a 500 in the API: the test fails on it
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    unexpected = [r for r in results if isinstance(r, BaseException)
-                  and not isinstance(r, ApiError)]
-    assert unexpected == []
-    return results
 
 
 def snapshot(brand: dict):
@@ -71,7 +32,7 @@ def test_concurrent_default_switches_leave_exactly_one_default(atomic_moto, demo
     b = demo_brand["id"]
     ids = [service.create_package(b, {"code": f"P{i}", "name": f"Package {i}"})["id"]
            for i in range(THREADS)]
-    results = run_together([
+    results = run_jobs([
         (lambda pid=pid: service.update_package(b, pid, {"isDefault": True}))
         for pid in ids])
     winners = [r for r in results if isinstance(r, dict)]
@@ -89,7 +50,7 @@ def test_concurrent_creates_with_new_defaults_leave_exactly_one(atomic_moto, dem
     from chalicelib.catalog import service
 
     b = demo_brand["id"]
-    run_together([(lambda i=i: service.create_package(
+    run_jobs([(lambda i=i: service.create_package(
         b, {"code": f"N{i}", "name": f"New {i}", "isDefault": True})) for i in range(THREADS)])
     cat = snapshot(demo_brand)
     defaults = [p.id for p in cat.packages.values() if p.is_default]
@@ -100,7 +61,7 @@ def test_concurrent_creates_with_one_code_give_exactly_one_package(atomic_moto, 
     from chalicelib.catalog import service
 
     b = demo_brand["id"]
-    results = run_together([(lambda i=i: service.create_package(
+    results = run_jobs([(lambda i=i: service.create_package(
         b, {"code": "SAME" if i % 2 else "same", "name": f"Try {i}"})) for i in range(THREADS)])
     assert len([r for r in results if isinstance(r, dict)]) == 1
     losers = [r for r in results if isinstance(r, ApiError)]
@@ -113,7 +74,7 @@ def test_concurrent_price_creates_with_one_code(atomic_moto, demo_brand):
 
     b = demo_brand["id"]
     pkg = service.create_package(b, {"code": "PRO", "name": "Pro"})
-    results = run_together([(lambda i=i: service.create_price(b, {
+    results = run_jobs([(lambda i=i: service.create_price(b, {
         "packageId": pkg["id"], "subscriptionTypeId": "D30", "code": "MONTHLY",
         "name": f"Monthly {i}", "amount": "9.99", "currency": "USD"})) for i in range(THREADS)])
     assert len([r for r in results if isinstance(r, dict)]) == 1
@@ -135,7 +96,7 @@ def test_a_price_racing_a_package_delete_never_refers_to_a_deleted_package(atomi
         jobs += [(lambda i=i, pid=pkg["id"], r=round_: service.create_price(b, {
             "packageId": pid, "subscriptionTypeId": "D30", "code": f"R{r}-{i}",
             "name": "x", "amount": 1, "currency": "USD"})) for i in range(3)]
-        results = run_together(jobs)
+        results = run_jobs(jobs)
         cat = snapshot(demo_brand)
         live_prices = cat.package_prices(pkg["id"])
         if results[0] is True:
@@ -148,7 +109,7 @@ def test_a_price_racing_a_package_delete_never_refers_to_a_deleted_package(atomi
 def test_seeding_is_idempotent_under_concurrent_first_reads(atomic_moto, demo_brand):
     from chalicelib.catalog import service
 
-    results = run_together([lambda: service.list_subscription_types(demo_brand["id"])
+    results = run_jobs([lambda: service.list_subscription_types(demo_brand["id"])
                             for _ in range(THREADS)])
     assert all(len(r) == 8 for r in results)
     cat = snapshot(demo_brand)
@@ -163,7 +124,7 @@ def test_concurrent_links_keep_the_feature_count_exact(atomic_moto, demo_brand):
     feat = service.create_feature(b, {"code": "SEATS", "name": "Seats"})
     pkgs = [service.create_package(b, {"code": f"L{i}", "name": "x"})["id"]
             for i in range(THREADS)]
-    run_together([(lambda pid=pid: service.add_package_features(
+    run_jobs([(lambda pid=pid: service.add_package_features(
         b, pid, [{"featureId": feat["id"], "type": "Limitation", "value": 1}])) for pid in pkgs])
     cat = snapshot(demo_brand)
     assert cat.features[feat["id"]].package_count == len(cat.feature_links(feat["id"])) == THREADS

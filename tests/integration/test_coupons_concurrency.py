@@ -4,68 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-
-@contextmanager
-def serialised_dynamodb() -> Iterator[None]:
-    """Make each moto DynamoDB call atomic, as each DynamoDB request is.
-
-    moto evaluates a condition and applies the write in separate Python steps without a lock, so
-    two threads can interleave *inside* one request (and a failed transaction restores a copy of
-    the whole table, undoing other threads' writes) - something DynamoDB never does. Serialising
-    each request (not each of our functions) keeps the test about OUR conditions: a
-    read-then-write in our code still races, as ``test_the_harness_catches_a_check_then_write``
-    shows.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    names = ("transact_write_items", "update_item", "put_item", "delete_item", "get_item",
-             "query", "batch_get_item")
-    originals = {n: getattr(DynamoDBBackend, n) for n in names}
-
-    def locked(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return fn(*args, **kwargs)
-
-        return run
-
-    for n, fn in originals.items():
-        setattr(DynamoDBBackend, n, locked(fn))
-    try:
-        yield
-    finally:
-        for n, fn in originals.items():
-            setattr(DynamoDBBackend, n, fn)
-
-
-def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Start ``count`` threads that call ``work(i)`` at the same moment; outcomes in order
-    (the result, or the exception raised)."""
-    barrier = threading.Barrier(count)
-    outcomes: list[Any] = [None] * count
-
-    def go(i: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[i] = work(i)
-        except Exception as e:  # noqa: BLE001 - the outcome is what the test looks at
-            outcomes[i] = e
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
+from tests.concurrency import run_together, serialised_dynamodb
 
 
 def _coupon(brand_id: str, **terms: Any) -> dict:

@@ -274,34 +274,18 @@ def test_the_feature_code_is_a_brand_setting(admin, alice, demo_brand):
     assert alice.ok("POST", f"v1/users/{me}/devices/{a}")["revokedDeviceIds"] == [b]
 
 
-@pytest.fixture
-def atomic_moto(aws_env, monkeypatch):
-    """Each moto DynamoDB request atomic, as DynamoDB's are (see test_catalog_concurrency)."""
-    import threading
-
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self):
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
-
 
 def test_concurrent_links_leave_exactly_the_limit_online(atomic_moto, admin, alice, demo_brand):
     from chalicelib.identity import brands
     from chalicelib.licensing import devices
     from chalicelib.licensing import models as m
-    from tests.integration.test_catalog_concurrency import run_together
+    from tests.concurrency import run_jobs
 
     package_with_devices(admin, 3)
     me = user_id_of(alice)
     made = [alice.ok("POST", "v1/devices", device_body(f"C{i}"))["id"] for i in range(10)]
     brand = brands.get(demo_brand["id"])
-    results = run_together([(lambda d=d: devices.link(brand, me, d)) for d in made])
+    results = run_jobs([(lambda d=d: devices.link(brand, me, d)) for d in made])
     assert all(isinstance(r, dict) for r in results), results
     statuses = links_of(demo_brand, me)
     assert sorted(statuses.values()).count("Online") == 3

@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from chalicelib import settings
-from tests.integration import test_devices
 from tests.integration import test_licenses_support as support
 from tests.integration.payments_support import drain_outbox, sent_mails, verify_sender
 from tests.integration.test_bad_input import assert_unchanged, dump_tables
@@ -20,7 +19,6 @@ from tests.integration.test_licenses_support import mails, success_payload, user
 from tests.integration.test_user_admin import admin_of, error_of
 
 admin, alice, clock, shop = support.admin, support.alice, support.clock, support.shop
-atomic_moto = test_devices.atomic_moto
 
 GUIDE = b"%PDF-1.4 the guide\n"
 
@@ -220,12 +218,12 @@ def test_one_remaining_download_is_used_once_under_concurrency(atomic_moto, admi
     from chalicelib.http.errors import ApiError
     from chalicelib.identity import brands
     from chalicelib.licensing import downloads
-    from tests.integration.test_catalog_concurrency import run_together
+    from tests.concurrency import run_jobs
 
     brands.update_setting(demo_brand["id"], {"downloadMaxCount": 1})
     pay(demo_brand, alice, shop)
     token = token_of(alice.ok("GET", "v1/downloads")[0]["downloadUrl"])
-    results = run_together([lambda: downloads.use(token) for _ in range(6)])
+    results = run_jobs([lambda: downloads.use(token) for _ in range(6)])
     assert sum(isinstance(r, str) for r in results) == 1
     assert all(r.code == "DOWNLOAD_LIMIT_REACHED" for r in results if isinstance(r, ApiError))
 

@@ -237,6 +237,22 @@ def retrying(attempt: Callable[[], T]) -> T:
                    code="CATALOG_BUSY")
 
 
+def switch_default(w: Writes, cat: Catalogue, new_id: str, head_attr: str,
+                   item_cls: Any, sk: Callable[[str], str], members: dict) -> None:
+    """Make ``new_id`` the default (package or subscription type) in the same transaction: the
+    head's ``head_attr`` moves (conditioned on its version, so two concurrent switches can't
+    both win) and the old default is unset."""
+    pk = cat_pk(cat.brand_id)
+    old = getattr(cat.head, head_attr) if cat.head else None
+    w.update(CatalogHead(pk, HEAD_SK),
+             actions=[getattr(CatalogHead, head_attr).set(new_id), CatalogHead.version.add(1),
+                      CatalogHead.modified_date.set(settings.now())],
+             condition=CatalogHead.version == cat.version)
+    if old and old != new_id and old in members:
+        w.update(item_cls(pk, sk(old)), actions=[item_cls.is_default.set(False)],
+                 condition=item_cls.is_default == True)  # noqa: E712
+
+
 # -- DTOs ----------------------------------------------------------------------------------------
 
 def package_dto(cat: Catalogue, p: PackageItem, public: bool = False) -> dict:

@@ -20,10 +20,9 @@ from chalicelib.catalog.catalogue import (
     package_dto,
     retrying,
     sort_rows,
+    switch_default,
 )
 from chalicelib.catalog.models import (
-    HEAD_SK,
-    CatalogHead,
     FeatureItem,
     PackageFeatureItem,
     PackageItem,
@@ -113,18 +112,7 @@ def list_packages(brand_id: str, query: dict[str, Any] | None = None,
 # -- writes --------------------------------------------------------------------------------------
 
 def _switch_default(w: Writes, cat: Catalogue, new_id: str) -> None:
-    """Make ``new_id`` the default in the same transaction: the head moves (conditioned on its
-    version, so two concurrent switches can't both win) and the old default is unset."""
-    pk = cat_pk(cat.brand_id)
-    old = cat.head.default_package_id if cat.head else None
-    w.update(CatalogHead(pk, HEAD_SK),
-             actions=[CatalogHead.default_package_id.set(new_id), CatalogHead.version.add(1),
-                      CatalogHead.modified_date.set(settings.now())],
-             condition=CatalogHead.version == cat.version)
-    if old and old != new_id and old in cat.packages:
-        w.update(PackageItem(pk, package_sk(old)),
-                 actions=[PackageItem.is_default.set(False)],
-                 condition=PackageItem.is_default == True)  # noqa: E712
+    switch_default(w, cat, new_id, "default_package_id", PackageItem, package_sk, cat.packages)
 
 
 def create_package(brand_id: str, data: dict[str, Any]) -> dict:

@@ -24,10 +24,9 @@ from chalicelib.catalog.catalogue import (
     retrying,
     sort_rows,
     subtype_dto,
+    switch_default,
 )
 from chalicelib.catalog.models import (
-    HEAD_SK,
-    CatalogHead,
     SubscriptionTypeItem,
     cat_pk,
     subtype_sk,
@@ -140,16 +139,8 @@ def subscription_type_prices(brand_id: str, subtype_id: str, public: bool = Fals
 # -- writes --------------------------------------------------------------------------------------
 
 def _switch_default(w: Writes, cat: Catalogue, new_id: str) -> None:
-    pk = cat_pk(cat.brand_id)
-    old = cat.head.default_subscription_type_id if cat.head else None
-    w.update(CatalogHead(pk, HEAD_SK),
-             actions=[CatalogHead.default_subscription_type_id.set(new_id),
-                      CatalogHead.version.add(1), CatalogHead.modified_date.set(settings.now())],
-             condition=CatalogHead.version == cat.version)
-    if old and old != new_id and old in cat.subtypes:
-        w.update(SubscriptionTypeItem(pk, subtype_sk(old)),
-                 actions=[SubscriptionTypeItem.is_default.set(False)],
-                 condition=SubscriptionTypeItem.is_default == True)  # noqa: E712
+    switch_default(w, cat, new_id, "default_subscription_type_id", SubscriptionTypeItem,
+                   subtype_sk, cat.subtypes)
 
 
 def create_subscription_type(brand_id: str, data: dict[str, Any]) -> dict:

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from chalicelib import settings
 from tests.conftest import register_and_login
-from tests.integration import test_devices
 from tests.integration.test_bad_input import assert_unchanged, dump_tables
 from tests.integration.test_devices import device_body, package_with_devices, user_id_of
 from tests.integration.test_user_admin import admin_of, error_of
@@ -50,7 +49,6 @@ def b64e(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-atomic_moto = test_devices.atomic_moto
 
 
 @pytest.fixture
@@ -93,9 +91,9 @@ def test_the_public_key_is_made_once_per_brand(api, demo_brand, other_brand):
 
 def test_concurrent_first_requests_agree_on_one_key(atomic_moto, demo_brand):
     from chalicelib.licensing import certificates
-    from tests.integration.test_catalog_concurrency import run_together
+    from tests.concurrency import run_jobs
 
-    results = run_together([lambda: (certificates.forget_keys(),
+    results = run_jobs([lambda: (certificates.forget_keys(),
                                      certificates.public_key_dto(demo_brand["id"]))[1]
                             for _ in range(6)])
     certificates.forget_keys()

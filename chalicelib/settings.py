@@ -35,6 +35,7 @@ class Settings(NamedTuple):
     secrets_key: str | None  # base64 of 32 bytes (store/secrets.py)
     paypal_simulator_url: str | None
     bucket: str = ""  # the files bucket (package downloads): JFW_BUCKET
+    secrets_kms_key_id: str | None = None  # KMS key for store/secrets.py v2 (id, ARN, alias)
 
     @property
     def is_local(self) -> bool:
@@ -78,6 +79,7 @@ def _load() -> Settings:
         secrets_key=os.environ.get("JFW_SECRETS_KEY") or None,
         paypal_simulator_url=os.environ.get("JFW_PAYPAL_SIMULATOR_URL") or None,
         bucket=os.environ.get("JFW_BUCKET") or f"jfw-{stage}-files",
+        secrets_kms_key_id=os.environ.get("JFW_SECRETS_KMS_KEY_ID") or None,
     )
 
 

@@ -1,0 +1,271 @@
+"""The Lambda package for a stage: Chalice's package, precompiled and re-zipped reproducibly.
+
+``build(stage)`` leaves ``deployment.zip`` and ``sam.json`` in ``build/<stage>/`` (or ``out_dir``):
+
+1. Chalice packages a clean copy of the project (``app.py``, ``chalicelib/`` without bytecode,
+   ``requirements.txt``, ``.chalice/config.json``) in a child interpreter with only
+   ``JFW_STAGE=<stage>`` among the JFW settings: app.py reads the settings at import, so the queue
+   names Chalice bakes into sam.json are the stage's, and nothing of this process (settings
+   already loaded, another module called ``app`` on sys.path) leaks into the template. Chalice
+   downloads the Linux wheels of requirements.txt from PyPI (pip's cache makes repeats cheap).
+2. Every ``.py`` is compiled with ``compileall --invalidation-mode unchecked-hash`` by this
+   interpreter, which must be the runtime's minor (Python 3.11): Lambda then never compiles at
+   cold start, and never checks source mtimes (which a zip doesn't keep anyway). Paths in the
+   bytecode are ``/var/task/...``, where Lambda unpacks the code, so tracebacks read right.
+3. The tree is zipped again with sorted entries, fixed timestamps and modes: an unchanged source
+   gives a byte-identical zip, so the CDK asset hash (and the deployment) doesn't change.
+
+A stamp next to the output holds a hash of everything the package is made from; a matching
+stamp skips the whole build (``make infra-check`` on the second run).
+
+CLI: ``python -m infra.package --stage dev [--no-compile] [--out DIR] [--force]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNTIME_PYTHON = (3, 11)  # the Lambda runtime (python3.11): bytecode is only valid for one minor
+LAMBDA_TASK_ROOT = "/var/task"
+LOCAL_STAGES = ("local", "test")  # settings.is_local: development keys, never deployed
+ZIP_NAME = "deployment.zip"
+TEMPLATE_NAME = "sam.json"
+STAMP_NAME = ".package-stamp"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can store
+SOURCES = ("app.py", "requirements.txt", ".chalice/config.json")
+SOURCE_DIRS = ("chalicelib",)
+SKIP_DIRS = {"__pycache__"}
+BUILD_ONLY = {"chalice"}  # requirements the Lambda doesn't import (see runtime_requirements)
+SKIP_SUFFIXES = (".pyc", ".pyo")
+
+# Run in the child: JFW_STAGE is in its environment; cwd is the staged project.
+_PACKAGE_CODE = """
+import sys
+from chalice.api import package_app
+package_app(sys.argv[1], sys.argv[2], sys.argv[3])
+"""
+
+
+class PackageError(Exception):
+    """The package can't be built (wrong interpreter, Chalice or compileall failed)."""
+
+
+def default_out_dir(stage: str) -> Path:
+    return ROOT / "build" / stage
+
+
+def check_stage(stage: str) -> None:
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", stage or ""):
+        raise PackageError(f"Stage {stage!r}: use lower-case letters, digits and '-' (dev, prod); "
+                           "it becomes part of every resource name.")
+    if stage in LOCAL_STAGES:
+        raise PackageError(f"Stage {stage!r} is the local stack's: it runs with development "
+                           "secrets and is never deployed. Package dev, prod or another stage.")
+
+
+def check_interpreter() -> None:
+    if sys.version_info[:2] != RUNTIME_PYTHON:
+        want = ".".join(map(str, RUNTIME_PYTHON))
+        have = ".".join(map(str, sys.version_info[:3]))
+        raise PackageError(
+            f"The Lambda runtime is Python {want}, this interpreter is {have} ({sys.executable}): "
+            f"bytecode and native wheels are only valid for one minor. Run with python{want}, "
+            f"e.g. `make package` (the project's .venv).")
+
+
+def _source_files() -> Iterator[tuple[Path, str]]:
+    """(absolute path, path in the package) of every project file the package is made from."""
+    for name in SOURCES:
+        yield ROOT / name, name
+    for top in SOURCE_DIRS:
+        for dirpath, dirnames, filenames in os.walk(ROOT / top):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            for filename in sorted(filenames):
+                if filename.endswith(SKIP_SUFFIXES):
+                    continue
+                path = Path(dirpath) / filename
+                yield path, path.relative_to(ROOT).as_posix()
+
+
+def source_hash(stage: str, compile: bool) -> str:
+    """What the package is made from: sources, requirements, Chalice config, stage, the compile
+    step, the interpreter minor and this recipe itself."""
+    h = hashlib.sha256()
+    recipe = {"stage": stage, "compile": compile, "python": list(sys.version_info[:2]),
+              "region": _region()}
+    h.update(json.dumps(recipe, sort_keys=True).encode())
+    for path, name in [*_source_files(), (Path(__file__), "infra/package.py")]:
+        h.update(name.encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _requirement_name(line: str) -> str:
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else ""
+
+
+def runtime_requirements(text: str) -> str:
+    """requirements.txt without Chalice: its packager ships ``chalice/app.py`` (all a Lambda
+    imports) by itself and drops the ``chalice`` package, but would still ship what the CLI
+    needs (pip, setuptools, wheel, click, inquirer, pyyaml, ...: about 28 MB unzipped)."""
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if _requirement_name(line) not in BUILD_ONLY)
+
+
+def _stage_project(dest: Path) -> None:
+    for path, name in _source_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if name == "requirements.txt":
+            target.write_text(runtime_requirements(path.read_text()))
+        else:
+            shutil.copyfile(path, target)
+
+
+def _region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def _child_env(stage: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JFW_", "PYTHON"))}
+    env["JFW_STAGE"] = stage
+    # Chalice derives the service principals' partition from a region; no AWS call is made.
+    env["AWS_DEFAULT_REGION"] = _region()
+    env["PYTHONHASHSEED"] = "0"  # set iteration order is part of marshalled frozensets
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip()
+        raise PackageError(f"{what} failed (exit {proc.returncode}):\n{output[-4000:]}")
+
+
+def chalice_package(stage: str, project: Path, out: Path) -> None:
+    """Chalice's own ``package`` of ``project`` into ``out`` (deployment.zip + sam.json)."""
+    _run([sys.executable, "-c", _PACKAGE_CODE, str(project), str(out), stage],
+         cwd=project, env=_child_env(stage), what=f"chalice package (stage {stage})")
+
+
+def compile_tree(tree: Path) -> None:
+    _run([sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
+          "-s", str(tree), "-p", LAMBDA_TASK_ROOT, str(tree)],
+         cwd=tree, env=_child_env("build"), what="compileall")
+
+
+def strip_bytecode(tree: Path) -> None:
+    for dirpath, dirnames, filenames in os.walk(tree):
+        for d in [d for d in dirnames if d in SKIP_DIRS]:
+            shutil.rmtree(Path(dirpath) / d)
+            dirnames.remove(d)
+        for filename in filenames:
+            if filename.endswith(SKIP_SUFFIXES):
+                os.remove(Path(dirpath) / filename)
+
+
+def deterministic_zip(tree: Path, dest: Path) -> None:
+    """``tree`` zipped with sorted names, one timestamp and two modes (0644, 0755)."""
+    files = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in files:
+            path = tree / name
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            mode = 0o755 if os.access(path, os.X_OK) else 0o644
+            info.external_attr = (0o100000 | mode) << 16
+            info.create_system = 3  # unix, so the modes above are read
+            z.writestr(info, path.read_bytes(), compresslevel=6)
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """One build per output directory at a time (parallel test workers may ask together)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".package.lock", "w") as lock:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, builds are still atomic per file
+            yield
+            return
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def is_current(out_dir: Path, digest: str) -> bool:
+    stamp = out_dir / STAMP_NAME
+    return (stamp.is_file() and stamp.read_text().strip() == digest
+            and (out_dir / ZIP_NAME).is_file() and (out_dir / TEMPLATE_NAME).is_file())
+
+
+def build(stage: str, out_dir: Path | None = None, compile: bool = True,
+          force: bool = False) -> Path:
+    """The directory holding ``deployment.zip`` and ``sam.json`` for ``stage``, built only when
+    what it is made from changed (or ``force``)."""
+    check_stage(stage)
+    check_interpreter()
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(stage)
+    out_dir = out_dir.resolve()
+    digest = source_hash(stage, compile)
+    with _locked(out_dir):
+        if not force and is_current(out_dir, digest):
+            return out_dir
+        with tempfile.TemporaryDirectory(prefix=".package-", dir=out_dir) as tmp:
+            work = Path(tmp)
+            project, chalice_out, tree = work / "project", work / "chalice", work / "tree"
+            _stage_project(project)
+            chalice_package(stage, project, chalice_out)
+            with zipfile.ZipFile(chalice_out / ZIP_NAME) as z:
+                z.extractall(tree)
+            strip_bytecode(tree)
+            if compile:
+                compile_tree(tree)
+            deterministic_zip(tree, work / ZIP_NAME)
+            (out_dir / STAMP_NAME).unlink(missing_ok=True)
+            os.replace(work / ZIP_NAME, out_dir / ZIP_NAME)
+            os.replace(chalice_out / TEMPLATE_NAME, out_dir / TEMPLATE_NAME)
+            (out_dir / STAMP_NAME).write_text(digest + "\n")
+    return out_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", default="dev", help="dev, prod, ... (default dev)")
+    parser.add_argument("--no-compile", dest="compile", action="store_false",
+                        help="ship sources only (cold starts then compile)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output directory (default build/<stage>)")
+    parser.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    args = parser.parse_args(argv)
+    try:
+        out = build(args.stage, args.out, compile=args.compile, force=args.force)
+    except PackageError as e:
+        print(f"package error: {e}", file=sys.stderr)
+        return 1
+    zip_path = out / ZIP_NAME
+    print(f"package stage={args.stage} out={out} zip={zip_path} "
+          f"zip_bytes={zip_path.stat().st_size} compiled={str(args.compile).lower()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

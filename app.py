@@ -11,4 +11,4 @@ from chalicelib.routes import all_routes
 
 app = Chalice(app_name="jfw-billing")
 register(app, all_routes(), settings.get().stage)
-events.register(app)
+globals().update(events.register(app))  # Lambda calls app.<handler name>

@@ -27,6 +27,8 @@ class Settings(NamedTuple):
     reset_token_ttl_minutes: int
     login_max_failures: int
     login_failure_window_minutes: int
+    reset_mail_max: int
+    reset_mail_window_minutes: int
     argon2_time_cost: int
     argon2_memory_kib: int
     queue_visibility_seconds: int
@@ -70,6 +72,8 @@ def _load() -> Settings:
         reset_token_ttl_minutes=_int("JFW_RESET_TOKEN_TTL_MINUTES", 60),
         login_max_failures=_int("JFW_LOGIN_MAX_FAILURES", 10),
         login_failure_window_minutes=_int("JFW_LOGIN_FAILURE_WINDOW_MINUTES", 15),
+        reset_mail_max=_int("JFW_RESET_MAIL_MAX", 5),
+        reset_mail_window_minutes=_int("JFW_RESET_MAIL_WINDOW_MINUTES", 60),
         # OWASP's argon2id minimum is m=19 MiB, t=2; tests lower it through the environment.
         argon2_time_cost=_int("JFW_ARGON2_TIME_COST", 2),
         argon2_memory_kib=_int("JFW_ARGON2_MEMORY_KIB", 19 * 1024),

@@ -139,7 +139,9 @@ class ResetTokenItem(BaseModel):
     epoch = NumberAttribute(null=True)
 
 
-class LoginFailureItem(BaseModel):
+class CounterItem(BaseModel):
+    """A fixed-window counter (identity/ratelimit.py): failed logins, reset mails."""
+
     Meta = Meta
     count = NumberAttribute(default=0)
     window_start = UTCDateTimeAttribute(attr_name="windowStart")

@@ -20,7 +20,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict
-from chalicelib.identity import passwords, users
+from chalicelib.identity import passwords, ratelimit, users
 from chalicelib.identity.access import normalise_host
 from chalicelib.identity.models import ResetTokenItem, UniqueItem, UserItem, user_pk
 from chalicelib.notify import catalog, outbox, templates
@@ -113,10 +113,16 @@ def reset_link(base: str, token: str, email_address: str) -> str:
 def forgot_password(brand: dict, email_address: str, reset_password_link: str) -> bool:
     """Mail a single-use reset link to the account with this address, if there is one."""
     check_reset_link(brand, reset_password_link)
+    # Counted per address whether or not an account has it, so the 429 tells nothing about
+    # which addresses exist; it stops anyone from filling a mailbox (or our SES quota).
+    s = settings.get()
+    window = timedelta(minutes=s.reset_mail_window_minutes)
+    ratelimit.check(brand["id"], "RESETMAIL", email_address, s.reset_mail_max, window,
+                    "Too many password reset mails for this address", "RESET_MAIL_LIMIT")
+    ratelimit.hit(brand["id"], "RESETMAIL", email_address, window)
     user = _user_by_email(brand["id"], email_address)
     if user is None or user.status == "Deleted" or not user.email_address:
         return True
-    s = settings.get()
     now = settings.now()
     expires = now + timedelta(minutes=s.reset_token_ttl_minutes)
     token = ids.new_secret()

@@ -8,9 +8,9 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
-from chalicelib.http.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
-from chalicelib.identity import passwords, sessions
-from chalicelib.identity.models import LoginFailureItem, UniqueItem, UserItem, user_pk
+from chalicelib.http.errors import BadRequest, Conflict, NotFound, Unauthorized
+from chalicelib.identity import passwords, ratelimit, sessions
+from chalicelib.identity.models import UniqueItem, UserItem, user_pk
 from chalicelib.store import ids
 from chalicelib.store.base import plain
 from chalicelib.store.tx import ConditionFailed, transaction
@@ -170,42 +170,21 @@ def referrer_for_code(brand_id: str, code: str) -> str | None:
 
 # -- login -------------------------------------------------------------------------------------
 
-def _failure_key(brand_id: str, login: str) -> tuple[str, str]:
-    return f"B#{brand_id}#LOGINFAIL#{login.strip().lower()}", "LOGINFAIL"
+LOGIN_FAILURES = "LOGINFAIL"
+
+
+def _login_window() -> timedelta:
+    return timedelta(minutes=settings.get().login_failure_window_minutes)
 
 
 def _check_lockout(brand_id: str, login: str) -> None:
-    s = settings.get()
-    try:
-        rec = LoginFailureItem.get(*_failure_key(brand_id, login))
-    except DoesNotExist:
-        return
-    until = rec.window_start + timedelta(minutes=s.login_failure_window_minutes)
-    if rec.count >= s.login_max_failures and until > settings.now():
-        wait = int((until - settings.now()).total_seconds()) + 1
-        raise TooManyRequests(
-            f"Too many failed logins for this account; try again in {wait // 60 + 1} minutes.",
-            code="LOGIN_LOCKED_OUT", headers={"Retry-After": str(wait)})
+    ratelimit.check(brand_id, LOGIN_FAILURES, login, settings.get().login_max_failures,
+                    _login_window(), "Too many failed logins for this account",
+                    "LOGIN_LOCKED_OUT")
 
 
 def _record_failure(brand_id: str, login: str) -> None:
-    s = settings.get()
-    now = settings.now()
-    window = timedelta(minutes=s.login_failure_window_minutes)
-    key = _failure_key(brand_id, login)
-    ttl = int((now + window).timestamp()) + 3600
-    try:
-        # Count inside the current window, atomically (concurrent failures all count).
-        LoginFailureItem(*key).update(
-            actions=[LoginFailureItem.count.add(1), LoginFailureItem.ttl.set(ttl)],
-            condition=LoginFailureItem.window_start > now - window,
-        )
-    except Exception as e:  # noqa: BLE001 - the only expected failure is the condition
-        from pynamodb.exceptions import UpdateError
-
-        if not isinstance(e, UpdateError):
-            raise
-        LoginFailureItem(*key, count=1, window_start=now, ttl=ttl).save()
+    ratelimit.hit(brand_id, LOGIN_FAILURES, login, _login_window())
 
 
 def authenticate(brand: dict, login: str, password: str) -> dict:

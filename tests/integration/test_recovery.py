@@ -174,6 +174,29 @@ def test_expired_token_is_refused(mail_api, alice):
     login(mail_api, "alice", OLD)
 
 
+def test_reset_mails_per_address_are_limited_known_or_not(mail_api, alice):
+    """Five reset mails an hour per address; the sixth request is a 429 with Retry-After and
+    sends nothing. An unknown address gets the same answers, so the limit reveals nothing."""
+    start = settings.now()
+    limit = settings.get().reset_mail_max
+    for email in ("alice@example.com", "nobody@example.com"):
+        for i in range(limit):
+            settings.set_clock(lambda i=i: start + timedelta(minutes=i))
+            assert forgot(mail_api, email).status_code == 200, (email, i)
+        resp = forgot(mail_api, email)
+        assert resp.status_code == 429, email
+        assert resp.json_body["errors"][0]["code"] == "RESET_MAIL_LIMIT"
+        assert "try again in" in resp.json_body["message"]
+        assert 55 * 60 <= int(resp.headers["Retry-After"]) <= 56 * 60 + 1
+    drain()
+    assert len(mails_to("alice@example.com")) == limit and len(reset_tokens()) == limit
+    assert mails_to("nobody@example.com") == []
+    settings.set_clock(lambda: start + timedelta(hours=1, seconds=1))  # a new window
+    assert forgot(mail_api).status_code == 200
+    drain()
+    assert len(mails_to("alice@example.com")) == limit + 1
+
+
 @pytest.mark.parametrize("body, code", [
     ({"emailAddress": "alice@example.com", "token": "made-up", "newPassword": NEW},
      "RESET_TOKEN_INVALID"),

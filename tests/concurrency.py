@@ -1,11 +1,12 @@
 """Running work at the same moment against moto, with each DynamoDB request atomic.
 
-moto evaluates a condition and applies the write in separate Python steps without a lock, so two
-threads can interleave *inside* one request (and a failed transaction restores a copy of the
-whole table, undoing other threads' writes) - something DynamoDB never does. ``serialised_dynamodb``
-makes each request atomic (one at a time), as DynamoDB's are, and leaves the interleaving between
-requests, which is what the concurrency tests are about, to the threads: a read-then-write in our
-code still races (test_coupons_concurrency's ``test_the_harness_catches_a_check_then_write``).
+moto evaluates a condition and applies the write in separate Python steps without a lock, so
+two threads can interleave *inside* one request (and a failed transaction restores a copy of
+the whole table, undoing other threads' writes) - something DynamoDB never does.
+``serialised_dynamodb`` (chalicelib/devstack/moto_server.py, which the local stack runs too)
+makes each request atomic, as DynamoDB's are, and leaves the interleaving between requests,
+which is what the concurrency tests are about, to the threads: a read-then-write in our code
+still races (test_coupons_concurrency's ``test_the_harness_catches_a_check_then_write``).
 chalice.test.Client keeps the current request on the app object, so threads call services
 directly.
 """
@@ -13,27 +14,10 @@ directly.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-
-@contextmanager
-def serialised_dynamodb() -> Iterator[None]:
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        DynamoHandler.call_action = original  # type: ignore[method-assign]
+from chalicelib.devstack.moto_server import serialised_dynamodb  # noqa: F401 - one place
 
 
 def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:

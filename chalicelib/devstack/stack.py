@@ -115,7 +115,8 @@ class Stack:
                                       "PAYPAL_SIM_PORT")):
             require_free(cfg.host, port, what, env_name)
         # Both start at once (moto's imports take a second or two), then both must answer.
-        moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", cfg.host,
+        moto = self._spawn("moto", [sys.executable, "-m", "chalicelib.devstack.moto_server",
+                                    "-H", cfg.host,
                                     "-p", str(cfg.moto_port)])
         stripe = self._spawn("localstripe", [sys.executable, "-m",
                                              "chalicelib.devstack.stripe_server",

@@ -157,6 +157,50 @@ def test_a_buyer_pays_with_stripe_and_paypal_on_the_local_stack(stack):
     assert paid["amountFee"] > 0  # PayPal's IPN carries its fee
     wait_until("the PayPal success mail", stack, lambda: len(mails_to(stack, email)) >= 2)
 
+    concurrent_webhooks_all_apply_once(stack, key, price, gateways["stripe"], email)
+
     assert stack.signal(signal.SIGINT) == 0, stack.output()
     left = sorted(pid for pid in stack.seen if alive(pid))
     assert len(stack.seen) >= 3 and not left, (stack.seen, left)
+
+
+def concurrent_webhooks_all_apply_once(stack: StackProcess, key: str, price: dict,
+                                       gateway: dict, email: str) -> None:
+    """Stripe delivers concurrently: 6 payments' success events, each sent 4 times at once (24
+    requests on 8 threads) through the local stack's threaded server. Every delivery answers
+    200 and each payment completes once, with one success mail each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.payments.gateways.stripe import sign
+
+    def received() -> int:
+        return sum(m["subject"] == "Your Demo payment was received" for m in mails_to(stack, email))
+
+    before = received()
+    ids = [urlsplit(ok(stack, "POST", f"v1/prices/{price['id']}/generate-checkout-link",
+                       auth=key)).path.rsplit("/", 1)[1] for _ in range(6)]
+    bodies = [json.dumps({
+        "id": f"evt_e2e_burst_{pid}", "object": "event", "type": "payment_intent.succeeded",
+        "created": int(time.time()), "livemode": False,
+        "data": {"object": {"id": f"pi_e2e_burst_{pid}", "object": "payment_intent",
+                            "amount": 999, "currency": "usd", "status": "succeeded",
+                            "metadata": {"payment_code": pid}}}}).encode() for pid in ids]
+
+    def deliver(body: bytes) -> tuple[int, str]:
+        resp = requests.post(gateway["ipnListenerLink"], data=body, timeout=60, headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": sign(body, SECRET, int(time.time()))})
+        return resp.status_code, resp.text
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(deliver, bodies * 4))
+    assert [code for code, _ in results] == [200] * 24, (results, stack.output())
+    outcomes = sorted(json.loads(text)["data"]["outcome"] for _, text in results)
+    assert outcomes.count("applied") == 6 and outcomes.count("duplicate") == 18, outcomes
+    for pid in ids:
+        history = ok(stack, "GET", f"v1/payments/{pid}", auth=key)["histories"]
+        assert [h["status"] for h in history if h["applied"] and h["status"] == "Completed"] \
+            == ["Completed"], history
+    wait_until("one success mail per payment", stack, lambda: received() >= before + 6)
+    time.sleep(1.0)  # a second mail for one of them would show by now
+    assert received() == before + 6

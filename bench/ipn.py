@@ -1,12 +1,16 @@
-"""A Stripe success notification through the real handler: AWS calls, time, and a burst.
+"""A Stripe success notification through the real handler: AWS calls, time, and two bursts.
 
-Everything runs in-process: the app through ``chalice.test.Client`` and moto for DynamoDB, SQS
-and SES (absolute times are moto's; the call counts and the ratio to a trivial route run in
-the same process are the figures to compare). It prints:
+The first part runs in-process: the app through ``chalice.test.Client`` and moto for DynamoDB,
+SQS and SES (absolute times are moto's; the call counts and the ratio to a trivial route run in
+the same process are the figures to compare). The last line runs against the local stack. It
+prints:
 
     ipn dynamodb_calls_per_notification=... (GetItem=.. TransactWriteItems=..) sqs_sends=...
         handler_median_ms=... trivial_median_ms=... ratio=...
-    ipn burst n=1000 duplicates=200 throughput_per_s=... lost=0 applied_twice=0
+    ipn burst n=1000 duplicates=200 throughput_per_s=... lost=0 applied_twice=0 ...
+        target=app-in-process
+    ipn burst n=1000 duplicates=200 throughput_per_s=... lost=0 applied_twice=0 ...
+        target=local-stack success_mails_sent=800 outbox_drained_in_s=... moto=atomic
 
 - Calls are counted with botocore ``before-call`` hooks on the shared clients (PynamoDB's one
   connection and store/aws.py's SQS client), for a warm handler (the gateway row and the
@@ -17,15 +21,44 @@ the same process are the figures to compare). It prints:
   ``atomic_moto``); ``handler_median_ms_stock_moto`` with moto as it ships, whose whole-table
   copy per transaction dominates; ``handler_outside_aws_mean_ms`` is the handler's time minus
   the time spent inside AWS calls: our own code's cost.
-- The burst sends 800 distinct success notifications plus 200 re-sends of some of them (20 %
-  duplicates), shuffled, from 8 threads into the handler pipeline (``dispatch.handle``, since
-  chalice's test client shares one ``current_request`` across threads), with each moto request
-  made atomic as DynamoDB's are. ``lost``: payments not Completed afterwards; ``applied_twice``:
-  payments with more than one Completed transition, success mail or fulfilment event.
-  Against the app in-process, not the local stack: moto's server copies a whole table on every
-  transaction, which makes a 1,000-notification burst over HTTP a test of moto, not of us.
+- Each burst sends 800 distinct success notifications plus 200 re-sends of some of them (20 %
+  duplicates), shuffled, from 8 threads. ``lost``: payments not Completed afterwards;
+  ``applied_twice``: payments with more than one Completed transition, success-mail or
+  payment-event outbox row, or sent success mail (read back from DynamoDB, the same way for
+  both bursts).
+- ``target=app-in-process``: into the handler pipeline (``dispatch.handle``, since chalice's
+  test client shares one ``current_request`` across threads), with each moto request made
+  atomic as DynamoDB's are. The outbox consumers do not run (the queue is just emptied).
+- ``target=local-stack``: ``python -m chalicelib.devstack`` (what `make run` starts), started
+  on free 127.0.0.1 ports with a known ``STRIPE_WEBHOOK_SECRET`` and stopped afterwards
+  (tests/e2e/stackproc.py). The payments are created in the stack's moto server by this
+  process (``service.create_payment`` with the stack's own settings), the signed events are
+  POSTed over HTTP to the seeded Stripe gateway's ``ipnListenerLink``, and after the burst
+  the stack's outbox worker is waited for (``outbox_drained_in_s``: until every outbox row is
+  Sent or Failed) before the state is read back; ``success_mails_sent`` counts the sent-mail
+  log rows that ``GET /api/v1/dev/mails`` serves (that route returns 200 at most).
+  chalice's local server, like its test client, keeps one ``current_request`` for all its
+  threads, so a request could in principle be handled as another; that would show as lost.
+  ``throughput_per_s`` is for the HTTP burst alone. Both there and while the outbox drains,
+  moto's server is the bottleneck (about 0.9 of a core throughout; the stack's own process
+  under 0.2): sampled, its time goes to routing each request by Host (a lock, and a listing
+  of moto's modules on disk), logging it, SQS ReceiveMessage/SendMessageBatch (the queue's
+  attributes recomputed per queued message) and DynamoDB Query (every item of the table read).
+  By default the stack's moto server runs with ``atomic_moto`` (a ``sitecustomize`` on the
+  stack's ``PYTHONPATH`` installs it in the moto process only, and the bench checks moto's log
+  for it): ``moto=atomic``. ``--stock-moto`` runs moto as `make run` does, which this burst
+  does not survive. Measured with moto 5.2.5 on 2 cores, 800 payments in the table:
+  creating them takes 100-140 s instead of 3 s (each transaction deep-copies the whole
+  table), a notification alone takes 0.6-1.0 s; every copied item stays in moto's instance
+  registry, so the server grows by about 33 MB per transaction (4.2 GB after creating the
+  payments; the first attempt at the burst passed 14 GB and was stopped); and moto's server
+  is not thread-safe: with 8 concurrent notifications 106 of 160 got HTTP 500 (moto's
+  ``RuntimeError: dictionary changed size during iteration`` while copying a table), 0.8
+  notifications/s. ``--stock-moto --burst 50`` gave throughput_per_s=9, http500=5, lost=3.
+  With stock moto the figures are moto's, not ours.
 
-Run: .venv/bin/python bench/ipn.py [--burst 1000] [--samples 200]
+Run: .venv/bin/python bench/ipn.py [--target both|in-process|stack] [--burst 1000]
+     [--samples 200] [--stock-moto]
 """
 
 from __future__ import annotations
@@ -34,24 +67,27 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.update({
-    "JFW_STAGE": "test", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_SESSION_TOKEN": "bench", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-})
-os.environ.pop("JFW_AWS_ENDPOINT_URL", None)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 SECRET = "whsec_bench"
 THREADS = 8
+DRAIN_TIMEOUT = 900.0  # seconds for the stack's outbox worker to send everything
 
 
 def event(payment_id: str, n: int) -> bytes:
@@ -79,8 +115,31 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--target", choices=("both", "in-process", "stack"), default="both")
+    parser.add_argument("--stock-moto", action="store_true",
+                        help="the stack's moto as it ships (see the module docstring: at "
+                             "--burst 1000 it needs tens of GB and fails most requests)")
     args = parser.parse_args()
 
+    if args.target == "stack":
+        on_stack(args.burst, args.stock_moto)
+        return
+    in_process(args)
+    if args.target == "both":
+        # Its own process: the models' table names are fixed at import from the stage
+        # (test here, local there).
+        sys.stdout.flush()
+        subprocess.run([sys.executable, __file__, "--target", "stack", "--burst",
+                        str(args.burst), *(["--stock-moto"] if args.stock_moto else [])],
+                       check=True)
+
+
+def in_process(args: argparse.Namespace) -> None:
+    os.environ.update({
+        "JFW_STAGE": "test", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_SESSION_TOKEN": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1"})
+    os.environ.pop("JFW_AWS_ENDPOINT_URL", None)
     from moto import mock_aws
 
     with mock_aws():
@@ -91,7 +150,7 @@ def main() -> None:
 
         from app import app
         from chalicelib.identity import brands
-        from chalicelib.payments import gateway_config, service
+        from chalicelib.payments import gateway_config
         from chalicelib.store import aws, bootstrap
         from chalicelib.store.base import connection
 
@@ -103,12 +162,7 @@ def main() -> None:
             "privateKey": "sk_test_bench", "webhookSecret": SECRET, "testMode": True})["id"]
         path = f"/api/v1/ipn/stripe/{gw}"
 
-        def new_payment() -> str:
-            return service.create_payment(brand, amount_minor=1999, currency="USD",
-                                          gateway_id=gw, gateway_type="stripe",
-                                          user_email="buyer@example.com", user_id="u1",
-                                          test_mode=True).id
-
+        new_payment = payment_maker(brand, gw)
         calls: Counter[str] = Counter()
         counting = {"on": False}
 
@@ -204,28 +258,41 @@ def main() -> None:
               f"handler_median_ms_stock_moto={median_ms(stock):.2f} "
               f"cold_calls={' '.join(f'{k}={v}' for k, v in sorted(cold.items()))}")
         with atomic_moto():
-            burst(brand, gw, args.burst, new_payment, consumed)
-
-
+            burst_in_process(brand, gw, args.burst, new_payment, consumed)
 
 
 _DDB = {"GetItem", "TransactWriteItems", "Query", "PutItem", "UpdateItem", "BatchGetItem",
         "DeleteItem", "Scan"}
 
 
-def burst(brand: dict, gw: str, total: int, new_payment: Any, consumed: Any) -> None:
-    from chalicelib.http.dispatch import handle
-    from chalicelib.notify.models import OutboxItem
-    from chalicelib.payments import ipn_routes
-    from chalicelib.payments import models as m
+def payment_maker(brand: dict, gw: str) -> Callable[[], str]:
+    """A function that creates one Created payment of ``brand`` on gateway ``gw``: its id."""
+    from chalicelib.payments import service
 
-    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
+    def new_payment() -> str:
+        return service.create_payment(brand, amount_minor=1999, currency="USD",
+                                      gateway_id=gw, gateway_type="stripe",
+                                      user_email="buyer@example.com", user_id="u1",
+                                      test_mode=True).id
+
+    return new_payment
+
+
+def plan(total: int, new_payment: Callable[[], str]) -> tuple[list[str], list[bytes]]:
+    """``total - total // 5`` new payments, a success notification for each and ``total // 5``
+    re-sends of some of them, shuffled: (payment ids, deliveries)."""
     dupes = total // 5
-    unique = total - dupes
-    pids = [new_payment() for _ in range(unique)]
+    pids = [new_payment() for _ in range(total - dupes)]
     bodies = [event(pid, 10**6 + i) for i, pid in enumerate(pids)]
     deliveries = bodies + [random.choice(bodies) for _ in range(dupes)]
     random.shuffle(deliveries)
+    return pids, deliveries
+
+
+def fire(deliveries: list[bytes], send: Callable[[bytes], str],
+         between: Callable[[], None] | None = None) -> tuple[float, Counter[str]]:
+    """Every delivery through ``send`` (which answers the outcome) from THREADS threads;
+    ``between`` runs every 25 deliveries. (seconds for the whole burst, outcomes)."""
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
     queue = list(deliveries)
@@ -236,13 +303,9 @@ def burst(brand: dict, gw: str, total: int, new_payment: Any, consumed: Any) -> 
                 if not queue:
                     return
                 body = queue.pop()
-                if len(queue) % 25 == 0:
-                    consumed()
-            req = SimpleNamespace(method="POST", raw_body=body, headers=headers(body),
-                                  query_params=None, context={"path": "/ipn"}, path="")
-            resp = handle(route, req, {"gatewayId": gw})
-            outcome = json.loads(resp.body)["data"]["outcome"] if resp.status_code == 200 \
-                else f"http{resp.status_code}"
+                if between and len(queue) % 25 == 0:
+                    between()
+            outcome = send(body)
             with lock:
                 outcomes[outcome] += 1
 
@@ -252,27 +315,183 @@ def burst(brand: dict, gw: str, total: int, new_payment: Any, consumed: Any) -> 
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - t0
-    b = brand["id"]
-    lost = sum(1 for pid in pids if m.PaymentItem.get(m.payment_pk(b, pid), "PAYMENT").status
-               != "Completed")
-    transitions: Counter[str] = Counter()
-    for pid in pids:
-        for h in m.PaymentHistoryItem.query(m.payment_pk(b, pid), m.PaymentHistoryItem.sk
-                                            .startswith("HIST#")):
-            if h.to_status == "Completed":
-                transitions[pid] += 1
+    return time.perf_counter() - t0, outcomes
+
+
+def outbox_rows(brand_id: str) -> list[Any]:
+    """The brand's outbox rows (a scan: bench bookkeeping only)."""
+    from chalicelib.notify.models import OutboxItem
+
+    return list(OutboxItem.scan((OutboxItem.sk == "OUTBOX") & (OutboxItem.brand_id == brand_id)))
+
+
+def tally(brand_id: str, pids: list[str]) -> tuple[int, int, int]:
+    """(lost, applied twice, success mails sent) for the burst's payments. ``lost``: not
+    Completed; applied twice: more than one Completed transition, outbox row of one kind
+    (success mail, payment event) or sent mail for one payment."""
+    from chalicelib.notify.models import SentMailItem, sent_mail_pk
+    from chalicelib.payments import models as m
+
+    payments = {pid: m.PaymentItem.get(m.payment_pk(brand_id, pid), m.PAYMENT_SK)
+                for pid in pids}
+    lost = sum(1 for p in payments.values() if p.status != "Completed")
+    # Scans, bench bookkeeping only: moto's Query reads every item of the table, so a Query per
+    # payment would cost 800 times a scan.
+    history = m.PaymentHistoryItem
+    transitions = Counter(h.payment_id for h in history.scan(
+        history.sk.startswith("HIST#") & (history.to_status == "Completed"))
+        if h.payment_id in payments)
+    by_code = {p.code: pid for pid, p in payments.items()}
+    owner: dict[str, str] = {}  # outbox row id -> payment id
     effects: Counter[tuple[str, str]] = Counter()
-    for row in OutboxItem.scan():  # bench bookkeeping only
-        pid = row.payload.get("paymentId") or (row.payload.get("context") or {}).get(
-            "payment", {}).get("code")
-        effects[(row.kind, pid)] += 1
+    for row in outbox_rows(brand_id):
+        pid = row.payload.get("paymentId") or by_code.get(
+            (row.payload.get("context") or {}).get("payment", {}).get("code"))
+        if pid in payments:
+            owner[row.id] = pid
+            effects[(row.kind, pid)] += 1
+    mails = Counter(owner[s.outbox_id] for s in SentMailItem.query(sent_mail_pk(brand_id))
+                    if s.outbox_id in owner)
+    completed = len(pids) - lost  # the read-back sees what it counts:
+    assert len(transitions) == completed == len({pid for _, pid in effects}), (
+        completed, len(transitions), len(effects))
     twice = {pid for pid, c in transitions.items() if c > 1}
     twice |= {pid for (_, pid), c in effects.items() if c > 1}
-    print(f"ipn burst n={len(deliveries)} duplicates={dupes} "
+    twice |= {pid for pid, c in mails.items() if c > 1}
+    return lost, len(twice), sum(mails.values())
+
+
+def report(deliveries: list[bytes], elapsed: float, counted: tuple[int, int, int],
+           outcomes: Counter[str], target: str, extra: str = "") -> None:
+    lost, twice, _ = counted
+    print(f"ipn burst n={len(deliveries)} duplicates={len(deliveries) - len(set(deliveries))} "
           f"throughput_per_s={len(deliveries) / elapsed:.0f} lost={lost} "
-          f"applied_twice={len(twice)} outcomes={dict(outcomes)} threads={THREADS} "
-          "target=app-in-process")
+          f"applied_twice={twice} outcomes={dict(outcomes)} threads={THREADS} "
+          f"target={target}{extra}", flush=True)
+
+
+def burst_in_process(brand: dict, gw: str, total: int, new_payment: Callable[[], str],
+                     consumed: Callable[[], None]) -> None:
+    from chalicelib.http.dispatch import handle
+    from chalicelib.payments import ipn_routes
+
+    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
+    pids, deliveries = plan(total, new_payment)
+
+    def send(body: bytes) -> str:
+        req = SimpleNamespace(method="POST", raw_body=body, headers=headers(body),
+                              query_params=None, context={"path": "/ipn"}, path="")
+        resp = handle(route, req, {"gatewayId": gw})
+        return json.loads(resp.body)["data"]["outcome"] if resp.status_code == 200 \
+            else f"http{resp.status_code}"
+
+    elapsed, outcomes = fire(deliveries, send, consumed)
+    report(deliveries, elapsed, tally(brand["id"], pids), outcomes, "app-in-process")
+
+
+# Put on the stack's PYTHONPATH: Python imports it at start-up in each of the stack's processes,
+# and it acts in moto's server only.
+MOTO_SITECUSTOMIZE = """\
+import sys
+
+if "chalicelib.devstack.moto_server" in sys.orig_argv:  # by bench/ipn.py: atomic_moto
+    sys.path.insert(0, {bench!r})
+    import ipn
+
+    ipn.atomic_moto().__enter__()
+    print(ipn.MOTO_PATCHED, file=sys.stderr, flush=True)
+"""
+MOTO_PATCHED = "bench/ipn.py: this moto's DynamoDB runs as atomic_moto makes it"
+
+
+def on_stack(total: int, stock_moto: bool) -> None:
+    """The burst against the local stack (`make run`), started here on free ports."""
+    from tests.e2e.stackproc import StackProcess
+
+    with tempfile.TemporaryDirectory(prefix="bench-ipn-") as tmp:
+        env = {"STRIPE_WEBHOOK_SECRET": SECRET}
+        if not stock_moto:
+            site = Path(tmp) / "site"
+            site.mkdir()
+            (site / "sitecustomize.py").write_text(
+                MOTO_SITECUSTOMIZE.format(bench=str(Path(__file__).resolve().parent)))
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
+        stack = StackProcess(Path(tmp), **env)
+        t0 = time.perf_counter()
+        stack.start()
+        try:
+            stack.wait_ready()
+            note(f"stack ready in {time.perf_counter() - t0:.1f} s")
+            moto_log = (Path(stack.env["JFW_DEVSTACK_DIR"]) / "moto.log").read_text()
+            assert stock_moto or MOTO_PATCHED in moto_log, moto_log[-2000:]
+            burst_on_stack(stack, total, "stock" if stock_moto else "atomic")
+            t0 = time.perf_counter()
+            code = stack.signal(signal.SIGINT)
+            note(f"stack stopped in {time.perf_counter() - t0:.1f} s")
+            if code != 0:
+                raise SystemExit(f"the stack exited with {code}\n{stack.output()}")
+        except BaseException:
+            note(stack.output())
+            raise
+        finally:
+            stack.kill_everything()
+
+
+def burst_on_stack(stack: Any, total: int, moto: str) -> None:
+    from chalicelib.devstack.config import DevConfig
+    from chalicelib.devstack.stack import prepare_environment, reset_app_state
+
+    # This process on the stack's moto, with the stack's own settings (stage local).
+    for name in [k for k in os.environ if k.startswith(("JFW_", "AWS_"))]:
+        del os.environ[name]
+    os.environ["PAYPAL_SIM_PORT"] = str(stack.paypal_port)
+    prepare_environment(DevConfig.from_env(stack.env))
+    reset_app_state()
+
+    from chalicelib.devstack.seed import DEMO_DOMAIN, STRIPE_GATEWAY_NAME
+    from chalicelib.identity import brands
+    from chalicelib.notify.models import FAILED, SENT
+    from chalicelib.payments import gateway_config
+
+    brand = brands.find_by_host(DEMO_DOMAIN)
+    assert brand, "no demo brand in the stack"
+    gw = next(g for g in gateway_config.list_gateways(brand["id"])
+              if g["name"] == STRIPE_GATEWAY_NAME)
+    url = gw["ipnListenerLink"]
+    assert url.startswith(stack.api), url
+    t0 = time.perf_counter()
+    pids, deliveries = plan(total, payment_maker(brand, gw["id"]))
+    note(f"{len(pids)} payments created in the stack's moto in {time.perf_counter() - t0:.1f} s")
+
+    def send(body: bytes) -> str:
+        req = urllib.request.Request(url, data=body, headers=headers(body), method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=300) as resp:
+                return json.loads(resp.read())["data"]["outcome"]
+        except urllib.error.HTTPError as e:
+            return f"http{e.code}"
+        except OSError as e:
+            return f"error:{type(e).__name__}"
+
+    elapsed, outcomes = fire(deliveries, send)
+    note(f"burst sent in {elapsed:.1f} s")
+    # The outbox worker sends the mails and fulfilment events: wait until it is done.
+    t0, waiting = time.perf_counter(), -1
+    while waiting and time.perf_counter() - t0 < DRAIN_TIMEOUT:
+        waiting = sum(1 for r in outbox_rows(brand["id"]) if r.status not in (SENT, FAILED))
+        time.sleep(2 if waiting else 0)
+    drained = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    counted = tally(brand["id"], pids)
+    note(f"state read back from the stack's moto in {time.perf_counter() - t0:.1f} s")
+    report(deliveries, elapsed, counted, outcomes, "local-stack",
+           f" success_mails_sent={counted[2]} outbox_drained_in_s={drained:.0f}"
+           + (f" outbox_undelivered={waiting}" if waiting else "") + f" moto={moto}")
+
+
+def note(text: str) -> None:
+    print(f"[ipn bench] {text}", file=sys.stderr, flush=True)
 
 
 class atomic_moto:  # noqa: N801 - used as a context manager

@@ -46,8 +46,10 @@ prints:
   attributes recomputed per queued message) and DynamoDB Query (every item of the table read).
   By default the stack's moto server runs with ``atomic_moto`` (a ``sitecustomize`` on the
   stack's ``PYTHONPATH`` installs it in the moto process only, and the bench checks moto's log
-  for it): ``moto=atomic``. ``--stock-moto`` runs moto as `make run` does, which this burst
-  does not survive. Measured with moto 5.2.5 on 2 cores, 800 payments in the table:
+  for it): ``moto=atomic``. ``--stock-moto`` runs moto as `make run` does (each DynamoDB
+  request serialised by chalicelib/devstack/moto_server.py, whole-table copies kept), which
+  this burst does not survive at n=1000. Measured with moto 5.2.5 as shipped (before the
+  stack serialised requests) on 2 cores, 800 payments in the table:
   creating them takes 100-140 s instead of 3 s (each transaction deep-copies the whole
   table), a notification alone takes 0.6-1.0 s; every copied item stays in moto's instance
   registry, so the server grows by about 33 MB per transaction (4.2 GB after creating the

@@ -36,9 +36,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.constants import NUMBER
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.store.base import BaseModel, Gsi1, table_meta
 
 Meta = table_meta("catalog")
 
@@ -53,15 +52,6 @@ class DecimalAttribute(Attribute[Decimal]):
 
     def deserialize(self, value: str) -> Decimal:
         return Decimal(value)
-
-
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 # -- keys ----------------------------------------------------------------------------------------

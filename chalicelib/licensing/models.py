@@ -41,9 +41,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
 
 Meta = table_meta("licensing")
 
@@ -68,24 +67,6 @@ LICENSE_STATUSES = (NOT_STARTED, EXPIRED, INACTIVE, ACTIVE, USED)
 NORMAL, REFUNDED, PREPAID, POSTPAID, MAIL_DELIVERY = (
     "Normal", "Refunded", "Prepaid", "Postpaid", "MailDelivery")
 LICENSE_TYPES = (NORMAL, REFUNDED, PREPAID, POSTPAID, MAIL_DELIVERY)
-
-
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
-class DueIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "due"
-        projection = AllProjection()
-
-    due_pk = UnicodeAttribute(hash_key=True, attr_name="duePk")
-    due_sk = UnicodeAttribute(range_key=True, attr_name="dueSk")
 
 
 # -- keys ----------------------------------------------------------------------------------------

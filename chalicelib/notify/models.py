@@ -21,9 +21,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
 
 Meta = table_meta("notify")
 
@@ -31,24 +30,6 @@ Meta = table_meta("notify")
 # back to Pending, and after the queue's max receives to Failed (out of the due index; the SQS
 # message is in the dead-letter queue by then, and redriving it retries the row).
 PENDING, SENDING, SENT, FAILED = "Pending", "Sending", "Sent", "Failed"
-
-
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
-class DueIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "due"
-        projection = AllProjection()
-
-    due_pk = UnicodeAttribute(hash_key=True, attr_name="duePk")
-    due_sk = UnicodeAttribute(range_key=True, attr_name="dueSk")
 
 
 def outbox_pk(brand_id: str, outbox_id: str) -> str:

@@ -40,9 +40,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.constants import STRING
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
 
 Meta = table_meta("payments")
 
@@ -63,24 +62,6 @@ class RawBytesAttribute(Attribute[bytes]):
 
     def deserialize(self, value: str) -> bytes:
         return value.encode("latin-1")
-
-
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
-class DueIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "due"
-        projection = AllProjection()
-
-    due_pk = UnicodeAttribute(hash_key=True, attr_name="duePk")
-    due_sk = UnicodeAttribute(range_key=True, attr_name="dueSk")
 
 
 # -- keys ----------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.connection.table import TableConnection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
+from chalicelib.store import schema
 
 _shared: Connection | None = None
 
@@ -89,3 +91,23 @@ def plain(value: object) -> dict:
         return {}
     as_dict = getattr(value, "as_dict", None)
     return as_dict() if as_dict else dict(value)  # type: ignore[call-overload]
+
+
+# The two indexes every table may have (store/schema.py GSI1 and DUE). One class each: PynamoDB
+# binds an index to its model on the instance, so every model makes its own ``Gsi1()``.
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.GSI1.name
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True, attr_name=schema.GSI1.hash_key)
+    gsi1sk = UnicodeAttribute(range_key=True, attr_name=schema.GSI1.range_key)
+
+
+class DueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.DUE.name
+        projection = AllProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True, attr_name=schema.DUE.hash_key)
+    due_sk = UnicodeAttribute(range_key=True, attr_name=schema.DUE.range_key)

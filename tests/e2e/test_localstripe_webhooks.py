@@ -9,83 +9,22 @@ would, and checks what arrives. What localstripe does and doesn't do is written 
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
-from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from chalicelib.payments.gateways import stripe as gw
 from chalicelib.payments.gateways.events import GatewayUnavailable, SignatureError
+from tests.localstripe import Receiver, for_pi, free_port, register_webhook, running_localstripe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localstripe_webhooks")]
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_e2e_localstripe"
 API_KEY = "sk_test_e2e"
 PUBLISHABLE_KEY = "pk_test_e2e"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Receiver:
-    """Where localstripe delivers webhooks: keeps (headers, raw body) and answers 200."""
-
-    def __init__(self) -> None:
-        self.deliveries: list[tuple[dict[str, str], bytes]] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                with outer.lock:
-                    outer.deliveries.append((dict(self.headers), raw))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/ipn/stripe/gw1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self) -> list[tuple[dict[str, str], bytes, dict]]:
-        with self.lock:
-            return [(h, raw, json.loads(raw)) for h, raw in self.deliveries]
-
-    def wait_for(self, match: Callable[[dict], bool], timeout: float = 10
-                 ) -> tuple[dict[str, str], bytes]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for headers, raw, evt in self.events():
-                if match(evt):
-                    return headers, raw
-            time.sleep(0.05)
-        raise AssertionError(f"no matching webhook within {timeout} s; got "
-                             f"{[e['type'] for _, _, e in self.events()]}")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def for_pi(event_type: str, pi_id: str) -> Callable[[dict], bool]:
-    return lambda e: e["type"] == event_type and e["data"]["object"].get("id") == pi_id
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -105,37 +44,15 @@ def listening_addresses(port: int) -> set[str]:
 
 @pytest.fixture(scope="module")
 def localstripe(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "chalicelib.devstack.stripe_server",
-                                 "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/js.stripe.com/v3/", timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "localstripe did not start:\n" + \
-                    log.read_text()
-                time.sleep(0.1)
-        receiver = Receiver()
+    with running_localstripe(tmp_path_factory.mktemp("localstripe")) as ls:
+        receiver = Receiver("/api/v1/ipn/stripe/gw1")
         # No event filter: every event localstripe sends reaches the receiver, so the tests
         # can also see what it does NOT send.
-        req = urllib.request.Request(base + "/_config/webhooks/jfw", method="POST",
-                                     data=json.dumps({"url": receiver.url,
-                                                      "secret": SECRET}).encode(),
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=5).close()
-        yield {"base": base, "port": port, "receiver": receiver, "proc": proc}
-        receiver.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        register_webhook(ls["base"], "jfw", receiver.url, SECRET)
+        try:
+            yield {**ls, "receiver": receiver}
+        finally:
+            receiver.close()
 
 
 @pytest.fixture

@@ -7,14 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +15,7 @@ from chalicelib import settings
 from chalicelib.payments import service
 from tests.integration import test_checkout_support as support
 from tests.integration.test_checkout_support import PAYPAL_BODY, outbox_rows, payments_of
+from tests.localstripe import Receiver, for_pi, register_webhook, running_localstripe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("checkout_localstripe")]
 
@@ -31,87 +24,22 @@ admin = support.admin
 buyer = support.buyer
 shop = support.shop
 
-ROOT = Path(__file__).resolve().parents[2]
 GW = "v1/app-integrations/payment-gateway"
 SECRET = "whsec_checkout_localstripe"
 STRIPE = {**support.STRIPE_BODY, "publicKey": "pk_test_local", "privateKey": "sk_test_local",
           "webhookSecret": SECRET}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Receiver:
-    """Stands where our webhook URL would be: keeps what localstripe delivers."""
-
-    def __init__(self) -> None:
-        self.deliveries: list[tuple[dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.deliveries.append((dict(self.headers), raw))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, event_type: str, pi_id: str, timeout: float = 10
-                 ) -> tuple[dict[str, str], bytes]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for headers, raw in list(self.deliveries):
-                evt = json.loads(raw)
-                if evt["type"] == event_type and evt["data"]["object"]["id"] == pi_id:
-                    return headers, raw
-            time.sleep(0.05)
-        raise AssertionError(f"no {event_type} for {pi_id} within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def localstripe(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "chalicelib.devstack.stripe_server",
-                                 "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    receiver = None
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/js.stripe.com/v3/", timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.1)
+    with running_localstripe(tmp_path_factory.mktemp("localstripe")) as ls:
         receiver = Receiver()
-        req = urllib.request.Request(base + "/_config/webhooks/checkout-tests", method="POST",
-                                     data=json.dumps({"url": receiver.url, "secret": SECRET,
-                                                      "events": ["payment_intent.succeeded"]}
-                                                     ).encode(),
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=5).close()
-        yield {"base": base, "receiver": receiver}
-    finally:
-        if receiver is not None:
-            receiver.server.shutdown()
-            receiver.server.server_close()
-        proc.terminate()
-        proc.wait(timeout=10)
+        register_webhook(ls["base"], "checkout-tests", receiver.url, SECRET,
+                         ["payment_intent.succeeded"])
+        try:
+            yield {**ls, "receiver": receiver}
+        finally:
+            receiver.close()
 
 
 @pytest.fixture
@@ -190,7 +118,7 @@ def test_stripe_checkout_makes_a_payment_intent_and_our_page_pays_it(api, buyer,
     assert b'http-equiv="refresh"' in waiting.body
 
     # localstripe's signed webhook, delivered to our notification route: Completed + mail.
-    headers, raw = localstripe["receiver"].wait_for("payment_intent.succeeded", pi.id)
+    headers, raw = localstripe["receiver"].wait_for(for_pi("payment_intent.succeeded", pi.id))
     resp = api.client.http.post(f"/api/v1/ipn/stripe/{gateway['id']}", body=raw, headers={
         "Content-Type": headers["Content-Type"], "Stripe-Signature": headers["Stripe-Signature"]})
     assert resp.status_code == 200, resp.body

@@ -4,19 +4,13 @@ ones, reschedules with backoff, and reads only what is due."""
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from chalicelib import settings
 from tests.integration import payments_support as ps
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.localstripe import running_localstripe
 
 
 @pytest.fixture
@@ -134,35 +128,10 @@ def test_stripe_unreachable_reschedules(demo_brand, clock, monkeypatch):
 
 # -- against localstripe -------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def localstripe(tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "chalicelib.devstack.stripe_server",
-                                 "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/js.stripe.com/v3/", timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_localstripe(tmp_path_factory.mktemp("localstripe")) as ls:
+        yield ls["base"]
 
 
 @pytest.mark.e2e

@@ -44,17 +44,18 @@ import app
 print(time.perf_counter() - t0)
 '''
 
-# One API Gateway (REST, proxy) event for GET /api/v1/health, handled by the app object.
+# One API Gateway (REST, proxy) event for GET /api/v1/health, handled by the app object: the
+# stage "api" is the URL's /api, the route is mounted at /v1/health (dispatch.mounted_path).
 IMPORT_AND_HEALTH = '''import time
 t0 = time.perf_counter()
 import app
 event = {
-    "resource": "/api/v1/health", "path": "/api/v1/health", "httpMethod": "GET",
+    "resource": "/v1/health", "path": "/v1/health", "httpMethod": "GET",
     "headers": {"Accept": "application/json"}, "multiValueHeaders": {},
     "queryStringParameters": None, "multiValueQueryStringParameters": None,
     "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
-    "requestContext": {"resourcePath": "/api/v1/health", "httpMethod": "GET",
-                       "requestId": "bench", "path": "/api/api/v1/health",
+    "requestContext": {"resourcePath": "/v1/health", "httpMethod": "GET",
+                       "requestId": "bench", "path": "/api/v1/health",
                        "identity": {"sourceIp": "127.0.0.1"}},
 }
 response = app.app(event, None)

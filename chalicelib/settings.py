@@ -12,6 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+# Stages that run on this machine (the local stack, the tests): development keys, dev-only
+# routes, paths served with their /api prefix. Every other stage is deployed.
+LOCAL_STAGES = ("local", "test")
+
 
 # A NamedTuple, not a frozen dataclass: importing ``dataclasses`` (and ``inspect`` with it) is a
 # measurable part of the Lambda cold start (bench/coldstart.py). Tests use ``_replace``.
@@ -41,7 +45,7 @@ class Settings(NamedTuple):
 
     @property
     def is_local(self) -> bool:
-        return self.stage in ("local", "test")
+        return self.stage in LOCAL_STAGES
 
     def table_name(self, logical: str) -> str:
         return f"{self.table_prefix}{logical}"

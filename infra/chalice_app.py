@@ -111,7 +111,9 @@ class PrebuiltChalice(Chalice):
         return self.sam_template.get_resource(logical_id)
 
 
-def default_base_url(app: PrebuiltChalice, api_stage: str) -> str:
-    """The API Gateway stage URL (routes are /api/v1/..., mounted under the stage)."""
+def default_base_url(app: PrebuiltChalice) -> str:
+    """The API's host root, without the stage: links are ``base_url + /api/v1/...`` and the
+    stage (``api``) is that ``/api`` (chalicelib/http/dispatch.py mounted_path), so the URL is
+    ``https://<id>.execute-api.<region>.<suffix>/api/v1/...``, as JFW's SDK expects."""
     rest_api = app.resource(REST_API_LOGICAL_ID).ref
-    return f"https://{rest_api}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{api_stage}"
+    return f"https://{rest_api}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"

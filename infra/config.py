@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 PROTECTED_STAGES = ("prod",)
 _STAGE = re.compile(r"^[a-z][a-z0-9]{1,11}$")
@@ -40,7 +42,7 @@ class ConfigError(Exception):
 def chalice_stages() -> list[str]:
     """Stages .chalice/config.json declares that can be deployed (``local`` is the laptop)."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    return [s for s in config.get("stages", {}) if s not in ("local", "test")]
+    return [s for s in config.get("stages", {}) if s not in settings.LOCAL_STAGES]
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,11 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from chalicelib import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PYTHON = (3, 11)  # the Lambda runtime (python3.11): bytecode is only valid for one minor
 LAMBDA_TASK_ROOT = "/var/task"
-LOCAL_STAGES = ("local", "test")  # settings.is_local: development keys, never deployed
 ZIP_NAME = "deployment.zip"
 TEMPLATE_NAME = "sam.json"
 STAMP_NAME = ".package-stamp"
@@ -71,7 +72,7 @@ def check_stage(stage: str) -> None:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", stage or ""):
         raise PackageError(f"Stage {stage!r}: use lower-case letters, digits and '-' (dev, prod); "
                            "it becomes part of every resource name.")
-    if stage in LOCAL_STAGES:
+    if stage in settings.LOCAL_STAGES:
         raise PackageError(f"Stage {stage!r} is the local stack's: it runs with development "
                            "secrets and is never deployed. Package dev, prod or another stage.")
 

@@ -18,6 +18,7 @@ from infra import alarms, chalice_app, data, policy
 from infra.config import StageConfig
 
 IPN_PATH = "/api/v1/ipn/{kind}/<gatewayId>"
+API_STAGE = "api"  # JFW clients call https://<host>/api/v1/...
 
 
 class BillingStack(Stack):
@@ -44,10 +45,14 @@ class BillingStack(Stack):
                                                template=template)
         rest_api_props = sam["Resources"][chalice_app.REST_API_LOGICAL_ID]["Properties"]
         self.api_stage = rest_api_props.get("StageName", "api")
+        if self.api_stage != API_STAGE:
+            # The stage is the "/api" of every URL (chalicelib/http/dispatch.py mounted_path).
+            raise ValueError(f"The API Gateway stage is {self.api_stage!r}; .chalice/config.json "
+                             f"must set api_gateway_stage={API_STAGE!r}")
         self.api_name = f"{cfg.prefix}api"
         self.app.resource(chalice_app.REST_API_LOGICAL_ID).add_property_override(
             "Name", self.api_name)
-        self.base_url = cfg.base_url or chalice_app.default_base_url(self.app, self.api_stage)
+        self.base_url = cfg.base_url or chalice_app.default_base_url(self.app)
 
         log_groups = self._log_groups()
         self._wire_functions(fns, log_groups)

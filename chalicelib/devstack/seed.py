@@ -146,7 +146,7 @@ def seed_payments(demo: dict, api_url: str, stripe_webhook_secret: str,
     created: list[str] = []
     package, price = _catalog(demo["id"], created)
     existing = {g["name"]: g for g in gateway_config.list_gateways(demo["id"])}
-    links = {"returnLink": f"{api_url}/checkout/{{paymentId}}?brandId={{brandId}}&paid=true",
+    links = {"returnLink": f"{api_url}/api/checkout/{{paymentId}}?brandId={{brandId}}&paid=true",
              "cancelLink": f"{api_url}/api/v1/health"}
     stripe = existing.get(STRIPE_GATEWAY_NAME) or gateway_config.create(demo["id"], {
         "appIntegrationId": "stripe", "name": STRIPE_GATEWAY_NAME, **links,

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalice import CORSConfig, Response
 
+from chalicelib import settings
 from chalicelib.http import envelope
 from chalicelib.http.errors import (
     ApiError,
@@ -45,18 +46,35 @@ HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 CATCH_ALL = ("/api/{proxy+}", "/api/v1/{proxy+}")
 
 
+API_PREFIX = "/api"
+
+
+def mounted_path(path: str, stage: str) -> str:
+    """The path a canonical route (``/api/v1/...``) is registered at on the Chalice app.
+
+    JFW clients use the base URL ``https://<host>/api`` and paths ``v1/...``. Deployed, API
+    Gateway's stage (``api``, .chalice/config.json) already supplies the ``/api`` segment, so the
+    route is mounted without it (``https://<id>.execute-api.../api/v1/...``, not ``/api/api/v1``).
+    Locally nothing supplies it, so the route keeps it. Route tables, the OpenAPI document and
+    the link builders (``settings.base_url`` + canonical path) always use the canonical path.
+    """
+    if stage in settings.LOCAL_STAGES or not path.startswith(API_PREFIX + "/"):
+        return path
+    return path[len(API_PREFIX):]
+
+
 def register(app: Any, routes: Iterable[Route], stage: str) -> None:
     by_path: dict[str, dict[str, Route]] = {}
     for r in routes:
         if r.enabled_in(stage):
             by_path.setdefault(r.path, {})[r.method] = r
     for path, methods in by_path.items():
-        app.route(path, methods=list(HTTP_METHODS), cors=CORS, content_types=["*/*"],
-                  name=f"{path}")(_view(app, methods))
+        app.route(mounted_path(path, stage), methods=list(HTTP_METHODS), cors=CORS,
+                  content_types=["*/*"], name=f"{path}")(_view(app, methods))
     for path in CATCH_ALL:
         if path not in by_path:
-            app.route(path, methods=list(HTTP_METHODS), cors=CORS, content_types=["*/*"],
-                      name=path)(_view(app, {}))
+            app.route(mounted_path(path, stage), methods=list(HTTP_METHODS), cors=CORS,
+                      content_types=["*/*"], name=path)(_view(app, {}))
 
 
 def _view(app: Any, methods: dict[str, Route]):

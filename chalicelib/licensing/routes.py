@@ -8,6 +8,7 @@ helper's validate, public-key, certificate) sit beside it.
 
 from chalicelib.http.routing import PAGING, Q, Route
 from chalicelib.licensing.constants import CONSTANTS, LICENSE_STATUSES, LICENSE_TYPES
+from chalicelib.settings import LOCAL_STAGES
 
 H = "chalicelib.licensing.api:"
 S = "chalicelib.licensing.schemas:"
@@ -84,9 +85,9 @@ ROUTES = [
     # Local stack and tests only: these routes do not exist on AWS.
     Route("POST", "/api/v1/dev/clock", H + "dev_clock",
           "Move this process's clock by offsetSeconds from real time (0 resets)",
-          auth="none", brand=False, body=S + "DevClockBody", stages=("local", "test"),
+          auth="none", brand=False, body=S + "DevClockBody", stages=LOCAL_STAGES,
           tag="Dev"),
     Route("POST", "/api/v1/dev/jobs/{name}/run", H + "dev_run_job",
           "Run a scheduled job now (store/schema.py SCHEDULES) and return its result",
-          auth="none", brand=False, stages=("local", "test"), tag="Dev"),
+          auth="none", brand=False, stages=LOCAL_STAGES, tag="Dev"),
 ]

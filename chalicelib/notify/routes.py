@@ -1,6 +1,7 @@
 """Notify routes. Data only: see chalicelib/http/routing.py."""
 
 from chalicelib.http.routing import Q, Route
+from chalicelib.settings import LOCAL_STAGES
 
 H = "chalicelib.notify.api:"
 
@@ -9,6 +10,6 @@ ROUTES = [
     # sent-mail log's gsi1 partition ``SENTMAIL``, which only these stages write.
     Route("GET", "/api/v1/dev/mails", H + "dev_mails",
           "Mails sent by the local stack, newest first: to, subject, body, time",
-          auth="none", brand=False, returns="array", stages=("local", "test"), tag="Dev",
+          auth="none", brand=False, returns="array", stages=LOCAL_STAGES, tag="Dev",
           query=(Q("to", description="Only mails to this address (case-insensitive)."),)),
 ]

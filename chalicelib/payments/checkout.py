@@ -8,7 +8,7 @@ Order of a checkout (``start``), so that a refusal writes nothing:
 4. the risk level (risk.py); a High one is created ``held``;
 5. the gateway's side, with the payment id generated up front:
    - Stripe: a PaymentIntent (Idempotency-Key = the payment id, metadata ``payment_code`` = the
-     payment id), paid on our hosted page ``/checkout/<paymentId>?brandId=<brand>``
+     payment id), paid on our hosted page ``/api/checkout/<paymentId>?brandId=<brand>``
      (checkout_page.py) with Stripe.js. Against localstripe (``JFW_STRIPE_API_BASE`` not
      Stripe's), whose Stripe.js can only complete a 3-D Secure step, the PaymentIntent is
      created with a 3-D Secure test card and confirmed, so it waits in ``requires_action`` for
@@ -90,7 +90,7 @@ def return_link(link: str | None, payment_id: str, brand_id: str) -> str | None:
 
 
 def page_url(brand_id: str, payment_id: str) -> str:
-    return f"{settings.get().base_url}/checkout/{payment_id}?{urlencode({'brandId': brand_id})}"
+    return f"{settings.get().base_url}/api/checkout/{payment_id}?{urlencode({'brandId': brand_id})}"
 
 
 def _stripe_link(gateway: dict, brand_id: str, payment_id: str, amount_minor: int,

@@ -1,4 +1,4 @@
-"""Our small hosted checkout page, ``GET /checkout/<paymentId>?brandId=<brand>``.
+"""Our small hosted checkout page, ``GET /api/checkout/<paymentId>?brandId=<brand>``.
 
 A Stripe payment: the page loads Stripe.js (from localstripe in the local stack, from
 js.stripe.com otherwise), mounts a card field and, on "Pay", calls

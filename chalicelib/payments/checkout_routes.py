@@ -37,7 +37,7 @@ ROUTES = [
           "Refund a Completed payment: at Stripe now; PayPal payments are marked for a manual "
           "refund in PayPal (its Refunded IPN completes it)", permission="PAYMENT.UPDATE",
           tag="Payments"),
-    Route("GET", "/checkout/{paymentCode}", "chalicelib.payments.checkout_page:page",
+    Route("GET", "/api/checkout/{paymentCode}", "chalicelib.payments.checkout_page:page",
           "The hosted checkout page of a Stripe payment (HTML, Stripe.js); a PayPal payment "
           "redirects to PayPal", auth="none", brand=False, returns="raw", tag="Checkout",
           query=(Q("brandId", required=True, description="The payment's brand."),

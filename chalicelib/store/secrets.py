@@ -75,7 +75,7 @@ def _key(configured: str | None, stage: str) -> bytes:
         if len(key) != 32:
             raise SecretsError(f"JFW_SECRETS_KEY must be 32 bytes (AES-256); it is {len(key)}.")
         return key
-    if stage in ("local", "test"):
+    if stage in settings.LOCAL_STAGES:
         # Fixed, so every process of the local stack (and each test run) reads what another
         # wrote; it protects nothing and is only ever used where no real secret lives.
         return hashlib.sha256(b"jfw-billing local development secrets key v1").digest()

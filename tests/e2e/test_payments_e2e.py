@@ -113,7 +113,7 @@ def test_a_buyer_pays_with_stripe_and_paypal_on_the_local_stack(stack):
 
     # -- Stripe ------------------------------------------------------------------------------
     link = ok(stack, "POST", f"v1/prices/{price['id']}/generate-checkout-link", auth=key)
-    assert link.startswith(f"http://127.0.0.1:{stack.api_port}/checkout/")
+    assert link.startswith(f"http://127.0.0.1:{stack.api_port}/api/checkout/")
     payment_id = urlsplit(link).path.rsplit("/", 1)[1]
     page = requests.get(link, timeout=30)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")

@@ -495,3 +495,43 @@ def api_problems(t: dict, stage: str) -> list[str]:
                 problems.append(f"{lid}: integration {text}")
                 break
     return problems
+
+
+API_STAGE = "api"  # JFW clients call https://<host>/api/v1/...: the stage is that "/api"
+
+
+def _url_tail(value: Any) -> str:
+    """The literal text after the last reference of a URL expression (Fn::Join / Fn::Sub)."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        parts = value["Fn::Join"][1]
+        return parts[-1] if isinstance(parts[-1], str) else ""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+        return text.rsplit("}", 1)[-1]
+    return str(value or "")
+
+
+def api_path_problems(t: dict) -> list[str]:
+    """The API's stage is ``api`` and its routes are mounted without ``/api``
+    (chalicelib/http/dispatch.py mounted_path), so ``<host>/api/v1/health`` answers, not
+    ``<host>/api/api/v1/health``; JFW_BASE_URL is the host root (links add ``/api/v1/...``)."""
+    problems = []
+    apis = resources(t, "AWS::Serverless::Api")
+    if not apis:
+        problems.append("no AWS::Serverless::Api")
+    for lid, r in apis.items():
+        if r["Properties"].get("StageName") != API_STAGE:
+            problems.append(f"{lid}: StageName={r['Properties'].get('StageName')!r}, "
+                            f"want {API_STAGE!r}")
+        paths = list((r["Properties"].get("DefinitionBody") or {}).get("paths", {}))
+        if "/v1/health" not in paths:
+            problems.append(f"{lid}: no /v1/health among {len(paths)} paths")
+        doubled = [p for p in paths if p == "/api" or p.startswith("/api/")]
+        if doubled:
+            problems.append(f"{lid}: paths under the stage repeat it: {doubled[:3]}")
+    for lid, p in functions(t).items():
+        base = ((p.get("Environment") or {}).get("Variables") or {}).get("JFW_BASE_URL")
+        tail = _url_tail(base)
+        if tail.rstrip("/").endswith(f"/{API_STAGE}") or tail.endswith("/"):
+            problems.append(f"{lid}: JFW_BASE_URL ends with {tail!r}: it must be the host root")
+    return problems

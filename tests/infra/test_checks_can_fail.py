@@ -134,6 +134,20 @@ def no_rotation(t):
     first(t, "AWS::KMS::Key")["Properties"]["EnableKeyRotation"] = False
 
 
+def api_paths_under_the_stage(t):
+    body = first(t, "AWS::Serverless::Api")["Properties"]["DefinitionBody"]
+    body["paths"] = {f"/api{path}": ops for path, ops in body["paths"].items()}
+
+
+def other_api_stage(t):
+    first(t, "AWS::Serverless::Api")["Properties"]["StageName"] = "prod"
+
+
+def base_url_with_stage(t):
+    env = fn_named(t, "-api")["Properties"]["Environment"]["Variables"]
+    env["JFW_BASE_URL"] = {"Fn::Join": ["", [*env["JFW_BASE_URL"]["Fn::Join"][1], "/api"]]}
+
+
 STAGE = "dev"
 SENDER = CHECK_CONTEXT[STAGE]["mailSender"]
 CASES = [
@@ -159,6 +173,9 @@ CASES = [
     (no_dlq_alarm, checks.alarm_problems),
     (public_bucket, checks.storage_problems),
     (no_rotation, checks.storage_problems),
+    (api_paths_under_the_stage, checks.api_path_problems),
+    (other_api_stage, checks.api_path_problems),
+    (base_url_with_stage, checks.api_path_problems),
 ]
 
 

@@ -47,7 +47,7 @@ def test_without_a_sender_deploy_stops_before_touching_aws(no_credentials, monke
 
 
 def test_outputs_are_printed_with_the_notification_urls(capsys):
-    api = "https://abc.execute-api.eu-west-1.amazonaws.com/api"
+    api = "https://abc.execute-api.eu-west-1.amazonaws.com"  # ApiUrl: the host root
     deploy.print_outputs("prod", {
         "ApiUrl": api,
         "StripeNotificationUrl": f"{api}/api/v1/ipn/stripe/<gatewayId>",

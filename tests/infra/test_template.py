@@ -80,14 +80,21 @@ def test_the_app_may_send_mail_only_as_its_identities(templates):
         assert idents == sorted(f":identity/{i}" for i in want)
 
 
+def test_api_stage_is_the_api_segment_and_routes_are_mounted_under_it(template):
+    """https://<id>.execute-api.../api/v1/health, the URL JFW's SDK builds (base .../api)."""
+    assert checks.api_path_problems(template) == []
+
+
 def test_outputs_give_the_api_url_and_notification_url_patterns(template):
     outputs = template["Outputs"]
     api = outputs["ApiUrl"]["Value"]["Fn::Join"][1]
-    assert api[0] == "https://" and api[1] == {"Ref": "RestAPI"} and api[-1] == "/api"
+    # The host root (no stage): <ApiUrl>/api/v1/... is a route, "api" being the stage.
+    assert api[0] == "https://" and api[1] == {"Ref": "RestAPI"}
+    assert isinstance(api[-1], dict) and api[-1] == {"Ref": "AWS::URLSuffix"}
     for kind, key in (("stripe", "StripeNotificationUrl"), ("paypal", "PayPalNotificationUrl")):
         parts = outputs[key]["Value"]["Fn::Join"][1]
-        assert parts[:-1] == api[:-1]
-        assert parts[-1] == f"/api/api/v1/ipn/{kind}/<gatewayId>"
+        assert parts[:-1] == api
+        assert parts[-1] == f"/api/v1/ipn/{kind}/<gatewayId>"
 
 
 def test_template_fits_cloudformation_limit(stage):

@@ -153,12 +153,12 @@ def test_hosted_page_sends_a_paypal_payment_to_paypal_and_unknown_ones_get_a_404
         api, buyer, shop, paypal, demo_brand):
     url = checkout_link(buyer, shop["usd"])
     [payment] = payments_of(demo_brand["id"])
-    resp = api.client.http.get(f"/checkout/{payment.id}?brandId={demo_brand['id']}")
+    resp = api.client.http.get(f"/api/checkout/{payment.id}?brandId={demo_brand['id']}")
     assert resp.status_code == 302 and resp.headers["Location"] == url
-    resp = api.client.http.get(f"/checkout/nope?brandId={demo_brand['id']}")
+    resp = api.client.http.get(f"/api/checkout/nope?brandId={demo_brand['id']}")
     assert resp.status_code == 404 and resp.headers["Content-Type"].startswith("text/html")
     assert b"not valid" in resp.body
-    resp = api.client.http.get(f"/checkout/{payment.id}?brandId=other")
+    resp = api.client.http.get(f"/api/checkout/{payment.id}?brandId=other")
     assert resp.status_code == 404
 
 

@@ -96,7 +96,7 @@ def test_stripe_checkout_makes_a_payment_intent_and_our_page_pays_it(api, buyer,
                                                                      stripe_base, sk,
                                                                      localstripe, demo_brand):
     link, page, payment = pay(api, buyer, shop, stripe_base, demo_brand)
-    assert link == (f"http://127.0.0.1:8000/checkout/{payment.id}?brandId={demo_brand['id']}")
+    assert link == (f"http://127.0.0.1:8000/api/checkout/{payment.id}?brandId={demo_brand['id']}")
     assert payment.status == "Created" and payment.gateway_type == "stripe"
     assert payment.merchant_ref_no.startswith("pi_") and payment.amount_minor == 2000
 

@@ -30,7 +30,7 @@ partition) returns typed items. Money is integer minor units plus the ISO 4217 c
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -42,7 +42,9 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
+from chalicelib.identity.models import user_pk  # noqa: F401 - the user partition, as in identity
 from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
+from chalicelib.store.ids import stamp
 
 Meta = table_meta("licensing")
 
@@ -71,11 +73,6 @@ LICENSE_TYPES = (NORMAL, REFUNDED, PREPAID, POSTPAID, MAIL_DELIVERY)
 
 # -- keys ----------------------------------------------------------------------------------------
 
-def stamp(moment: datetime) -> str:
-    """Fixed-width UTC time, so times sort as strings."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def license_pk(brand_id: str, license_id: str) -> str:
     return f"B#{brand_id}#LIC#{license_id}"
 
@@ -90,10 +87,6 @@ def license_code_pk(brand_id: str, code: str) -> str:
 
 def fulfilment_pk(brand_id: str, payment_id: str) -> str:
     return f"B#{brand_id}#LICPAY#{payment_id}"
-
-
-def user_pk(brand_id: str, user_id: str) -> str:
-    return f"B#{brand_id}#U#{user_id}"
 
 
 def reminder_sk(expiry: datetime, offset_days: int) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import settings
 from chalicelib.notify import outbox
+from chalicelib.store import ids
 
 if TYPE_CHECKING:
     from chalicelib.notify.models import OutboxItem
@@ -89,7 +90,6 @@ def _claim(brand_id: str, outbox_id: str) -> OutboxItem | str:
     from pynamodb.exceptions import DoesNotExist, UpdateError
 
     from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem, outbox_pk
-    from chalicelib.store import ids
 
     now = settings.now()
     lease = now + timedelta(seconds=settings.get().queue_visibility_seconds)
@@ -176,7 +176,7 @@ def sweep_outbox(event: Any = None, context: Any = None) -> dict:
     from chalicelib.notify.models import SENDING, SENT, OutboxItem
 
     now = settings.now()
-    cutoff = outbox.stamp(now - timedelta(seconds=settings.get().outbox_sweep_after_seconds))
+    cutoff = ids.stamp(now - timedelta(seconds=settings.get().outbox_sweep_after_seconds))
     late = []
     for shard in range(outbox.SHARDS):
         for item in OutboxItem.due.query(f"OUTBOX#{shard}", OutboxItem.due_sk < cutoff,

@@ -25,11 +25,12 @@ import logging
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import settings
 from chalicelib.store import ids
+from chalicelib.store.ids import stamp
 
 if TYPE_CHECKING:
     from chalicelib.notify.models import OutboxItem
@@ -61,11 +62,6 @@ class Delivery:
 def register_kind(kind: str, handler_ref: str) -> None:
     """Add a kind: ``handler_ref`` is "module:function" taking an OutboxItem, returning Delivery."""
     KINDS[kind] = handler_ref
-
-
-def stamp(moment: datetime) -> str:
-    """Fixed-width UTC time, so due times sort as strings."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def shard_of(outbox_id: str) -> str:

@@ -79,11 +79,12 @@ def event_payload(payment: Any, after: dict[str, Any], event: GatewayEvent | Non
     status = after.get("status") or payment.status
     code = EVENT_CODES.get(to or status) or f"PAYMENT.STATUS.{status.upper()}"
     when = after.get("payment_date")
+    held = bool(after.get("held", payment.held))
     return {
         "event": code, "paymentId": payment.id, "paymentCode": payment.code,
         "status": status, "previousStatus": payment.status,
-        "fulfil": to == "Completed" and not payment.held,
-        "held": bool(payment.held), "userId": payment.user_id, "userEmail": payment.user_email,
+        "fulfil": to == "Completed" and not held,
+        "held": held, "userId": payment.user_id, "userEmail": payment.user_email,
         "packageId": payment.package_id, "priceId": payment.price_id,
         "subscriptionTypeId": payment.subscription_type_id, "couponId": payment.coupon_id,
         "referrerId": payment.referrer_id, "currency": payment.currency,

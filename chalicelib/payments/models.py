@@ -27,7 +27,7 @@ Money is integer minor units plus the ISO 4217 ``currency``.
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pynamodb.attributes import (
     Attribute,
@@ -42,6 +42,7 @@ from pynamodb.attributes import (
 from pynamodb.constants import STRING
 
 from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
+from chalicelib.store.ids import stamp
 
 Meta = table_meta("payments")
 
@@ -91,11 +92,6 @@ def notif_pk(brand_id: str, notification_id: str) -> str:
 
 def notifs_gsi(brand_id: str) -> str:
     return f"B#{brand_id}#NOTIFS"
-
-
-def stamp(moment: datetime) -> str:
-    """Fixed-width UTC time, so times sort as strings."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def due_shard(payment_id: str) -> str:

@@ -11,7 +11,6 @@ already answered VERIFIED for the message.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from chalicelib import settings
@@ -79,7 +78,7 @@ def list_notifications(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
     """One Query of the brand's notifications (newest first, date range on the index key)."""
     from chalicelib.payments import models as m
 
-    cond = _range(m.NotificationItem.gsi1sk, query.get("createdDateFrom"),
+    cond = ids.stamp_range(m.NotificationItem.gsi1sk, query.get("createdDateFrom"),
                   query.get("createdDateTo"))
     items = m.NotificationItem.gsi1.query(m.notifs_gsi(brand_id), cond,
                                           scan_index_forward=False, limit=LIST_LIMIT)
@@ -91,18 +90,6 @@ def list_notifications(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
             rows.append(dto)
     return page(rows, query, sortable=["outcome", "gateway", "eventType", "paymentId"],
                 keyword_fields=["eventType", "eventId", "paymentId", "detail", "outcome"])
-
-
-def _range(attr: Any, start: datetime | None, end: datetime | None) -> Any:
-    from chalicelib.payments.models import stamp
-
-    if start and end:
-        return attr.between(stamp(start), stamp(end) + "~")
-    if start:
-        return attr >= stamp(start)
-    if end:
-        return attr <= stamp(end) + "~"
-    return None
 
 
 def replay(brand_id: str, notification_id: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from chalicelib import money, settings
 from chalicelib.http.errors import NotFound
 from chalicelib.http.paging import page
 from chalicelib.payments import states
+from chalicelib.store import ids
 
 TRANSACTION_TYPES = ("Payment", "Authorization", "Refund", "Void", "Reversal", "Inquiry")
 LIST_LIMIT = 10000
@@ -77,14 +78,7 @@ def txn_dto(t: Any) -> dict[str, Any]:
 def _query(brand_id: str, start: datetime | None = None, end: datetime | None = None) -> list:
     from chalicelib.payments import models as m
 
-    attr = m.PaymentItem.gsi1sk
-    cond = None
-    if start and end:
-        cond = attr.between(m.stamp(start), m.stamp(end) + "~")
-    elif start:
-        cond = attr >= m.stamp(start)
-    elif end:
-        cond = attr <= m.stamp(end) + "~"
+    cond = ids.stamp_range(m.PaymentItem.gsi1sk, start, end)
     return list(m.PaymentItem.gsi1.query(m.payments_gsi(brand_id), cond,
                                          scan_index_forward=False, limit=LIST_LIMIT))
 

@@ -62,7 +62,7 @@ def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> Non
 
 def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
     from chalicelib.notify import outbox
-    from chalicelib.payments import intake, records, service
+    from chalicelib.payments import effects, records, service
     from chalicelib.payments.models import PaymentItem as P
 
     payment = service.get_payment(brand_id, payment_id)
@@ -74,15 +74,11 @@ def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
                        "payment can be approved.", code="PAYMENT_NOT_APPROVABLE")
     rows = []
     if payment.status == "Completed":
-        payment.held = False  # what the event says: fulfil now
-        after = {n: getattr(payment, n) for n in (
-            "amount_gross_minor", "amount_fee_minor", "amount_net_minor", "commission_minor",
-            "shared_amount_minor", "refunded_minor", "payment_date")}
-        after["status"] = "Completed"
-        payload = intake.event_payload(payment, after, None, "Completed", None)
+        # Released: the event says what the payment is, with held false, so fulfilment acts.
+        after = {**effects.snapshot(payment), "status": "Completed", "held": False}
+        payload = effects.event_payload(payment, after, None, "Completed", None)
         payload.update(approvedBy=admin_id, previousStatus="Completed")
         rows.append(outbox.row(brand_id, "payment-event", payload))
-        payment.held = True
     _commit(payment, [P.held.set(False)], f"approved by admin {admin_id}: released for "
             "fulfilment", rows)
     return records.get_payment(brand_id, payment_id)

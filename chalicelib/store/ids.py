@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
+from datetime import UTC, datetime
+from typing import Any
 
 _ALNUM = string.ascii_letters + string.digits
 _UPPER = string.ascii_uppercase + string.digits
@@ -27,3 +29,20 @@ def new_secret() -> str:
 def digest(secret: str) -> str:
     """What we store instead of a bearer secret (Auth-Keys, reset tokens)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def stamp(moment: datetime) -> str:
+    """Fixed-width UTC time for sort keys, so times sort as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stamp_range(attr: Any, start: datetime | None, end: datetime | None) -> Any:
+    """The key condition on a ``stamp(...)#...`` sort key between two times (either open);
+    None when both are."""
+    if start and end:
+        return attr.between(stamp(start), stamp(end) + "~")
+    if start:
+        return attr >= stamp(start)
+    if end:
+        return attr <= stamp(end) + "~"
+    return None

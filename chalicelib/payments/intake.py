@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.payments import states
+from chalicelib.payments import risk, states
 from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_context: API
     effect_rows,
     event_payload,
@@ -45,7 +45,6 @@ from chalicelib.payments.gateways.events import GatewayEvent
 from chalicelib.store import ids
 
 MAX_ATTEMPTS = 5
-MISMATCH_RISK_MARK = 100
 TXN_TYPES = {"payment.succeeded": "Payment", "payment.pending": "Authorization",
              "payment.failed": "Payment", "payment.canceled": "Void",
              "payment.refunded": "Refund", "dispute.created": "Reversal",
@@ -195,7 +194,7 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
     reasons = mismatches(payment, event, live_gateway)
     if reasons:
         detail = "mismatch: " + "; ".join(reasons)
-        actions += [P.risk_mark.set(max(int(payment.risk_mark or 0), MISMATCH_RISK_MARK)),
+        actions += [P.risk_mark.set(max(int(payment.risk_mark or 0), risk.MAX_MARK)),
                     P.risk_level.set("High"), P.held.set(True),
                     P.risk_reasons.set([*(payment.risk_reasons or []), *reasons][-20:])]
         hist = _history(payment, event, notification_id, source, now, False, detail, None)

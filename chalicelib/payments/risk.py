@@ -112,18 +112,11 @@ def assess_checkout(brand_id: str, user_id: str, *, amount_minor: int, currency:
     return Assessment(min(MAX_MARK, points), reasons)
 
 
-def assess_event(payment: Any, event: Any) -> tuple[int, list[str]]:
+def assess_event(payment: Any, event: Any, live_gateway: bool = False) -> tuple[int, list[str]]:
     """``(risk_mark, reasons)`` for a verified gateway event about ``payment``: the payment's
-    own mark, raised to 100 when the event's amount, currency or receiver is not ours."""
-    reasons = []
-    if getattr(event, "receiver_matches", None) is False:
-        reasons.append(f"receiver {event.receiver or '-'} is not this gateway's account")
-    if event.currency and event.currency != payment.currency:
-        reasons.append(f"currency {event.currency} differs from the payment's "
-                       f"{payment.currency}")
-    elif event.kind in ("payment.succeeded", "payment.pending") and \
-            event.amount_minor is not None and event.amount_minor != payment.amount_minor:
-        reasons.append(f"amount {event.amount_minor} differs from the payment's "
-                       f"{payment.amount_minor} (minor units)")
-    mark = int(payment.risk_mark or 0)
-    return (MAX_MARK if reasons else mark), reasons
+    own mark, raised to 100 when the event is not about our payment (the intake's own checks,
+    ``intake.mismatches``: amount, currency, receiver, gateway)."""
+    from chalicelib.payments.intake import mismatches
+
+    reasons = mismatches(payment, event, live_gateway)
+    return (MAX_MARK if reasons else int(payment.risk_mark or 0)), reasons

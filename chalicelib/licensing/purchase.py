@@ -17,7 +17,6 @@ from chalicelib.http.errors import BadRequest, Conflict, NotFound
 from chalicelib.licensing import licenses
 from chalicelib.licensing.constants import MAX_PURCHASE_QUANTITY
 from chalicelib.licensing.fulfilment import PURCHASE
-from chalicelib.store import ids
 
 
 def _price(brand_id: str, package_id: str, subtype_id: str) -> dict:
@@ -38,7 +37,7 @@ def _price(brand_id: str, package_id: str, subtype_id: str) -> dict:
 def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
                   headers: dict[str, str] | None = None, source_ip: str | None = None) -> str:
     from chalicelib.catalog import quotes
-    from chalicelib.payments import blacklist, checkout, gateway_config, risk, service
+    from chalicelib.payments import blacklist, checkout, gateway_config, risk
 
     brand_id = brand["id"]
     quantity = int(data.get("quantity") or 1)
@@ -50,7 +49,7 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
     if start and end and end <= start:
         raise BadRequest("endDate must be after startDate.", code="DATE_RANGE_INVALID",
                          field="endDate")
-    user = checkout._buyer(brand_id, caller)
+    user = checkout.buyer_account(brand_id, caller)
     buyer = blacklist.buyer_of(user.email_address, headers or {}, source_ip)
     listed = blacklist.check(brand_id, buyer)
     gateway = gateway_config.for_checkout(brand_id, data.get("appIntegrationId"))
@@ -68,25 +67,12 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
         brand_id, user.id, amount_minor=amount, currency=currency,
         price={**price, "amountMinor": int(price["amountMinor"]) * quantity},
         tax_percent=quotes.tax_rate(brand), near_misses=blacklist.near_misses(listed, buyer))
-    payment_id, code = ids.new_id(), f"PAY{ids.new_code(10)}"
-    name = f"{quantity} x {price.get('packageName') or 'Package'} - {price['name']} licenses"
-    link = checkout._link(gateway, brand_id, payment_id, code, amount, currency, name,
-                          price["id"], payment_id)
-    snapshot = {**checkout._plain(quote), "purpose": PURCHASE, "quantity": quantity,
-                "unitMinor": unit, "totalMinor": amount,
-                "priceAmountMinor": price["amountMinor"],
-                "duration": licenses.duration_of(subtype),
-                "startDate": start.isoformat() if start else None,
-                "endDate": end.isoformat() if end else None}
-    service.create_payment(
-        brand, id=payment_id, code=code, name=name, description=price.get("description"),
-        amount_minor=amount, currency=currency, price_id=price["id"],
-        package_id=price["packageId"], subscription_type_id=price.get("subscriptionTypeId"),
-        quote=snapshot, user_id=user.id, user_email=user.email_address,
-        user_name=user.username, language_code=user.language_code,
-        referrer_id=user.referrer_id, ip_address=buyer.ip, country_code=buyer.country,
-        gateway_id=gateway["id"], gateway_type=gateway["type"], merchant_ref_no=link.merchant_ref,
-        checkout_url=link.url, gateway_data=link.data, risk_level=assessment.level,
-        risk_mark=assessment.mark, risk_reasons=assessment.reasons or None,
-        held=assessment.held, test_mode=bool(data.get("testMode") or gateway.get("testMode")))
-    return link.url
+    _, url = checkout.open_payment(
+        brand, user, buyer, gateway, price, assessment, quote, amount=amount, currency=currency,
+        name=f"{quantity} x {price.get('packageName') or 'Package'} - {price['name']} licenses",
+        test_mode=bool(data.get("testMode") or gateway.get("testMode")),
+        snapshot={"purpose": PURCHASE, "quantity": quantity, "unitMinor": unit,
+                  "duration": licenses.duration_of(subtype),
+                  "startDate": start.isoformat() if start else None,
+                  "endDate": end.isoformat() if end else None})
+    return url

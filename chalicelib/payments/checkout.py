@@ -184,7 +184,7 @@ def _link(gateway: dict, brand_id: str, payment_id: str, code: str, amount_minor
 
 # -- starting a checkout -------------------------------------------------------------------------
 
-def _buyer(brand_id: str, caller: Any) -> Any:
+def buyer_account(brand_id: str, caller: Any) -> Any:
     from chalicelib.identity import users
 
     if caller is None or caller.brand_id != brand_id:
@@ -213,10 +213,10 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
     else a 400 on ``priceId``."""
     from chalicelib.catalog import coupons, quotes
     from chalicelib.catalog import service as catalog
-    from chalicelib.payments import blacklist, gateway_config, risk, service
+    from chalicelib.payments import blacklist, gateway_config, risk
 
     brand_id = brand["id"]
-    user = _buyer(brand_id, caller)
+    user = buyer_account(brand_id, caller)
     if package_id:
         catalog.get_package(brand_id, package_id, public=True)  # the path's package: 404
     try:
@@ -241,24 +241,39 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
         tax_percent=quotes.tax_rate(brand), near_misses=blacklist.near_misses(listed, buyer))
     coupon = coupons.find_by_code(brand_id, quote["couponCode"]) if quote.get(
         "couponCode") else None
+    payment, url = open_payment(
+        brand, user, buyer, gateway, price, assessment, quote, amount=amount, currency=currency,
+        name=f"{price.get('packageName') or 'Package'} - {price['name']}",
+        test_mode=bool(gateway.get("testMode")),
+        coupon_id=coupon.id if coupon else None, coupon_code=quote.get("couponCode"))
+    return {"payment": payment, "checkoutLink": url, "quote": quote}
+
+
+def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
+                 assessment: Any, quote: dict, *, amount: int, currency: str, name: str,
+                 test_mode: bool, snapshot: dict | None = None, **fields: Any) -> tuple[Any, str]:
+    """The payment (status Created) and its link at the gateway, for a checked buyer and an
+    assessed amount: ``(PaymentItem, url)``. ``snapshot`` adds to the stored quote; ``fields``
+    are more PaymentItem fields (the coupon)."""
+    from chalicelib.payments import service
+
     payment_id, code = ids.new_id(), f"PAY{ids.new_code(10)}"
-    name = f"{price.get('packageName') or 'Package'} - {price['name']}"
-    link = _link(gateway, brand_id, payment_id, code, amount, currency, name, price_id,
+    link = _link(gateway, brand["id"], payment_id, code, amount, currency, name, price["id"],
                  payment_id)
-    snapshot = {**_plain(quote), "totalMinor": amount, "priceAmountMinor": price["amountMinor"]}
+    stored_quote = {**_plain(quote), "totalMinor": amount,
+                    "priceAmountMinor": price["amountMinor"], **(snapshot or {})}
     payment = service.create_payment(
         brand, id=payment_id, code=code, name=name, description=price.get("description"),
-        amount_minor=amount, currency=currency, price_id=price_id,
+        amount_minor=amount, currency=currency, price_id=price["id"],
         package_id=price["packageId"], subscription_type_id=price.get("subscriptionTypeId"),
-        coupon_id=coupon.id if coupon else None, coupon_code=quote.get("couponCode"),
-        quote=snapshot, user_id=user.id, user_email=user.email_address,
+        quote=stored_quote, user_id=user.id, user_email=user.email_address,
         user_name=user.username, language_code=user.language_code,
         referrer_id=user.referrer_id, ip_address=buyer.ip, country_code=buyer.country,
         gateway_id=gateway["id"], gateway_type=gateway["type"], merchant_ref_no=link.merchant_ref,
         checkout_url=link.url, gateway_data=link.data, risk_level=assessment.level,
         risk_mark=assessment.mark, risk_reasons=assessment.reasons or None,
-        held=assessment.held, test_mode=bool(gateway.get("testMode")))
-    return {"payment": payment, "checkoutLink": link.url, "quote": quote}
+        held=assessment.held, test_mode=test_mode, **fields)
+    return payment, link.url
 
 
 def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | None,
@@ -271,7 +286,7 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
     from chalicelib.store.tx import ConditionFailed, transaction
 
     brand_id = brand["id"]
-    user = _buyer(brand_id, caller)
+    user = buyer_account(brand_id, caller)
     payment = service.find_payment(brand_id, payment_id)
     if payment is None or payment.user_id != user.id:
         raise NotFound(f"Payment {payment_id} was not found.", code="PAYMENT_NOT_FOUND")

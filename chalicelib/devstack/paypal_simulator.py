@@ -6,22 +6,34 @@ the verification postback at ``/cgi-bin/webscr``: ``VERIFIED`` iff the body is
 else ``INVALID``. It can resend a message (PayPal resends until it gets 200) and build follow-up
 messages: a status change of the same txn (Pending -> Completed), a refund or a reversal.
 
+A checkout link that leads here (``GET /cgi-bin/webscr?cmd=_xclick&...``, what our checkout
+answers for a PayPal gateway in ``simulator`` mode) shows a small "PayPal" page whose button pays:
+it sends a Completed IPN for exactly what the link asks (``custom``, ``invoice``, amount,
+currency, receiver) to the link's ``notify_url``, then shows what our server made of it.
+
 Use it in-process (``PayPalSimulator().start()``) or as a process::
 
     python -m chalicelib.devstack.paypal_simulator [--port 8421]
-    python -m chalicelib.devstack.paypal_simulator send --notify-url URL --custom PAYCODE \\
-        --amount 10.00 --currency USD [--status Completed] [--invalid] [--field key=value ...]
+    python -m chalicelib.devstack.paypal_simulator send --checkout-link LINK \\
+        [--status Completed] [--amount 9.99] [--invalid] [--field key=value ...]
+    python -m chalicelib.devstack.paypal_simulator send --notify-url URL --custom PAYMENT_ID \\
+        --amount 10.00 --currency USD [...]
 
-``send`` asks the running simulator (``--simulator``, default http://127.0.0.1:8421) to send,
-through its control endpoint ``POST /_simulator/send``; ``GET /_simulator/messages`` lists what it
-sent. It binds loopback addresses only.
+``send`` asks the running simulator to send, through its control endpoint
+``POST /_simulator/send``; ``GET /_simulator/messages`` lists what it sent. Which simulator:
+``--simulator``, else the one a ``--checkout-link`` leads to (our hosted page's link is followed
+to it), else ``PAYPAL_SIM_PORT`` on 127.0.0.1 (as ``make run`` reads it; default 8421).
+It says what our server recorded and exits non-zero unless the notification was applied. The
+simulator binds loopback addresses only.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import ipaddress
 import json
+import os
 import secrets
 import string
 import sys
@@ -34,8 +46,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from chalicelib.devstack import config as devconfig
 from chalicelib.payments.gateways.paypal import (
     DEFAULT_CHARSET,
     VALIDATE_PREFIX,
@@ -45,10 +58,13 @@ from chalicelib.payments.gateways.paypal import (
 )
 
 DEFAULT_PORT = 8421
+PORT_ENV = "PAYPAL_SIM_PORT"
+PAY_PATH = "/_simulator/pay"
 DEFAULT_RECEIVER_EMAIL = "seller@jfw.localhost"
 DEFAULT_RECEIVER_ID = "JFWSIMSELLER1"
 NOTIFY_USER_AGENT = "PayPal IPN ( https://www.paypal.com/ipn )"
 
+MAX_ANSWER = 4096  # bytes of the notify URL's answer kept
 Mode = Literal["valid", "invalid"]
 Fields = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -56,13 +72,14 @@ Fields = Mapping[str, str] | Iterable[tuple[str, str]]
 @dataclass(frozen=True)
 class SentIpn:
     """One message as sent: its fields in order, the exact bytes, and what the notify URL
-    answered (None when it couldn't be reached)."""
+    answered: its status (None when it couldn't be reached) and body."""
 
     notify_url: str
     fields: tuple[tuple[str, str], ...]
     body: bytes
     mode: Mode
     status: int | None
+    answer: str = ""
     sent_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def get(self, key: str, default: str = "") -> str:
@@ -75,8 +92,8 @@ class SentIpn:
     def summary(self) -> dict[str, Any]:
         return {"notifyUrl": self.notify_url, "txnId": self.txn_id,
                 "paymentStatus": self.get("payment_status"), "mode": self.mode,
-                "status": self.status, "body": self.body.decode("ascii"),
-                "sentAt": self.sent_at.isoformat()}
+                "status": self.status, "answer": self.answer,
+                "body": self.body.decode("ascii"), "sentAt": self.sent_at.isoformat()}
 
 
 def _random(n: int, alphabet: str = string.ascii_uppercase + string.digits) -> str:
@@ -250,6 +267,40 @@ class PayPalSimulator:
                     mode: Mode = "valid") -> SentIpn:
         return self.send_ipn(notify_url, self.follow_up(original, "Refunded", amount), mode)
 
+    # -- the buyer's side: the page a checkout link opens ------------------------------------------
+
+    def checkout_page(self, link: str) -> tuple[int, str]:
+        """(status, HTML) of the "PayPal" page a checkout link opens: what it asks, a Pay
+        button, and the same payment from a terminal."""
+        try:
+            asked = parse_checkout_link(link)
+        except ValueError as e:
+            return 400, _html("Not a checkout link", f"<p>{html.escape(str(e))}</p>")
+        f = asked.fields
+        command = (".venv/bin/python -m chalicelib.devstack.paypal_simulator send --checkout-link "
+                   f"'{link}'")
+        return 200, _html("PayPal (simulator)", f"""
+<p>Pay <b>{html.escape(f.get("mc_gross", "?"))} {html.escape(f.get("mc_currency", ""))}</b>
+to {html.escape(f.get("business", "?"))} for {html.escape(f.get("item_name", "?"))}
+(invoice {html.escape(f.get("invoice", "-"))}).</p>
+<form method="post" action="{html.escape(PAY_PATH + "?" + urlsplit(link).query, quote=True)}">
+<button type="submit">Pay</button></form>
+<p>Paying sends a Completed IPN to {html.escape(asked.notify_url)}. From a terminal:</p>
+<pre>{html.escape(command)}</pre>""")
+
+    def pay_page(self, link: str) -> tuple[int, str]:
+        """Pay what ``link`` asks (a Completed IPN to its notify_url) and show the outcome."""
+        try:
+            asked = parse_checkout_link(link)
+        except ValueError as e:
+            return 400, _html("Not a checkout link", f"<p>{html.escape(str(e))}</p>")
+        sent = self.send_ipn(asked.notify_url, {**asked.fields, "payment_status": "Completed"})
+        took, what = outcome_of(sent.summary())
+        back = (f'<p><a href="{html.escape(asked.return_url, quote=True)}">Back to the shop'
+                "</a></p>" if took and asked.return_url else "")
+        return (200 if took else 502), _html("Paid" if took else "Not paid", f"""
+<p>txn_id {html.escape(sent.txn_id)}: {html.escape(what)}.</p>{back}""")
+
     def _post(self, notify_url: str, pairs: tuple[tuple[str, str], ...], body: bytes, mode: Mode,
               timeout: float) -> SentIpn:
         with self._lock:
@@ -258,18 +309,135 @@ class PayPalSimulator:
             "Content-Type": "application/x-www-form-urlencoded", "User-Agent": NOTIFY_USER_AGENT,
             "Connection": "close"})
         status: int | None
+        answer = ""
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read()
+                answer = response.read(MAX_ANSWER).decode("utf-8", "replace")
                 status = response.status
         except urllib.error.HTTPError as e:
             status = e.code
-        except (urllib.error.URLError, OSError):
-            status = None
-        sent = SentIpn(notify_url=notify_url, fields=pairs, body=body, mode=mode, status=status)
+            answer = e.read(MAX_ANSWER).decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError) as e:
+            status, answer = None, str(getattr(e, "reason", e))
+        sent = SentIpn(notify_url=notify_url, fields=pairs, body=body, mode=mode, status=status,
+                       answer=answer)
         with self._lock:
             self.sent.append(sent)
         return sent
+
+
+# -- checkout links and what our server made of a notification ----------------------------------
+
+# A Payments Standard link's parameters -> the IPN fields PayPal sends when it is paid.
+LINK_TO_IPN = {"custom": "custom", "invoice": "invoice", "item_name": "item_name",
+               "item_number": "item_number", "amount": "mc_gross",
+               "currency_code": "mc_currency", "quantity": "quantity", "business": "business",
+               "charset": "charset"}
+
+
+@dataclass(frozen=True)
+class CheckoutLink:
+    """What a PayPal Payments Standard link (``.../cgi-bin/webscr?cmd=_xclick&...``) asks for:
+    where PayPal will notify, the IPN fields that pay exactly it, where the buyer goes back to,
+    and the simulator it leads to (None when it leads elsewhere, e.g. PayPal's sandbox)."""
+
+    url: str
+    notify_url: str
+    fields: dict[str, str]
+    return_url: str
+    simulator_url: str | None
+
+
+def parse_checkout_link(url: str) -> CheckoutLink:
+    """The PayPal link's request; a ValueError says why ``url`` is not one."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if not parts.path.endswith(VERIFY_PATH) or "cmd" not in query:
+        raise ValueError(f"{url} is not a PayPal checkout link (…{VERIFY_PATH}?cmd=_xclick&…).")
+    if not query.get("notify_url"):
+        raise ValueError(f"The checkout link {url} has no notify_url: PayPal would notify "
+                         "nobody.")
+    fields = {ipn: query[name] for name, ipn in LINK_TO_IPN.items() if query.get(name)}
+    if "@" in fields.get("business", ""):
+        fields["receiver_email"] = fields["business"]
+    local = parts.scheme == "http" and _is_loopback(parts.hostname or "")
+    return CheckoutLink(url=url, notify_url=query["notify_url"], fields=fields,
+                        return_url=query.get("return", ""),
+                        simulator_url=f"{parts.scheme}://{parts.netloc}" if local else None)
+
+
+def read_checkout_link(url: str, timeout: float = 10) -> CheckoutLink:
+    """A PayPal checkout link, or our hosted checkout page's link (``/api/checkout/<paymentId>
+    ?brandId=...``), which is followed to the PayPal link it redirects a PayPal payment to."""
+    if urlsplit(url).path.endswith(VERIFY_PATH):
+        return parse_checkout_link(url)
+    request = urllib.request.Request(url, method="GET", headers={"Accept": "text/html"})
+    try:
+        with _NO_REDIRECTS.open(request, timeout=timeout) as response:
+            status, location = response.status, response.headers.get("Location")
+    except urllib.error.HTTPError as e:
+        status, location = e.code, e.headers.get("Location")
+    except (urllib.error.URLError, OSError) as e:
+        raise ValueError(f"Could not open the checkout link {url}: "
+                         f"{getattr(e, 'reason', e)}.") from None
+    if status in (301, 302, 303, 307, 308) and location:
+        return parse_checkout_link(location)
+    what = "a Stripe payment's page: pay it there" if status == 200 else f"it answered {status}"
+    raise ValueError(f"{url} does not lead to PayPal ({what}). Ask for a PayPal link, e.g. "
+                     "generate-checkout-link?appIntegrationId=paypal.")
+
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 3xx itself is the answer: its Location is the PayPal link
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
+
+# Our IPN listener's outcomes (chalicelib/payments/intake.py) other than "applied", for a person.
+NOT_APPLIED = {
+    "unknown_payment": "no payment of this gateway's brand has the id in `custom` ({custom}); "
+                       "send the payment's checkout link (--checkout-link LINK), or its id (the "
+                       "link's `custom`), not its code",
+    "duplicate": "this txn_id and payment_status were received before; nothing changed",
+    "mismatch": "the amount, currency, receiver or test mode differ from the payment's; the "
+                "payment is held for an admin's review, not completed",
+    "ignored": "the payment's state doesn't move for it (out of order, or a type we don't act "
+               "on); kept as history",
+}
+
+
+def outcome_of(sent: Mapping[str, Any]) -> tuple[bool, str]:
+    """(whether the notification took effect, what happened, said for a person), from a sent
+    message's summary and the notify URL's answer (our IPN listener answers the JFW envelope
+    with ``data.outcome``; any other listener is judged by its status alone)."""
+    status, answer = sent.get("status"), sent.get("answer") or ""
+    if status is None:
+        return False, f"the notify URL could not be reached ({answer or 'no answer'})"
+    try:
+        envelope = json.loads(answer)
+    except ValueError:
+        envelope = None
+    envelope = envelope if isinstance(envelope, dict) else {}
+    data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+    if status != 200:
+        said = envelope.get("message") or answer.strip()[:300] or "no body"
+        return False, f"the notify URL answered {status}: {said}"
+    outcome = data.get("outcome")
+    if outcome is None:
+        return True, "the notify URL answered 200"
+    if outcome == "applied":
+        return True, (f"applied: payment {data.get('paymentId')} is now "
+                      f"{data.get('status')}")
+    custom = dict(parse_qsl(str(sent.get("body") or ""))).get("custom") or "none"
+    why = NOT_APPLIED.get(outcome, "see GET v1/payments/notifications")
+    return False, f"NOT applied: our server recorded it as {outcome}: {why.format(custom=custom)}"
+
+
+def _html(title: str, body: str) -> str:
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+            f"{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>{body}"
+            "</body></html>")
 
 
 def _is_loopback(host: str) -> bool:
@@ -304,12 +472,23 @@ def _handler(sim: PayPalSimulator) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, sim.answer_postback(self._body()).encode("ascii"))
             elif path == "/_simulator/send":
                 self._control_send()
+            elif path == PAY_PATH:
+                self._body()
+                self._page(*sim.pay_page(sim.url + VERIFY_PATH + "?" + self._query()))
             else:
                 self._reply(404, b"Not found")
 
+        def _query(self) -> str:
+            return self.path.partition("?")[2]
+
+        def _page(self, status: int, body: str) -> None:
+            self._reply(status, body.encode(), "text/html; charset=utf-8")
+
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/_simulator/messages":
+            if path == VERIFY_PATH and self._query():
+                self._page(*sim.checkout_page(sim.url + self.path))
+            elif path == "/_simulator/messages":
                 with sim._lock:
                     items = [s.summary() for s in sim.sent]
                 self._reply(200, json.dumps(items).encode(), "application/json")
@@ -352,55 +531,95 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_simulator_url(env: Mapping[str, str] | None = None) -> str:
+    """The simulator ``make run`` starts: ``PAYPAL_SIM_PORT`` on 127.0.0.1 (default 8421)."""
+    port = devconfig._port(os.environ if env is None else env, PORT_ENV, DEFAULT_PORT)
+    return f"http://127.0.0.1:{port}"
+
+
 def _send(args: argparse.Namespace) -> int:
-    fields: dict[str, str] = {"payment_status": args.status, "mc_gross": args.amount,
-                              "mc_currency": args.currency}
-    if args.custom:
-        fields["custom"] = args.custom
+    fields: dict[str, str] = {"mc_gross": "10.00", "mc_currency": "USD"}
+    simulator = args.simulator
+    try:
+        if args.checkout_link:
+            link = read_checkout_link(args.checkout_link)
+            notify_url, simulator = link.notify_url, simulator or link.simulator_url
+            fields.update(link.fields)
+        elif args.notify_url:
+            notify_url = args.notify_url
+        else:
+            print("send needs --checkout-link LINK (what the checkout answered) or "
+                  "--notify-url URL.", file=sys.stderr)
+            return 2
+        simulator = simulator or default_simulator_url()
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    given = {"custom": args.custom, "mc_gross": args.amount, "mc_currency": args.currency}
+    fields.update({k: v for k, v in given.items() if v is not None})
+    fields["payment_status"] = args.status
     for item in args.field or []:
         key, sep, value = item.partition("=")
         if not sep:
             print(f"--field takes key=value, not {item!r}", file=sys.stderr)
             return 2
         fields[key] = value
-    payload = {"notifyUrl": args.notify_url, "fields": fields,
+    payload = {"notifyUrl": notify_url, "fields": fields,
                "mode": "invalid" if args.invalid else "valid"}
-    request = urllib.request.Request(args.simulator.rstrip("/") + "/_simulator/send",
+    request = urllib.request.Request(simulator.rstrip("/") + "/_simulator/send",
                                      data=json.dumps(payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             sent = json.loads(response.read())
     except (urllib.error.URLError, OSError) as e:
-        print(f"The simulator at {args.simulator} could not send: {e}. Is it running "
-              "(`python -m chalicelib.devstack.paypal_simulator`)?", file=sys.stderr)
+        print(f"The simulator at {simulator} could not send: {e}. Is it running (`make run` "
+              f"starts it on {PORT_ENV}, default {DEFAULT_PORT})?", file=sys.stderr)
         return 1
     fields_sent = dict(parse(sent["body"].encode("ascii")))
+    took, what = outcome_of(sent)
     print(f"sent txn_id {sent['txnId']} ({fields_sent.get('payment_status')}, "
-          f"{fields_sent.get('mc_gross')} {fields_sent.get('mc_currency')}) to {sent['notifyUrl']}"
-          f": notify URL answered {sent['status']}")
-    return 0 if sent["status"] == 200 else 1
+          f"{fields_sent.get('mc_gross')} {fields_sent.get('mc_currency')}, custom "
+          f"{fields_sent.get('custom') or '-'}) to {sent['notifyUrl']}: {what}",
+          file=sys.stdout if took else sys.stderr)
+    return 0 if took else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.devstack.paypal_simulator",
                                      description="PayPal IPN simulator (loopback only).")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--port", type=int, default=None,
+                        help=f"default: {PORT_ENV}, else {DEFAULT_PORT}")
     parser.add_argument("--receiver-email", default=DEFAULT_RECEIVER_EMAIL)
     parser.add_argument("--receiver-id", default=DEFAULT_RECEIVER_ID)
     sub = parser.add_subparsers(dest="command")
-    send = sub.add_parser("send", help="ask a running simulator to send one IPN")
-    send.add_argument("--simulator", default=f"http://127.0.0.1:{DEFAULT_PORT}")
-    send.add_argument("--notify-url", required=True)
-    send.add_argument("--custom", help="our payment code")
-    send.add_argument("--amount", default="10.00")
-    send.add_argument("--currency", default="USD")
+    send = sub.add_parser(
+        "send", help="ask a running simulator to send one IPN",
+        description="Ask a running simulator to send one IPN, and say what the notify URL made "
+                    "of it: exits 0 only when it was applied (or, for a listener that isn't "
+                    "ours, answered 200).")
+    send.add_argument("--checkout-link", help="pay what this link asks: the PayPal link a "
+                      "checkout answered, or our hosted checkout page's link")
+    send.add_argument("--simulator", help="the simulator's URL (default: the one the checkout "
+                      f"link leads to, else 127.0.0.1:${PORT_ENV}, else port {DEFAULT_PORT})")
+    send.add_argument("--notify-url", help="where to send (default: the checkout link's)")
+    send.add_argument("--custom", help="our payment id (default: the checkout link's)")
+    send.add_argument("--amount", help="default: the checkout link's, else 10.00")
+    send.add_argument("--currency", help="default: the checkout link's, else USD")
     send.add_argument("--status", default="Completed")
     send.add_argument("--invalid", action="store_true", help="the postback will say INVALID")
     send.add_argument("--field", action="append", help="any other field, key=value")
     args = parser.parse_args(argv)
-    return _send(args) if args.command == "send" else _serve(args)
+    if args.command == "send":
+        return _send(args)
+    if args.port is None:
+        try:
+            args.port = int(urlsplit(default_simulator_url()).port or DEFAULT_PORT)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    return _serve(args)
 
 
 if __name__ == "__main__":

@@ -128,3 +128,89 @@ def test_unreachable_postback_is_503_and_kept(server, demo_brand):
     assert ps.payment(demo_brand["id"], pay.id).status == "Created"
     [row] = ps.notification_rows(demo_brand["id"])
     assert row.outcome == "error" and "postback failed" in row.detail
+
+
+# -- `paypal_simulator send` and the simulator's checkout page, against our listener ---------------
+
+def paypal_link(server, sim, gw, pay) -> str:
+    """The PayPal link our checkout answers for ``pay`` (checkout.paypal_url, as checkout does)."""
+    from chalicelib.payments import checkout
+
+    gateway = {"paypalReceiverEmail": sim.receiver_email, "paypalMode": "simulator",
+               "ipnListenerLink": url(server, gw), "returnLink": f"{server}/back/{{paymentId}}"}
+    return checkout.paypal_url(gateway, pay.brand_id, pay.id, pay.code, 1000, "USD",
+                               "Pro - Pro monthly", None)
+
+
+def test_send_pays_what_the_checkout_link_asks_and_says_applied(server, sim, demo_brand, gw, pay,
+                                                                 capsys, monkeypatch):
+    from chalicelib.devstack import paypal_simulator
+
+    monkeypatch.delenv("PAYPAL_SIM_PORT", raising=False)  # the link names its simulator
+    link = paypal_link(server, sim, gw, pay)
+    assert link.startswith(sim.url + "/cgi-bin/webscr?")
+    code = paypal_simulator.main(["send", "--checkout-link", link])
+    out = capsys.readouterr()
+    assert code == 0, out
+    assert f"applied: payment {pay.id} is now Completed" in out.out
+    p = ps.payment(demo_brand["id"], pay.id)
+    assert p.status == "Completed" and p.amount_gross_minor == 1000
+    assert p.merchant_ref_no == sim.sent[-1].txn_id
+
+
+def test_send_follows_our_hosted_page_link_to_paypal(server, sim, demo_brand, gw, capsys):
+    """Our hosted page redirects a PayPal payment to its PayPal link: send follows it."""
+    from chalicelib.devstack import paypal_simulator
+    from chalicelib.payments import models as m
+
+    pay = ps.make_payment(demo_brand, gw, kind="paypal", amount=1000, user_id="u1")
+    m.PaymentItem.get(m.payment_pk(demo_brand["id"], pay.id), m.PAYMENT_SK).update(
+        actions=[m.PaymentItem.checkout_url.set(paypal_link(server, sim, gw, pay))])
+    page = f"{server}/api/checkout/{pay.id}?brandId={demo_brand['id']}"
+    assert paypal_simulator.main(["send", "--checkout-link", page]) == 0, capsys.readouterr()
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
+
+
+def test_send_says_clearly_and_fails_when_our_server_did_not_apply_it(server, sim, demo_brand,
+                                                                       gw, pay, capsys):
+    """The payment's code (what the checkout page shows) instead of its id: our listener
+    answers 200 (so PayPal stops resending) but records unknown_payment."""
+    from chalicelib.devstack import paypal_simulator
+
+    code = paypal_simulator.main(["send", "--simulator", sim.url, "--notify-url",
+                                  url(server, gw), "--custom", pay.code, "--amount", "10.00"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert "NOT applied: our server recorded it as unknown_payment" in out.err
+    assert pay.code in out.err and "--checkout-link" in out.err
+    assert ps.payment(demo_brand["id"], pay.id).status == "Created"
+    [row] = ps.notification_rows(demo_brand["id"])
+    assert row.outcome == "unknown_payment"
+
+
+def test_send_finds_the_simulator_on_PAYPAL_SIM_PORT(server, sim, demo_brand, gw, pay,  # noqa: N802
+                                                     monkeypatch, capsys):
+    from chalicelib.devstack import paypal_simulator
+
+    monkeypatch.setenv("PAYPAL_SIM_PORT", str(sim.port))
+    code = paypal_simulator.main(["send", "--notify-url", url(server, gw), "--custom", pay.id,
+                                  "--amount", "10.00"])
+    assert code == 0, capsys.readouterr()
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
+    assert [s.txn_id for s in sim.sent] == [ps.payment(demo_brand["id"], pay.id).merchant_ref_no]
+
+
+def test_the_checkout_link_opens_a_page_whose_button_pays(server, sim, demo_brand, gw, pay):
+    import urllib.request
+
+    link = paypal_link(server, sim, gw, pay)
+    with urllib.request.urlopen(link, timeout=10) as resp:
+        page = resp.read().decode()
+    assert resp.status == 200 and "10.00 USD" in page and pay.code in page
+    assert "send --checkout-link" in page
+    action = page.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    with urllib.request.urlopen(urllib.request.Request(sim.url + action, data=b"",
+                                                       method="POST"), timeout=30) as resp:
+        paid = resp.read().decode()
+    assert "applied" in paid and f"{server}/back/{pay.id}" in paid
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"

@@ -11,12 +11,16 @@ command and what it printed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +29,7 @@ from tests.e2e.stackproc import ROOT, StackProcess
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_stack")]
 
 README = ROOT / "README.md"
+TINY_JQ = Path(__file__).with_name("tiny_jq.py")
 SHELL_LANGUAGES = ("sh", "bash", "shell", "console", "zsh")
 TAGS = ("walkthrough", "manual")
 RUN_TIMEOUT = 300.0
@@ -128,13 +133,23 @@ def run_walkthrough(blocks: list[Block], env: dict[str, str], cwd: Path,
     return False, f"{head}{code_text}\n--- what it printed (last 80 lines) ---\n{tail}"
 
 
-def walkthrough_env(stack: StackProcess, bin_dir: Path | None = None) -> dict[str, str]:
+def walkthrough_env(stack: StackProcess, tools: Path) -> dict[str, str]:
     """The stack's own environment (PORT, LOCALSTRIPE_PORT, PAYPAL_SIM_PORT, ...), as a user's
-    shell that ran `make run` with them would have it."""
+    shell that ran `make run` with them would have it; a `jq` on PATH (tiny_jq_dir)."""
     env = dict(stack.env)
-    if bin_dir is not None:
-        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    if not shutil.which("jq", path=env.get("PATH")):
+        env["PATH"] = f"{tiny_jq_dir(tools)}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def tiny_jq_dir(where: Path) -> Path:
+    """A folder holding `jq`: tests/e2e/tiny_jq.py, for machines without jq (make test installs
+    only Python packages)."""
+    where.mkdir(parents=True, exist_ok=True)
+    command = where / "jq"
+    command.write_text(f"#!/bin/sh\nexec '{sys.executable}' '{TINY_JQ}' \"$@\"\n")
+    command.chmod(0o755)
+    return where
 
 
 # -- the README itself -----------------------------------------------------------------------
@@ -191,6 +206,40 @@ def test_an_http_error_answer_fails_the_step(tmp_path):
     assert not ok and "walk-through block 1" in report and "exited 22" in report, report
 
 
+JQ_CASES = [  # (arguments, input, output, exit status): filters as the README writes them
+    ([".data"], '{"data": {"status": "ok", "n": 9.99, "a": [], "o": {}}}',
+     '{\n  "status": "ok",\n  "n": 9.99,\n  "a": [],\n  "o": {}\n}\n', 0),
+    (["-r", ".data.authKey"], '{"data": {"authKey": "k.1"}}', "k.1\n", 0),
+    (["-r", ".data"], '{"data": "http://x/checkout/1?b=2"}', "http://x/checkout/1?b=2\n", 0),
+    (["-c", "[.data.items[].name]"], '{"data": {"items": [{"name": "Demo"}, {"name": "Ü"}]}}',
+     '["Demo","Ü"]\n', 0),
+    (["-r", '.data[] | select(.code == "PRO") | .prices[] | select(.currency == "USD") | .id'],
+     '{"data": [{"code": "FREE", "prices": []}, {"code": "PRO", "prices": '
+     '[{"id": "p1", "currency": "USD"}]}]}', "p1\n", 0),
+    (["-r", '.data[0].body | capture("token=(?<token>[^&\\"<]+)").token'],
+     '{"data": [{"body": "<a href=\\"http://d/reset?token=T0k-en_1&amp;e=a\\">"}]}', "T0k-en_1\n",
+     0),
+    (["-e", ".data != []"], '{"data": []}', "false\n", 1),
+    (["-e", ".data.totalItems == 1"], '{"data": {"totalItems": 1}}', "true\n", 0),
+    (["-e", ".data.missing"], '{"data": {}}', "null\n", 1),
+    ([".data"], "not json", "", None),  # an error: jq versions differ in the status
+]
+
+
+@pytest.mark.parametrize("args,given,printed,status", JQ_CASES)
+def test_the_tiny_jq_answers_as_jq_does(tmp_path, args, given, printed, status):
+    """What the walk-through uses when the machine has no jq; the machine's own jq, when there
+    is one, answers the same."""
+    commands = [tiny_jq_dir(tmp_path) / "jq"] + ([shutil.which("jq")] if shutil.which("jq")
+                                                 else [])
+    for command in commands:
+        done = subprocess.run([str(command), *args], input=given, text=True,
+                              capture_output=True, timeout=30)
+        assert done.stdout == printed, (command, done.stderr)
+        code = done.returncode
+        assert code != 0 if status is None else code == status, (command, code, done.stderr)
+
+
 # -- against the stack -------------------------------------------------------------------------
 
 @pytest.fixture
@@ -204,9 +253,27 @@ def stack(tmp_path):
 
 
 def test_the_readme_walkthrough_runs_in_order_against_the_stack(stack, tmp_path):
-    for tool in ("bash", "curl", "jq"):
+    for tool in ("bash", "curl"):
         assert shutil.which(tool), f"the README's walk-through needs {tool} on PATH"
     blocks = walkthrough_blocks(README.read_text())
     stack.wait_ready()
-    ok, report = run_walkthrough(blocks, walkthrough_env(stack), ROOT)
+    ok, report = run_walkthrough(blocks, walkthrough_env(stack, tmp_path / "bin"), ROOT)
     assert ok, f"{report}\n--- the stack ---\n{stack.output()}"
+
+    # Where the walk-through leaves the stack, seen over the API: alice paid with both gateways.
+    admin = api(stack, "POST", "v1/users/auth", "platform.localhost",
+                body={"username": "admin", "password": "Admin-Passw0rd"})["authKey"]
+    paid = api(stack, "GET", "v1/payments?status=Completed", "demo.localhost", admin)["items"]
+    assert sorted(p["gatewayType"] for p in paid) == ["paypal", "stripe"], paid
+    assert {p["userId"] for p in paid} == {api(stack, "GET", "v1/users?keywords=alice",
+                                               "demo.localhost", admin)["items"][0]["id"]}
+
+
+def api(stack: StackProcess, method: str, path: str, brand: str, auth: str | None = None,
+        body: dict | None = None) -> Any:
+    headers = {"Brand-URL": brand, "Content-Type": "application/json",
+               **({"Auth-Key": auth} if auth else {})}
+    request = urllib.request.Request(f"{stack.api}/{path}", method=method, headers=headers,
+                                     data=json.dumps(body).encode() if body else None)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["data"]

@@ -6,7 +6,7 @@ redrive, ...). The walk-through blocks run in order in ONE bash process, with th
 `make run` reads (PORT, LOCALSTRIPE_PORT, PAYPAL_SIM_PORT) pointing at a stack on free ports,
 under `set -euo pipefail`, and with curl failing on an HTTP error (--fail-with-body), so a
 step that fails, or answers an error envelope, fails the test, which names the block, the
-command and what it printed.
+line and what it printed. A machine without jq gets tests/e2e/tiny_jq.py as `jq`.
 """
 
 from __future__ import annotations
@@ -122,10 +122,10 @@ def run_walkthrough(blocks: list[Block], env: dict[str, str], cwd: Path,
             "block")
     if failed and block:
         _, line, status, command = failed[0]
-        offset = int(line) - starts[block.number]
-        source = block.code.splitlines()[offset].strip() if offset >= 0 else ""
-        head += (f" at README.md line {block.line + offset}: `{source}` (`{command}` exited "
-                 f"{status})")
+        offset, lines = int(line) - starts[block.number], block.code.splitlines()
+        if 0 <= offset < len(lines):
+            head += f" at README.md line {block.line + offset}: `{lines[offset].strip()}`"
+        head += f" (`{command}` exited {status})"
     elif code is not None:
         head += f" (bash exited {code})"
     tail = "\n".join(output.splitlines()[-80:])

@@ -11,6 +11,7 @@ already answered VERIFIED for the message.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalicelib import settings
@@ -22,6 +23,8 @@ OUTCOMES = ("verified", "duplicate", "applied", "ignored", "mismatch", "unknown_
             "rejected", "error")
 REJECTED_KEEP_DAYS = 30
 REJECTED_MAX_BODY = 8 * 1024
+# Unverifiable notifications stored per gateway per UTC hour; beyond it they are only counted.
+REJECTED_PER_HOUR = 50
 LIST_LIMIT = 5000  # newest notifications a listing looks at
 
 
@@ -44,6 +47,33 @@ def save_outcome(item: Any, outcome: str, detail: str) -> None:
     item.detail = detail[:1000]
     item.modified_date = settings.now()
     item.save()
+
+
+def save_rejected(item: Any, detail: str) -> bool:
+    """Keep an unverifiable notification, within the gateway's hourly allowance: the row (body
+    cut to ``REJECTED_MAX_BODY``, expiring after ``REJECTED_KEEP_DAYS``) and the hour's counter
+    are one transaction, conditioned on the counter's ``stored`` being under
+    ``REJECTED_PER_HOUR``. Over it, only the counter's ``received`` grows. True when stored."""
+    from chalicelib.payments import models as m
+    from chalicelib.store.tx import ConditionFailed, transaction
+
+    now = settings.now()
+    expires = int((now + timedelta(days=REJECTED_KEEP_DAYS)).timestamp())
+    item.raw_body = bytes(item.raw_body or b"")[:REJECTED_MAX_BODY]
+    item.ttl = expires
+    item.outcome, item.detail, item.modified_date = "rejected", detail[:1000], now
+    c = m.RejectedCountItem
+    counter = c(m.rejected_pk(item.brand_id, item.gateway_id), m.rejected_sk(now))
+    counted = [c.received.add(1), c.gateway_id.set(item.gateway_id), c.ttl.set(expires)]
+    try:
+        with transaction() as tx:
+            tx.save(item)
+            tx.update(counter, actions=[*counted, c.stored.add(1)],
+                      condition=c.stored.does_not_exist() | (c.stored < REJECTED_PER_HOUR))
+    except ConditionFailed:
+        counter.update(actions=counted)
+        return False
+    return True
 
 
 def to_dto(item: Any, full: bool = False) -> dict[str, Any]:
@@ -107,5 +137,5 @@ def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
         receive.stripe_notification(gw, raw, (item.headers or {}).get("stripe-signature"),
                                     item, replay=True)
     else:
-        receive.paypal_notification(gw, raw, item, verify=not item.verified)
+        receive.paypal_notification(gw, raw, item, verify=not item.verified, replay=True)
     return to_dto(get_item(brand_id, notification_id))

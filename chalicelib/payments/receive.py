@@ -4,8 +4,9 @@ routes and by ``replay``.
 Every notification that reaches a known gateway is kept (notifications.py) with its outcome:
 - ``rejected``: the signature (Stripe) or the postback (PayPal ``INVALID``) failed. Answered
   400 and the payment is not touched. The row is kept for 30 days (``ttl``) with the body cut
-  to 8 KiB, so a wrong secret or a skewed clock can be diagnosed without letting forged
-  traffic grow the table for ever.
+  to 8 KiB, so a wrong secret or a skewed clock can be diagnosed; at most
+  ``notifications.REJECTED_PER_HOUR`` such rows per gateway per hour, after which they are
+  only counted (notifications.save_rejected), so forged traffic can't grow the table.
 - ``error``: authentic but unreadable (MalformedNotification): answered 200, since a retry
   would read the same bytes; an admin can replay it after a fix.
 - PayPal's verification URL unreachable: kept as ``error`` and answered 503, so PayPal resends.
@@ -14,7 +15,7 @@ Every notification that reaches a known gateway is kept (notifications.py) with 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.http.errors import ApiError, BadRequest
@@ -44,14 +45,14 @@ def stripe_notification(gw: Gateway, raw: bytes, signature: str | None, notifica
     try:
         event = stripe.verify_and_parse(raw, signature, list(gw.secrets), now, tolerance)
     except SignatureError as e:
-        _reject(notification, e.message)
+        _reject(notification, e.message, replay)
     except MalformedNotification as e:
         return _error(notification, e.message)
     return _apply(gw, event, notification)
 
 
 def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
-                        verify: bool = True) -> intake.Outcome:
+                        verify: bool = True, replay: bool = False) -> intake.Outcome:
     """``verify=False`` only for a replay of a message PayPal already VERIFIED."""
     from chalicelib.payments.gateways import paypal
 
@@ -66,7 +67,7 @@ def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
                               ) from None
         if not ok:
             _reject(notification, "PayPal answered INVALID to the postback: this message was "
-                                  "not sent by PayPal, or it was changed on the way.")
+                                  "not sent by PayPal, or it was changed on the way.", replay)
     try:
         event = paypal.normalise(paypal.parse(raw), gw.receiver_email, gw.receiver_id)
     except MalformedNotification as e:
@@ -84,13 +85,11 @@ def _apply(gw: Gateway, event: Any, notification: Any) -> intake.Outcome:
                         live_gateway=not gw.test_mode)
 
 
-def _reject(notification: Any, message: str) -> None:
-    from chalicelib import settings
-
-    notification.raw_body = (notification.raw_body or b"")[:notifications.REJECTED_MAX_BODY]
-    notification.ttl = int((settings.now() + timedelta(
-        days=notifications.REJECTED_KEEP_DAYS)).timestamp())
-    notifications.save_outcome(notification, "rejected", message)
+def _reject(notification: Any, message: str, replay: bool) -> None:
+    if replay:  # an admin's replay of a stored row: update it, it is no new traffic
+        notifications.save_outcome(notification, "rejected", message)
+    else:
+        notifications.save_rejected(notification, message)
     raise BadRequest(message, code="NOTIFICATION_REJECTED")
 
 

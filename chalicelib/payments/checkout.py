@@ -65,6 +65,21 @@ def stripe_js_url() -> str:
     return STRIPE_JS
 
 
+def stripe_js_sources() -> dict[str, tuple[str, ...]]:
+    """What a page running Stripe.js must allow in its Content-Security-Policy: Stripe's
+    integration security guide (its script and frames on js.stripe.com, 3-D Secure frames on
+    hooks.stripe.com, API calls to api.stripe.com); localstripe's Stripe.js loads from and calls
+    localstripe's origin only, and opens no frame."""
+    if uses_localstripe():
+        parts = urlsplit(settings.get().stripe_api_base)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return {"script-src": (origin,), "connect-src": (origin,), "frame-src": ()}
+    return {"script-src": ("https://js.stripe.com", "https://*.js.stripe.com"),
+            "connect-src": ("https://api.stripe.com",),
+            "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com",
+                          "https://hooks.stripe.com")}
+
+
 @lru_cache(maxsize=16)
 def _client(api_key: str, api_base: str) -> Any:
     import stripe

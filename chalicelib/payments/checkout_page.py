@@ -12,24 +12,32 @@ payment's status: the gateway's signed webhook does. With localstripe, Stripe.js
 
 A PayPal payment: a 302 to its PayPal URL. A payment that is no longer open: a short page with
 its status. Errors are HTML pages too (the buyer's browser reads this route, not an API client).
+
+Every answer carries a Content-Security-Policy: only this page's own nonce'd ``<script>`` and
+``<style>`` run (a fresh nonce per answer, no 'unsafe-inline'), scripts, API calls and frames
+only from where Stripe.js needs them (checkout.stripe_js_sources: js.stripe.com,
+api.stripe.com, hooks.stripe.com deployed; localstripe's origin locally), and no site may frame
+the page (frame-ancestors 'none').
 """
 
 from __future__ import annotations
 
 import html
 import json
+import secrets
 from typing import Any
 
 from chalice import Response
 
 from chalicelib import money
 from chalicelib.http.context import RequestContext
-from chalicelib.payments.checkout import return_link
+from chalicelib.payments.checkout import return_link, stripe_js_sources, stripe_js_url
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
            "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
            "X-Content-Type-Options": "nosniff"}
 
+SELF = "'self'"
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:30rem;margin:3rem auto;padding:0 1rem;
 color:#222}h1{font-size:1.3rem}.amount{font-size:1.6rem;font-weight:600;margin:.5rem 0 1.5rem}
 #card{padding:.75rem;border:1px solid #bbb;border-radius:6px;margin-bottom:1rem}
@@ -38,12 +46,29 @@ color:#fff;cursor:pointer}button[disabled]{opacity:.6}#message{margin-top:1rem;c
 .muted{color:#666;font-size:.9rem}"""
 
 
-def _page(title: str, body: str, status: int = 200, head: str = "") -> Response:
+def content_security_policy(nonce: str) -> str:
+    stripe = stripe_js_sources()
+    own = f"'nonce-{nonce}'"
+
+    def sources(directive: str, *ours: str) -> str:
+        return " ".join((*ours, *stripe[directive])) or "'none'"
+
+    return "; ".join((
+        "default-src 'self'", f"script-src {sources('script-src', own)}",
+        f"style-src {own}", f"connect-src {sources('connect-src', SELF)}",
+        f"frame-src {sources('frame-src')}", "object-src 'none'", "base-uri 'none'",
+        "form-action 'self'", "frame-ancestors 'none'"))
+
+
+def _page(title: str, body: str, status: int = 200, head: str = "",
+          nonce: str | None = None) -> Response:
+    nonce = nonce or secrets.token_urlsafe(18)
     doc = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
            f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-           f"<title>{html.escape(title)}</title><style>{_STYLE}</style>{head}</head>"
-           f"<body>{body}</body></html>")
-    return Response(body=doc, status_code=status, headers=dict(HEADERS))
+           f"<title>{html.escape(title)}</title><style nonce=\"{nonce}\">{_STYLE}</style>{head}"
+           f"</head><body>{body}</body></html>")
+    return Response(body=doc, status_code=status, headers={
+        **HEADERS, "Content-Security-Policy": content_security_policy(nonce)})
 
 
 def _message(title: str, text: str, status: int, link: str | None = None) -> Response:
@@ -79,8 +104,9 @@ def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - pat
                         "here.", 200, None if ctx.query.get("paid") else done_link)
     if payment.gateway_type != "stripe":
         if payment.checkout_url and payment.checkout_url.startswith(("https://", "http://")):
-            return Response(body="", status_code=302,
-                            headers={**HEADERS, "Location": payment.checkout_url})
+            return Response(body="", status_code=302, headers={
+                **HEADERS, "Location": payment.checkout_url,
+                "Content-Security-Policy": content_security_policy(secrets.token_urlsafe(18))})
         return _message("Payment not found", "This payment is not paid on this page.", 404)
     if not data.get("clientSecret") or not data.get("publishableKey"):
         return _message("Payment unavailable", "This payment can't be paid here; ask the shop "
@@ -90,6 +116,7 @@ def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - pat
     cancel = data.get("cancelLink")
     config = {"publishableKey": data["publishableKey"], "clientSecret": data["clientSecret"],
               "returnLink": done_link, "paymentCode": payment.code}
+    nonce = secrets.token_urlsafe(18)
     body = f"""<h1>{html.escape(title)}</h1>
 <div class="amount">{html.escape(f"{amount} {payment.currency}")}</div>
 <form id="pay"><div id="card"></div>
@@ -100,9 +127,8 @@ def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - pat
                                                        ' (test mode)'}.
 {f'<a href="{html.escape(cancel, quote=True)}">Cancel</a>' if cancel else ''}</p>
 <script id="checkout-config" type="application/json">{_js(config)}</script>
-<script src="{html.escape(data.get('jsUrl') or 'https://js.stripe.com/v3/', quote=True)}">
-</script>
-<script>
+<script nonce="{nonce}" src="{html.escape(stripe_js_url(), quote=True)}"></script>
+<script nonce="{nonce}">
 (function () {{
   var config = JSON.parse(document.getElementById("checkout-config").textContent);
   var stripe = Stripe(config.publishableKey);
@@ -129,4 +155,4 @@ def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - pat
   }});
 }})();
 </script>"""
-    return _page(title, body)
+    return _page(title, body, nonce=nonce)

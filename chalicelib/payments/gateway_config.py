@@ -18,6 +18,15 @@ Rules:
   the client sends.
 - Secrets (``privateKey``, ``webhookSecret``) are stored sealed, returned masked. On PUT a secret
   left out, null, or sent back masked keeps its stored value.
+- A gateway may be stored before it can receive notifications (JFW's SDK sends no
+  ``webhookSecret`` and no PayPal receiver): ``readyForNotifications`` says whether it can, and
+  ``missing`` names what it still needs (``missing_for_notifications``). Until then its IPN URL
+  answers 409 GATEWAY_NOT_READY (the gateway resends later) and checkouts through it are refused.
+- PayPal (Payments Standard) has no use for an app's client id: a PayPal gateway's
+  ``publicKey`` is the PayPal account that receives the money, its e-mail or its 13-character
+  merchant account id. Without ``paypalReceiverEmail`` / ``paypalReceiverId``, a ``publicKey`` of
+  that shape is the receiver; without ``publicKey``, the receiver is it.
+- ``cancelLinkWithoutLogin`` defaults to ``cancelLink``.
 - ``webhookSecret`` takes one secret or a list (Stripe sends one signature per active secret
   while a secret is rolled; each one verifies).
 - ``paypalMode`` (live | sandbox | simulator) picks the IPN verification URL; it defaults to
@@ -32,6 +41,7 @@ Rules:
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -55,6 +65,8 @@ GATEWAY_SK = "GATEWAY"
 HEAD_SK = "HEAD"
 TYPES = ("stripe", "paypal")
 PAYPAL_MODES = ("live", "sandbox", "simulator")
+PAYPAL_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+PAYPAL_MERCHANT_ID = re.compile(r"^[A-Z0-9]{13}$")
 STATUSES = ("Inactive", "Active")
 
 # JFW's IAppIntegration rows for the gateways this server speaks (fixed ids).
@@ -199,6 +211,7 @@ def list_integrations(query: dict[str, Any]) -> list[dict]:
 def to_dto(item: GatewayItem) -> dict:
     """JFW's IAppIntegrationPaymentGateway, secrets masked, plus our verification fields."""
     masks = json.loads(item.webhook_secret_masks) if item.webhook_secret_masks else []
+    missing = _missing(item)
     return {
         "id": item.id,
         "createdDate": item.created_date,
@@ -208,7 +221,7 @@ def to_dto(item: GatewayItem) -> dict:
         "appIntegration": integration(item.type),
         "name": item.name,
         "ipnListenerLink": ipn_link(item.type, item.id),
-        "cancelLinkWithoutLogin": item.cancel_link_without_login,
+        "cancelLinkWithoutLogin": item.cancel_link_without_login or item.cancel_link,
         "cancelLink": item.cancel_link,
         "returnLink": item.return_link,
         "publicKey": item.public_key,
@@ -223,7 +236,22 @@ def to_dto(item: GatewayItem) -> dict:
         "testMode": bool(item.test_mode),
         "isDefault": bool(item.is_default),
         "status": item.status,
+        "readyForNotifications": not missing,
+        "missing": missing,
     }
+
+
+def _missing(item: GatewayItem) -> list[str]:
+    return missing_for_notifications(item.type, item.webhook_secrets,
+                                     item.paypal_receiver_email, item.paypal_receiver_id)
+
+
+def missing_for_notifications(kind: str, webhook_secrets: str | None,
+                              receiver_email: str | None, receiver_id: str | None) -> list[str]:
+    """What a gateway still needs before a notification can be verified and checked as ours."""
+    if kind == "stripe":
+        return [] if webhook_secrets else ["webhookSecret"]
+    return [] if receiver_email or receiver_id else ["paypalReceiverEmail"]
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -242,10 +270,6 @@ def _check(kind: str, v: dict[str, Any]) -> None:
         if not v.get("private_key_plain_ok"):
             raise BadRequest("privateKey must be the Stripe secret key (sk_... or rk_...).",
                              field="privateKey")
-        if not v.get("webhook_secret_count"):
-            raise BadRequest("webhookSecret is required for Stripe: the signing secret of the "
-                             "webhook endpoint (whsec_...), so notifications can be verified.",
-                             field="webhookSecret")
         for field, key in (("publicKey", v.get("public_key") or ""),
                            ("privateKey", v.get("private_key_prefix") or "")):
             if ("_live_" in key and test) or ("_test_" in key and not test):
@@ -256,9 +280,6 @@ def _check(kind: str, v: dict[str, Any]) -> None:
             if v.get(attr):
                 raise BadRequest(f"{name} is for PayPal gateways.", field=name)
         return
-    if not (v.get("paypal_receiver_email") or v.get("paypal_receiver_id")):
-        raise BadRequest("A PayPal gateway needs paypalReceiverEmail or paypalReceiverId: the "
-                         "account IPN messages must name.", field="paypalReceiverEmail")
     if v.get("webhook_secret_count"):
         raise BadRequest("webhookSecret is for Stripe gateways; PayPal IPN is verified by "
                          "postback.", field="webhookSecret")
@@ -332,10 +353,23 @@ def _values(kind: str, gateway_id: str, data: dict[str, Any],
         v[attr] = (data.get(name) or "").strip() or None
     if kind == "paypal":
         v["paypal_mode"] = v["paypal_mode"] or ("sandbox" if test else "live")
+        _paypal_receiver(v)
     _check(kind, v)
     for scratch in ("private_key_prefix", "private_key_plain_ok", "webhook_secret_count"):
         v.pop(scratch, None)
     return v
+
+
+def _paypal_receiver(v: dict[str, Any]) -> None:
+    """``publicKey`` and the receiver stand for each other (see the module's rules)."""
+    key = v.get("public_key") or ""
+    if not (v.get("paypal_receiver_email") or v.get("paypal_receiver_id")):
+        if PAYPAL_EMAIL.match(key):
+            v["paypal_receiver_email"] = key
+        elif PAYPAL_MERCHANT_ID.match(key):
+            v["paypal_receiver_id"] = key
+    if not key:
+        v["public_key"] = v.get("paypal_receiver_email") or v.get("paypal_receiver_id")
 
 
 def _kind(app_integration_id: str) -> str:
@@ -537,6 +571,8 @@ def get_for_webhook(gateway_id: str) -> dict:
         "paypalReceiverEmail": row.paypal_receiver_email,
         "paypalReceiverId": row.paypal_receiver_id, "paypalMode": row.paypal_mode,
         "verifyUrl": _verify_url(row.type, row.paypal_mode),
+        "missing": missing_for_notifications(row.type, row.webhook_secrets,
+                                             row.paypal_receiver_email, row.paypal_receiver_id),
     }
     _cache[gateway_id] = (time.monotonic() + CACHE_SECONDS, out)
     return dict(out)
@@ -558,7 +594,8 @@ def for_checkout(brand_id: str, app_integration_id: str | None) -> dict:
         kind = wanted.lower()
         candidates = sorted((i for i in _items(brand_id) if i.type == kind
                              and i.status == "Active"),
-                            key=lambda i: (not i.is_default, i.created_date, i.id))
+                            key=lambda i: (bool(_missing(i)), not i.is_default,
+                                           i.created_date, i.id))
         if not candidates:
             raise BadRequest(f"This brand has no Active {kind} gateway.",
                              code="GATEWAY_NOT_FOUND", field="appIntegrationId")
@@ -572,6 +609,12 @@ def for_checkout(brand_id: str, app_integration_id: str | None) -> dict:
         item = _item(brand_id, head.default_id)
     if item.status != "Active":
         raise Conflict(f"Payment gateway {item.id} is Inactive.", code="GATEWAY_INACTIVE")
+    missing = _missing(item)
+    if missing:
+        raise Conflict(f"Payment gateway {item.id} can't receive payment notifications yet, so "
+                       f"it takes no payments: set its {' and '.join(missing)} "
+                       f"(PUT v1/app-integrations/payment-gateway/{item.id}).",
+                       code="GATEWAY_NOT_READY")
     key, hooks = _open_secrets(item.id, item.private_key, item.webhook_secrets)
     return {**to_dto(item), "type": item.type, "privateKey": key,
             "ipnListenerLink": ipn_link(item.type, item.id)}

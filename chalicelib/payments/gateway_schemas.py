@@ -1,16 +1,18 @@
 """Request body of a brand's payment gateway (JFW v6.9.3 §13 plus what verification needs).
 
-Unknown fields are ignored; ``ipnListenerLink`` is accepted and ignored (the server fills it)."""
+Unknown fields are ignored; ``ipnListenerLink`` is accepted whatever it holds (JFW's SDK sends
+``""``) and ignored: the server fills it. An empty ``cancelLinkWithoutLogin`` is no link."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
 from chalicelib.identity.schemas import Body, Name, Text, Url
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+OptionalUrl = Annotated[Url | None, BeforeValidator(lambda v: None if v == "" else v)]
 IntegrationId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                  max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -27,8 +29,8 @@ class GatewayBody(Body):
 
     appIntegrationId: IntegrationId
     name: Name
-    ipnListenerLink: Url | None = None  # ignored: the server sets it
-    cancelLinkWithoutLogin: Url | None = None
+    ipnListenerLink: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    cancelLinkWithoutLogin: OptionalUrl = None
     cancelLink: Url
     returnLink: Url
     publicKey: Key | None = None

@@ -24,6 +24,7 @@ class Gateway:
     verify_url: str | None = None
     test_mode: bool = False
     active: bool = True
+    missing: tuple[str, ...] = ()  # what it needs before a notification can be verified
 
 
 def _first(d: dict[str, Any], *names: str) -> Any:
@@ -49,7 +50,8 @@ def from_config(gateway_id: str, d: dict[str, Any]) -> Gateway:
         receiver_email=_first(d, "receiverEmail", "paypalReceiverEmail"),
         receiver_id=_first(d, "receiverId", "paypalReceiverId"),
         verify_url=_first(d, "verifyUrl", "verificationUrl", "ipnVerifyUrl"),
-        test_mode=bool(d.get("testMode")), active=status.lower() == "active")
+        test_mode=bool(d.get("testMode")), active=status.lower() == "active",
+        missing=tuple(d.get("missing") or ()))
 
 
 def get(gateway_id: str, expected_type: str | None = None) -> Gateway:

@@ -6,8 +6,9 @@ HMAC (no network), one read of the payment, one transaction, one SQS send.
 
 Answers: 200 for everything the gateway should stop resending (applied, duplicate, ignored,
 mismatch, unknown payment, unreadable); 400 for an unverifiable notification; 404 for an unknown
-gateway id; 503 when PayPal's verification URL can't be reached or the payment stayed busy
-(the gateway resends).
+gateway id; 409 GATEWAY_NOT_READY while the gateway has no webhook secret / PayPal receiver; 503
+when PayPal's verification URL can't be reached or the payment stayed busy (the gateway
+resends).
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ Access patterns (pk / sk):
 - received notification ..... ``B#<brand>#NOTIF#<id>`` / ``NOTIF``;
                               a brand's notifications: gsi1 ``B#<brand>#NOTIFS`` /
                               ``<received>#<id>``
+- rejected-notification count ``B#<brand>#GWREJ#<gatewayId>`` / ``H#<YYYY-MM-DDTHH>`` (UTC
+                              hour; expires with the rejected rows): bounds how many
+                              unverifiable notifications a gateway stores per hour
 - gateways, black list, commission rates: the checkout helper's models (same table).
 
 The payment id IS the reference the gateway gets back (Stripe metadata ``payment_code``, PayPal
@@ -92,6 +95,14 @@ def notif_pk(brand_id: str, notification_id: str) -> str:
 
 def notifs_gsi(brand_id: str) -> str:
     return f"B#{brand_id}#NOTIFS"
+
+
+def rejected_pk(brand_id: str, gateway_id: str) -> str:
+    return f"B#{brand_id}#GWREJ#{gateway_id}"
+
+
+def rejected_sk(moment: datetime) -> str:
+    return f"H#{moment:%Y-%m-%dT%H}"
 
 
 def due_shard(payment_id: str) -> str:
@@ -262,3 +273,14 @@ class NotificationItem(BaseModel):
     attempts = NumberAttribute(default=1)
     received_date = UTCDateTimeAttribute(attr_name="receivedDate")
     modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+
+
+class RejectedCountItem(BaseModel):
+    """Unverifiable notifications of one gateway in one UTC hour: ``received`` counts all of
+    them, ``stored`` those kept as a notification row (notifications.REJECTED_PER_HOUR at most).
+    """
+
+    Meta = Meta
+    gateway_id = UnicodeAttribute(attr_name="gatewayId", null=True)
+    received = NumberAttribute(default=0)
+    stored = NumberAttribute(default=0)

@@ -11,6 +11,7 @@ already answered VERIFIED for the message.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalicelib import settings
@@ -19,9 +20,15 @@ from chalicelib.http.paging import page
 from chalicelib.store import ids
 
 OUTCOMES = ("verified", "duplicate", "applied", "ignored", "mismatch", "unknown_payment",
-            "rejected", "error")
+            "rejected", "not_ready", "error")
 REJECTED_KEEP_DAYS = 30
 REJECTED_MAX_BODY = 8 * 1024
+# A notification to a gateway not ready yet is kept whole enough to replay once it is (a Stripe
+# signature covers the whole body).
+NOT_READY_MAX_BODY = 64 * 1024
+# Unverified notifications (rejected or not_ready) stored per gateway per UTC hour; beyond it
+# they are only counted.
+REJECTED_PER_HOUR = 50
 LIST_LIMIT = 5000  # newest notifications a listing looks at
 
 
@@ -44,6 +51,36 @@ def save_outcome(item: Any, outcome: str, detail: str) -> None:
     item.detail = detail[:1000]
     item.modified_date = settings.now()
     item.save()
+
+
+def save_unverified(item: Any, outcome: str, detail: str) -> bool:
+    """Keep a notification nobody could verify (``rejected``: bad signature or PayPal INVALID;
+    ``not_ready``: the gateway can't verify yet), within the gateway's hourly allowance: the
+    row (body cut to ``REJECTED_MAX_BODY`` / ``NOT_READY_MAX_BODY``, expiring after
+    ``REJECTED_KEEP_DAYS``) and the hour's counter are one transaction, conditioned on the
+    counter's ``stored`` being under ``REJECTED_PER_HOUR``. Over it, only the counter's
+    ``received`` grows. True when stored."""
+    from chalicelib.payments import models as m
+    from chalicelib.store.tx import ConditionFailed, transaction
+
+    now = settings.now()
+    expires = int((now + timedelta(days=REJECTED_KEEP_DAYS)).timestamp())
+    cut = NOT_READY_MAX_BODY if outcome == "not_ready" else REJECTED_MAX_BODY
+    item.raw_body = bytes(item.raw_body or b"")[:cut]
+    item.ttl = expires
+    item.outcome, item.detail, item.modified_date = outcome, detail[:1000], now
+    c = m.RejectedCountItem
+    counter = c(m.rejected_pk(item.brand_id, item.gateway_id), m.rejected_sk(now))
+    counted = [c.received.add(1), c.gateway_id.set(item.gateway_id), c.ttl.set(expires)]
+    try:
+        with transaction() as tx:
+            tx.save(item)
+            tx.update(counter, actions=[*counted, c.stored.add(1)],
+                      condition=c.stored.does_not_exist() | (c.stored < REJECTED_PER_HOUR))
+    except ConditionFailed:
+        counter.update(actions=counted)
+        return False
+    return True
 
 
 def to_dto(item: Any, full: bool = False) -> dict[str, Any]:
@@ -107,5 +144,5 @@ def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
         receive.stripe_notification(gw, raw, (item.headers or {}).get("stripe-signature"),
                                     item, replay=True)
     else:
-        receive.paypal_notification(gw, raw, item, verify=not item.verified)
+        receive.paypal_notification(gw, raw, item, verify=not item.verified, replay=True)
     return to_dto(get_item(brand_id, notification_id))

@@ -4,17 +4,21 @@ routes and by ``replay``.
 Every notification that reaches a known gateway is kept (notifications.py) with its outcome:
 - ``rejected``: the signature (Stripe) or the postback (PayPal ``INVALID``) failed. Answered
   400 and the payment is not touched. The row is kept for 30 days (``ttl``) with the body cut
-  to 8 KiB, so a wrong secret or a skewed clock can be diagnosed without letting forged
-  traffic grow the table for ever.
+  to 8 KiB, so a wrong secret or a skewed clock can be diagnosed; at most
+  ``notifications.REJECTED_PER_HOUR`` such rows per gateway per hour, after which they are
+  only counted (notifications.save_unverified), so forged traffic can't grow the table.
 - ``error``: authentic but unreadable (MalformedNotification): answered 200, since a retry
   would read the same bytes; an admin can replay it after a fix.
 - PayPal's verification URL unreachable: kept as ``error`` and answered 503, so PayPal resends.
+- ``not_ready``: the gateway has no webhook secret (Stripe) or receiver (PayPal) yet. Answered
+  409 GATEWAY_NOT_READY, so the gateway resends; kept like a rejected one (bounded per hour,
+  30 days) with up to 64 KiB of the body, so it can be replayed once the gateway is set.
 - otherwise intake's outcome (applied, duplicate, ignored, mismatch, unknown_payment).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.http.errors import ApiError, BadRequest
@@ -34,27 +38,47 @@ class Unavailable(ApiError):
     status, code = 503, "GATEWAY_UNAVAILABLE"
 
 
+class NotReady(ApiError):
+    status, code = 409, "GATEWAY_NOT_READY"
+
+
+def _ready(gw: Gateway, notification: Any, replay: bool) -> None:
+    """A gateway that can't verify notifications yet (gateway_config.missing_for_notifications)
+    answers 409, so the gateway resends them later; the notification is kept (bounded, as a
+    rejected one), except on a replay, which leaves its row as it was."""
+    if not gw.missing:
+        return
+    message = (f"Payment gateway {gw.id} can't verify notifications yet: its "
+               f"{' and '.join(gw.missing)} is not set. Set it (PUT "
+               f"v1/app-integrations/payment-gateway/{gw.id}); the gateway resends.")
+    if not replay:
+        notifications.save_unverified(notification, "not_ready", message)
+    raise NotReady(message)
+
+
 def stripe_notification(gw: Gateway, raw: bytes, signature: str | None, notification: Any,
                         *, replay: bool = False) -> intake.Outcome:
     from chalicelib.payments.gateways import stripe
 
+    _ready(gw, notification, replay)
     # The real wall clock, not settings.now(): Stripe signs with real time.
     now = datetime.now(UTC)
     tolerance = REPLAY_TOLERANCE_SECONDS if replay else stripe.DEFAULT_TOLERANCE_SECONDS
     try:
         event = stripe.verify_and_parse(raw, signature, list(gw.secrets), now, tolerance)
     except SignatureError as e:
-        _reject(notification, e.message)
+        _reject(notification, e.message, replay)
     except MalformedNotification as e:
         return _error(notification, e.message)
     return _apply(gw, event, notification)
 
 
 def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
-                        verify: bool = True) -> intake.Outcome:
+                        verify: bool = True, replay: bool = False) -> intake.Outcome:
     """``verify=False`` only for a replay of a message PayPal already VERIFIED."""
     from chalicelib.payments.gateways import paypal
 
+    _ready(gw, notification, replay)
     if verify:
         if not gw.verify_url:
             raise Unavailable(f"PayPal gateway {gw.id} has no verification URL configured.")
@@ -66,7 +90,7 @@ def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
                               ) from None
         if not ok:
             _reject(notification, "PayPal answered INVALID to the postback: this message was "
-                                  "not sent by PayPal, or it was changed on the way.")
+                                  "not sent by PayPal, or it was changed on the way.", replay)
     try:
         event = paypal.normalise(paypal.parse(raw), gw.receiver_email, gw.receiver_id)
     except MalformedNotification as e:
@@ -84,13 +108,11 @@ def _apply(gw: Gateway, event: Any, notification: Any) -> intake.Outcome:
                         live_gateway=not gw.test_mode)
 
 
-def _reject(notification: Any, message: str) -> None:
-    from chalicelib import settings
-
-    notification.raw_body = (notification.raw_body or b"")[:notifications.REJECTED_MAX_BODY]
-    notification.ttl = int((settings.now() + timedelta(
-        days=notifications.REJECTED_KEEP_DAYS)).timestamp())
-    notifications.save_outcome(notification, "rejected", message)
+def _reject(notification: Any, message: str, replay: bool) -> None:
+    if replay:  # an admin's replay of a stored row: update it, it is no new traffic
+        notifications.save_outcome(notification, "rejected", message)
+    else:
+        notifications.save_unverified(notification, "rejected", message)
     raise BadRequest(message, code="NOTIFICATION_REJECTED")
 
 

@@ -125,12 +125,17 @@ def _dtos(brand_id: str, payments: list) -> list[dict[str, Any]]:
     if not payments:
         return []
     users = _users(brand_id, [p.user_id for p in payments if p.user_id])
-    prices, packages = _catalogue(brand_id, payments)
+    cat = _catalogue(brand_id) if users or any(p.price_id or p.package_id for p in payments) \
+        else None
+    prices, packages = _priced(cat, payments)
+    for user in users.values():
+        _user_package(cat, user)
     return [to_dto(p, user=users.get(p.user_id or ""), price=prices.get(p.price_id or ""),
                    package=packages.get(p.package_id or "")) for p in payments]
 
 
 def _users(brand_id: str, user_ids: list[str]) -> dict[str, dict]:
+    """IUserBase of each user (``packageCode`` is filled by ``_user_package``)."""
     from chalicelib.identity import user_admin
 
     wanted = list(dict.fromkeys(user_ids))
@@ -145,12 +150,28 @@ def _users(brand_id: str, user_ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def _catalogue(brand_id: str, payments: list) -> tuple[dict[str, dict], dict[str, dict]]:
-    if not any(p.price_id or p.package_id for p in payments):
+def _user_package(cat: Any, user: dict) -> None:
+    """IUserBase's ``packageId`` and ``packageCode``: the user's package; a user who holds none
+    is on the brand's default package (licensing's expiry moves an expired user there too)."""
+    if cat is None:
+        return
+    package_id = user["packageId"] or (cat.head.default_package_id if cat.head else None)
+    package = cat.packages.get(package_id) if package_id else None
+    user["packageId"] = package_id
+    user["packageCode"] = package.code if package is not None else None
+
+
+def _catalogue(brand_id: str) -> Any:
+    from chalicelib.catalog import service as catalog
+
+    return catalog.load(brand_id)
+
+
+def _priced(cat: Any, payments: list) -> tuple[dict[str, dict], dict[str, dict]]:
+    if cat is None:
         return {}, {}
     from chalicelib.catalog import service as catalog
 
-    cat = catalog.load(brand_id)
     prices = {}
     for pid in {p.price_id for p in payments if p.price_id}:
         if pid in cat.prices:

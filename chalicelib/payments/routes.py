@@ -11,7 +11,7 @@ H = "chalicelib.payments.api:"
 P = "/api/v1/payments"
 N = P + "/notifications"
 OUTCOMES = ("verified", "duplicate", "applied", "ignored", "mismatch", "unknown_payment",
-            "rejected", "error")
+            "rejected", "not_ready", "error")
 
 ROUTES = [
     Route("GET", P, H + "list_payments",

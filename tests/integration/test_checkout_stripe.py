@@ -14,7 +14,12 @@ import pytest
 from chalicelib import settings
 from chalicelib.payments import service
 from tests.integration import test_checkout_support as support
-from tests.integration.test_checkout_support import PAYPAL_BODY, outbox_rows, payments_of
+from tests.integration.test_checkout_support import (
+    PAYPAL_BODY,
+    assert_page_obeys_its_csp,
+    outbox_rows,
+    payments_of,
+)
 from tests.localstripe import Receiver, for_pi, register_webhook, running_localstripe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("checkout_localstripe")]
@@ -107,6 +112,8 @@ def test_stripe_checkout_makes_a_payment_intent_and_our_page_pays_it(api, buyer,
     html = page.body.decode()
     assert page.headers["Content-Type"].startswith("text/html")
     assert f'src="{stripe_base}/js.stripe.com/v3/"' in html
+    # localstripe's Stripe.js loads from and calls localstripe's origin: the policy allows it.
+    assert_page_obeys_its_csp(page, stripe_base, stripe_base)
     assert "pk_test_local" in html and payment.gateway_data["clientSecret"] in html
     assert "sk_test_local" not in html and SECRET not in html
     assert "Pay 20.00 USD" in html and "Pro - PRO-30" in html

@@ -4,6 +4,8 @@ tests here: the other modules import what they use)."""
 from __future__ import annotations
 
 import json
+import re
+from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -125,3 +127,62 @@ def paypal_completion(payment, receiver: str = "seller@demo.test", amount: int |
         merchant_ref=f"TXN{payment.id}", amount_minor=payment.amount_minor if amount is None
         else amount, currency=payment.currency, fee_minor=50, receiver=receiver,
         receiver_matches=True, jfw_status="Completed", test_mode=True)
+
+
+# -- the hosted page's Content-Security-Policy ----------------------------------------------------
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def csp_of(resp) -> dict[str, list[str]]:
+    header = resp.headers.get("Content-Security-Policy") or ""
+    return {d.split()[0]: d.split()[1:] for d in header.split(";") if d.strip()}
+
+
+def _allowed(url: str, sources: list[str]) -> bool:
+    """A URL against a CSP source list (the host-source forms this page's policy uses)."""
+    parts = urlsplit(url)
+    for src in sources:
+        m = re.fullmatch(r"(https?)://(\*\.)?([^/:]+)(:\d+)?", src)
+        if not m:
+            continue
+        scheme, wild, host, port = m.groups()
+        if parts.scheme != scheme or (port or "") != (f":{parts.port}" if parts.port else ""):
+            continue
+        if parts.hostname == host or (wild and (parts.hostname or "").endswith("." + host)):
+            return True
+    return False
+
+
+def assert_page_obeys_its_csp(resp, js_origin: str, api_origin: str) -> None:
+    """What a browser enforcing the page's policy would let run: every script and style of the
+    page, Stripe.js from ``js_origin`` and its calls to ``api_origin``; nothing inline without
+    the answer's nonce, and no framing of the page."""
+    csp = csp_of(resp)
+    assert csp, "no Content-Security-Policy header"
+    assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
+    assert csp["default-src"] == ["'self'"] and csp["base-uri"] == ["'none'"]
+    for directive in csp.values():
+        assert "'unsafe-inline'" not in directive and "'unsafe-eval'" not in directive
+        assert "*" not in directive and "https:" not in directive
+    [nonce] = [s[len("'nonce-"):-1] for s in csp["script-src"] if s.startswith("'nonce-")]
+    assert csp["style-src"] == [f"'nonce-{nonce}'"] and len(nonce) >= 16
+    page = resp.body.decode()
+    tags = _Tags()
+    tags.feed(page)
+    scripts = [a for t, a in tags.tags if t == "script" and a.get("type") != "application/json"]
+    assert scripts, "the page runs no script"
+    for attrs in scripts:
+        assert attrs.get("nonce") == nonce or (attrs.get("src") and _allowed(
+            attrs["src"], csp["script-src"])), attrs
+    assert any(a.get("src", "").startswith(js_origin) for a in scripts)
+    assert _allowed(api_origin + "/v1/payment_intents", csp["connect-src"])
+    for tag, attrs in tags.tags:
+        assert tag != "style" or attrs.get("nonce") == nonce
+        assert "style" not in attrs and not any(k.startswith("on") for k in attrs), (tag, attrs)

@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib.store import secrets
 from tests.conftest import login, make_user
+from tests.integration import payments_support as ps
 from tests.integration import test_checkout_support as support
 from tests.integration.test_bad_input import assert_unchanged, dump_tables
 from tests.integration.test_checkout_support import (
@@ -20,6 +21,8 @@ from tests.integration.test_checkout_support import (
 # Fixtures shared with the other checkout modules.
 admin = support.admin
 simulator_setting = support.simulator_setting
+buyer = support.buyer
+shop = support.shop
 
 GW = "v1/app-integrations/payment-gateway"
 SECRET_KEY = STRIPE_BODY["privateKey"]
@@ -136,7 +139,6 @@ def test_end_users_cannot_see_or_change_gateways(api, admin):
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"webhookSecret": None}, "webhookSecret"),
     ({"publicKey": "sk_test_wrong"}, "publicKey"),
     ({"privateKey": "pk_test_wrong"}, "privateKey"),
     ({"privateKey": "sk_live_51HxSecret", "publicKey": "pk_live_x"}, "publicKey"),
@@ -154,7 +156,6 @@ def test_bad_stripe_gateways_are_400_and_write_nothing(admin, change, field):
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"paypalReceiverEmail": None}, "paypalReceiverEmail"),
     ({"paypalMode": "live"}, "paypalMode"),
     ({"paypalMode": "simulator"}, "paypalMode"),  # no JFW_PAYPAL_SIMULATOR_URL
     ({"webhookSecret": "whsec_x"}, "webhookSecret"),
@@ -166,6 +167,110 @@ def test_bad_paypal_gateways_are_400_and_write_nothing(admin, change, field):
     assert resp.status_code == 400, resp.body
     assert error_of(resp)["field"].startswith(field)
     assert_unchanged(before, f"POST with {change}")
+
+
+# -- JFW's SDK bodies (ICreateAppIntegrationPaymentGatewayParams) -------------------------------
+
+SDK_STRIPE = {"appIntegrationId": "stripe", "name": "Stripe", "ipnListenerLink": "",
+              "cancelLinkWithoutLogin": "", "cancelLink": "https://demo.test/cancel",
+              "returnLink": "https://demo.test/paid", "publicKey": "pk_test_demo",
+              "privateKey": SECRET_KEY, "description": None, "notes": None, "testMode": True,
+              "isDefault": True, "status": "Active"}
+SDK_PAYPAL = {"appIntegrationId": "paypal", "name": "PayPal", "ipnListenerLink": "",
+              "cancelLink": "https://demo.test/cancel", "returnLink": "https://demo.test/paid",
+              "publicKey": "seller@demo.test", "privateKey": "paypal-app-secret",
+              "testMode": True}
+PAYPAL_CLIENT_ID = ("AeA1QIZXiflr1_-r0U2UbWTziOWX1GRQer5zoa4wvhXT3IKXsp1hAgDjwj8kclvtf2Cv8sc7"
+                    "BbnHaBCN")
+
+
+def test_the_sdk_stripe_body_makes_a_gateway_that_waits_for_its_webhook_secret(
+        admin, buyer, shop, demo_brand):
+    """JFW's SDK has no webhookSecret: the gateway is stored, says it can't receive
+    notifications yet, its IPN URL answers 409 (kept, so it can be replayed) and it takes no
+    checkout until the secret is set."""
+    created = admin.ok("POST", GW, SDK_STRIPE)
+    gid = created["id"]
+    assert created["ipnListenerLink"] == f"http://127.0.0.1:8000/api/v1/ipn/stripe/{gid}"
+    assert created["readyForNotifications"] is False and created["missing"] == ["webhookSecret"]
+    assert created["webhookSecret"] is None
+    assert created["cancelLinkWithoutLogin"] == "https://demo.test/cancel"
+    assert admin.ok("GET", f"{GW}/{gid}")["missing"] == ["webhookSecret"]
+
+    resp = buyer.post(f"v1/prices/{shop['usd']}/generate-checkout-link")
+    assert resp.status_code == 409 and error_of(resp)["code"] == "GATEWAY_NOT_READY"
+    assert "webhookSecret" in error_of(resp)["message"]
+
+    pay = ps.make_payment(demo_brand, gid, amount=2000)
+    body = ps.pi_event(pay.id, amount=2000)
+    resp = ps.post_stripe(admin.client, gid, body, ps.signed(body, SIGNING))
+    assert resp.status_code == 409 and error_of(resp)["code"] == "GATEWAY_NOT_READY"
+    [row] = admin.ok("GET", "v1/payments/notifications?outcome=not_ready")["items"]
+    assert "webhookSecret" in row["detail"] and row["gatewayId"] == gid
+    assert ps.payment(demo_brand["id"], pay.id).status == "Created"
+    assert admin.post(f"v1/payments/notifications/{row['id']}/replay").status_code == 409
+
+    ready = admin.ok("PUT", f"{GW}/{gid}", {**SDK_STRIPE, "webhookSecret": SIGNING})
+    assert ready["readyForNotifications"] is True and ready["missing"] == []
+    replayed = admin.ok("POST", f"v1/payments/notifications/{row['id']}/replay")
+    assert replayed["outcome"] == "applied"
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
+    from chalicelib.payments import gateway_config
+
+    assert gateway_config.for_checkout(demo_brand["id"], gid)["id"] == gid  # checkouts again
+
+
+def test_stripe_without_a_webhook_secret_is_ready_with_one_and_put_keeps_it(admin):
+    complete = admin.ok("POST", GW, STRIPE_BODY)
+    assert complete["readyForNotifications"] is True and complete["missing"] == []
+    left_out = admin.ok("PUT", f"{GW}/{complete['id']}", SDK_STRIPE)  # no secret: kept
+    assert left_out["readyForNotifications"] is True
+
+
+@pytest.mark.parametrize("public_key, receiver", [
+    ("seller@demo.test", {"paypalReceiverEmail": "seller@demo.test", "paypalReceiverId": None}),
+    ("SELLER0000001", {"paypalReceiverEmail": None, "paypalReceiverId": "SELLER0000001"}),
+])
+def test_the_sdk_paypal_body_takes_the_receiver_from_public_key(admin, public_key, receiver):
+    from chalicelib.payments import gateway_config
+
+    created = admin.ok("POST", GW, {**SDK_PAYPAL, "publicKey": public_key})
+    assert {k: created[k] for k in receiver} == receiver
+    assert created["publicKey"] == public_key and created["readyForNotifications"] is True
+    assert created["ipnListenerLink"].endswith(f"/api/v1/ipn/paypal/{created['id']}")
+    hook = gateway_config.get_for_webhook(created["id"])
+    assert (hook["paypalReceiverEmail"], hook["paypalReceiverId"]) == (
+        receiver["paypalReceiverEmail"], receiver["paypalReceiverId"])
+    assert hook["missing"] == []
+
+
+def test_a_paypal_client_id_is_no_receiver_until_one_is_set(admin, buyer, shop, demo_brand):
+    created = admin.ok("POST", GW, {**SDK_PAYPAL, "publicKey": PAYPAL_CLIENT_ID,
+                                    "isDefault": True})
+    gid = created["id"]
+    assert created["publicKey"] == PAYPAL_CLIENT_ID and created["paypalReceiverEmail"] is None
+    assert created["readyForNotifications"] is False
+    assert created["missing"] == ["paypalReceiverEmail"]
+    resp = buyer.post(f"v1/prices/{shop['usd']}/generate-checkout-link")
+    assert resp.status_code == 409 and error_of(resp)["code"] == "GATEWAY_NOT_READY"
+    resp = ps.post_paypal(admin.client, gid, b"txn_id=1&payment_status=Completed")
+    assert resp.status_code == 409 and error_of(resp)["code"] == "GATEWAY_NOT_READY"
+    [row] = ps.notification_rows(demo_brand["id"])
+    assert row.outcome == "not_ready" and row.ttl
+
+    ready = admin.ok("PUT", f"{GW}/{gid}", {**SDK_PAYPAL, "publicKey": PAYPAL_CLIENT_ID,
+                                           "paypalReceiverEmail": "seller@demo.test"})
+    assert ready["readyForNotifications"] is True and ready["publicKey"] == PAYPAL_CLIENT_ID
+    link = buyer.ok("POST", f"v1/prices/{shop['usd']}/generate-checkout-link")
+    assert support.query_of(link)["business"] == "seller@demo.test"
+
+
+def test_a_paypal_gateway_answers_its_receiver_as_public_key(admin):
+    created = admin.ok("POST", GW, PAYPAL_BODY)  # ours: a receiver and no publicKey
+    assert created["publicKey"] == "seller@demo.test"
+    assert created["cancelLinkWithoutLogin"] == PAYPAL_BODY["cancelLink"]
+    own = admin.ok("POST", GW, {**PAYPAL_BODY, "cancelLinkWithoutLogin": "https://demo.test/x"})
+    assert own["cancelLinkWithoutLogin"] == "https://demo.test/x"
 
 
 def test_paypal_gateway_verification_url_per_mode(admin, simulator_setting):

@@ -112,6 +112,22 @@ def test_wrong_receiver_is_a_mismatch(server, sim, demo_brand, gw, pay):
     assert ps.payment_events(demo_brand["id"], "PAYMENT.RISK.FLAGGED")
 
 
+def test_business_ours_but_paid_to_another_account_is_a_mismatch(server, sim, demo_brand,
+                                                                    gw, pay):
+    """PayPal VERIFIED it, ``business`` names us, but ``receiver_email`` says the money went to
+    someone else's account: stored, risk raised, held, not completed."""
+    sent = sim.send_ipn(url(server, gw), {"custom": pay.id, "mc_gross": "10.00",
+                                          "business": sim.receiver_email,
+                                          "receiver_email": "thief@example.com"})
+    assert sent.status == 200
+    p = ps.payment(demo_brand["id"], pay.id)
+    assert p.status == "Created" and p.held and p.risk_mark >= 100
+    assert any("thief@example.com" in r for r in p.risk_reasons)
+    [row] = ps.notification_rows(demo_brand["id"])
+    assert row.outcome == "mismatch" and row.verified
+    assert ps.payment_events(demo_brand["id"], "PAYMENT.RISK.FLAGGED")
+
+
 def test_wrong_currency_is_a_mismatch(server, sim, demo_brand, gw, pay):
     sim.send_ipn(url(server, gw), {"custom": pay.id, "mc_gross": "10.00", "mc_currency": "EUR"})
     p = ps.payment(demo_brand["id"], pay.id)

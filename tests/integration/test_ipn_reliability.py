@@ -162,6 +162,42 @@ def test_rejected_notifications_are_listed_and_replay_stays_rejected(
     assert ps.payment(demo_brand["id"], pay.id).status == "Created"
 
 
+def test_unverifiable_notifications_are_stored_at_most_n_per_gateway_per_hour(
+        client, demo_brand, gw, pay, monkeypatch):
+    """Forged traffic can't grow the table: past the hourly allowance a rejected notification
+    is answered the same 400 but only counted."""
+    from chalicelib.payments import models as m
+    from chalicelib.payments import notifications
+
+    monkeypatch.setattr(notifications, "REJECTED_PER_HOUR", 3)
+    other = ps.make_gateway(demo_brand, "stripe")
+    big = ps.pi_event(pay.id) + b" " * 20000
+
+    def forge(gateway: str) -> int:
+        return ps.post_stripe(client, gateway, big, ps.signed(big, "whsec_forged")).status_code
+
+    assert [forge(gw) for _ in range(5)] == [400] * 5
+    assert forge(other) == 400  # another gateway has its own allowance
+    rows = [r for r in ps.notification_rows(demo_brand["id"]) if r.gateway_id == gw]
+    assert [r.outcome for r in rows] == ["rejected"] * 3
+    assert all(len(r.raw_body) == notifications.REJECTED_MAX_BODY and r.ttl for r in rows)
+    [hour] = m.RejectedCountItem.query(m.rejected_pk(demo_brand["id"], gw))
+    assert (hour.received, hour.stored) == (5, 3) and hour.ttl
+
+    later = settings.now() + timedelta(hours=1)
+    settings.set_clock(lambda: later)
+    try:
+        assert forge(gw) == 400
+    finally:
+        settings.set_clock(None)
+    rows = [r for r in ps.notification_rows(demo_brand["id"]) if r.gateway_id == gw]
+    assert len(rows) == 4
+    counts = [(h.received, h.stored) for h in
+              m.RejectedCountItem.query(m.rejected_pk(demo_brand["id"], gw))]
+    assert counts == [(5, 3), (1, 1)]
+    assert ps.payment(demo_brand["id"], pay.id).status == "Created"
+
+
 def test_notifications_need_the_permission_and_stay_in_their_brand(
         client, api, demo_brand, other_brand, gw, pay):
     from tests.conftest import register_and_login

@@ -142,3 +142,26 @@ def test_a_coupon_is_redeemed_once_when_the_payment_completes(client, admin, dem
     assert ps.payment(demo_brand["id"], pay.id).coupon_redeemed is True
     [row] = [r for r in ps.outbox_rows(demo_brand["id"]) if r.kind == "payment-coupon"]
     assert row.status == "Sent"
+
+
+def test_the_user_of_a_payment_carries_their_package_id_and_code(admin, buyers, shop,
+                                                                  demo_brand):
+    """IUserBase inside IPayment: ``packageId`` and ``packageCode`` both filled; a user who
+    holds no package is on the brand's default one (here BASIC)."""
+    from chalicelib.catalog import service
+    from chalicelib.identity import users
+    from chalicelib.identity.models import UserItem
+
+    basic = service.create_package(demo_brand["id"], {"code": "BASIC", "name": "Basic",
+                                                      "isFree": True, "isDefault": True})
+    alice = users.get_item(demo_brand["id"], buyers["ids"]["alice"])
+    alice.update(actions=[UserItem.package_id.set(shop["package"])])
+    detail = admin.ok("GET", f"v1/payments/{buyers['done'].id}")["user"]
+    assert (detail["packageId"], detail["packageCode"]) == (shop["package"], "PRO")
+    listed = {p["user"]["id"]: p["user"] for p in admin.ok("GET", "v1/payments")["items"]}
+    assert (listed[alice.id]["packageId"], listed[alice.id]["packageCode"]) == (
+        shop["package"], "PRO")
+    bob = listed[buyers["ids"]["bob"]]
+    assert (bob["packageId"], bob["packageCode"]) == (basic["id"], "BASIC")
+    own = buyers["bob"].ok("GET", "v1/payments")["items"][0]["user"]
+    assert own["packageCode"] == "BASIC"

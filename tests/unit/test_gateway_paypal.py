@@ -290,9 +290,23 @@ def test_payment_ref_is_custom_else_invoice():
     ({"receiver_email": "other@shop.test"}, RECEIVER, RECEIVER_ID, False),
     ({"receiver_id": "SOMEONEELSE01"}, RECEIVER, RECEIVER_ID, False),
     ({"receiver_email": "other@shop.test"}, None, RECEIVER_ID, True),
-    ({"receiver_email": None, "business": RECEIVER}, RECEIVER, None, True),
+    ({"receiver_email": None, "business": RECEIVER}, RECEIVER, RECEIVER_ID, True),
+    ({"business": RECEIVER}, RECEIVER, None, True),
+    ({"business": RECEIVER_ID}, None, RECEIVER_ID, True),  # business may be the account id
+    ({"business": RECEIVER_ID}, RECEIVER, RECEIVER_ID, True),
     ({"receiver_email": None, "receiver_id": None}, RECEIVER, RECEIVER_ID, False),
     ({}, None, None, False),  # nothing configured: fail closed
+    # business names us but the money went to another account (issue 10)
+    ({"business": RECEIVER, "receiver_email": "thief@evil.test"}, RECEIVER, None, False),
+    ({"business": RECEIVER, "receiver_email": "thief@evil.test"}, RECEIVER, RECEIVER_ID,
+     False),
+    ({"business": RECEIVER, "receiver_id": "THIEF00000001"}, RECEIVER, RECEIVER_ID, False),
+    # our account received it, but the button named someone else
+    ({"business": "thief@evil.test"}, RECEIVER, RECEIVER_ID, False),
+    # business alone is what the button said, not who was paid: not enough
+    ({"receiver_email": None, "receiver_id": None, "business": RECEIVER}, RECEIVER,
+     RECEIVER_ID, False),
+    ({"receiver_email": None, "business": RECEIVER}, RECEIVER, None, False),
 ])
 def test_receiver_must_be_ours(fields, email, rid, ok):
     assert normalise(message(**fields), email, rid).receiver_matches is ok

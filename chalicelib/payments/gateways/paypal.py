@@ -180,20 +180,28 @@ def format_payment_date(when: datetime) -> str:
 
 
 def _receiver_matches(f: dict[str, str], email: str | None, receiver_id: str | None) -> bool:
-    """Every configured value present in the message agrees and at least one matched; with
-    nothing configured, no message is ours (fail closed)."""
+    """Whether the message is about money paid to our account (PayPal's IPN variables):
+
+    - ``receiver_email`` (the receiving account's primary e-mail) and ``receiver_id`` (its
+      merchant account id) say who was paid; each one present must be ours wherever we know
+      ours, and at least one of them must match a configured value;
+    - ``business`` is what the button said (our e-mail or our merchant id): present, it must be
+      one of ours too. It alone proves nothing, so it never makes a match by itself.
+
+    With nothing configured, no message is ours (fail closed)."""
+    ours_email = (email or "").strip().lower()
+    ours_id = (receiver_id or "").strip().lower()
+    if not (ours_email or ours_id):
+        return False
+    got_email = f.get("receiver_email", "").strip().lower()
+    got_id = f.get("receiver_id", "").strip().lower()
+    business = f.get("business", "").strip().lower()
+    if business and business not in {ours_email, ours_id} - {""}:
+        return False
     matched = False
-    if email:
-        got = {f.get("receiver_email", "").strip().lower(), f.get("business", "").strip().lower()}
-        got.discard("")
-        if got:
-            if email.strip().lower() not in got:
-                return False
-            matched = True
-    if receiver_id:
-        got_id = f.get("receiver_id", "").strip()
-        if got_id:
-            if got_id != receiver_id.strip():
+    for got, ours in ((got_email, ours_email), (got_id, ours_id)):
+        if got and ours:
+            if got != ours:
                 return False
             matched = True
     return matched

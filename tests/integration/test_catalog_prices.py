@@ -303,3 +303,39 @@ def test_the_amount_filter_is_exact(admin, api, pkg):
     assert [p["code"] for p in api.ok("GET", "v1/prices?amount=9.99")] == ["PRO-M"]
     assert api.ok("GET", "v1/prices?amount=9.990000000000000000001") == []
     assert api.get("v1/prices?amount=NaN").status_code == 400
+
+
+def set_amount_minor(brand: dict, price_id: str, minor: int) -> None:
+    """What a price row holds if it was stored before the ceiling existed (DynamoDB keeps up
+    to 38 digits)."""
+    from chalicelib.catalog.models import PriceItem, cat_pk, price_sk
+
+    PriceItem(cat_pk(brand["id"]), price_sk(price_id)).update(
+        actions=[PriceItem.amount_minor.set(minor)])
+
+
+def test_an_amount_stored_before_the_ceiling_breaks_no_listing(admin, api, pkg, demo_brand):
+    """Issue 10: one 1e26 USD row made every catalogue read of the brand a 500. Reads are exact
+    at any size now: the listings answer, showing the row as stored, so an admin can see and
+    mend it; buying it is a 400 (test_payments_records)."""
+    admin.ok("POST", "v1/prices", price_body(pkg, code="OK"))
+    big = admin.ok("POST", "v1/prices", price_body(pkg, code="BIG"))
+    set_amount_minor(demo_brand, big["id"], 10 ** 28)
+    assert {p["code"]: p["amount"] for p in api.ok("GET", "v1/prices")} == {
+        "OK": 9.99, "BIG": 10 ** 26}
+    assert api.ok("GET", f"v1/prices/{big['id']}")["amount"] == 10 ** 26
+    assert len(api.ok("GET", f"v1/packages/{pkg['id']}/prices")) == 2
+    assert len(api.ok("GET", f"v1/packages/{pkg['id']}")["prices"]) == 2
+    assert api.ok("GET", "v1/packages")
+    assert [p["code"] for p in api.ok("GET", "v1/prices?sortDataField=amount&sortOrder=asc")
+            ] == ["OK", "BIG"]
+    from chalicelib.identity import brands
+
+    brands.update_setting(demo_brand["id"], {"taxRate": "8.875"})
+    quote = api.ok("POST", f"v1/packages/{pkg['id']}/calculate-total-price-checkout",
+                   {"priceId": big["id"]})
+    assert (quote["subtotal"], quote["tax"]["amount"], quote["total"]) == (
+        10 ** 26, 8875 * 10 ** 21, 108875 * 10 ** 21)
+    # The admin mends it with an amount the rule takes.
+    mended = admin.ok("PUT", f"v1/prices/{big['id']}", price_body(pkg, code="BIG", amount=99))
+    assert mended["amount"] == 99

@@ -65,11 +65,11 @@ def to_minor(amount: Decimal | int | float | str, currency: str, field: str = "a
         raise _too_large(field, currency)
     # Exactly, on the digits: Decimal arithmetic would round to the context's 28 digits, so
     # 9.990000000000000000000000000001 would pass as 9.99.
-    _, digits, exp10 = value.as_tuple()
+    _, digits, exponent10 = value.as_tuple()
     text = "".join(map(str, digits)).rstrip("0")
     if not text:
         return 0
-    exp10 += len(digits) - len(text)  # type: ignore[operator]  # finite: an int
+    exp10 = int(exponent10) + len(digits) - len(text)  # finite: the exponent is an int
     if exp10 + exp < 0:
         raise BadRequest(f"{field} {_shown(value)} has more decimals than {currency.upper()} "
                          f"allows ({exp}).", field=field, code="AMOUNT_PRECISION")
@@ -118,12 +118,13 @@ def percent_of(minor: int, percent: Decimal | int | str) -> int:
     value = percent if isinstance(percent, Decimal) else Decimal(str(percent))
     if not value.is_finite():
         raise ValueError(f"percent {percent!r} is not a finite number")
-    sign, digits, exp10 = value.as_tuple()
+    sign, digits, exponent10 = value.as_tuple()
+    exp10 = int(exponent10)
     numerator = int(minor) * int("".join(map(str, digits))) * (-1 if sign else 1)
     denominator = 100
-    if exp10 >= 0:  # type: ignore[operator]
-        numerator *= 10 ** exp10  # type: ignore[operator]
+    if exp10 >= 0:
+        numerator *= 10 ** exp10
     else:
-        denominator *= 10 ** -exp10  # type: ignore[operator]
+        denominator *= 10 ** -exp10
     quotient = (2 * abs(numerator) + denominator) // (2 * denominator)
     return -quotient if numerator < 0 else quotient

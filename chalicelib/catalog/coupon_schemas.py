@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.identity.schemas import Body, Name, Text
+from chalicelib.identity.schemas import Body, Name, Percent, Text
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_-]+$")]
@@ -59,8 +59,8 @@ class CouponBody(Body):
 
     name: Name
     code: CouponCode
-    percentage: Annotated[Decimal, Field(gt=0, le=100, decimal_places=4)] | None = None
-    amountOff: Annotated[Decimal, Field(gt=0, le=10**12)] | None = None
+    percentage: Annotated[Percent, Field(gt=0)] | None = None
+    amountOff: Annotated[Decimal, Field(gt=0)] | None = None  # bounds: money.to_minor
     currencyCode: CurrencyCode | None = None
     quantity: Annotated[int, Field(ge=1, le=10**9)] | None = None
     maxRedemptionsPerUser: Annotated[int, Field(ge=1, le=10**6)] | None = None

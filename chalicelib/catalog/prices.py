@@ -6,10 +6,11 @@ a type gets the brand's default one), and freemium: a package with
 ``isFree`` that users get without paying, so it may not have a price above 0. ``Usage`` is
 reserved for metered prices billed by invoicing (a later issue) and refused until then.
 
-The amount is stored as integer minor units; an amount with more decimals than the currency has
-is a 400. Each price counts itself on its package (``priceCount``, ``paidPriceCount``) and
-subscription type (``priceCount``) in the same transaction, so deleting a package or type that a
-price refers to, or making a package with paid prices free, is refused atomically.
+The amount is stored as integer minor units; money.to_minor refuses (400) one that is negative,
+over the ceiling or with more decimals than the currency has. Each price counts itself on its
+package (``priceCount``, ``paidPriceCount``) and subscription type (``priceCount``) in the same
+transaction, so deleting a package or type that a price refers to, or making a package with paid
+prices free, is refused atomically.
 """
 
 from __future__ import annotations
@@ -172,10 +173,7 @@ def _amount(data: dict[str, Any], current: PriceItem | None) -> tuple[int, str]:
         amount = money.to_decimal(int(current.amount_minor), current.currency)
     else:
         raise BadRequest("amount is required.", field="amount")
-    minor = money.to_minor(amount, currency)
-    if minor < 0:
-        raise BadRequest("amount must not be negative.", field="amount")
-    return minor, currency
+    return money.to_minor(amount, currency), currency
 
 
 def _count_changes(w: Writes, cat: Catalogue, old: PriceItem | None, new: PriceItem) -> None:

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chalice import CORSConfig, Response
@@ -204,7 +205,10 @@ def _convert(q: Q, values: list[str]) -> Any:
         if q.type == "integer":
             return int(value)
         if q.type == "number":
-            return float(value)
+            number = parse_number(value)
+            if not number.is_finite():
+                raise ValueError
+            return number
         if q.type == "boolean":
             if value.lower() not in ("true", "false", "1", "0"):
                 raise ValueError
@@ -230,6 +234,26 @@ def _parse_datetime(value: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+# Longest number taken, written out: Python's own limit for int("...") (json.loads' integers).
+MAX_NUMBER_DIGITS = 4300
+
+
+def parse_number(text: str) -> Decimal:
+    """A number as an exact ``Decimal``, never a float (9.990000000000000000001 stays itself).
+
+    Refused (ValueError) past MAX_NUMBER_DIGITS digits written out: pydantic's int check on
+    1e-999999999 would spin for minutes. NaN and Infinity come back as such; the schema or
+    ``money.to_minor`` refuses them naming the field."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text[:20]!r} is not a number") from None
+    if value.is_finite() and (value.adjusted() >= MAX_NUMBER_DIGITS
+                              or value.as_tuple().exponent < -MAX_NUMBER_DIGITS):
+        raise ValueError(f"numbers may have at most {MAX_NUMBER_DIGITS} digits")
+    return value
+
+
 def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
     from pydantic import ValidationError
 
@@ -237,7 +261,8 @@ def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
     if content_type and "json" not in content_type.lower() and raw.strip():
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
     try:
-        data = json.loads(raw) if raw.strip() else None
+        data = json.loads(raw, parse_float=parse_number,
+                          parse_constant=parse_number) if raw.strip() else None
     except (ValueError, UnicodeDecodeError) as e:
         raise BadRequest(f"The body is not valid JSON: {e}.", code="MALFORMED_JSON") from None
     if data is None:

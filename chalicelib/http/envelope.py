@@ -15,7 +15,8 @@ def _default(value: Any) -> Any:
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, Decimal):
         # Money leaves the system as a JSON number with the currency's exponent already applied.
-        return float(value) if value % 1 else int(value)
+        # (Not ``value % 1``: it fails on more digits than the decimal context's 28.)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

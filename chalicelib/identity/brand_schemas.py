@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from chalicelib.identity.brands import check_host
-from chalicelib.identity.schemas import Body, Name, Text, Url
+from chalicelib.identity.schemas import Body, Name, Percent, Text, Url
 
 Host = Annotated[str, StringConstraints(max_length=253), AfterValidator(check_host)]
 Abbr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20,
@@ -28,7 +28,7 @@ Color = Annotated[str, StringConstraints(
     pattern=r"^(#[0-9A-Fa-f]{3,8}|(rgb|hsl)a?\([0-9.,%\sdeg]+\)|[A-Za-z]{3,30})$")]
 CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                                 pattern=r"^[A-Za-z]{3}$")]
-TaxRate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
+TaxRate = Percent
 PasswordPolicyLevel = Literal["Low", "Medium", "High"]
 DomainType = Literal["CPanel", "Admin", "Client", "Protocol", "Documentation"]
 

@@ -3,9 +3,10 @@ send extras."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
@@ -13,6 +14,9 @@ Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3,
                                             pattern=r"^[A-Za-z0-9._@+-]+$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://")]
+# A percent (tax rate, coupon, commission): 0-100 with up to 4 decimals, exact. Amounts of money
+# are plain ``Decimal`` fields: their rule needs the currency (money.to_minor).
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
 
 
 class Body(BaseModel):

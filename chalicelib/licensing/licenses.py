@@ -307,8 +307,6 @@ def create_many(brand: dict, creator_code: str | None, data: dict[str, Any]) -> 
             raise BadRequest("code must be 4-64 letters, digits or hyphens.", field="code")
     currency = (data.get("currencyCode") or "").upper()
     amount = money.to_minor(data["amount"], currency)
-    if amount < 0:
-        raise BadRequest("amount must be 0 or more.", field="amount")
     start, end = _window(data.get("startDate"), data.get("endDate"))
     package, subtype = catalog_refs(brand["id"], data["packageId"],
                                     data.get("subscriptionTypeId"))
@@ -362,8 +360,6 @@ def update(brand: dict, license_id: str, data: dict[str, Any]) -> dict:
     item = get_item(brand["id"], license_id)
     currency = (data.get("currencyCode") or "").upper()
     amount = money.to_minor(data["amount"], currency)
-    if amount < 0:
-        raise BadRequest("amount must be 0 or more.", field="amount")
     start, end = _window(data.get("startDate"), data.get("endDate"))
     subtype_id = data.get("subscriptionTypeId")
     package, subtype = catalog_refs(brand["id"], data["packageId"], subtype_id)

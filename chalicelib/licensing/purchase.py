@@ -60,7 +60,8 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
     quote = quotes.calculate(brand, data["packageId"], price_id=price["id"])
     currency = quote["currency"]
     unit = money.to_minor(quote["total"], currency)
-    amount = unit * quantity
+    amount = money.check_minor(unit * quantity, currency, field="quantity",
+                               what="The total (quantity x price)")
     if amount <= 0:
         raise Conflict("Nothing to pay: this price costs 0.", code="NOTHING_TO_PAY")
     assessment = risk.assess_checkout(

@@ -3,12 +3,11 @@ has them). Unknown fields are ignored."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.identity.schemas import Body, Text
+from chalicelib.identity.schemas import Body, Percent, Text
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_-]+$")]
@@ -61,7 +60,7 @@ class CommissionRateBody(Body):
                                            max_length=50)]
     quantityFrom: Quantity | None = None
     quantityTo: Quantity | None = None
-    percentage: Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
+    percentage: Percent
     description: Text | None = None
     isDefault: bool = False
 

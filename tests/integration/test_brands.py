@@ -432,3 +432,10 @@ def test_tax_rate_setting_is_used_by_quotes_exactly(client, demo_brand):
         resp = admin.put(f"v1/brands/{demo_brand['id']}/setting", {"taxRate": bad})
         assert resp.status_code == 400, bad
         assert resp.json_body["errors"][0]["field"] == "taxRate"
+    # Numbers as written (issue 10): no float in between rounds 8.87500000000000000001 to 8.875.
+    for literal in ("8.87500000000000000001", "NaN", "Infinity", "1e26", "1" + "0" * 400):
+        resp = admin.request("PUT", f"v1/brands/{demo_brand['id']}/setting",
+                             raw=b'{"taxRate": ' + literal.encode() + b"}")
+        assert resp.status_code == 400, literal
+        assert resp.json_body["errors"][0]["field"] == "taxRate"
+    assert admin.ok("GET", "v1/brands/by-url")["setting"]["taxRate"] == "8.875"

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.conftest import login, make_user
+from tests.integration.test_bad_input import assert_unchanged, dump_tables
 
 
 @pytest.fixture
@@ -41,6 +42,32 @@ def counts(brand: dict, package_id: str) -> tuple[int, int]:
 
 def err(resp) -> dict:
     return resp.json_body["errors"][0]
+
+
+def with_literals(body: dict, **literals: str) -> bytes:
+    """``body`` as JSON with the named fields written as these exact number literals (a Python
+    float could not carry 9.990000000000000000001, and json.dumps writes no NaN on purpose)."""
+    text = json.dumps({**body, **{k: f"@{k}@" for k in literals}})
+    for k, literal in literals.items():
+        text = text.replace(f'"@{k}@"', literal)
+    return text.encode()
+
+
+# Each answers 400 naming the field, and writes nothing (issue 10: 1e26 was stored, then every
+# listing of the brand answered 500; 9.990000000000000000001 was stored as 9.99).
+BAD_LITERALS = [
+    ("1e26", "USD", "AMOUNT_TOO_LARGE"),
+    ("1000000000001", "USD", "AMOUNT_TOO_LARGE"),
+    ("1000000000000.01", "USD", "AMOUNT_TOO_LARGE"),
+    ("1" + "0" * 400, "USD", "AMOUNT_TOO_LARGE"),
+    ("9.990000000000000000001", "USD", "AMOUNT_PRECISION"),
+    ("1000.5", "JPY", "AMOUNT_PRECISION"),
+    ("0.0001", "KWD", "AMOUNT_PRECISION"),
+    ("-1", "USD", "AMOUNT_NEGATIVE"),
+    ("NaN", "USD", "VALIDATION_ERROR"),
+    ("Infinity", "USD", "VALIDATION_ERROR"),
+    ("-Infinity", "USD", "VALIDATION_ERROR"),
+]
 
 
 def test_price_crud_and_shape(admin, api, pkg, demo_brand):
@@ -235,3 +262,80 @@ def test_bad_updates_are_4xx_and_change_nothing(admin, pkg, demo_brand, change):
     assert resp.status_code == 400, resp.json_body
     assert stored_prices(demo_brand)["PRO-M"].attribute_values == before
     assert counts(demo_brand, pkg["id"]) == (1, 1)
+
+
+@pytest.mark.parametrize("literal, currency, code", BAD_LITERALS,
+                         ids=[lit[:24] for lit, _, _ in BAD_LITERALS])
+def test_out_of_range_amounts_are_400_write_nothing_and_break_nothing(
+        admin, api, pkg, demo_brand, literal, currency, code):
+    price = admin.ok("POST", "v1/prices", price_body(pkg, code="KEEP"))
+    listed = api.ok("GET", "v1/prices")
+    before = dump_tables(demo_brand["id"])
+    for method, path in (("POST", "v1/prices"), ("PUT", f"v1/prices/{price['id']}")):
+        resp = admin.request(method, path, raw=with_literals(
+            price_body(pkg, code="KEEP" if method == "PUT" else "NEW", currency=currency),
+            amount=literal))
+        assert resp.status_code == 400, (method, resp.json_body)
+        assert (err(resp)["field"], err(resp)["code"]) == ("amount", code), method
+    assert_unchanged(before, f"amount {literal[:24]}", demo_brand["id"])
+    assert api.ok("GET", "v1/prices") == listed
+    assert api.ok("GET", "v1/packages")
+    assert api.ok("GET", f"v1/packages/{pkg['id']}/prices") == listed
+
+
+@pytest.mark.parametrize("literal, currency, minor, wire", [
+    ("1000000000000", "USD", 10 ** 14, 1000000000000),  # the ceiling itself
+    ("1e12", "JPY", 10 ** 12, 1000000000000),
+    ("0.001", "KWD", 1, 0.001),
+    ("9.990", "USD", 999, 9.99),  # trailing zeros are not extra precision
+])
+def test_amounts_up_to_the_ceiling_are_taken_exactly(admin, pkg, demo_brand, literal, currency,
+                                                      minor, wire):
+    resp = admin.request("POST", "v1/prices", raw=with_literals(
+        price_body(pkg, currency=currency), amount=literal))
+    assert resp.status_code in (200, 201), resp.json_body
+    assert resp.json_body["data"]["amount"] == wire
+    assert stored_prices(demo_brand)["PRO-M"].amount_minor == minor
+
+
+def test_the_amount_filter_is_exact(admin, api, pkg):
+    admin.ok("POST", "v1/prices", price_body(pkg))
+    assert [p["code"] for p in api.ok("GET", "v1/prices?amount=9.99")] == ["PRO-M"]
+    assert api.ok("GET", "v1/prices?amount=9.990000000000000000001") == []
+    assert api.get("v1/prices?amount=NaN").status_code == 400
+
+
+def set_amount_minor(brand: dict, price_id: str, minor: int) -> None:
+    """What a price row holds if it was stored before the ceiling existed (DynamoDB keeps up
+    to 38 digits)."""
+    from chalicelib.catalog.models import PriceItem, cat_pk, price_sk
+
+    PriceItem(cat_pk(brand["id"]), price_sk(price_id)).update(
+        actions=[PriceItem.amount_minor.set(minor)])
+
+
+def test_an_amount_stored_before_the_ceiling_breaks_no_listing(admin, api, pkg, demo_brand):
+    """Issue 10: one 1e26 USD row made every catalogue read of the brand a 500. Reads are exact
+    at any size now: the listings answer, showing the row as stored, so an admin can see and
+    mend it; buying it is a 400 (test_payments_records)."""
+    admin.ok("POST", "v1/prices", price_body(pkg, code="OK"))
+    big = admin.ok("POST", "v1/prices", price_body(pkg, code="BIG"))
+    set_amount_minor(demo_brand, big["id"], 10 ** 28)
+    assert {p["code"]: p["amount"] for p in api.ok("GET", "v1/prices")} == {
+        "OK": 9.99, "BIG": 10 ** 26}
+    assert api.ok("GET", f"v1/prices/{big['id']}")["amount"] == 10 ** 26
+    assert len(api.ok("GET", f"v1/packages/{pkg['id']}/prices")) == 2
+    assert len(api.ok("GET", f"v1/packages/{pkg['id']}")["prices"]) == 2
+    assert api.ok("GET", "v1/packages")
+    assert [p["code"] for p in api.ok("GET", "v1/prices?sortDataField=amount&sortOrder=asc")
+            ] == ["OK", "BIG"]
+    from chalicelib.identity import brands
+
+    brands.update_setting(demo_brand["id"], {"taxRate": "8.875"})
+    quote = api.ok("POST", f"v1/packages/{pkg['id']}/calculate-total-price-checkout",
+                   {"priceId": big["id"]})
+    assert (quote["subtotal"], quote["tax"]["amount"], quote["total"]) == (
+        10 ** 26, 8875 * 10 ** 21, 108875 * 10 ** 21)
+    # The admin mends it with an amount the rule takes.
+    mended = admin.ok("PUT", f"v1/prices/{big['id']}", price_body(pkg, code="BIG", amount=99))
+    assert mended["amount"] == 99

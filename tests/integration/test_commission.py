@@ -12,6 +12,7 @@ from chalicelib.payments import commission, intake, service
 from tests.conftest import login, make_user, register_and_login
 from tests.integration import test_checkout_support as support
 from tests.integration.test_bad_input import assert_unchanged, dump_tables
+from tests.integration.test_catalog_prices import with_literals
 from tests.integration.test_checkout_support import error_of, paypal_completion, query_of
 
 # Fixtures shared with the other checkout modules.
@@ -71,6 +72,34 @@ def test_ranges_of_a_type_must_not_overlap_and_one_default_per_type(admin):
     assert resp.status_code == 400
     resp = admin.post(CR, {**rate("Discount", 101, 80)})
     assert resp.status_code == 400 and error_of(resp)["field"] == "percentage"
+
+
+BAD_NUMBERS = [
+    ("percentage", "12.50000000000000000001"),  # once read as the float 12.5
+    ("percentage", "100.00001"),
+    ("percentage", "1e26"),
+    ("percentage", "1" + "0" * 400),
+    ("percentage", "-1"),
+    ("percentage", "NaN"),
+    ("percentage", "Infinity"),
+    ("quantityFrom", "1.5"),
+    ("quantityFrom", "1e26"),
+    ("quantityTo", "-Infinity"),
+]
+
+
+@pytest.mark.parametrize("field, literal", BAD_NUMBERS,
+                         ids=[f"{f}={lit[:24]}" for f, lit in BAD_NUMBERS])
+def test_out_of_range_numbers_are_400_naming_the_field(admin, field, literal):
+    kept = admin.ok("POST", CR, rate("Commission", "12.5", 1, 1))
+    before = dump_tables()
+    for method, path in (("POST", CR), ("PUT", f"{CR}/{kept['id']}")):
+        resp = admin.request(method, path, raw=with_literals(rate("Discount", 5, 10, 20),
+                                                             **{field: literal}))
+        assert resp.status_code == 400, (method, resp.json_body)
+        assert (error_of(resp)["field"], error_of(resp)["code"]) == (field, "VALIDATION_ERROR")
+    assert_unchanged(before, f"{field}={literal[:24]}")
+    assert admin.ok("GET", f"{CR}/{kept['id']}") == kept
 
 
 def test_get_discount_by_quantity(api, admin):

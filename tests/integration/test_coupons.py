@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib import settings
 from tests.conftest import login, make_user, register_and_login
+from tests.integration.test_catalog_prices import with_literals
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -185,6 +186,51 @@ def test_bad_update_is_a_400_and_changes_nothing(admin):
                  coupon_body(packageIds=["nope"])):
         assert admin.put(f"v1/coupons/{c['id']}", body).status_code == 400
     assert admin.ok("GET", f"v1/coupons/{c['id']}") == c
+
+
+# Numbers as the client wrote them (issue 10): each is a 400 naming the field, nothing stored.
+BAD_NUMBERS = [
+    ("amountOff", "1e26", "USD", "AMOUNT_TOO_LARGE"),
+    ("amountOff", "1000000000001", "USD", "AMOUNT_TOO_LARGE"),
+    ("amountOff", "1" + "0" * 400, "USD", "AMOUNT_TOO_LARGE"),
+    ("amountOff", "9.990000000000000000001", "USD", "AMOUNT_PRECISION"),
+    ("amountOff", "1000.5", "JPY", "AMOUNT_PRECISION"),
+    ("amountOff", "-1", "USD", "VALIDATION_ERROR"),
+    ("amountOff", "NaN", "USD", "VALIDATION_ERROR"),
+    ("amountOff", "Infinity", "USD", "VALIDATION_ERROR"),
+    ("percentage", "12.50000000000000000001", None, "VALIDATION_ERROR"),
+    ("percentage", "100.5", None, "VALIDATION_ERROR"),
+    ("percentage", "1e26", None, "VALIDATION_ERROR"),
+    ("percentage", "-1", None, "VALIDATION_ERROR"),
+    ("percentage", "NaN", None, "VALIDATION_ERROR"),
+    ("percentage", "-Infinity", None, "VALIDATION_ERROR"),
+]
+
+
+@pytest.mark.parametrize("field, literal, currency, code", BAD_NUMBERS,
+                         ids=[f"{f}={lit[:24]}" for f, lit, _, _ in BAD_NUMBERS])
+def test_out_of_range_numbers_are_400_naming_the_field(admin, demo_brand, field, literal,
+                                                       currency, code):
+    kept = admin.ok("POST", "v1/coupons", coupon_body(code="KEEP"))
+    rows = coupon_rows(demo_brand["id"])
+    body = coupon_body(percentage=None, currencyCode=currency) if currency else coupon_body()
+    for method, path in (("POST", "v1/coupons"), ("PUT", f"v1/coupons/{kept['id']}")):
+        resp = admin.request(method, path, raw=with_literals(body, **{field: literal}))
+        assert resp.status_code == 400, (method, resp.json_body)
+        e = resp.json_body["errors"][0]
+        assert (e["field"], e["code"]) == (field, code), method
+    assert coupon_rows(demo_brand["id"]) == rows
+    assert admin.ok("GET", f"v1/coupons/{kept['id']}") == kept
+
+
+def test_amount_off_takes_the_currency_decimals_exactly(admin):
+    c = admin.ok("POST", "v1/coupons", coupon_body(percentage=None, amountOff="0.001",
+                                                   currencyCode="KWD"))
+    assert (c["amountOff"], c["currencyCode"]) == (0.001, "KWD")
+    resp = admin.request("POST", "v1/coupons", raw=with_literals(
+        coupon_body(code="MAX", percentage=None, currencyCode="USD"),
+        amountOff="1000000000000"))
+    assert resp.status_code in (200, 201) and resp.json_body["data"]["amountOff"] == 10 ** 12
 
 
 def test_switching_from_percentage_to_amount_off(admin):

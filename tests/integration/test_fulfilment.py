@@ -278,3 +278,23 @@ def test_purchase_bad_input_writes_no_payment(admin, alice, shop, clock, demo_br
         assert 400 <= resp.status_code < 500, (body, resp.body)
     assert admin.ok("GET", "v1/payments")["totalItems"] == 0
     assert [p for p in pm.PaymentItem.scan()] == []
+
+
+def test_a_purchase_over_the_money_ceiling_is_a_400(admin, alice, shop, clock, demo_brand):
+    """quantity x price is bounded like any amount (money.check_minor): 2 x 10^12 USD is
+    refused naming quantity, and no payment is written."""
+    from chalicelib.catalog import service as catalog
+    from chalicelib.payments import models as pm
+
+    admin.ok("POST", "v1/app-integrations/payment-gateway", PAYPAL)
+    catalog.create_price(demo_brand["id"], {
+        "packageId": shop["gold"], "subscriptionTypeId": "D365", "code": "GOLD-MAX",
+        "name": "max", "amount": "1000000000000", "currency": "USD"})
+    body = {"packageId": shop["gold"], "subscriptionTypeId": "D365", "quantity": 2}
+    resp = alice.post("v1/licenses/purchase/checkout-link", body)
+    assert resp.status_code == 400, resp.body
+    e = resp.json_body["errors"][0]
+    assert (e["field"], e["code"]) == ("quantity", "AMOUNT_TOO_LARGE")
+    assert [p for p in pm.PaymentItem.scan()] == []
+    url = alice.ok("POST", "v1/licenses/purchase/checkout-link", {**body, "quantity": 1})
+    assert "amount=1000000000000.00" in url

@@ -11,6 +11,8 @@ from chalicelib.licensing import codes
 from chalicelib.licensing import models as m
 from tests.conftest import register_and_login
 from tests.integration import test_licenses_support as support
+from tests.integration.test_bad_input import assert_unchanged, dump_tables
+from tests.integration.test_catalog_prices import with_literals
 from tests.integration.test_licenses_support import (
     T0,
     licensing_items,
@@ -230,6 +232,25 @@ def test_bad_input_is_a_4xx_and_writes_nothing(admin, shop, clock):
     assert admin.put("v1/licenses/settings", {"licenseReminderDays": [0]}).status_code == 400
     assert admin.put("v1/licenses/settings", {}).status_code == 400
     assert licensing_items(m.LicensingRecord) == []
+
+
+def test_out_of_range_amounts_are_400_and_write_nothing(admin, demo_brand, shop, clock):
+    """Issue 10: a license's amount follows the one money rule (money.to_minor)."""
+    lic = new_license(admin, shop["pro"])[0]
+    listed = admin.ok("GET", "v1/licenses")
+    body = {"packageId": shop["pro"], "subscriptionTypeId": "D30", "currencyCode": "USD",
+            "startDate": T0.isoformat(), "endDate": (T0 + timedelta(days=5)).isoformat()}
+    before = dump_tables(demo_brand["id"])
+    for literal, code in (("1e26", "AMOUNT_TOO_LARGE"), ("1" + "0" * 400, "AMOUNT_TOO_LARGE"),
+                          ("9.990000000000000000001", "AMOUNT_PRECISION"),
+                          ("-1", "AMOUNT_NEGATIVE"), ("NaN", "VALIDATION_ERROR")):
+        for method, path in (("POST", "v1/licenses"), ("PUT", f"v1/licenses/{lic['id']}")):
+            resp = admin.request(method, path, raw=with_literals(body, amount=literal))
+            assert resp.status_code == 400, (literal, method, resp.json_body)
+            e = resp.json_body["errors"][0]
+            assert (e["field"], e["code"]) == ("amount", code), (literal, method)
+    assert_unchanged(before, "out-of-range license amounts", demo_brand["id"])
+    assert admin.ok("GET", "v1/licenses") == listed
 
 
 def test_settings_round_trip(admin, demo_brand):

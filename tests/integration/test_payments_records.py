@@ -115,6 +115,28 @@ def test_dashboard(client, admin, demo_brand, gw, buyers):
     assert admin.ok("GET", "v1/payments/dashboard?testMode=false")["totalSells"] == 0
 
 
+def test_an_amount_stored_before_the_ceiling_breaks_no_listing(client, admin, demo_brand, gw,
+                                                                buyers, shop):
+    """Issue 10: a payment of 10^26 USD (its price was stored before the ceiling) made
+    v1/payments a 500 for the brand. The records read exactly; buying such a price is a 400 that
+    writes nothing."""
+    from tests.integration.test_bad_input import assert_unchanged, dump_tables
+    from tests.integration.test_catalog_prices import set_amount_minor
+
+    big = ps.make_payment(demo_brand, gw, user_id=buyers["ids"]["alice"], amount=10 ** 28)
+    assert admin.ok("GET", "v1/payments")["totalItems"] == 4
+    assert admin.ok("GET", f"v1/payments/{big.id}")["amount"] == 10 ** 26
+    assert buyers["alice"].ok("GET", "v1/payments")["totalItems"] == 3
+    assert admin.ok("GET", "v1/payments/dashboard")["currencyCode"] == "USD"
+    set_amount_minor(demo_brand, shop["price"], 10 ** 28)
+    before = dump_tables(demo_brand["id"])
+    resp = buyers["bob"].post(f"v1/prices/{shop['price']}/generate-checkout-link")
+    assert resp.status_code == 400, resp.body
+    e = resp.json_body["errors"][0]
+    assert (e["field"], e["code"]) == ("amount", "AMOUNT_TOO_LARGE")
+    assert_unchanged(before, "a checkout over the ceiling", demo_brand["id"])
+
+
 def test_constants(client):
     def get(path):
         return client.http.get(f"/api/v1/constants/{path}").json_body["data"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -101,3 +102,52 @@ def test_bad_bodies_are_400(raw, code, field):
 def test_a_body_that_is_not_json_is_415():
     with pytest.raises(UnsupportedMediaType):
         parse_body(BODY, b"name=x", "application/x-www-form-urlencoded")
+
+
+# -- numbers are exact decimals, never floats (issue 10) -------------------------------------
+
+PRICE = "chalicelib.catalog.schemas:PriceBody"
+COMMISSION = "chalicelib.payments.checkout_schemas:CommissionRateBody"
+
+
+def price_raw(amount: str) -> bytes:
+    return (b'{"packageId": "P", "code": "C", "name": "N", "currency": "USD", "amount": '
+            + amount.encode() + b"}")
+
+
+def test_a_json_number_is_an_exact_decimal():
+    body = parse_body(PRICE, price_raw("9.990000000000000000001"), "application/json")
+    assert body.amount == Decimal("9.990000000000000000001")
+    body = parse_body(PRICE, price_raw("1" + "0" * 400), "application/json")
+    assert body.amount == 10 ** 400  # an integer literal stays exact too
+    got = parse_body(COMMISSION, b'{"unit": "License", "percentage": 12.5, "quantityFrom": 1.0}',
+                     "application/json")
+    assert (got.percentage, got.quantityFrom) == (Decimal("12.5"), 1)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_400_naming_the_field(literal):
+    with pytest.raises(BadRequest) as e:
+        parse_body(COMMISSION, b'{"unit": "License", "percentage": ' + literal.encode() + b"}",
+                   "application/json")
+    assert (e.value.code, e.value.field) == ("VALIDATION_ERROR", "percentage")
+
+
+@pytest.mark.parametrize("literal", ["1e-999999999", "1e999999999", "1e99999999999999999999",
+                                     "0." + "0" * 5000 + "1", "1" + "0" * 5000])
+def test_numbers_too_long_to_write_out_are_malformed(literal):
+    """pydantic's int check on 1e-999999999 would spin for minutes: refused while parsing."""
+    for schema in (PRICE, COMMISSION):
+        with pytest.raises(BadRequest) as e:
+            parse_body(schema, b'{"quantityFrom": ' + literal.encode() + b"}",
+                       "application/json")
+        assert e.value.code == "MALFORMED_JSON"
+
+
+def test_a_number_parameter_is_an_exact_decimal():
+    got = parse_query(SPEC, MultiDict([("amount", "9.990000000000000000001")]))
+    assert got == {"amount": Decimal("9.990000000000000000001")}
+    for bad in ("NaN", "Infinity", "1e-999999999"):
+        with pytest.raises(BadRequest) as e:
+            parse_query(SPEC, MultiDict([("amount", bad)]))
+        assert e.value.field == "amount"

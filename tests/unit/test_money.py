@@ -23,7 +23,6 @@ from chalicelib.http.errors import BadRequest
     ("1000.0", "JPY", 1000),
     ("1.234", "KWD", 1234),
     ("0", "EUR", 0),
-    ("-5.5", "USD", -550),  # the sign is the caller's rule (prices refuse it)
 ])
 def test_to_minor(amount, currency, minor):
     assert money.to_minor(amount, currency) == minor
@@ -75,3 +74,76 @@ def test_round_trip(minor, currency):
     # What the envelope puts on the wire (a JSON number) converts back to the same minor units.
     wire = json.loads(dumps({"a": money.to_decimal(minor, currency)}))["a"]
     assert money.to_minor(wire, currency) == minor
+
+
+# -- the ceiling, the sign and exactness (issue 10: 1e26 was stored, then broke every listing) --
+
+@pytest.mark.parametrize("amount, currency, code", [
+    ("1e26", "USD", "AMOUNT_TOO_LARGE"),
+    (str(10 ** 12 + 1), "USD", "AMOUNT_TOO_LARGE"),
+    ("1000000000000.01", "USD", "AMOUNT_TOO_LARGE"),
+    ("1" + "0" * 400, "JPY", "AMOUNT_TOO_LARGE"),
+    ("-1", "USD", "AMOUNT_NEGATIVE"),
+    ("-0.01", "USD", "AMOUNT_NEGATIVE"),
+    ("9.990000000000000000001", "USD", "AMOUNT_PRECISION"),
+    # Past the decimal context's 28 digits: arithmetic would round this to 9.99.
+    ("9.990000000000000000000000000001", "USD", "AMOUNT_PRECISION"),
+    ("1E-999999999", "USD", "AMOUNT_PRECISION"),
+    ("1000.5", "JPY", "AMOUNT_PRECISION"),
+    ("0.0001", "KWD", "AMOUNT_PRECISION"),
+    ("-Infinity", "USD", "BAD_REQUEST"),
+])
+def test_to_minor_refuses_out_of_range_and_inexact_amounts(amount, currency, code):
+    with pytest.raises(BadRequest) as e:
+        money.to_minor(amount, currency, field="amountOff")
+    assert (e.value.code, e.value.field) == (code, "amountOff")
+    assert len(e.value.message) < 200  # a 400-digit amount is not echoed whole
+
+
+@pytest.mark.parametrize("amount, currency, minor", [
+    ("1000000000000", "USD", 10 ** 14),
+    ("1000000000000.000", "KWD", 10 ** 15),
+    ("0.001", "KWD", 1),
+    ("1E+3", "JPY", 1000),
+    ("0E-50", "USD", 0),
+    ("-0", "USD", 0),
+    ("9.99" + "0" * 5000, "USD", 999),  # trailing zeros, however many
+])
+def test_to_minor_takes_the_ceiling_and_exact_zeros(amount, currency, minor):
+    assert money.to_minor(amount, currency) == minor
+
+
+def test_the_ceiling_fits_every_currency_in_a_signed_64_bit_integer():
+    for code, info in money.currencies().items():
+        ceiling = money.max_minor(code)
+        assert ceiling <= 2 ** 63 - 1
+        assert ceiling == min(10 ** (12 + info["exponent"]), 2 ** 63 - 1), code
+        assert money.to_minor(money.to_decimal(ceiling, code), code) == ceiling
+
+
+def test_the_ceiling_message_names_the_currency():
+    with pytest.raises(BadRequest) as e:
+        money.to_minor("1e26", "usd")
+    assert e.value.message == "amount must be at most 1000000000000 USD."
+
+
+def test_check_minor_bounds_computed_amounts():
+    assert money.check_minor(10 ** 14, "USD") == 10 ** 14
+    with pytest.raises(BadRequest) as e:
+        money.check_minor(10 ** 14 + 1, "USD", field="quantity", what="The total")
+    assert (e.value.code, e.value.field) == ("AMOUNT_TOO_LARGE", "quantity")
+    assert e.value.message.startswith("The total must be at most")
+    with pytest.raises(BadRequest):
+        money.check_minor(-1, "USD")
+
+
+def test_amounts_stored_before_the_ceiling_still_read_exactly():
+    """A row written before the ceiling existed (DynamoDB keeps 38 digits) must not fail the
+    listing it is in: conversions and the envelope are exact at any size."""
+    big = 10 ** 28
+    assert str(money.to_decimal(big, "USD")) == "1" + "0" * 26 + ".00"
+    assert json.loads(dumps({"a": money.to_decimal(big, "USD")}))["a"] == 10 ** 26
+    assert json.loads(dumps({"a": money.to_decimal(10 ** 37 + 5, "USD")}))["a"] == \
+        pytest.approx(1e35)
+    assert money.percent_of(10 ** 30, "12.5") == 125 * 10 ** 27
+    assert money.percent_of(10 ** 30 + 4, "12.5") == 125 * 10 ** 27 + 1  # 0.5 -> up

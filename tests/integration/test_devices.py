@@ -320,3 +320,66 @@ def test_another_brands_devices_and_users_are_not_found(api, admin, alice, demo_
         error_of(resp)
     assert [x["code"] for x in other.ok("GET", "v1/devices")["items"]] == ["THEIRS"]
     assert_unchanged(before, "brand B reaching for brand A's devices")
+
+
+# -- who may link (claim) a device -------------------------------------------------------------
+
+SIM = {"phoneNumber": "+1 555 0100", "imei": "490154203237518", "iccid": "8901260000000000001",
+       "imsi": "310150123456789"}
+
+
+def test_another_users_device_cant_be_linked_read_or_renamed(api, admin, alice, demo_brand):
+    """The probe: bob linked alice's device by its id and got her phone number, IMEI, ICCID,
+    IMSI back. Another user's device is "not found", exactly like a missing one, even when its
+    code is presented: nothing is linked, nothing about it is shown."""
+    mine = alice.ok("POST", "v1/devices", device_body("ALICE-PHONE", type="Mobile", **SIM))
+    bob = register_and_login(api, "bob")
+    bob_id = user_id_of(bob)
+    before = dump_tables()
+    missing = bob.post(f"v1/users/{bob_id}/devices/no-such-device")
+    assert missing.status_code == 404
+    for headers in ({}, {"X-Device-Code": "ALICE-PHONE"}):
+        resp = bob.post(f"v1/users/{bob_id}/devices/{mine['id']}", headers=headers)
+        assert resp.status_code == 404, resp.body
+        assert error_of(resp) | {"correlationId": None} == (
+            error_of(missing) | {"correlationId": None})
+        assert not set(SIM.values()) & set(str(resp.body).split('"'))
+    assert_unchanged(before, "bob reaching for alice's device")
+    for method, path, body in (("GET", f"v1/devices/{mine['id']}", None),
+                               ("GET", "v1/devices/by-code/ALICE-PHONE", None),
+                               ("PUT", f"v1/devices/{mine['id']}", {"name": "bob's now"})):
+        resp = bob.request(method, path, body, headers={"X-Device-Code": "ALICE-PHONE"})
+        assert resp.status_code == 404, (method, path, resp.body)
+    assert bob.ok("GET", f"v1/users/{bob_id}/devices") == []
+    assert bob.ok("GET", "v1/devices")["items"] == []
+    assert bob.ok("GET", "v1/devices/by-list-code?codes[0]=ALICE-PHONE") == []
+    assert alice.ok("GET", f"v1/devices/{mine['id']}")["name"] == "Device ALICE-PHONE"
+    # An admin (DEVICE.UPDATE) may still link it to bob; then bob uses (reads) it.
+    admin.ok("POST", f"v1/users/{bob_id}/devices/{mine['id']}")
+    assert links_of(demo_brand, bob_id) == {mine["id"]: "Online"}
+    assert bob.ok("GET", f"v1/devices/{mine['id']}")["imei"] == SIM["imei"]
+    # Renaming stays with the user who registered it (or DEVICE.UPDATE).
+    assert bob.put(f"v1/devices/{mine['id']}", {"name": "bob's now"}).status_code == 403
+    bob.ok("POST", f"v1/users/{bob_id}/devices/{mine['id']}")  # a login again
+
+
+def test_a_brand_device_is_linked_from_the_device_itself(api, admin, alice, demo_brand):
+    """A device registered by a caller holding DEVICE.CREATE belongs to the brand (a kiosk, a
+    shared machine): a user links it by presenting its code in X-Device-Code."""
+    kiosk = admin.ok("POST", "v1/devices", device_body("KIOSK-7", **SIM))
+    me = user_id_of(alice)
+    before = dump_tables()
+    for headers in ({}, {"X-Device-Code": "KIOSK-8"}):
+        resp = alice.post(f"v1/users/{me}/devices/{kiosk['id']}", headers=headers)
+        assert resp.status_code == 404 and error_of(resp)["code"] == "DEVICE_NOT_FOUND"
+    assert alice.get("v1/devices/by-code/KIOSK-7").status_code == 404
+    assert_unchanged(before, "a brand device without its code")
+    # From the device: its code finds its id, and links it.
+    found = alice.ok("GET", "v1/devices/by-code/KIOSK-7", headers={"X-Device-Code": "KIOSK-7"})
+    assert found["id"] == kiosk["id"]
+    alice.ok("POST", f"v1/users/{me}/devices/{kiosk['id']}", headers={"X-Device-Code": "KIOSK-7"})
+    assert links_of(demo_brand, me) == {kiosk["id"]: "Online"}
+    assert alice.ok("GET", f"v1/devices/{kiosk['id']}")["id"] == kiosk["id"]
+    # It stays the brand's: a user neither renames nor deletes it.
+    assert alice.put(f"v1/devices/{kiosk['id']}", {"name": "mine"}).status_code == 403
+    assert alice.delete(f"v1/devices/{kiosk['id']}").status_code == 403

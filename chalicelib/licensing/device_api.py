@@ -138,11 +138,11 @@ def delete_device(ctx: RequestContext, id: str) -> bool:
     return devices.delete(ctx.brand_id, id)
 
 
-def link_device(ctx: RequestContext, id: str, deviceId: str) -> dict[str, Any]:
+def link_device(ctx: RequestContext, id: str, deviceId: str) -> bool:
     _self_or(ctx, id, "DEVICE.UPDATE")
     _visible(ctx, devices.get_item(ctx.brand_id, deviceId), "DEVICE.UPDATE")
-    done = devices.link(ctx.brand or {}, id, deviceId)
-    return {**done["device"], "revokedDeviceIds": done["revoked"]}
+    devices.link(ctx.brand or {}, id, deviceId, ctx.body.token, ctx.body.session)
+    return True
 
 
 def unlink_device(ctx: RequestContext, id: str, deviceId: str) -> bool:

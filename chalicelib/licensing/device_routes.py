@@ -43,8 +43,10 @@ ROUTES = [
           "Soft-delete a device: its code is released and its links give no access",
           returns="boolean", tag="Devices"),
     Route("POST", USER_DEVICES + "/{deviceId}", H + "link_device",
-          "Link a device to a user (a login); beyond the package's device limit the device "
-          "with the oldest login loses its access", tag="Devices"),
+          "Link a device to a user (a login), keeping the app's push token; beyond the "
+          "package's device limit the device with the oldest login loses its access (GET "
+          "v1/users/{userId}/devices shows it Offline)", body=S + "LinkBody", returns="boolean",
+          tag="Devices"),
     Route("DELETE", USER_DEVICES + "/{deviceId}", H + "unlink_device",
           "Unlink a device from a user", returns="boolean", tag="Devices"),
     Route("GET", USER_DEVICES, H + "user_devices", "A user's devices (IDeviceUser[])",

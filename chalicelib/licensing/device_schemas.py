@@ -51,6 +51,15 @@ class DeviceUpdateBody(Body):
     status: DeviceStatus | None = None
 
 
+class LinkBody(Body):
+    """The SDK's addDeviceToUser body. ``tags`` and ``status`` are accepted and ignored: a link
+    is Online once made, and the package's device limit decides who goes Offline."""
+
+    token: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    session: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = \
+        None
+
+
 class ValidateBody(Body):
     """Identify a license by its code, or a user by an Auth-Key (``userId``, when sent, must
     match it; a caller holding USER.READ may send ``userId`` alone). ``fingerprint`` is Keygen's

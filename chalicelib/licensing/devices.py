@@ -306,8 +306,10 @@ def _retry_pause(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.002 * (2 ** min(attempt, 6))))
 
 
-def link(brand: dict, user_id: str, device_id: str) -> dict[str, Any]:
-    """Link (or re-link: a login) the device to the user, within the package's device limit.
+def link(brand: dict, user_id: str, device_id: str, token: str | None = None,
+         session: str | None = None) -> dict[str, Any]:
+    """Link (or re-link: a login) the device to the user, within the package's device limit;
+    ``token`` (the app's push token) and ``session`` replace the link's when given.
 
     Returns {device: IDeviceUser, revoked: [deviceId]} (the devices that lost access)."""
     brand_id = brand["id"]
@@ -343,7 +345,8 @@ def link(brand: dict, user_id: str, device_id: str) -> dict[str, Any]:
                 tx.save(m.UserDeviceItem(
                     m.user_devices_pk(brand_id, user_id), m.user_device_sk(device_id),
                     user_id=user_id, device_id=device_id, status=ONLINE, last_access_at=now,
-                    token=mine.token if mine else None, session=mine.session if mine else None,
+                    token=token or (mine.token if mine else None),
+                    session=session or (mine.session if mine else None),
                     created_date=mine.created_date if mine else now, modified_date=now))
                 for x in [*revoked, *stale]:
                     tx.update(x, actions=[

@@ -145,11 +145,10 @@ def test_device_types_constant(api):
 def test_link_list_check_and_unlink(admin, alice, demo_brand):
     me = user_id_of(alice)
     d = alice.ok("POST", "v1/devices", device_body("TAB-1"))
-    linked = alice.ok("POST", f"v1/users/{me}/devices/{d['id']}")
-    assert linked["userDeviceStatus"] == "Online" and linked["code"] == "TAB-1"
-    assert linked["lastAccessAt"] and linked["revokedDeviceIds"] == []
+    assert alice.ok("POST", f"v1/users/{me}/devices/{d['id']}") is True
     mine = alice.ok("GET", f"v1/users/{me}/devices")
     assert [(x["id"], x["userDeviceStatus"]) for x in mine] == [(d["id"], "Online")]
+    assert mine[0]["code"] == "TAB-1" and mine[0]["lastAccessAt"]
     assert alice.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=TAB-1") is True
     assert admin.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=TAB-1") is True
     assert alice.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=NOPE") is False
@@ -179,7 +178,7 @@ def test_only_the_user_or_device_update_links_devices(api, admin, alice, demo_br
     assert bob.get(f"v1/devices?userId={me}").status_code == 403
     assert_unchanged(before, "links refused")
     # An admin (DEVICE.UPDATE) links a device for a user.
-    assert admin.ok("POST", f"v1/users/{me}/devices/{d['id']}")["userDeviceStatus"] == "Online"
+    assert admin.ok("POST", f"v1/users/{me}/devices/{d['id']}") is True
     assert admin.ok("GET", f"v1/users/{me}/devices")[0]["id"] == d["id"]
     # Unknown user or device: 404.
     assert admin.post(f"v1/users/nobody/devices/{d['id']}").status_code == 404
@@ -215,8 +214,7 @@ def test_a_device_beyond_the_limit_revokes_the_oldest_login(admin, alice, demo_b
     at(T0 + timedelta(hours=2))
     alice.ok("POST", f"v1/users/{me}/devices/{ids['A']}")  # A logs in again: B is now oldest
     at(T0 + timedelta(hours=3))
-    linked = alice.ok("POST", f"v1/users/{me}/devices/{ids['C']}")
-    assert linked["revokedDeviceIds"] == [ids["B"]]
+    alice.ok("POST", f"v1/users/{me}/devices/{ids['C']}")
     assert links_of(demo_brand, me) == {ids["A"]: "Online", ids["B"]: "Offline",
                                         ids["C"]: "Online"}
     check = f"v1/devices/check-user-access?userId={me}&deviceCode="
@@ -225,8 +223,8 @@ def test_a_device_beyond_the_limit_revokes_the_oldest_login(admin, alice, demo_b
     assert listed == {"A": "Online", "B": "Offline", "C": "Online"}
     # B logs in again: now A has the oldest login and loses its access.
     at(T0 + timedelta(hours=4))
-    assert alice.ok("POST", f"v1/users/{me}/devices/{ids['B']}")["revokedDeviceIds"] == [
-        ids["A"]]
+    alice.ok("POST", f"v1/users/{me}/devices/{ids['B']}")
+    assert links_of(demo_brand, me)[ids["A"]] == "Offline"
     assert [alice.ok("GET", check + c) for c in "ABC"] == [False, True, True]
 
 
@@ -249,7 +247,7 @@ def test_unlimited_and_zero_limits(admin, alice, demo_brand, api):
     me = user_id_of(alice)
     made = [alice.ok("POST", "v1/devices", device_body(f"U{i}"))["id"] for i in range(6)]
     for d in made:
-        assert alice.ok("POST", f"v1/users/{me}/devices/{d}")["revokedDeviceIds"] == []
+        alice.ok("POST", f"v1/users/{me}/devices/{d}")
     assert set(links_of(demo_brand, me).values()) == {"Online"}
 
     package_with_devices(admin, 0, code="NONE")
@@ -268,10 +266,12 @@ def test_the_feature_code_is_a_brand_setting(admin, alice, demo_brand):
     me = user_id_of(alice)
     a, b = (alice.ok("POST", "v1/devices", device_body(c))["id"] for c in "AB")
     alice.ok("POST", f"v1/users/{me}/devices/{a}")
-    assert alice.ok("POST", f"v1/users/{me}/devices/{b}")["revokedDeviceIds"] == []  # no DEVICE
+    alice.ok("POST", f"v1/users/{me}/devices/{b}")
+    assert set(links_of(demo_brand, me).values()) == {"Online"}  # no DEVICE feature: no limit
     brands.update_setting(demo_brand["id"], {"deviceFeatureCode": "SEATS"})
     access.clear_cache()
-    assert alice.ok("POST", f"v1/users/{me}/devices/{a}")["revokedDeviceIds"] == [b]
+    alice.ok("POST", f"v1/users/{me}/devices/{a}")
+    assert links_of(demo_brand, me) == {a: "Online", b: "Offline"}
 
 
 
@@ -383,3 +383,19 @@ def test_a_brand_device_is_linked_from_the_device_itself(api, admin, alice, demo
     # It stays the brand's: a user neither renames nor deletes it.
     assert alice.put(f"v1/devices/{kiosk['id']}", {"name": "mine"}).status_code == 403
     assert alice.delete(f"v1/devices/{kiosk['id']}").status_code == 403
+
+
+def test_linking_answers_a_boolean_and_keeps_the_push_token(alice, demo_brand):
+    """The SDK's addDeviceToUser: body {token?, session?, tags?, status?}, answer boolean."""
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("PHONE-9", type="Mobile"))
+    assert alice.ok("POST", f"v1/users/{me}/devices/{d['id']}",
+                    {"token": "fcm-old", "session": "s-1", "tags": "x",
+                     "status": "Online"}) is True
+    [linked] = alice.ok("GET", f"v1/users/{me}/devices")
+    assert (linked["token"], linked["session"], linked["userDeviceStatus"]) == (
+        "fcm-old", "s-1", "Online")
+    assert alice.ok("POST", f"v1/users/{me}/devices/{d['id']}") is True  # a login: kept
+    assert alice.ok("GET", f"v1/users/{me}/devices")[0]["token"] == "fcm-old"
+    resp = alice.post(f"v1/users/{me}/devices/{d['id']}", {"token": "x" * 5000})
+    assert resp.status_code == 400 and error_of(resp)["field"] == "token"

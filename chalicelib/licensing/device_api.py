@@ -156,6 +156,10 @@ def user_devices(ctx: RequestContext, id: str) -> list[dict[str, Any]]:
     return devices.user_devices(ctx.brand_id, id)
 
 
+def refresh_token(ctx: RequestContext) -> bool:
+    return devices.refresh_token(ctx.brand_id, _me(ctx), ctx.body.oldToken, ctx.body.newToken)
+
+
 def check_user_access(ctx: RequestContext) -> bool:
     user_id = ctx.query["userId"]
     _self_or(ctx, user_id, "DEVICE.READ")

@@ -51,13 +51,23 @@ class DeviceUpdateBody(Body):
     status: DeviceStatus | None = None
 
 
+Opaque = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
 class LinkBody(Body):
     """The SDK's addDeviceToUser body. ``tags`` and ``status`` are accepted and ignored: a link
     is Online once made, and the package's device limit decides who goes Offline."""
 
-    token: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
-    session: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = \
-        None
+    token: Opaque | None = None
+    session: Opaque | None = None
+
+
+PushToken = Annotated[Opaque, StringConstraints(min_length=1)]
+
+
+class RefreshTokenBody(Body):
+    oldToken: PushToken
+    newToken: PushToken
 
 
 class ValidateBody(Body):

@@ -396,6 +396,28 @@ def unlink(brand_id: str, user_id: str, device_id: str) -> bool:
                    code="DEVICES_BUSY")
 
 
+def refresh_token(brand_id: str, user_id: str, old: str, new: str) -> bool:
+    """Replace the push token ``old`` by ``new`` on the user's live links (one app install's
+    token rotated), in one transaction conditioned on each link still holding ``old``."""
+    _, links = user_links(brand_id, user_id)
+    mine = [x for x in links.values() if x.status != DELETED and x.token == old]
+    if not mine:
+        raise NotFound("None of your linked devices has this token; link the device with "
+                       "POST v1/users/{userId}/devices/{deviceId} and its token instead.",
+                       code="DEVICE_TOKEN_NOT_FOUND", field="oldToken")
+    now = settings.now()
+    try:
+        with transaction() as tx:
+            for x in mine:
+                tx.update(x, actions=[m.UserDeviceItem.token.set(new),
+                                      m.UserDeviceItem.modified_date.set(now)],
+                          condition=m.UserDeviceItem.token == old)
+    except ConditionFailed:
+        raise Conflict("The device's token changed while saving; try again.",
+                       code="DEVICE_CHANGED") from None
+    return True
+
+
 def check_user_access(brand: dict, user_id: str, device_code: str) -> bool:
     if not device_code.strip():
         raise BadRequest("deviceCode must not be empty.", field="deviceCode")

@@ -399,3 +399,26 @@ def test_linking_answers_a_boolean_and_keeps_the_push_token(alice, demo_brand):
     assert alice.ok("GET", f"v1/users/{me}/devices")[0]["token"] == "fcm-old"
     resp = alice.post(f"v1/users/{me}/devices/{d['id']}", {"token": "x" * 5000})
     assert resp.status_code == 400 and error_of(resp)["field"] == "token"
+
+
+def test_refresh_token_replaces_the_push_token_of_the_callers_links(api, alice, demo_brand):
+    """The SDK's refreshDeviceToken: POST v1/devices/refresh-token {oldToken, newToken} ->
+    boolean; only the caller's own links change."""
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("PHONE-5", type="Mobile"))
+    alice.ok("POST", f"v1/users/{me}/devices/{d['id']}", {"token": "fcm-old"})
+    bob = register_and_login(api, "bob")
+    other = bob.ok("POST", "v1/devices", device_body("BOB-PHONE"))
+    bob.ok("POST", f"v1/users/{user_id_of(bob)}/devices/{other['id']}", {"token": "fcm-old"})
+    assert alice.ok("POST", "v1/devices/refresh-token",
+                    {"oldToken": "fcm-old", "newToken": "fcm-new"}) is True
+    assert alice.ok("GET", f"v1/users/{me}/devices")[0]["token"] == "fcm-new"
+    assert bob.ok("GET", f"v1/users/{user_id_of(bob)}/devices")[0]["token"] == "fcm-old"
+    before = dump_tables()
+    resp = alice.post("v1/devices/refresh-token", {"oldToken": "fcm-old", "newToken": "x"})
+    assert resp.status_code == 404 and error_of(resp)["code"] == "DEVICE_TOKEN_NOT_FOUND"
+    resp = alice.post("v1/devices/refresh-token", {"oldToken": "fcm-new"})
+    assert resp.status_code == 400 and error_of(resp)["field"] == "newToken"
+    assert api.post("v1/devices/refresh-token",
+                    {"oldToken": "fcm-new", "newToken": "y"}).status_code == 401
+    assert_unchanged(before, "refused token refreshes")

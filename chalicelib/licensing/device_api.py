@@ -77,6 +77,10 @@ def list_devices(ctx: RequestContext) -> dict[str, Any]:
     return devices.list_devices(ctx.brand_id, ctx.query, only_user=_me(ctx))
 
 
+def statistics(ctx: RequestContext) -> list[dict[str, Any]]:
+    return devices.registrations(ctx.brand_id, ctx.query)
+
+
 def get_device(ctx: RequestContext, id: str) -> dict[str, Any]:
     return devices.to_dto(_visible(ctx, devices.get_item(ctx.brand_id, id)))
 

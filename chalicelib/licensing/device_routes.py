@@ -6,6 +6,7 @@ checked in device_api.py, because a user may act on their own devices without an
 """
 
 from chalicelib.http.routing import PAGING, Q, Route
+from chalicelib.http.statistics import QUERY as STATISTICS
 
 H = "chalicelib.licensing.device_api:"
 S = "chalicelib.licensing.device_schemas:"
@@ -36,6 +37,9 @@ ROUTES = [
     Route("POST", DEV + "/refresh-token", H + "refresh_token",
           "Replace an app's rotated push token on the caller's linked devices",
           body=S + "RefreshTokenBody", returns="boolean", tag="Devices"),
+    Route("GET", DEV + "/statistics", H + "statistics",
+          "Devices registered per day or month of a range ([{date, quantity}])",
+          permission="DEVICE.READ", returns="array", tag="Devices", query=STATISTICS),
     Route("GET", DEV + "/{id}", H + "get_device", "A device", tag="Devices"),
     Route("POST", DEV, H + "create_device",
           "Register a device (its code is unique in the brand)", body=S + "DeviceBody",

@@ -28,6 +28,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
+from chalicelib.http import statistics
 from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.http.paging import page
 from chalicelib.licensing import models as m
@@ -161,6 +162,18 @@ def user_devices(brand_id: str, user_id: str) -> list[dict[str, Any]]:
     rows.sort(key=lambda r: (r["lastAccessAt"] is not None, r["lastAccessAt"] or 0, r["id"]),
               reverse=True)
     return rows
+
+
+def registrations(brand_id: str, query: dict[str, Any]) -> list[dict[str, Any]]:
+    """[{date, quantity}]: devices registered per day or month (soft-deleted ones too: they
+    were registered), from a range Query of the brand's two device partitions."""
+    start, end, unit = statistics.window(query)
+    cond = ids.stamp_range(m.LicensingRecord.gsi1sk, start, end)
+    moments = [d.created_date for pk in (m.devices_gsi(brand_id), m.devices_gsi(brand_id)
+                                         + "#DELETED")
+               for d in m.LicensingRecord.gsi1.query(pk, range_key_condition=cond)
+               if isinstance(d, m.DeviceItem)]
+    return statistics.series(moments, start, end, unit)
 
 
 # -- the limit ------------------------------------------------------------------------------------

@@ -422,3 +422,34 @@ def test_refresh_token_replaces_the_push_token_of_the_callers_links(api, alice, 
     assert api.post("v1/devices/refresh-token",
                     {"oldToken": "fcm-new", "newToken": "y"}).status_code == 401
     assert_unchanged(before, "refused token refreshes")
+
+
+# -- statistics ------------------------------------------------------------------------------------
+
+def test_device_statistics_count_registrations_per_day_or_month(api, admin, alice, demo_brand,
+                                                                other_brand):
+    """The SDK's deviceStatistic: GET v1/devices/statistics?startDate&endDate&typeResponse ->
+    [{date, quantity}], one entry per day (DATE) or month (MONTH) of the range, zeros included."""
+    day = datetime(2025, 1, 30, 10, tzinfo=UTC)
+    for moment, code in ((day, "A"), (day + timedelta(hours=5), "B"),
+                         (day + timedelta(days=2), "C"), (day + timedelta(days=40), "D")):
+        at(moment)
+        alice.ok("POST", "v1/devices", device_body(code))
+    deleted = alice.ok("POST", "v1/devices", device_body("E"))  # also on day + 40
+    alice.ok("DELETE", f"v1/devices/{deleted['id']}")  # a registration all the same
+    at(day)
+    admin_of(api, other_brand, "other-admin").ok("POST", "v1/devices", device_body("THEIRS"))
+    q = "v1/devices/statistics?startDate=2025-01-29 00:00:00&endDate=2025-02-02 23:59:59"
+    assert admin.ok("GET", q + "&typeResponse=DATE") == [
+        {"date": "2025-01-29", "quantity": 0}, {"date": "2025-01-30", "quantity": 2},
+        {"date": "2025-01-31", "quantity": 0}, {"date": "2025-02-01", "quantity": 1},
+        {"date": "2025-02-02", "quantity": 0}]
+    q = "v1/devices/statistics?startDate=2025-01-01 00:00:00&endDate=2025-03-31 23:59:59"
+    assert admin.ok("GET", q + "&typeResponse=MONTH") == [
+        {"date": "2025-01", "quantity": 2}, {"date": "2025-02", "quantity": 1},
+        {"date": "2025-03", "quantity": 2}]
+    assert alice.get(q).status_code == 403  # DEVICE.READ
+    bad = admin.get("v1/devices/statistics?startDate=2025-02-01&endDate=2025-01-01")
+    assert bad.status_code == 400 and error_of(bad)["field"] == "endDate"
+    bad = admin.get("v1/devices/statistics?startDate=2000-01-01&endDate=2025-01-01")
+    assert bad.status_code == 400

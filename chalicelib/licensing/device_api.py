@@ -112,10 +112,10 @@ def current(ctx: RequestContext) -> dict[str, Any]:
     if not code:
         raise BadRequest("Send the device's code in the X-Device-Code header (or the deviceCode "
                          "query parameter).", field="X-Device-Code")
-    device = devices.get_by_code(ctx.brand_id, code)
+    device = devices.find_by_code(ctx.brand_id, code)
     _, links = devices.user_links(ctx.brand_id, _me(ctx))
-    link = links.get(device.id)
-    if link is None or link.status == devices.DELETED:
+    link = links.get(device.id) if device else None
+    if device is None or link is None or link.status == devices.DELETED:
         raise NotFound(f"The device '{code}' is not linked to you; link it with POST "
                        "v1/users/{userId}/devices/{deviceId}.", code="USER_DEVICE_NOT_FOUND")
     return devices.device_user_dto(device, link)
@@ -151,7 +151,7 @@ def link_device(ctx: RequestContext, id: str, deviceId: str) -> bool:
 
 def unlink_device(ctx: RequestContext, id: str, deviceId: str) -> bool:
     _self_or(ctx, id, "DEVICE.UPDATE")
-    devices.get_item(ctx.brand_id, deviceId)
+    _visible(ctx, devices.get_item(ctx.brand_id, deviceId), "DEVICE.UPDATE")
     return devices.unlink(ctx.brand_id, id, deviceId)
 
 

@@ -453,3 +453,20 @@ def test_device_statistics_count_registrations_per_day_or_month(api, admin, alic
     assert bad.status_code == 400 and error_of(bad)["field"] == "endDate"
     bad = admin.get("v1/devices/statistics?startDate=2000-01-01&endDate=2025-01-01")
     assert bad.status_code == 400
+
+
+def test_unlink_and_current_dont_tell_another_users_device_from_a_missing_one(api, alice):
+    mine = alice.ok("POST", "v1/devices", device_body("ALICE-TAB"))
+    bob = register_and_login(api, "bob")
+    bob_id = user_id_of(bob)
+
+    def answer(method, path, headers=None):
+        resp = bob.request(method, path, headers=headers)
+        assert resp.status_code == 404, resp.body
+        err = error_of(resp)
+        return err["code"], err["message"].replace("ALICE-TAB", "X").replace("NOPE", "X")
+
+    assert answer("DELETE", f"v1/users/{bob_id}/devices/{mine['id']}") == answer(
+        "DELETE", f"v1/users/{bob_id}/devices/no-such-device")
+    assert answer("GET", "v1/devices/current", {"X-Device-Code": "ALICE-TAB"}) == answer(
+        "GET", "v1/devices/current", {"X-Device-Code": "NOPE"})

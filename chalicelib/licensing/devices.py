@@ -106,7 +106,7 @@ def find_by_code(brand_id: str, code: str) -> m.DeviceItem | None:
 def get_by_code(brand_id: str, code: str) -> m.DeviceItem:
     item = find_by_code(brand_id, code)
     if item is None:
-        raise NotFound(f"No device with the code '{code}'.", code="DEVICE_NOT_FOUND")
+        raise NotFound("Device not found.", code="DEVICE_NOT_FOUND")  # as one not shown
     return item
 
 

@@ -470,3 +470,4 @@ def test_unlink_and_current_dont_tell_another_users_device_from_a_missing_one(ap
         "DELETE", f"v1/users/{bob_id}/devices/no-such-device")
     assert answer("GET", "v1/devices/current", {"X-Device-Code": "ALICE-TAB"}) == answer(
         "GET", "v1/devices/current", {"X-Device-Code": "NOPE"})
+    assert answer("GET", "v1/devices/by-code/ALICE-TAB") == answer("GET", "v1/devices/by-code/NOPE")

@@ -33,6 +33,8 @@ class Settings(NamedTuple):
     login_failure_window_minutes: int
     reset_mail_max: int
     reset_mail_window_minutes: int
+    validate_per_ip_per_minute: int
+    validate_per_brand_per_minute: int
     argon2_time_cost: int
     argon2_memory_kib: int
     queue_visibility_seconds: int
@@ -78,6 +80,9 @@ def _load() -> Settings:
         login_failure_window_minutes=_int("JFW_LOGIN_FAILURE_WINDOW_MINUTES", 15),
         reset_mail_max=_int("JFW_RESET_MAIL_MAX", 5),
         reset_mail_window_minutes=_int("JFW_RESET_MAIL_WINDOW_MINUTES", 60),
+        # Anonymous POST v1/licenses/validate: per (brand, source IP), and per brand in all.
+        validate_per_ip_per_minute=_int("JFW_VALIDATE_PER_IP_PER_MINUTE", 60),
+        validate_per_brand_per_minute=_int("JFW_VALIDATE_PER_BRAND_PER_MINUTE", 6000),
         # OWASP's argon2id minimum is m=19 MiB, t=2; tests lower it through the environment.
         argon2_time_cost=_int("JFW_ARGON2_TIME_COST", 2),
         argon2_memory_kib=_int("JFW_ARGON2_MEMORY_KIB", 19 * 1024),

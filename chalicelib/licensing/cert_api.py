@@ -11,7 +11,10 @@ def validate(ctx: RequestContext) -> dict[str, Any]:
     from chalicelib.identity import access
     from chalicelib.licensing import validation
 
-    return validation.validate(ctx.brand or {}, ctx.body, access.has(ctx, "USER.READ"))
+    if ctx.caller is None:
+        validation.throttle_anonymous(ctx.brand_id, ctx.source_ip)
+    return validation.validate(ctx.brand or {}, ctx.body, access.has(ctx, "USER.READ"),
+                               full=access.has(ctx, "LICENSE.READ"))
 
 
 def public_key(ctx: RequestContext) -> dict[str, Any]:

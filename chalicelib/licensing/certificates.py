@@ -129,13 +129,12 @@ def key_id(raw_public_key: bytes) -> str:
 def claims_for(*, brand_id: str, user_id: str, package: dict, expiry: datetime | None,
                device_code: str | None, issued_at: datetime, ttl_days: int,
                kid: str) -> dict[str, Any]:
-    features = [{"code": f.get("code"), "type": f.get("type"), "value": f.get("value"),
-                 "isUnlimited": bool(f.get("isUnlimited"))}
-                for f in package.get("features") or [] if f.get("status", "Active") == "Active"]
+    from chalicelib.licensing import validation
+
     claims: dict[str, Any] = {
         "v": FORMAT_VERSION, "keyId": kid, "brandId": brand_id, "userId": user_id,
         "packageId": package["id"], "packageCode": package.get("code"),
-        "features": sorted(features, key=lambda f: str(f["code"])),
+        "features": validation.features_of(package),
         "expiryDate": iso(expiry) if expiry else None,
         "issuedAt": iso(issued_at), "notAfter": iso(issued_at + timedelta(days=ttl_days)),
     }

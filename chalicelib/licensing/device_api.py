@@ -1,13 +1,15 @@
 """Device handlers (JFW §17). Who may do what:
 
 - any logged-in user registers a device (``POST v1/devices``: an app registers the device it runs
-  on after login, as JFW describes) and links it to themselves;
-- a user sees, renames and unlinks the devices linked to them (or registered by them), and
-  deletes the ones they registered;
+  on after login, as JFW describes); it is theirs. A caller holding DEVICE.CREATE registers a
+  brand device instead (no owner: a kiosk, a shared machine);
+- a user reaches a device (sees it, links it to themselves) when they registered it, when it is
+  linked to them, or when it is a brand device and the request comes from it (its code in the
+  ``X-Device-Code`` header). Anything else is "not found", the same as a missing device, so ids
+  and codes can't be probed and another user's device can't be taken;
+- the user who registered a device renames and deletes it; a user unlinks their own links;
 - DEVICE.READ / UPDATE / DELETE reach every device of the brand and every user's links; only
   DEVICE.UPDATE changes a device's status.
-
-A device outside what the caller may see is "not found", the same as a missing one.
 """
 
 from __future__ import annotations
@@ -40,14 +42,29 @@ def _self_or(ctx: RequestContext, user_id: str, permission: str) -> None:
     users.get_item(ctx.brand_id, user_id)
 
 
+def _presented_code(ctx: RequestContext) -> str:
+    return (ctx.header("x-device-code") or "").strip()
+
+
 def _visible(ctx: RequestContext, item: Any, permission: str = "DEVICE.READ") -> Any:
+    """The device, when the caller reaches it (the module's rule); else 404 as if missing."""
     if _has(ctx, permission) or item.owner_user_id == _me(ctx):
+        return item
+    if item.owner_user_id is None and _presented_code(ctx) == item.code:
         return item
     _, links = devices.user_links(ctx.brand_id, _me(ctx))
     link = links.get(item.id)
     if link is None or link.status == devices.DELETED:
         raise NotFound("Device not found.", code="DEVICE_NOT_FOUND")
     return item
+
+
+def _owner_or(ctx: RequestContext, item: Any, permission: str, action: str) -> None:
+    if _has(ctx, permission) or item.owner_user_id == _me(ctx):
+        return
+    _visible(ctx, item)  # 404 when the caller can't even see it
+    raise Forbidden(f"Only the user who registered the device, or {permission}, {action} it.",
+                    code="PERMISSION_DENIED")
 
 
 def list_devices(ctx: RequestContext) -> dict[str, Any]:
@@ -58,6 +75,10 @@ def list_devices(ctx: RequestContext) -> dict[str, Any]:
         raise Forbidden("You need the permission DEVICE.READ for another user's devices.",
                         code="PERMISSION_DENIED")
     return devices.list_devices(ctx.brand_id, ctx.query, only_user=_me(ctx))
+
+
+def statistics(ctx: RequestContext) -> list[dict[str, Any]]:
+    return devices.registrations(ctx.brand_id, ctx.query)
 
 
 def get_device(ctx: RequestContext, id: str) -> dict[str, Any]:
@@ -91,21 +112,23 @@ def current(ctx: RequestContext) -> dict[str, Any]:
     if not code:
         raise BadRequest("Send the device's code in the X-Device-Code header (or the deviceCode "
                          "query parameter).", field="X-Device-Code")
-    device = devices.get_by_code(ctx.brand_id, code)
+    device = devices.find_by_code(ctx.brand_id, code)
     _, links = devices.user_links(ctx.brand_id, _me(ctx))
-    link = links.get(device.id)
-    if link is None or link.status == devices.DELETED:
+    link = links.get(device.id) if device else None
+    if device is None or link is None or link.status == devices.DELETED:
         raise NotFound(f"The device '{code}' is not linked to you; link it with POST "
                        "v1/users/{userId}/devices/{deviceId}.", code="USER_DEVICE_NOT_FOUND")
     return devices.device_user_dto(device, link)
 
 
 def create_device(ctx: RequestContext) -> dict[str, Any]:
-    return devices.create(ctx.brand_id, ctx.body.model_dump(), _me(ctx))
+    owner = None if _has(ctx, "DEVICE.CREATE") else _me(ctx)
+    return devices.create(ctx.brand_id, ctx.body.model_dump(), owner)
 
 
 def update_device(ctx: RequestContext, id: str) -> dict[str, Any]:
-    item = _visible(ctx, devices.get_item(ctx.brand_id, id), "DEVICE.UPDATE")
+    item = devices.get_item(ctx.brand_id, id)
+    _owner_or(ctx, item, "DEVICE.UPDATE", "renames")
     changes = ctx.body.model_dump(exclude_unset=True)
     if (changes.get("status") not in (None, item.status)
             and not _has(ctx, "DEVICE.UPDATE")):
@@ -115,29 +138,30 @@ def update_device(ctx: RequestContext, id: str) -> dict[str, Any]:
 
 
 def delete_device(ctx: RequestContext, id: str) -> bool:
-    item = devices.get_item(ctx.brand_id, id)
-    if not _has(ctx, "DEVICE.DELETE") and item.owner_user_id != _me(ctx):
-        _visible(ctx, item)  # 404 when the caller can't even see it
-        raise Forbidden("Only the user who registered the device, or DEVICE.DELETE, deletes "
-                        "it; unlink it instead.", code="PERMISSION_DENIED")
+    _owner_or(ctx, devices.get_item(ctx.brand_id, id), "DEVICE.DELETE", "deletes")
     return devices.delete(ctx.brand_id, id)
 
 
-def link_device(ctx: RequestContext, id: str, deviceId: str) -> dict[str, Any]:
+def link_device(ctx: RequestContext, id: str, deviceId: str) -> bool:
     _self_or(ctx, id, "DEVICE.UPDATE")
-    done = devices.link(ctx.brand or {}, id, deviceId)
-    return {**done["device"], "revokedDeviceIds": done["revoked"]}
+    _visible(ctx, devices.get_item(ctx.brand_id, deviceId), "DEVICE.UPDATE")
+    devices.link(ctx.brand or {}, id, deviceId, ctx.body.token, ctx.body.session)
+    return True
 
 
 def unlink_device(ctx: RequestContext, id: str, deviceId: str) -> bool:
     _self_or(ctx, id, "DEVICE.UPDATE")
-    devices.get_item(ctx.brand_id, deviceId)
+    _visible(ctx, devices.get_item(ctx.brand_id, deviceId), "DEVICE.UPDATE")
     return devices.unlink(ctx.brand_id, id, deviceId)
 
 
 def user_devices(ctx: RequestContext, id: str) -> list[dict[str, Any]]:
     _self_or(ctx, id, "DEVICE.READ")
     return devices.user_devices(ctx.brand_id, id)
+
+
+def refresh_token(ctx: RequestContext) -> bool:
+    return devices.refresh_token(ctx.brand_id, _me(ctx), ctx.body.oldToken, ctx.body.newToken)
 
 
 def check_user_access(ctx: RequestContext) -> bool:

@@ -6,6 +6,7 @@ checked in device_api.py, because a user may act on their own devices without an
 """
 
 from chalicelib.http.routing import PAGING, Q, Route
+from chalicelib.http.statistics import QUERY as STATISTICS
 
 H = "chalicelib.licensing.device_api:"
 S = "chalicelib.licensing.device_schemas:"
@@ -33,6 +34,12 @@ ROUTES = [
           "Devices by their codes (unknown or unseen codes are left out)", returns="array",
           tag="Devices", query=(Q("codes", "array", required=True,
                                   description="codes[0]=a&codes[1]=b, at most 100."),)),
+    Route("POST", DEV + "/refresh-token", H + "refresh_token",
+          "Replace an app's rotated push token on the caller's linked devices",
+          body=S + "RefreshTokenBody", returns="boolean", tag="Devices"),
+    Route("GET", DEV + "/statistics", H + "statistics",
+          "Devices registered per day or month of a range ([{date, quantity}])",
+          permission="DEVICE.READ", returns="array", tag="Devices", query=STATISTICS),
     Route("GET", DEV + "/{id}", H + "get_device", "A device", tag="Devices"),
     Route("POST", DEV, H + "create_device",
           "Register a device (its code is unique in the brand)", body=S + "DeviceBody",
@@ -43,8 +50,10 @@ ROUTES = [
           "Soft-delete a device: its code is released and its links give no access",
           returns="boolean", tag="Devices"),
     Route("POST", USER_DEVICES + "/{deviceId}", H + "link_device",
-          "Link a device to a user (a login); beyond the package's device limit the device "
-          "with the oldest login loses its access", tag="Devices"),
+          "Link a device to a user (a login), keeping the app's push token; beyond the "
+          "package's device limit the device with the oldest login loses its access (GET "
+          "v1/users/{userId}/devices shows it Offline)", body=S + "LinkBody", returns="boolean",
+          tag="Devices"),
     Route("DELETE", USER_DEVICES + "/{deviceId}", H + "unlink_device",
           "Unlink a device from a user", returns="boolean", tag="Devices"),
     Route("GET", USER_DEVICES, H + "user_devices", "A user's devices (IDeviceUser[])",

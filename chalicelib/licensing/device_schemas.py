@@ -51,6 +51,25 @@ class DeviceUpdateBody(Body):
     status: DeviceStatus | None = None
 
 
+Opaque = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class LinkBody(Body):
+    """The SDK's addDeviceToUser body. ``tags`` and ``status`` are accepted and ignored: a link
+    is Online once made, and the package's device limit decides who goes Offline."""
+
+    token: Opaque | None = None
+    session: Opaque | None = None
+
+
+PushToken = Annotated[Opaque, StringConstraints(min_length=1)]
+
+
+class RefreshTokenBody(Body):
+    oldToken: PushToken
+    newToken: PushToken
+
+
 class ValidateBody(Body):
     """Identify a license by its code, or a user by an Auth-Key (``userId``, when sent, must
     match it; a caller holding USER.READ may send ``userId`` alone). ``fingerprint`` is Keygen's

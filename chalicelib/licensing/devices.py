@@ -28,6 +28,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
+from chalicelib.http import statistics
 from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.http.paging import page
 from chalicelib.licensing import models as m
@@ -105,7 +106,7 @@ def find_by_code(brand_id: str, code: str) -> m.DeviceItem | None:
 def get_by_code(brand_id: str, code: str) -> m.DeviceItem:
     item = find_by_code(brand_id, code)
     if item is None:
-        raise NotFound(f"No device with the code '{code}'.", code="DEVICE_NOT_FOUND")
+        raise NotFound("Device not found.", code="DEVICE_NOT_FOUND")  # as one not shown
     return item
 
 
@@ -161,6 +162,18 @@ def user_devices(brand_id: str, user_id: str) -> list[dict[str, Any]]:
     rows.sort(key=lambda r: (r["lastAccessAt"] is not None, r["lastAccessAt"] or 0, r["id"]),
               reverse=True)
     return rows
+
+
+def registrations(brand_id: str, query: dict[str, Any]) -> list[dict[str, Any]]:
+    """[{date, quantity}]: devices registered per day or month (soft-deleted ones too: they
+    were registered), from a range Query of the brand's two device partitions."""
+    start, end, unit = statistics.window(query)
+    cond = ids.stamp_range(m.LicensingRecord.gsi1sk, start, end)
+    moments = [d.created_date for pk in (m.devices_gsi(brand_id), m.devices_gsi(brand_id)
+                                         + "#DELETED")
+               for d in m.LicensingRecord.gsi1.query(pk, range_key_condition=cond)
+               if isinstance(d, m.DeviceItem)]
+    return statistics.series(moments, start, end, unit)
 
 
 # -- the limit ------------------------------------------------------------------------------------
@@ -306,8 +319,10 @@ def _retry_pause(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.002 * (2 ** min(attempt, 6))))
 
 
-def link(brand: dict, user_id: str, device_id: str) -> dict[str, Any]:
-    """Link (or re-link: a login) the device to the user, within the package's device limit.
+def link(brand: dict, user_id: str, device_id: str, token: str | None = None,
+         session: str | None = None) -> dict[str, Any]:
+    """Link (or re-link: a login) the device to the user, within the package's device limit;
+    ``token`` (the app's push token) and ``session`` replace the link's when given.
 
     Returns {device: IDeviceUser, revoked: [deviceId]} (the devices that lost access)."""
     brand_id = brand["id"]
@@ -343,7 +358,8 @@ def link(brand: dict, user_id: str, device_id: str) -> dict[str, Any]:
                 tx.save(m.UserDeviceItem(
                     m.user_devices_pk(brand_id, user_id), m.user_device_sk(device_id),
                     user_id=user_id, device_id=device_id, status=ONLINE, last_access_at=now,
-                    token=mine.token if mine else None, session=mine.session if mine else None,
+                    token=token or (mine.token if mine else None),
+                    session=session or (mine.session if mine else None),
                     created_date=mine.created_date if mine else now, modified_date=now))
                 for x in [*revoked, *stale]:
                     tx.update(x, actions=[
@@ -391,6 +407,28 @@ def unlink(brand_id: str, user_id: str, device_id: str) -> bool:
         return True
     raise Conflict("Too many device changes for this user at once; try again.",
                    code="DEVICES_BUSY")
+
+
+def refresh_token(brand_id: str, user_id: str, old: str, new: str) -> bool:
+    """Replace the push token ``old`` by ``new`` on the user's live links (one app install's
+    token rotated), in one transaction conditioned on each link still holding ``old``."""
+    _, links = user_links(brand_id, user_id)
+    mine = [x for x in links.values() if x.status != DELETED and x.token == old]
+    if not mine:
+        raise NotFound("None of your linked devices has this token; link the device with "
+                       "POST v1/users/{userId}/devices/{deviceId} and its token instead.",
+                       code="DEVICE_TOKEN_NOT_FOUND", field="oldToken")
+    now = settings.now()
+    try:
+        with transaction() as tx:
+            for x in mine:
+                tx.update(x, actions=[m.UserDeviceItem.token.set(new),
+                                      m.UserDeviceItem.modified_date.set(now)],
+                          condition=m.UserDeviceItem.token == old)
+    except ConditionFailed:
+        raise Conflict("The device's token changed while saving; try again.",
+                       code="DEVICE_CHANGED") from None
+    return True
 
 
 def check_user_access(brand: dict, user_id: str, device_code: str) -> bool:

@@ -22,20 +22,33 @@ back-end). Checks run in this fixed order, and the first that fails gives the co
 
 An unused license that could be applied now is ``VALID``. The answer is always 200 with
 ``{valid, code, detail, ...}``: the reason is data for the app, not an HTTP error.
+
+What the answer tells: an app needs to know whether to unlock, what and until when, so every
+caller gets ``packageId``, ``packageCode``, ``features`` ([{code, type, value, isUnlimited}]),
+``expiryDate`` and, for a license code, the license without who used it or paid for it (its
+fields of the SDK's ``ILicense``). Only a caller holding LICENSE.READ also gets ``userId`` and
+the whole license (buyer, payment, owner, notes). Callers without an Auth-Key are throttled per
+(brand, source IP) and per brand (``validate_per_*_per_minute``; 429 with Retry-After), so
+license codes can't be guessed at speed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import settings
 from chalicelib.http.errors import ApiError
+from chalicelib.identity import ratelimit
 from chalicelib.licensing import models as m
 
 CODES = ("VALID", "NOT_FOUND", "SUSPENDED", "EXPIRED", "NOT_STARTED", "INACTIVE", "NO_PACKAGE",
          "DEVICE_NOT_LINKED", "TOO_MANY_DEVICES")
 BLOCKED_USER = ("Suspended", "Locked", "Deleted")
+# The license's fields every caller sees: the SDK's ILicense without who used or paid for it.
+PUBLIC_LICENSE_FIELDS = ("id", "createdDate", "modifiedDate", "packageId", "subscriptionTypeId",
+                         "code", "type", "amount", "currencyCode", "startDate", "endDate",
+                         "status", "usedDate", "testMode", "duration")
 
 
 def verdict(code: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -72,6 +85,21 @@ def entitlement(brand_id: str, user_id: str) -> dict[str, Any]:
             "expiry": _utc(cur.get("expiryDate")), "status": cur.get("status"),
             "licenseId": cur.get("licenseId"), "queuedLicenseId": cur.get("queuedLicenseId"),
             "isDefault": bool(cur.get("isDefault"))}
+
+
+def features_of(package: dict | None) -> list[dict[str, Any]]:
+    """The package's Active features as an app reads them (also the certificates' claim)."""
+    features = [{"code": f.get("code"), "type": f.get("type"), "value": f.get("value"),
+                 "isUnlimited": bool(f.get("isUnlimited"))}
+                for f in (package or {}).get("features") or []
+                if f.get("status", "Active") == "Active"]
+    return sorted(features, key=lambda f: str(f["code"]))
+
+
+def _package_fields(package: dict | None, package_id: str | None = None) -> dict[str, Any]:
+    return {"packageId": package["id"] if package else package_id,
+            "packageCode": package["code"] if package else None,
+            "features": features_of(package)}
 
 
 def _license_ids(brand_id: str, user_id: str, ent: dict[str, Any]) -> set[str]:
@@ -184,8 +212,9 @@ def _device_step(brand: dict, user_id: str | None, device_code: str | None,
                                         f"{devices.ACCESS_DETAIL[access]}")}
 
 
-def validate(brand: dict, body: Any, caller_may_read_users: bool = False) -> dict[str, Any]:
-    """The validate route's answer for a ValidateBody."""
+def validate(brand: dict, body: Any, caller_may_read_users: bool = False,
+             full: bool = False) -> dict[str, Any]:
+    """The validate route's answer for a ValidateBody; ``full`` (LICENSE.READ) adds who."""
     from chalicelib.licensing import licenses
 
     if body.licenseCode:
@@ -194,7 +223,11 @@ def validate(brand: dict, body: Any, caller_may_read_users: bool = False) -> dic
             return verdict("NOT_FOUND", "No license has this code in this brand.")
         result, user_id = evaluate_license(brand, item)
         result = _device_step(brand, user_id, body.device, result)
-        return {**result, "license": licenses.to_dto(item), "userId": user_id}
+        dto = licenses.to_dto(item)
+        answer = {**result, **_package_fields(_package(brand["id"], item.package_id),
+                                              item.package_id),
+                  "license": dto if full else {k: dto[k] for k in PUBLIC_LICENSE_FIELDS}}
+        return {**answer, "userId": user_id} if full else answer
     user_id = _user_of(brand, body, caller_may_read_users)
     if user_id is None:
         return verdict("NOT_FOUND", "The authKey is invalid, expired or revoked (suspending or "
@@ -203,9 +236,23 @@ def validate(brand: dict, body: Any, caller_may_read_users: bool = False) -> dic
     found = evaluate_user(brand["id"], user_id)
     result = verdict(found["code"], found["detail"])
     result = _device_step(brand, user_id, body.device, result)
-    package = found["package"]
-    return {**result, "userId": user_id, "packageId": package["id"] if package else None,
-            "packageCode": package["code"] if package else None, "expiryDate": found["expiry"]}
+    answer = {**result, **_package_fields(found["package"]), "expiryDate": found["expiry"]}
+    return {**answer, "userId": user_id} if full else answer
+
+
+def throttle_anonymous(brand_id: str, source_ip: str | None) -> None:
+    """429 with Retry-After once a source IP, or the brand in all, used its minute's allowance
+    of validations without an Auth-Key (identity/ratelimit.py's counters)."""
+    s = settings.get()
+    window = timedelta(minutes=1)
+    limits = (("VALIDATE-IP", source_ip or "unknown", s.validate_per_ip_per_minute),
+              ("VALIDATE-BRAND", "*", s.validate_per_brand_per_minute))
+    for purpose, key, limit in limits:
+        ratelimit.check(brand_id, purpose, key, limit, window,
+                        "Too many license validations without an Auth-Key",
+                        code="TOO_MANY_VALIDATIONS")
+    for purpose, key, _ in limits:
+        ratelimit.hit(brand_id, purpose, key, window)
 
 
 def _user_of(brand: dict, body: Any, caller_may_read_users: bool) -> str | None:

@@ -145,11 +145,10 @@ def test_device_types_constant(api):
 def test_link_list_check_and_unlink(admin, alice, demo_brand):
     me = user_id_of(alice)
     d = alice.ok("POST", "v1/devices", device_body("TAB-1"))
-    linked = alice.ok("POST", f"v1/users/{me}/devices/{d['id']}")
-    assert linked["userDeviceStatus"] == "Online" and linked["code"] == "TAB-1"
-    assert linked["lastAccessAt"] and linked["revokedDeviceIds"] == []
+    assert alice.ok("POST", f"v1/users/{me}/devices/{d['id']}") is True
     mine = alice.ok("GET", f"v1/users/{me}/devices")
     assert [(x["id"], x["userDeviceStatus"]) for x in mine] == [(d["id"], "Online")]
+    assert mine[0]["code"] == "TAB-1" and mine[0]["lastAccessAt"]
     assert alice.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=TAB-1") is True
     assert admin.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=TAB-1") is True
     assert alice.ok("GET", f"v1/devices/check-user-access?userId={me}&deviceCode=NOPE") is False
@@ -179,7 +178,7 @@ def test_only_the_user_or_device_update_links_devices(api, admin, alice, demo_br
     assert bob.get(f"v1/devices?userId={me}").status_code == 403
     assert_unchanged(before, "links refused")
     # An admin (DEVICE.UPDATE) links a device for a user.
-    assert admin.ok("POST", f"v1/users/{me}/devices/{d['id']}")["userDeviceStatus"] == "Online"
+    assert admin.ok("POST", f"v1/users/{me}/devices/{d['id']}") is True
     assert admin.ok("GET", f"v1/users/{me}/devices")[0]["id"] == d["id"]
     # Unknown user or device: 404.
     assert admin.post(f"v1/users/nobody/devices/{d['id']}").status_code == 404
@@ -215,8 +214,7 @@ def test_a_device_beyond_the_limit_revokes_the_oldest_login(admin, alice, demo_b
     at(T0 + timedelta(hours=2))
     alice.ok("POST", f"v1/users/{me}/devices/{ids['A']}")  # A logs in again: B is now oldest
     at(T0 + timedelta(hours=3))
-    linked = alice.ok("POST", f"v1/users/{me}/devices/{ids['C']}")
-    assert linked["revokedDeviceIds"] == [ids["B"]]
+    alice.ok("POST", f"v1/users/{me}/devices/{ids['C']}")
     assert links_of(demo_brand, me) == {ids["A"]: "Online", ids["B"]: "Offline",
                                         ids["C"]: "Online"}
     check = f"v1/devices/check-user-access?userId={me}&deviceCode="
@@ -225,8 +223,8 @@ def test_a_device_beyond_the_limit_revokes_the_oldest_login(admin, alice, demo_b
     assert listed == {"A": "Online", "B": "Offline", "C": "Online"}
     # B logs in again: now A has the oldest login and loses its access.
     at(T0 + timedelta(hours=4))
-    assert alice.ok("POST", f"v1/users/{me}/devices/{ids['B']}")["revokedDeviceIds"] == [
-        ids["A"]]
+    alice.ok("POST", f"v1/users/{me}/devices/{ids['B']}")
+    assert links_of(demo_brand, me)[ids["A"]] == "Offline"
     assert [alice.ok("GET", check + c) for c in "ABC"] == [False, True, True]
 
 
@@ -249,7 +247,7 @@ def test_unlimited_and_zero_limits(admin, alice, demo_brand, api):
     me = user_id_of(alice)
     made = [alice.ok("POST", "v1/devices", device_body(f"U{i}"))["id"] for i in range(6)]
     for d in made:
-        assert alice.ok("POST", f"v1/users/{me}/devices/{d}")["revokedDeviceIds"] == []
+        alice.ok("POST", f"v1/users/{me}/devices/{d}")
     assert set(links_of(demo_brand, me).values()) == {"Online"}
 
     package_with_devices(admin, 0, code="NONE")
@@ -268,10 +266,12 @@ def test_the_feature_code_is_a_brand_setting(admin, alice, demo_brand):
     me = user_id_of(alice)
     a, b = (alice.ok("POST", "v1/devices", device_body(c))["id"] for c in "AB")
     alice.ok("POST", f"v1/users/{me}/devices/{a}")
-    assert alice.ok("POST", f"v1/users/{me}/devices/{b}")["revokedDeviceIds"] == []  # no DEVICE
+    alice.ok("POST", f"v1/users/{me}/devices/{b}")
+    assert set(links_of(demo_brand, me).values()) == {"Online"}  # no DEVICE feature: no limit
     brands.update_setting(demo_brand["id"], {"deviceFeatureCode": "SEATS"})
     access.clear_cache()
-    assert alice.ok("POST", f"v1/users/{me}/devices/{a}")["revokedDeviceIds"] == [b]
+    alice.ok("POST", f"v1/users/{me}/devices/{a}")
+    assert links_of(demo_brand, me) == {a: "Online", b: "Offline"}
 
 
 
@@ -320,3 +320,154 @@ def test_another_brands_devices_and_users_are_not_found(api, admin, alice, demo_
         error_of(resp)
     assert [x["code"] for x in other.ok("GET", "v1/devices")["items"]] == ["THEIRS"]
     assert_unchanged(before, "brand B reaching for brand A's devices")
+
+
+# -- who may link (claim) a device -------------------------------------------------------------
+
+SIM = {"phoneNumber": "+1 555 0100", "imei": "490154203237518", "iccid": "8901260000000000001",
+       "imsi": "310150123456789"}
+
+
+def test_another_users_device_cant_be_linked_read_or_renamed(api, admin, alice, demo_brand):
+    """The probe: bob linked alice's device by its id and got her phone number, IMEI, ICCID,
+    IMSI back. Another user's device is "not found", exactly like a missing one, even when its
+    code is presented: nothing is linked, nothing about it is shown."""
+    mine = alice.ok("POST", "v1/devices", device_body("ALICE-PHONE", type="Mobile", **SIM))
+    bob = register_and_login(api, "bob")
+    bob_id = user_id_of(bob)
+    before = dump_tables()
+    missing = bob.post(f"v1/users/{bob_id}/devices/no-such-device")
+    assert missing.status_code == 404
+    for headers in ({}, {"X-Device-Code": "ALICE-PHONE"}):
+        resp = bob.post(f"v1/users/{bob_id}/devices/{mine['id']}", headers=headers)
+        assert resp.status_code == 404, resp.body
+        assert error_of(resp) | {"correlationId": None} == (
+            error_of(missing) | {"correlationId": None})
+        assert not set(SIM.values()) & set(str(resp.body).split('"'))
+    assert_unchanged(before, "bob reaching for alice's device")
+    for method, path, body in (("GET", f"v1/devices/{mine['id']}", None),
+                               ("GET", "v1/devices/by-code/ALICE-PHONE", None),
+                               ("PUT", f"v1/devices/{mine['id']}", {"name": "bob's now"})):
+        resp = bob.request(method, path, body, headers={"X-Device-Code": "ALICE-PHONE"})
+        assert resp.status_code == 404, (method, path, resp.body)
+    assert bob.ok("GET", f"v1/users/{bob_id}/devices") == []
+    assert bob.ok("GET", "v1/devices")["items"] == []
+    assert bob.ok("GET", "v1/devices/by-list-code?codes[0]=ALICE-PHONE") == []
+    assert alice.ok("GET", f"v1/devices/{mine['id']}")["name"] == "Device ALICE-PHONE"
+    # An admin (DEVICE.UPDATE) may still link it to bob; then bob uses (reads) it.
+    admin.ok("POST", f"v1/users/{bob_id}/devices/{mine['id']}")
+    assert links_of(demo_brand, bob_id) == {mine["id"]: "Online"}
+    assert bob.ok("GET", f"v1/devices/{mine['id']}")["imei"] == SIM["imei"]
+    # Renaming stays with the user who registered it (or DEVICE.UPDATE).
+    assert bob.put(f"v1/devices/{mine['id']}", {"name": "bob's now"}).status_code == 403
+    bob.ok("POST", f"v1/users/{bob_id}/devices/{mine['id']}")  # a login again
+
+
+def test_a_brand_device_is_linked_from_the_device_itself(api, admin, alice, demo_brand):
+    """A device registered by a caller holding DEVICE.CREATE belongs to the brand (a kiosk, a
+    shared machine): a user links it by presenting its code in X-Device-Code."""
+    kiosk = admin.ok("POST", "v1/devices", device_body("KIOSK-7", **SIM))
+    me = user_id_of(alice)
+    before = dump_tables()
+    for headers in ({}, {"X-Device-Code": "KIOSK-8"}):
+        resp = alice.post(f"v1/users/{me}/devices/{kiosk['id']}", headers=headers)
+        assert resp.status_code == 404 and error_of(resp)["code"] == "DEVICE_NOT_FOUND"
+    assert alice.get("v1/devices/by-code/KIOSK-7").status_code == 404
+    assert_unchanged(before, "a brand device without its code")
+    # From the device: its code finds its id, and links it.
+    found = alice.ok("GET", "v1/devices/by-code/KIOSK-7", headers={"X-Device-Code": "KIOSK-7"})
+    assert found["id"] == kiosk["id"]
+    alice.ok("POST", f"v1/users/{me}/devices/{kiosk['id']}", headers={"X-Device-Code": "KIOSK-7"})
+    assert links_of(demo_brand, me) == {kiosk["id"]: "Online"}
+    assert alice.ok("GET", f"v1/devices/{kiosk['id']}")["id"] == kiosk["id"]
+    # It stays the brand's: a user neither renames nor deletes it.
+    assert alice.put(f"v1/devices/{kiosk['id']}", {"name": "mine"}).status_code == 403
+    assert alice.delete(f"v1/devices/{kiosk['id']}").status_code == 403
+
+
+def test_linking_answers_a_boolean_and_keeps_the_push_token(alice, demo_brand):
+    """The SDK's addDeviceToUser: body {token?, session?, tags?, status?}, answer boolean."""
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("PHONE-9", type="Mobile"))
+    assert alice.ok("POST", f"v1/users/{me}/devices/{d['id']}",
+                    {"token": "fcm-old", "session": "s-1", "tags": "x",
+                     "status": "Online"}) is True
+    [linked] = alice.ok("GET", f"v1/users/{me}/devices")
+    assert (linked["token"], linked["session"], linked["userDeviceStatus"]) == (
+        "fcm-old", "s-1", "Online")
+    assert alice.ok("POST", f"v1/users/{me}/devices/{d['id']}") is True  # a login: kept
+    assert alice.ok("GET", f"v1/users/{me}/devices")[0]["token"] == "fcm-old"
+    resp = alice.post(f"v1/users/{me}/devices/{d['id']}", {"token": "x" * 5000})
+    assert resp.status_code == 400 and error_of(resp)["field"] == "token"
+
+
+def test_refresh_token_replaces_the_push_token_of_the_callers_links(api, alice, demo_brand):
+    """The SDK's refreshDeviceToken: POST v1/devices/refresh-token {oldToken, newToken} ->
+    boolean; only the caller's own links change."""
+    me = user_id_of(alice)
+    d = alice.ok("POST", "v1/devices", device_body("PHONE-5", type="Mobile"))
+    alice.ok("POST", f"v1/users/{me}/devices/{d['id']}", {"token": "fcm-old"})
+    bob = register_and_login(api, "bob")
+    other = bob.ok("POST", "v1/devices", device_body("BOB-PHONE"))
+    bob.ok("POST", f"v1/users/{user_id_of(bob)}/devices/{other['id']}", {"token": "fcm-old"})
+    assert alice.ok("POST", "v1/devices/refresh-token",
+                    {"oldToken": "fcm-old", "newToken": "fcm-new"}) is True
+    assert alice.ok("GET", f"v1/users/{me}/devices")[0]["token"] == "fcm-new"
+    assert bob.ok("GET", f"v1/users/{user_id_of(bob)}/devices")[0]["token"] == "fcm-old"
+    before = dump_tables()
+    resp = alice.post("v1/devices/refresh-token", {"oldToken": "fcm-old", "newToken": "x"})
+    assert resp.status_code == 404 and error_of(resp)["code"] == "DEVICE_TOKEN_NOT_FOUND"
+    resp = alice.post("v1/devices/refresh-token", {"oldToken": "fcm-new"})
+    assert resp.status_code == 400 and error_of(resp)["field"] == "newToken"
+    assert api.post("v1/devices/refresh-token",
+                    {"oldToken": "fcm-new", "newToken": "y"}).status_code == 401
+    assert_unchanged(before, "refused token refreshes")
+
+
+# -- statistics ------------------------------------------------------------------------------------
+
+def test_device_statistics_count_registrations_per_day_or_month(api, admin, alice, demo_brand,
+                                                                other_brand):
+    """The SDK's deviceStatistic: GET v1/devices/statistics?startDate&endDate&typeResponse ->
+    [{date, quantity}], one entry per day (DATE) or month (MONTH) of the range, zeros included."""
+    day = datetime(2025, 1, 30, 10, tzinfo=UTC)
+    for moment, code in ((day, "A"), (day + timedelta(hours=5), "B"),
+                         (day + timedelta(days=2), "C"), (day + timedelta(days=40), "D")):
+        at(moment)
+        alice.ok("POST", "v1/devices", device_body(code))
+    deleted = alice.ok("POST", "v1/devices", device_body("E"))  # also on day + 40
+    alice.ok("DELETE", f"v1/devices/{deleted['id']}")  # a registration all the same
+    at(day)
+    admin_of(api, other_brand, "other-admin").ok("POST", "v1/devices", device_body("THEIRS"))
+    q = "v1/devices/statistics?startDate=2025-01-29 00:00:00&endDate=2025-02-02 23:59:59"
+    assert admin.ok("GET", q + "&typeResponse=DATE") == [
+        {"date": "2025-01-29", "quantity": 0}, {"date": "2025-01-30", "quantity": 2},
+        {"date": "2025-01-31", "quantity": 0}, {"date": "2025-02-01", "quantity": 1},
+        {"date": "2025-02-02", "quantity": 0}]
+    q = "v1/devices/statistics?startDate=2025-01-01 00:00:00&endDate=2025-03-31 23:59:59"
+    assert admin.ok("GET", q + "&typeResponse=MONTH") == [
+        {"date": "2025-01", "quantity": 2}, {"date": "2025-02", "quantity": 1},
+        {"date": "2025-03", "quantity": 2}]
+    assert alice.get(q).status_code == 403  # DEVICE.READ
+    bad = admin.get("v1/devices/statistics?startDate=2025-02-01&endDate=2025-01-01")
+    assert bad.status_code == 400 and error_of(bad)["field"] == "endDate"
+    bad = admin.get("v1/devices/statistics?startDate=2000-01-01&endDate=2025-01-01")
+    assert bad.status_code == 400
+
+
+def test_unlink_and_current_dont_tell_another_users_device_from_a_missing_one(api, alice):
+    mine = alice.ok("POST", "v1/devices", device_body("ALICE-TAB"))
+    bob = register_and_login(api, "bob")
+    bob_id = user_id_of(bob)
+
+    def answer(method, path, headers=None):
+        resp = bob.request(method, path, headers=headers)
+        assert resp.status_code == 404, resp.body
+        err = error_of(resp)
+        return err["code"], err["message"].replace("ALICE-TAB", "X").replace("NOPE", "X")
+
+    assert answer("DELETE", f"v1/users/{bob_id}/devices/{mine['id']}") == answer(
+        "DELETE", f"v1/users/{bob_id}/devices/no-such-device")
+    assert answer("GET", "v1/devices/current", {"X-Device-Code": "ALICE-TAB"}) == answer(
+        "GET", "v1/devices/current", {"X-Device-Code": "NOPE"})
+    assert answer("GET", "v1/devices/by-code/ALICE-TAB") == answer("GET", "v1/devices/by-code/NOPE")

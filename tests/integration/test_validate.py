@@ -31,7 +31,8 @@ def test_license_codes_unused_not_started_expired_inactive(api, admin, shop, clo
     fresh = new_license(admin, shop["pro"])[0]
     answer = validate(api, licenseCode=fresh["code"])
     assert answer["valid"] is True and answer["code"] == "VALID"
-    assert answer["license"]["id"] == fresh["id"] and answer["userId"] is None
+    assert answer["license"]["id"] == fresh["id"] and "userId" not in answer
+    assert validate(admin, licenseCode=fresh["code"])["userId"] is None  # unused: no user
     later = new_license(admin, shop["pro"], start=T0 + timedelta(days=5),
                         end=T0 + timedelta(days=50))[0]
     assert code_of(api, licenseCode=later["code"]) == "NOT_STARTED"
@@ -50,7 +51,7 @@ def test_an_applied_license_is_valid_until_its_package_ends(api, admin, alice, s
 
     lic = new_license(admin, shop["pro"])[0]
     alice.ok("POST", f"v1/licenses/apply?licenseCode={lic['code']}")
-    answer = validate(api, licenseCode=lic["code"])
+    answer = validate(admin, licenseCode=lic["code"])
     assert answer["code"] == "VALID" and answer["userId"] == user_id_of(alice)
     assert answer["expiryDate"] == (T0 + timedelta(days=30)).isoformat().replace("+00:00", "Z")
     mine = validate(api, authKey=alice.auth_key)
@@ -149,3 +150,70 @@ def test_bad_validate_bodies_are_400_and_write_nothing(api, alice, clock):
         assert resp.status_code == 400, (body, resp.body)
         assert error_of(resp)["code"] == "VALIDATION_ERROR"
     assert_unchanged(before, "bad validate bodies")
+
+
+# -- what an anonymous caller is told, and how often ------------------------------------------
+
+PRIVATE_LICENSE_FIELDS = {"usedByUserId", "usedByUserCode", "ownerUserId", "paymentId",
+                          "createdBy", "source", "sourceId", "refLicense", "tags", "description"}
+# The SDK's ILicense: what the public license must still carry.
+ILICENSE_REQUIRED = {"id", "packageId", "subscriptionTypeId", "code", "type", "amount",
+                     "currencyCode", "status", "testMode"}
+
+
+def test_anonymous_callers_get_what_an_app_needs_and_no_ids_of_people(api, admin, alice, shop,
+                                                                      clock, demo_brand):
+    from chalicelib.catalog import service
+
+    feature = service.create_feature(demo_brand["id"], {"code": "SEATS", "name": "Seats"})
+    service.add_package_features(demo_brand["id"], shop["pro"], [
+        {"featureId": feature["id"], "type": "Limitation", "value": 5}])
+    lic = new_license(admin, shop["pro"], description="for alice's team", tags="vip")[0]
+    alice.ok("POST", f"v1/licenses/apply?licenseCode={lic['code']}")
+    me = user_id_of(alice)
+    answer = validate(api, licenseCode=lic["code"])
+    assert (answer["valid"], answer["code"], answer["packageId"], answer["packageCode"]) == (
+        True, "VALID", shop["pro"], "PRO")
+    assert answer["expiryDate"] == (T0 + timedelta(days=30)).isoformat().replace("+00:00", "Z")
+    assert answer["features"] == [{"code": "SEATS", "type": "Limitation", "value": 5,
+                                   "isUnlimited": False}]
+    assert "userId" not in answer and me not in str(answer)
+    assert ILICENSE_REQUIRED <= set(answer["license"])
+    assert not PRIVATE_LICENSE_FIELDS & set(answer["license"]), answer["license"]
+    by_key = validate(api, authKey=alice.auth_key)
+    assert (by_key["code"], by_key["packageCode"], by_key["features"][0]["code"]) == (
+        "VALID", "PRO", "SEATS")
+    assert "userId" not in by_key
+    # alice herself (an Auth-Key without LICENSE.READ) is told the same.
+    assert "userId" not in validate(alice, licenseCode=lic["code"])
+    # A caller holding LICENSE.READ keeps the full details.
+    full = validate(admin, licenseCode=lic["code"])
+    assert full["userId"] == me and full["license"]["usedByUserId"] == me
+    assert full["license"]["description"] == "for alice's team"
+    assert validate(admin, userId=me)["userId"] == me
+
+
+def test_anonymous_validation_is_rate_limited_per_ip_and_per_brand(api, admin, clock,
+                                                                   other_brand, monkeypatch):
+    from chalice.local import LambdaEventConverter
+
+    from chalicelib import settings
+
+    monkeypatch.setattr(settings, "_settings", settings.get()._replace(
+        validate_per_ip_per_minute=3, validate_per_brand_per_minute=5))
+    for _ in range(3):
+        assert code_of(api, licenseCode="NOPE") == "NOT_FOUND"
+    resp = api.post("v1/licenses/validate", {"licenseCode": "NOPE"})
+    assert resp.status_code == 429 and error_of(resp)["code"] == "TOO_MANY_VALIDATIONS"
+    assert 1 <= int(resp.headers["Retry-After"]) <= 61
+    assert code_of(admin, licenseCode="NOPE") == "NOT_FOUND"  # an Auth-Key is not throttled
+    # Another address has its own allowance, until the brand's is spent.
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "203.0.113.7")
+    assert code_of(api, licenseCode="NOPE") == "NOT_FOUND"
+    assert code_of(api, licenseCode="NOPE") == "NOT_FOUND"
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.9")
+    assert api.post("v1/licenses/validate", {"licenseCode": "NOPE"}).status_code == 429
+    # Another brand is not affected, and a minute later the window is fresh.
+    assert code_of(api.as_(None, "other.test"), licenseCode="NOPE") == "NOT_FOUND"
+    clock.move(seconds=61)
+    assert code_of(api, licenseCode="NOPE") == "NOT_FOUND"

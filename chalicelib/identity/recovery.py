@@ -5,8 +5,8 @@
   ``sessionEpoch`` at issue time. It works once, until it expires, and only while the epoch is
   unchanged: any password change, lock or suspension in between voids it.
 - ``forgot_password`` always answers True, whether the address is known or not (no account
-  enumeration). The link must point at one of the brand's own hosts, or the token could be
-  mailed to a page someone else controls.
+  enumeration). The link must open one of the brand's own pages (``links.py``), or the token
+  could be mailed to a page someone else controls.
 - A password change, by reset or by the user, bumps ``sessionEpoch`` (every Auth-Key stops
   working) and queues a ``USER.PASSWORD.CHANGED`` mail, in the same transaction.
 """
@@ -20,8 +20,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict
-from chalicelib.identity import passwords, ratelimit, users
-from chalicelib.identity.access import normalise_host
+from chalicelib.identity import links, passwords, ratelimit, users
 from chalicelib.identity.models import ResetTokenItem, UniqueItem, UserItem, user_pk
 from chalicelib.notify import catalog, outbox, templates
 from chalicelib.store import ids
@@ -56,49 +55,6 @@ def _user_by_email(brand_id: str, email_address: str) -> UserItem | None:
 
 # -- the reset link ----------------------------------------------------------------------------
 
-def allowed_hosts(brand: dict) -> tuple[set[str], set[str]]:
-    """(exact hosts, wildcard suffixes): the brand's domains plus its ``domainWhiteListURLs``
-    (a list, or a string separated by commas, semicolons or spaces; ``*.example.com`` allows
-    every subdomain)."""
-    exact = {d["domain"].lower() for d in brand.get("domains") or [] if d.get("domain")}
-    listed = (brand.get("setting") or {}).get("domainWhiteListURLs") or []
-    if isinstance(listed, str):
-        listed = listed.replace(";", ",").replace(" ", ",").split(",")
-    suffixes: set[str] = set()
-    for entry in listed:
-        entry = str(entry).strip()
-        if entry.startswith("*."):
-            host = normalise_host(entry[2:])
-            if host:
-                suffixes.add(host)
-        else:
-            host = normalise_host(entry)
-            if host:
-                exact.add(host)
-    return exact, suffixes
-
-
-def check_reset_link(brand: dict, link: str) -> None:
-    try:
-        parts = urlsplit(link.strip())
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
-        raise BadRequest("resetPasswordLink must be an http(s) URL of your site's reset page.",
-                         code="RESET_LINK_INVALID", field="resetPasswordLink")
-    host = host.rstrip(".").lower()
-    exact, suffixes = allowed_hosts(brand)
-    if host in exact or any(host.endswith("." + s) for s in suffixes):
-        return
-    raise BadRequest(
-        f"resetPasswordLink points at '{host}', which is not one of this brand's domains nor in "
-        "its setting domainWhiteListURLs; the reset token is only mailed to the brand's own "
-        "pages (so it can't be sent to a site someone else controls). Add the host to "
-        "domainWhiteListURLs if it is yours.",
-        code="RESET_LINK_NOT_ALLOWED", field="resetPasswordLink")
-
-
 def reset_link(base: str, token: str, email_address: str) -> str:
     """``base`` with ``token`` and ``emailAddress`` added to its query (replacing any there)."""
     parts = urlsplit(base.strip())
@@ -112,7 +68,7 @@ def reset_link(base: str, token: str, email_address: str) -> str:
 
 def forgot_password(brand: dict, email_address: str, reset_password_link: str) -> bool:
     """Mail a single-use reset link to the account with this address, if there is one."""
-    check_reset_link(brand, reset_password_link)
+    links.check_brand_link(brand, reset_password_link, "resetPasswordLink")
     # Counted per address whether or not an account has it, so the 429 tells nothing about
     # which addresses exist; it stops anyone from filling a mailbox (or our SES quota).
     s = settings.get()

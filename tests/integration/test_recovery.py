@@ -118,6 +118,72 @@ def test_forgot_refuses_a_link_outside_the_brand(mail_api, alice, link, why):
     assert receive() == [] and reset_tokens() == []
 
 
+# Links on which Python's urlsplit and a browser's WHATWG parser can disagree about the host,
+# or that a browser silently repairs: each is refused before anything is written or mailed.
+CONFUSING_LINKS = [
+    "http://evil.example\\@demo.test/r",          # a browser reads a backslash as /
+    "http://evil.example/\\@demo.test/r",
+    "http://evil.example%5C@demo.test/r",
+    "http://evil.example%5c%40demo.test/r",
+    "http://evil.example%40demo.test/r",
+    "http://evil.example%2F@demo.test/r",
+    "http://demo%2Etest/r",                         # decoded by browsers: refused all the same
+    "http://demo.test@evil.example/r",
+    "http://demo.test:443@evil.example/r",
+    "http://evil.example@demo.test/r",              # any user info at all
+    "http://evil.example#@demo.test/r",
+    "http://evil.example?@demo.test/r",
+    "http://demo.test\t.evil.example/r",             # tab and newline are dropped by browsers
+    "http://evil.example\n@demo.test/r",
+    "ht\ttps://demo.test/r",
+    "http://evil.example\u200b@demo.test/r",       # zero-width space
+    "http://d\u0435mo.test/r",                      # Cyrillic e: an IDN homograph
+    "http://demo.test\u3002evil.example/r",         # ideographic full stop is a dot to IDNA
+    "http://\uff45\uff56\uff49\uff4c.example/r",        # full-width evil.example
+    "http://demo.test./r",                          # trailing dot: another origin
+    "HTTP://EVIL.EXAMPLE/r",
+    "http://DEMO.TEST.evil.example/r",
+    "http://demo.test.evil.example/r",
+    "javascript:alert(1)//demo.test",
+    "data:text/html,<a href=//demo.test>",
+    "//evil.example/r",
+    "//demo.test/r",                                # scheme-relative, even to our own host
+    "http:evil.example/r",
+    "http:demo.test/r",
+    "http:/evil.example/r",
+    "http:///evil.example/r",
+    "http://[::1]/r",
+    "http://demo.test:99999/r",
+    "http://demo.test:x/r",
+]
+
+
+@pytest.mark.parametrize("link", CONFUSING_LINKS)
+def test_forgot_refuses_links_a_browser_reads_differently(mail_api, alice, link):
+    resp = forgot(mail_api, link=link)
+    assert resp.status_code == 400, (link, resp.body)
+    err = resp.json_body["errors"][0]
+    assert err["field"] == "resetPasswordLink"
+    assert err["code"] in ("LINK_INVALID", "LINK_NOT_ALLOWED")
+    assert receive() == [] and reset_tokens() == []
+    drain()
+    assert ses_sent() == []
+
+
+@pytest.mark.parametrize("link", [
+    "https://demo.test/account/reset",
+    "HTTPS://DEMO.TEST/account/reset",              # hosts are case-insensitive
+    "https://demo.test:8443/reset?lang=fr#top",
+    "http://demo.test/reset/%40x?next=a@b&c=%5C",   # '@', '%' and escapes after the host are fine
+    "https://\uff44\uff45\uff4d\uff4f.test/reset",  # full-width demo.test: IDNA maps it
+])
+def test_forgot_accepts_the_brands_own_pages(mail_api, alice, link):
+    assert forgot(mail_api, link=link).status_code == 200, link
+    drain()
+    [mail] = mails_to("alice@example.com")
+    assert reset_link_from(mail)[1]["token"]
+
+
 def test_foreign_host_message_says_why(mail_api, alice):
     resp = forgot(mail_api, link="https://evil.test/steal")
     msg = resp.json_body["message"]

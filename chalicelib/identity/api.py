@@ -15,7 +15,8 @@ def register(ctx: RequestContext) -> dict:
 
 
 def login(ctx: RequestContext) -> dict:
-    return users.authenticate(ctx.brand, ctx.body.username, ctx.body.password)
+    return users.authenticate(ctx.brand, ctx.body.username, ctx.body.password,
+                              client_ip=ctx.source_ip)
 
 
 def me(ctx: RequestContext) -> dict:

@@ -20,7 +20,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict
-from chalicelib.identity import links, passwords, ratelimit, users
+from chalicelib.identity import links, passwords, ratelimit, throttle, users
 from chalicelib.identity.models import ResetTokenItem, UniqueItem, UserItem, user_pk
 from chalicelib.notify import catalog, outbox, templates
 from chalicelib.store import ids
@@ -142,16 +142,21 @@ def reset_password(brand: dict, email_address: str, token: str, new_password: st
 # -- change (logged in) ------------------------------------------------------------------------
 
 def change_password(brand: dict, user_id: str, old_password: str, new_password: str,
-                    confirm_password: str) -> bool:
-    """The logged-in user's own password; ``brand`` is the user's brand."""
+                    confirm_password: str, client_ip: str | None = None) -> bool:
+    """The logged-in user's own password; ``brand`` is the user's brand. A wrong oldPassword
+    counts as a wrong password for the account, as a failed login does (throttle.py)."""
     if new_password != confirm_password:
         raise BadRequest("newPassword and confirmPassword differ; type the new password twice.",
                          code="PASSWORD_MISMATCH", field="confirmPassword")
     passwords.check_policy(new_password, _policy(brand), field="newPassword")
     user = users.get_item(brand["id"], user_id)
+    guard = throttle.for_user(brand["id"], user.id, client_ip)
+    guard.check()
     if not passwords.verify(user.password_hash, old_password):
+        guard.failed()
         raise BadRequest("The current password (oldPassword) is wrong.", code="WRONG_PASSWORD",
                          field="oldPassword")
+    guard.succeeded()
     rows = _changed_mail(brand["id"], user, "change")
     try:
         with transaction() as tx:

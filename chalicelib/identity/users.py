@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict, NotFound, Unauthorized
-from chalicelib.identity import passwords, ratelimit, sessions
+from chalicelib.identity import passwords, sessions, throttle
 from chalicelib.identity.models import UniqueItem, UserItem, user_pk
 from chalicelib.store import ids
 from chalicelib.store.base import plain
@@ -170,35 +170,22 @@ def referrer_for_code(brand_id: str, code: str) -> str | None:
 
 # -- login -------------------------------------------------------------------------------------
 
-LOGIN_FAILURES = "LOGINFAIL"
-
-
-def _login_window() -> timedelta:
-    return timedelta(minutes=settings.get().login_failure_window_minutes)
-
-
-def _check_lockout(brand_id: str, login: str) -> None:
-    ratelimit.check(brand_id, LOGIN_FAILURES, login, settings.get().login_max_failures,
-                    _login_window(), "Too many failed logins for this account",
-                    "LOGIN_LOCKED_OUT")
-
-
-def _record_failure(brand_id: str, login: str) -> None:
-    ratelimit.hit(brand_id, LOGIN_FAILURES, login, _login_window())
-
-
-def authenticate(brand: dict, login: str, password: str) -> dict:
-    """Check a password and issue an Auth-Key: {id, username, emailAddress, authKey, expiresIn}."""
+def authenticate(brand: dict, login: str, password: str, client_ip: str | None = None) -> dict:
+    """Check a password and issue an Auth-Key: {id, username, emailAddress, authKey, expiresIn}.
+    Wrong passwords are throttled per account and per client (throttle.py)."""
     brand_id = brand["id"]
-    _check_lockout(brand_id, login)
     user = find_by_login(brand_id, login)
+    guard = (throttle.for_user(brand_id, user.id, client_ip) if user is not None
+             else throttle.for_unknown_name(brand_id, login, client_ip))
+    guard.check()
     if user is None:
         passwords.verify(passwords.dummy_hash(), password)
-        _record_failure(brand_id, login)
+        guard.failed()
         raise Unauthorized("Wrong username or password.", code="LOGIN_FAILED")
     if not passwords.verify(user.password_hash, password):
-        _record_failure(brand_id, login)
+        guard.failed()
         raise Unauthorized("Wrong username or password.", code="LOGIN_FAILED")
+    guard.succeeded()
     if user.status != "Active":
         raise Unauthorized(_BLOCKED_MESSAGES.get(user.status, "This account cannot log in."),
                            code=f"USER_{user.status.upper()}")

@@ -19,7 +19,14 @@ from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.identity import passwords, roles
 from chalicelib.identity.models import RoleItem, UniqueItem, UserItem, user_pk
 from chalicelib.identity.permissions import BUILT_IN_ROLES
-from chalicelib.identity.users import USER_TYPES, get_item, referrer_for_code, to_dto, unique_key
+from chalicelib.identity.users import (
+    USER_TYPES,
+    check_username,
+    get_item,
+    referrer_for_code,
+    to_dto,
+    unique_key,
+)
 from chalicelib.store.base import plain
 from chalicelib.store.tx import ConditionFailed, transaction
 
@@ -172,6 +179,8 @@ def update_user(caller: Caller, brand_id: str, user_id: str, body: Any) -> dict:
     _guard(caller, user, "edit", allow_self=True)
     given = body.model_fields_set | {"username"}
     values = body.model_dump()
+    check_username(values["username"], values["emailAddress"] if "emailAddress" in given
+                   else user.email_address)
     actions = [UserItem.modified_date.set(settings.now())]
     for name, attr in _PLAIN_FIELDS.items():
         if name in given:

@@ -95,9 +95,23 @@ def package_update(brand_id: str, user_id: str, package_id: str | None,
     return UserItem(user_pk(brand_id, user_id), "USER"), actions, UserItem.pk.exists()
 
 
+def check_username(username: str | None, email_address: str | None) -> None:
+    """A username that looks like an e-mail address must be the user's own address: a login is
+    a username or an e-mail, so someone else's address as a username would take over their
+    e-mail logins (and squat the address before they register)."""
+    if not username or "@" not in username:
+        return
+    if username.strip().lower() != (email_address or "").strip().lower():
+        raise BadRequest("A username with '@' must be the same as the user's own emailAddress; "
+                         "choose a username without '@', or use your e-mail address as both.",
+                         code="USERNAME_LOOKS_LIKE_EMAIL", field="username")
+
+
 def find_by_login(brand_id: str, login: str) -> UserItem | None:
-    """A user by username or e-mail address, inside one brand."""
-    for kind in ("UNAME", "EMAIL"):
+    """A user by username or e-mail address, inside one brand (an address first when the login
+    looks like one)."""
+    kinds = ("EMAIL", "UNAME") if "@" in login else ("UNAME", "EMAIL")
+    for kind in kinds:
         try:
             ref = UniqueItem.get(*unique_key(brand_id, kind, login))
         except DoesNotExist:
@@ -118,6 +132,7 @@ def register(brand: dict, *, password: str, username: str | None = None,
     """Create a user; username, e-mail and referral code are claimed in the same transaction."""
     if not username and not email_address:
         raise BadRequest("Give a username or an emailAddress.", field="username")
+    check_username(username, email_address)
     passwords.check_policy(password, brand["setting"].get("passwordPolicyLevel") or "Medium")
     referrer_id = None
     if referral_code:

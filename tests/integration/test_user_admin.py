@@ -159,6 +159,51 @@ def test_put_email_change_clears_verification(admin, demo_brand):
     assert data["isEmailAddressVerified"] is False
 
 
+# -- usernames that look like e-mail addresses ------------------------------------------------
+
+def test_nobody_registers_another_users_address_as_a_username(api, demo_brand):
+    """The squat: mallory takes victim@example.com as a username; logins try names first, so
+    the victim's e-mail login would stop working and mallory's password would work with it."""
+    resp = api.post("v1/users/register", {"username": "victim@example.com",
+                                          "emailAddress": "mallory@example.com",
+                                          "password": "m4llory-Pass"})
+    assert resp.status_code == 400
+    err = error_of(resp)
+    assert err["code"] == "USERNAME_LOOKS_LIKE_EMAIL" and err["field"] == "username"
+    resp = api.post("v1/users/register", {"username": "victim@example.com",
+                                          "password": "m4llory-Pass"})
+    assert resp.status_code == 400 and error_of(resp)["code"] == "USERNAME_LOOKS_LIKE_EMAIL"
+    register_and_login(api, "victim", email="victim@example.com")
+    login(api, "victim@example.com")
+    assert api.post("v1/users/auth", {"username": "victim@example.com",
+                                      "password": "m4llory-Pass"}).status_code == 401
+
+
+def test_ones_own_address_may_be_the_username(api):
+    me = register_and_login(api, "Ann@Example.com", email="ann@example.com")
+    assert me.ok("GET", "v1/users/me")["username"] == "Ann@Example.com"
+    login(api, "ann@example.com")
+
+
+def test_an_edit_cannot_squat_an_address_either(api, admin, demo_brand):
+    bob = make_user(demo_brand, "bob")
+    make_user(demo_brand, "carol")
+    for body in ({"username": "carol@example.com"},  # carol's address
+                 {"username": "someone@example.com"},  # nobody's yet
+                 {"username": "bob@example.com", "emailAddress": "new@example.com"}):
+        resp = admin.put(f"v1/users/{bob['id']}", body)
+        assert resp.status_code == 400, body
+        assert error_of(resp)["code"] == "USERNAME_LOOKS_LIKE_EMAIL"
+    assert admin.ok("GET", f"v1/users/{bob['id']}")["username"] == "bob"
+    assert admin.ok("PUT", f"v1/users/{bob['id']}",
+                    {"username": "bob@example.com"})["username"] == "bob@example.com"
+    # ... and then the address can't move away from under the username.
+    resp = admin.put(f"v1/users/{bob['id']}", {"username": "bob@example.com",
+                                               "emailAddress": "other@example.com"})
+    assert resp.status_code == 400
+    login(api, "carol@example.com")
+
+
 # -- delete -------------------------------------------------------------------------------------
 
 def test_delete_is_soft_and_ends_sessions_at_once(api, admin, demo_brand):

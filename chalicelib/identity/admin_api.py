@@ -45,7 +45,11 @@ def users_by_list_id(ctx: RequestContext) -> list[dict]:
 
 
 def update_user(ctx: RequestContext, id: str) -> dict:
-    return user_admin.update_user(ctx.caller, ctx.brand_id, id, ctx.body)
+    administers = access.has(ctx, "USER.UPDATE")
+    if not administers:
+        _self_or(ctx, id, "USER.UPDATE")
+    return user_admin.update_user(ctx.caller, ctx.brand_id, id, ctx.body,
+                                  as_owner=not administers)
 
 
 def delete_user(ctx: RequestContext, id: str) -> bool:

@@ -8,12 +8,13 @@ of the platform (system) brand. Only a platform SuperAdmin grants SuperAdmin.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import settings
-from chalicelib.http import paging
+from chalicelib.http import envelope, paging
 from chalicelib.http.context import Caller
 from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.identity import passwords, roles
@@ -172,12 +173,37 @@ _DEFAULTED = {"languageCode": (UserItem.language_code, "en"),
 _PROFILE_FIELDS = ("phoneNumber1", "avatar", "bio", "website")
 
 
-def update_user(caller: Caller, brand_id: str, user_id: str, body: Any) -> dict:
+# IUser fields PUT v1/users/{id} never edits. A user editing their own profile who sends one of
+# them with a new value gets a 403 naming it; the current value sent back (a client echoing the
+# user it read) passes. Administrators change them through their own routes.
+NOT_OWNER_EDITABLE = ("type", "userType", "status", "roles", "roleIds", "brandId", "packageId",
+                      "package", "expiryDate", "isSystem", "testMode", "isEmailAddressVerified",
+                      "isUserVerified", "referralCode", "code", "parentUser", "riskMark", "tags",
+                      "isUserIntegration", "password", "passwordHash")
+
+
+def _refuse_privileged(user: UserItem, extra: dict[str, Any]) -> None:
+    current = json.loads(envelope.dumps(to_dto(user)))
+    for name in NOT_OWNER_EDITABLE:
+        if name not in extra or extra[name] is None:
+            continue
+        if json.loads(envelope.dumps(extra[name])) != current.get(name):
+            raise Forbidden(f"You can't change your own {name}; only the profile fields "
+                            "(username, emailAddress, names, languageCode, timeZoneId, phone "
+                            "numbers, avatar, bio, website) are yours to edit.",
+                            code="FIELD_NOT_EDITABLE", field=name)
+
+
+def update_user(caller: Caller, brand_id: str, user_id: str, body: Any, *,
+                as_owner: bool = False) -> dict:
     """PUT v1/users/{id}. A new username or e-mail is claimed, and the old claim released, in the
-    same transaction as the user; a taken one is a 409 and nothing changes."""
+    same transaction as the user; a taken one is a 409 and nothing changes. ``as_owner``: the
+    caller edits their own profile without USER.UPDATE."""
     user = _live(get_item(brand_id, user_id))
     _guard(caller, user, "edit", allow_self=True)
-    given = body.model_fields_set | {"username"}
+    if as_owner:
+        _refuse_privileged(user, body.model_extra or {})
+    given = (body.model_fields_set - set(body.model_extra or {})) | {"username"}
     values = body.model_dump()
     check_username(values["username"], values["emailAddress"] if "emailAddress" in given
                    else user.email_address)

@@ -159,6 +159,48 @@ def test_put_email_change_clears_verification(admin, demo_brand):
     assert data["isEmailAddressVerified"] is False
 
 
+def test_a_user_edits_their_own_profile_as_the_sdk_sends_it(api, demo_brand):
+    """user.updateUser(ownId, IUpdateUserParams): no permission needed for one's own profile."""
+    alice = register_and_login(api, "alice")
+    me = alice.ok("GET", "v1/users/me")
+    data = alice.ok("PUT", f"v1/users/{me['id']}", {
+        "username": "alice", "firstName": "Alice", "nickName": "Al", "languageCode": "fr",
+        "bio": "hello", "website": "https://alice.example", "phoneNumber": "+33123456789"})
+    assert data["firstName"] == "Alice" and data["bio"] == "hello"
+    assert alice.ok("GET", "v1/users/me")["languageCode"] == "fr"
+    # A client sending back the user it read, with one change, is fine too.
+    echo = alice.ok("GET", "v1/users/me")
+    assert alice.ok("PUT", f"v1/users/{me['id']}", {**echo, "lastName": "Liddell"}
+                    )["lastName"] == "Liddell"
+
+
+def test_another_users_profile_needs_user_update(api, demo_brand):
+    alice = register_and_login(api, "alice")
+    bob = make_user(demo_brand, "bob")
+    resp = alice.put(f"v1/users/{bob['id']}", {"username": "bob", "firstName": "Hacked"})
+    assert resp.status_code == 403
+    assert "USER.UPDATE" in error_of(resp)["message"]
+    assert login(api, "bob").ok("GET", "v1/users/me")["firstName"] is None
+
+
+@pytest.mark.parametrize("field, value", [
+    ("type", "SuperAdmin"), ("status", "Locked"), ("roles", [{"id": "ADMIN", "code": "ADMIN"}]),
+    ("roleIds", ["ADMIN"]), ("brandId", "elsewhere"), ("packageId", "PRO"),
+    ("expiryDate", "2099-01-01T00:00:00Z"), ("isEmailAddressVerified", True),
+    ("testMode", True), ("referralCode", "MINE"),
+])
+def test_a_user_cannot_change_their_own_privileged_fields(api, demo_brand, field, value):
+    alice = register_and_login(api, "alice")
+    before = alice.ok("GET", "v1/users/me")
+    resp = alice.put(f"v1/users/{before['id']}", {"username": "alice", "firstName": "Alice",
+                                                  field: value})
+    assert resp.status_code == 403, resp.body
+    err = error_of(resp)
+    assert err["code"] == "FIELD_NOT_EDITABLE" and err["field"] == field
+    assert field in err["message"]
+    assert alice.ok("GET", "v1/users/me") == before  # nothing changed, not even firstName
+
+
 # -- usernames that look like e-mail addresses ------------------------------------------------
 
 def test_nobody_registers_another_users_address_as_a_username(api, demo_brand):

@@ -32,6 +32,10 @@ def list_users(ctx: RequestContext) -> dict:
     return user_admin.list_users(ctx.brand_id, ctx.query)
 
 
+def user_statistics(ctx: RequestContext) -> list[dict]:
+    return user_admin.statistics(ctx.brand_id, ctx.query)
+
+
 def get_user(ctx: RequestContext, id: str) -> dict:
     return user_admin.get_user(ctx.brand_id, id)
 

@@ -292,3 +292,38 @@ def test_user_constants_need_no_auth(client):
         "Inactive", "Active", "Deleted", "Suspended", "Locked"]
     assert anon.ok("GET", "v1/constants/user/types") == [
         "EndUser", "Partner", "Admin", "SuperAdmin"]
+
+
+# -- statistics -----------------------------------------------------------------------------------
+
+def test_user_statistics_per_day_and_month(api, admin, demo_brand):
+    """GET v1/users/statistics (SDK statisticUsers): users registered per day or month, every
+    day of the range listed, and not taken for a user id."""
+    from datetime import UTC, datetime
+
+    from chalicelib import settings
+
+    for when, name in ((datetime(2024, 2, 22, 23, 59, tzinfo=UTC), "early"),
+                       (datetime(2024, 2, 23, 8, 0, tzinfo=UTC), "bob"),
+                       (datetime(2024, 2, 23, 18, 30, tzinfo=UTC), "carol"),
+                       (datetime(2024, 2, 25, 0, 0, tzinfo=UTC), "dave"),
+                       (datetime(2024, 3, 2, 12, 0, tzinfo=UTC), "erin")):
+        settings.set_clock(lambda when=when: when)
+        make_user(demo_brand, name)
+    settings.set_clock(None)
+
+    days = admin.ok("GET", "v1/users/statistics?startDate=2024-02-23 00:00:00"
+                           "&endDate=2024-02-26 23:59:59&typeResponse=DATE")
+    assert days == [{"date": "2024-02-23", "quantity": 2}, {"date": "2024-02-24", "quantity": 0},
+                    {"date": "2024-02-25", "quantity": 1}, {"date": "2024-02-26", "quantity": 0}]
+    months = admin.ok("GET", "v1/users/statistics?startDate=2024-02-01 00:00:00"
+                             "&endDate=2024-03-31 23:59:59&typeResponse=MONTH")
+    assert months == [{"date": "2024-02", "quantity": 4}, {"date": "2024-03", "quantity": 1}]
+
+    resp = admin.get("v1/users/statistics?startDate=2024-03-01&endDate=2024-02-01")
+    assert resp.status_code == 400 and error_of(resp)["field"] == "endDate"
+    resp = admin.get("v1/users/statistics?endDate=2024-02-01")
+    assert resp.status_code == 400 and error_of(resp)["field"] == "startDate"
+    resp = register_and_login(api, "mallory").get(
+        "v1/users/statistics?startDate=2024-02-01&endDate=2024-02-02")
+    assert resp.status_code == 403 and "USER.READ" in error_of(resp)["message"]

@@ -25,6 +25,7 @@ from chalicelib.identity.users import (
     USER_TYPES,
     check_username,
     get_item,
+    packages_of,
     referrer_for_code,
     to_dto,
     unique_key,
@@ -107,7 +108,7 @@ def list_users(brand_id: str, query: dict[str, Any]) -> dict:
     """One Query of the brand's users, then JFW's filters, sort and page. Deleted users only
     show when ``status=Deleted`` asks for them."""
     role_map = roles.roles_by_id(brand_id)
-    rows = []
+    items = []
     for item in UserItem.gsi1.query(f"B#{brand_id}#USERS"):
         if item.status == "Deleted" and query.get("status") != "Deleted":
             continue
@@ -115,7 +116,11 @@ def list_users(brand_id: str, query: dict[str, Any]) -> dict:
             continue
         if query.get("roleId") and query["roleId"] not in (item.role_ids or []):
             continue
-        dto = to_dto(item, [role_map[r] for r in item.role_ids if r in role_map])
+        items.append(item)
+    packages = packages_of(brand_id, items)
+    rows = []
+    for item in items:
+        dto = to_dto(item, [role_map[r] for r in item.role_ids if r in role_map], packages)
         if _matches(dto, query):
             rows.append(dto)
     return paging.page(rows, query, sortable=SORTABLE, keyword_fields=KEYWORD_FIELDS)
@@ -152,15 +157,18 @@ def by_ids(brand_id: str, user_ids: list[str]) -> list[dict]:
     found = {u.id: u for u in UserItem.batch_get([(user_pk(brand_id, i), "USER")
                                                    for i in wanted])}
     role_map = roles.roles_by_id(brand_id) if any(u.role_ids for u in found.values()) else {}
-    return [to_dto(found[i], [role_map[r] for r in found[i].role_ids if r in role_map])
+    packages = packages_of(brand_id, found.values())
+    return [to_dto(found[i], [role_map[r] for r in found[i].role_ids if r in role_map], packages)
             for i in wanted if i in found]
 
 
-def user_base(user: UserItem, role_map: dict[str, dict]) -> dict:
+def user_base(user: UserItem, role_map: dict[str, dict],
+              packages: dict[str, dict] | None = None) -> dict:
     """IUserBase."""
+    package = (packages or {}).get(user.package_id or "")
     return {"id": user.id, "createdDate": user.created_date, "code": user.code,
             "avatar": plain(user.profile).get("avatar"),
-            "packageId": user.package_id, "packageCode": None,
+            "packageId": user.package_id, "packageCode": package["code"] if package else None,
             "emailAddress": user.email_address, "nickName": user.nick_name,
             "roles": [role_map[r]["code"] for r in user.role_ids if r in role_map]}
 
@@ -420,7 +428,9 @@ def referees(brand_id: str, user_id: str) -> list[dict]:
     found = list(UserItem.gsi1.query(f"B#{brand_id}#USERS",
                                      filter_condition=UserItem.referrer_id == user_id))
     role_map = roles.roles_by_id(brand_id) if any(u.role_ids for u in found) else {}
-    return [user_base(u, role_map) for u in found if u.status != "Deleted"]
+    found = [u for u in found if u.status != "Deleted"]
+    packages = packages_of(brand_id, found)
+    return [user_base(u, role_map, packages) for u in found]
 
 
 def apply_referral(brand_id: str, user_id: str, code: str) -> bool:

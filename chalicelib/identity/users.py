@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -30,8 +31,30 @@ def unique_key(brand_id: str, kind: str, value: str) -> tuple[str, str]:
     return f"B#{brand_id}#{kind}#{value.strip().lower()}", "UNIQUE"
 
 
-def to_dto(user: UserItem, roles: list[dict] | None = None) -> dict:
-    """IUser. ``roles`` (IRole[]) may be passed in when a caller has them already (lists)."""
+# IUser.expiryDate is a non-nullable date-time: a user without an expiring package (none, or
+# the brand's free default) never expires, which is this date.
+NO_EXPIRY = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def packages_of(brand_id: str, items: Iterable[UserItem]) -> dict[str, dict]:
+    """IPackage of each package the users are on, from one read of the brand's catalogue (none
+    when no user has a package)."""
+    wanted = {u.package_id for u in items if u.package_id}
+    if not wanted:
+        return {}
+    from chalicelib.catalog import service as catalog
+
+    cat = catalog.load(brand_id)
+    return {p: catalog.package_dto(cat, cat.packages[p], public=True)
+            for p in wanted if p in cat.packages}
+
+
+def to_dto(user: UserItem, roles: list[dict] | None = None,
+           packages: dict[str, dict] | None = None) -> dict:
+    """IUser. ``roles`` (IRole[]) and ``packages`` (``packages_of``) may be passed in when a
+    caller has them already (lists)."""
+    if packages is None:
+        packages = packages_of(user.brand_id, [user])
     profile = plain(user.profile)
     return {
         "id": user.id,
@@ -60,10 +83,10 @@ def to_dto(user: UserItem, roles: list[dict] | None = None) -> dict:
         "tags": user.tags,
         "isSystem": user.is_system,
         "packageId": user.package_id,
-        "package": None,
+        "package": packages.get(user.package_id) if user.package_id else None,
         "languageCode": user.language_code,
         "timeZoneId": user.time_zone_id,
-        "expiryDate": user.expiry_date,
+        "expiryDate": user.expiry_date or NO_EXPIRY,
         "isUserIntegration": False,
         "lastLoginDate": user.last_login_date,
     }

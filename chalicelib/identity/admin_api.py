@@ -32,6 +32,10 @@ def list_users(ctx: RequestContext) -> dict:
     return user_admin.list_users(ctx.brand_id, ctx.query)
 
 
+def user_statistics(ctx: RequestContext) -> list[dict]:
+    return user_admin.statistics(ctx.brand_id, ctx.query)
+
+
 def get_user(ctx: RequestContext, id: str) -> dict:
     return user_admin.get_user(ctx.brand_id, id)
 
@@ -45,7 +49,11 @@ def users_by_list_id(ctx: RequestContext) -> list[dict]:
 
 
 def update_user(ctx: RequestContext, id: str) -> dict:
-    return user_admin.update_user(ctx.caller, ctx.brand_id, id, ctx.body)
+    administers = access.has(ctx, "USER.UPDATE")
+    if not administers:
+        _self_or(ctx, id, "USER.UPDATE")
+    return user_admin.update_user(ctx.caller, ctx.brand_id, id, ctx.body,
+                                  as_owner=not administers)
 
 
 def delete_user(ctx: RequestContext, id: str) -> bool:

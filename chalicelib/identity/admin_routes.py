@@ -5,6 +5,7 @@ Data only: see chalicelib/http/routing.py. Path parameters at the same position 
 """
 
 from chalicelib.http.routing import PAGING, Q, Route
+from chalicelib.http.statistics import QUERY as STATISTICS
 
 H = "chalicelib.identity.admin_api:"
 S = "chalicelib.identity.admin_schemas:"
@@ -49,9 +50,13 @@ ROUTES = [
     Route("GET", f"{U}/by-list-id", H + "users_by_list_id", "Users by id (ids[0]=..)",
           permission="USER.READ", query=(Q("ids", "array", required=True),), returns="array",
           tag="Users"),
+    Route("GET", f"{U}/statistics", H + "user_statistics",
+          "Users registered per day or month: [{date, quantity}]", permission="USER.READ",
+          query=STATISTICS, returns="array", tag="Users"),
     Route("GET", f"{U}/{{id}}", H + "get_user", "A user", permission="USER.READ", tag="Users"),
-    Route("PUT", f"{U}/{{id}}", H + "update_user", "Edit a user's profile, username, e-mail",
-          permission="USER.UPDATE", body=S + "UpdateUserBody", tag="Users"),
+    Route("PUT", f"{U}/{{id}}", H + "update_user",
+          "Edit a user's profile, username, e-mail (the user themselves, or USER.UPDATE)",
+          body=S + "UpdateUserBody", tag="Users"),
     Route("DELETE", f"{U}/{{id}}", H + "delete_user",
           "Soft-delete a user; their Auth-Keys stop working", permission="USER.DELETE",
           returns="boolean", tag="Users"),

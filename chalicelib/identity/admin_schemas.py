@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints
 
 from chalicelib.identity.schemas import Body, Name, Password, Url, Username
 
@@ -27,7 +27,11 @@ ResourceTypeId = Annotated[str, StringConstraints(strip_whitespace=True, min_len
 
 
 class UpdateUserBody(Body):
-    """PUT v1/users/{id}: a field left out keeps its value; ``null`` clears it."""
+    """PUT v1/users/{id}: a field left out keeps its value; ``null`` clears it. Other fields are
+    kept aside (``model_extra``): a user editing their own profile may not change the
+    privileged ones (user_admin.NOT_OWNER_EDITABLE)."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=False)
 
     username: Username
     emailAddress: EmailStr | None = None

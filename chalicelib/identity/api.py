@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.http.context import RequestContext
-from chalicelib.identity import users
+from chalicelib.identity import sessions, users
 
 
 def register(ctx: RequestContext) -> dict:
@@ -15,7 +15,14 @@ def register(ctx: RequestContext) -> dict:
 
 
 def login(ctx: RequestContext) -> dict:
-    return users.authenticate(ctx.brand, ctx.body.username, ctx.body.password)
+    return users.authenticate(ctx.brand, ctx.body.username, ctx.body.password,
+                              client_ip=ctx.source_ip)
+
+
+def logout(ctx: RequestContext) -> bool:
+    caller = ctx.caller
+    sessions.revoke(caller.brand_id, caller.user_id, caller.session_id)
+    return True
 
 
 def me(ctx: RequestContext) -> dict:

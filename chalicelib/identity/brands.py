@@ -73,6 +73,9 @@ def check_host(value: str) -> str:
 def to_dto(item: BrandItem) -> dict:
     setting = {**DEFAULT_SETTING, **plain(item.setting)}
     setting["coinCurrencyCode"] = setting.get("currencyCode")
+    profile = plain(item.profile)
+    # IBrandProfile.slogan is a non-empty string: the brand's name until one is set.
+    profile["slogan"] = profile.get("slogan") or item.name
     return {
         "id": item.id,
         "createdDate": item.created_date,
@@ -86,7 +89,7 @@ def to_dto(item: BrandItem) -> dict:
         "status": item.status,
         "isDefault": item.is_default,
         "isSystem": item.is_system,
-        "profile": plain(item.profile),
+        "profile": profile,
         "setting": setting,
         "domains": [plain(d) for d in item.domains or []],
     }

@@ -8,7 +8,8 @@ Access patterns (pk / sk):
 - session by Auth-Key .... ``B#<brand>#U#<user>`` / ``SESSION#<sha256>`` (BatchGet with the user)
 - unique names ........... ``B#<brand>#UNAME#<lower>`` | ``#EMAIL#`` | ``#REFCODE#`` / ``UNIQUE``
 - reset token ............ ``B#<brand>#RESET#<sha256>`` / ``RESET``
-- failed logins .......... ``B#<brand>#LOGINFAIL#<lower>`` / ``LOGINFAIL``
+- counters ............... ``B#<brand>#<purpose>#<lower key>`` / ``<purpose>`` (ratelimit.py:
+                           failed passwords per account, client+account and client; reset mails)
 - role / permission ...... ``B#<brand>#ROLE#<id>`` / ``ROLE``; gsi1 ``B#<brand>#ROLES``
                            ``B#<brand>#PERM#<id>`` / ``PERMISSION``; gsi1 ``B#<brand>#PERMS``
 """
@@ -135,6 +136,7 @@ class CounterItem(BaseModel):
     Meta = Meta
     count = NumberAttribute(default=0)
     window_start = UTCDateTimeAttribute(attr_name="windowStart")
+    last_hit = UTCDateTimeAttribute(attr_name="lastHit", null=True)  # progressive delays
 
 
 class RoleItem(_Listed):

@@ -4,9 +4,10 @@
   (``B#<brand>#RESET#<sha256>`` / ``RESET``), with the user, the expiry and the user's
   ``sessionEpoch`` at issue time. It works once, until it expires, and only while the epoch is
   unchanged: any password change, lock or suspension in between voids it.
-- ``forgot_password`` always answers True, whether the address is known or not (no account
-  enumeration). The link must point at one of the brand's own hosts, or the token could be
-  mailed to a page someone else controls.
+- ``forgot_password`` always answers True, whether the address is known or not, after the same
+  work either way (no account enumeration, by answer or by time): the lookup, the token and the
+  mail happen in the outbox consumer (``deliver_reset``). The link must open one of the
+  brand's own pages (``links.py``), or the token could be mailed to a page someone else controls.
 - A password change, by reset or by the user, bumps ``sessionEpoch`` (every Auth-Key stops
   working) and queues a ``USER.PASSWORD.CHANGED`` mail, in the same transaction.
 """
@@ -14,20 +15,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict
-from chalicelib.identity import passwords, ratelimit, users
-from chalicelib.identity.access import normalise_host
+from chalicelib.identity import links, passwords, ratelimit, throttle, users
 from chalicelib.identity.models import ResetTokenItem, UniqueItem, UserItem, user_pk
 from chalicelib.notify import catalog, outbox, templates
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
 
+if TYPE_CHECKING:
+    from chalicelib.notify.models import OutboxItem
+
 RESET_REQUESTED = catalog.PASSWORD_RESET_REQUESTED.code
+RESET_KIND = "password-reset"  # the outbox kind (notify/outbox.py KINDS) behind forgot-password
 PASSWORD_CHANGED = catalog.PASSWORD_CHANGED.code
 
 
@@ -56,49 +61,6 @@ def _user_by_email(brand_id: str, email_address: str) -> UserItem | None:
 
 # -- the reset link ----------------------------------------------------------------------------
 
-def allowed_hosts(brand: dict) -> tuple[set[str], set[str]]:
-    """(exact hosts, wildcard suffixes): the brand's domains plus its ``domainWhiteListURLs``
-    (a list, or a string separated by commas, semicolons or spaces; ``*.example.com`` allows
-    every subdomain)."""
-    exact = {d["domain"].lower() for d in brand.get("domains") or [] if d.get("domain")}
-    listed = (brand.get("setting") or {}).get("domainWhiteListURLs") or []
-    if isinstance(listed, str):
-        listed = listed.replace(";", ",").replace(" ", ",").split(",")
-    suffixes: set[str] = set()
-    for entry in listed:
-        entry = str(entry).strip()
-        if entry.startswith("*."):
-            host = normalise_host(entry[2:])
-            if host:
-                suffixes.add(host)
-        else:
-            host = normalise_host(entry)
-            if host:
-                exact.add(host)
-    return exact, suffixes
-
-
-def check_reset_link(brand: dict, link: str) -> None:
-    try:
-        parts = urlsplit(link.strip())
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
-        raise BadRequest("resetPasswordLink must be an http(s) URL of your site's reset page.",
-                         code="RESET_LINK_INVALID", field="resetPasswordLink")
-    host = host.rstrip(".").lower()
-    exact, suffixes = allowed_hosts(brand)
-    if host in exact or any(host.endswith("." + s) for s in suffixes):
-        return
-    raise BadRequest(
-        f"resetPasswordLink points at '{host}', which is not one of this brand's domains nor in "
-        "its setting domainWhiteListURLs; the reset token is only mailed to the brand's own "
-        "pages (so it can't be sent to a site someone else controls). Add the host to "
-        "domainWhiteListURLs if it is yours.",
-        code="RESET_LINK_NOT_ALLOWED", field="resetPasswordLink")
-
-
 def reset_link(base: str, token: str, email_address: str) -> str:
     """``base`` with ``token`` and ``emailAddress`` added to its query (replacing any there)."""
     parts = urlsplit(base.strip())
@@ -111,8 +73,10 @@ def reset_link(base: str, token: str, email_address: str) -> str:
 # -- forgot / reset ----------------------------------------------------------------------------
 
 def forgot_password(brand: dict, email_address: str, reset_password_link: str) -> bool:
-    """Mail a single-use reset link to the account with this address, if there is one."""
-    check_reset_link(brand, reset_password_link)
+    """Queue a reset request for this address; ``deliver_reset`` mails the link if an account
+    has it. The request itself does the same work for every address (count it, write one outbox
+    row, publish it), so neither its answer nor its time tells whether an account exists."""
+    links.check_brand_link(brand, reset_password_link, "resetPasswordLink")
     # Counted per address whether or not an account has it, so the 429 tells nothing about
     # which addresses exist; it stops anyone from filling a mailbox (or our SES quota).
     s = settings.get()
@@ -120,29 +84,42 @@ def forgot_password(brand: dict, email_address: str, reset_password_link: str) -
     ratelimit.check(brand["id"], "RESETMAIL", email_address, s.reset_mail_max, window,
                     "Too many password reset mails for this address", "RESET_MAIL_LIMIT")
     ratelimit.hit(brand["id"], "RESETMAIL", email_address, window)
-    user = _user_by_email(brand["id"], email_address)
+    rows = [outbox.row(brand["id"], RESET_KIND, {"emailAddress": email_address,
+                                                 "link": reset_password_link})]
+    with transaction() as tx:
+        outbox.add(tx, rows)
+    outbox.publish(rows)
+    return True
+
+
+def deliver_reset(item: OutboxItem) -> outbox.Delivery:
+    """The ``password-reset`` outbox kind: if an account has the address, a single-use token is
+    stored and the link mailed (the mail is logged with the token redacted)."""
+    from chalicelib.notify import mailer
+
+    payload = item.payload or {}
+    user = _user_by_email(item.brand_id, str(payload.get("emailAddress") or ""))
     if user is None or user.status == "Deleted" or not user.email_address:
-        return True
-    now = settings.now()
-    expires = now + timedelta(minutes=s.reset_token_ttl_minutes)
+        return outbox.Delivery(result={"mailed": False})
+    s = settings.get()
+    expires = settings.now() + timedelta(minutes=s.reset_token_ttl_minutes)
     token = ids.new_secret()
-    record = ResetTokenItem(*_reset_key(brand["id"], token), user_id=user.id, expires_at=expires,
-                            epoch=user.session_epoch, ttl=int(expires.timestamp()) + 86400)
+    ResetTokenItem(*_reset_key(item.brand_id, token), user_id=user.id, expires_at=expires,
+                   epoch=user.session_epoch, ttl=int(expires.timestamp()) + 86400,
+                   ).save(condition=ResetTokenItem.pk.does_not_exist())
     context = {
         "user": _user_vars(user),
         "reset_password": {
-            "link": reset_link(reset_password_link, token, user.email_address),
+            "link": reset_link(str(payload["link"]), token, user.email_address),
             "expiry_minutes": s.reset_token_ttl_minutes,
             "expiry_date": expires.isoformat(),
         },
     }
-    rows = [outbox.mail(brand["id"], RESET_REQUESTED, user.email_address, context,
-                        language_code=user.language_code, secrets=[token])]
-    with transaction() as tx:
-        tx.save(record, condition=ResetTokenItem.pk.does_not_exist())
-        outbox.add(tx, rows)
-    outbox.publish(rows)
-    return True
+    mail = outbox.mail(item.brand_id, RESET_REQUESTED, user.email_address, context,
+                       language_code=user.language_code, secrets=[token])
+    mail.id = item.id  # the sent-mail log points at this row
+    sent = mailer.deliver(mail)
+    return outbox.Delivery(result={**sent.result, "mailed": True}, writes=sent.writes)
 
 
 def _invalid_token() -> BadRequest:
@@ -186,16 +163,21 @@ def reset_password(brand: dict, email_address: str, token: str, new_password: st
 # -- change (logged in) ------------------------------------------------------------------------
 
 def change_password(brand: dict, user_id: str, old_password: str, new_password: str,
-                    confirm_password: str) -> bool:
-    """The logged-in user's own password; ``brand`` is the user's brand."""
+                    confirm_password: str, client_ip: str | None = None) -> bool:
+    """The logged-in user's own password; ``brand`` is the user's brand. A wrong oldPassword
+    counts as a wrong password for the account, as a failed login does (throttle.py)."""
     if new_password != confirm_password:
         raise BadRequest("newPassword and confirmPassword differ; type the new password twice.",
                          code="PASSWORD_MISMATCH", field="confirmPassword")
     passwords.check_policy(new_password, _policy(brand), field="newPassword")
     user = users.get_item(brand["id"], user_id)
+    guard = throttle.for_user(brand["id"], user.id, client_ip)
+    guard.check()
     if not passwords.verify(user.password_hash, old_password):
+        guard.failed()
         raise BadRequest("The current password (oldPassword) is wrong.", code="WRONG_PASSWORD",
                          field="oldPassword")
+    guard.succeeded()
     rows = _changed_mail(brand["id"], user, "change")
     try:
         with transaction() as tx:

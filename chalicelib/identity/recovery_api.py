@@ -25,4 +25,4 @@ def change_password(ctx: RequestContext) -> bool:
 
         brand = brands.get(caller.brand_id)
     return recovery.change_password(brand, caller.user_id, b.oldPassword, b.newPassword,
-                                    b.confirmPassword)
+                                    b.confirmPassword, client_ip=ctx.source_ip)

@@ -8,18 +8,28 @@ of the platform (system) brand. Only a platform SuperAdmin grants SuperAdmin.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import settings
-from chalicelib.http import paging
+from chalicelib.http import envelope, paging
+from chalicelib.http import statistics as stats
 from chalicelib.http.context import Caller
 from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.identity import passwords, roles
 from chalicelib.identity.models import RoleItem, UniqueItem, UserItem, user_pk
 from chalicelib.identity.permissions import BUILT_IN_ROLES
-from chalicelib.identity.users import USER_TYPES, get_item, referrer_for_code, to_dto, unique_key
+from chalicelib.identity.users import (
+    USER_TYPES,
+    check_username,
+    get_item,
+    packages_of,
+    referrer_for_code,
+    to_dto,
+    unique_key,
+)
 from chalicelib.store.base import plain
 from chalicelib.store.tx import ConditionFailed, transaction
 
@@ -98,7 +108,7 @@ def list_users(brand_id: str, query: dict[str, Any]) -> dict:
     """One Query of the brand's users, then JFW's filters, sort and page. Deleted users only
     show when ``status=Deleted`` asks for them."""
     role_map = roles.roles_by_id(brand_id)
-    rows = []
+    items = []
     for item in UserItem.gsi1.query(f"B#{brand_id}#USERS"):
         if item.status == "Deleted" and query.get("status") != "Deleted":
             continue
@@ -106,7 +116,11 @@ def list_users(brand_id: str, query: dict[str, Any]) -> dict:
             continue
         if query.get("roleId") and query["roleId"] not in (item.role_ids or []):
             continue
-        dto = to_dto(item, [role_map[r] for r in item.role_ids if r in role_map])
+        items.append(item)
+    packages = packages_of(brand_id, items)
+    rows = []
+    for item in items:
+        dto = to_dto(item, [role_map[r] for r in item.role_ids if r in role_map], packages)
         if _matches(dto, query):
             rows.append(dto)
     return paging.page(rows, query, sortable=SORTABLE, keyword_fields=KEYWORD_FIELDS)
@@ -143,17 +157,30 @@ def by_ids(brand_id: str, user_ids: list[str]) -> list[dict]:
     found = {u.id: u for u in UserItem.batch_get([(user_pk(brand_id, i), "USER")
                                                    for i in wanted])}
     role_map = roles.roles_by_id(brand_id) if any(u.role_ids for u in found.values()) else {}
-    return [to_dto(found[i], [role_map[r] for r in found[i].role_ids if r in role_map])
+    packages = packages_of(brand_id, found.values())
+    return [to_dto(found[i], [role_map[r] for r in found[i].role_ids if r in role_map], packages)
             for i in wanted if i in found]
 
 
-def user_base(user: UserItem, role_map: dict[str, dict]) -> dict:
+def user_base(user: UserItem, role_map: dict[str, dict],
+              packages: dict[str, dict] | None = None) -> dict:
     """IUserBase."""
+    package = (packages or {}).get(user.package_id or "")
     return {"id": user.id, "createdDate": user.created_date, "code": user.code,
             "avatar": plain(user.profile).get("avatar"),
-            "packageId": user.package_id, "packageCode": None,
+            "packageId": user.package_id, "packageCode": package["code"] if package else None,
             "emailAddress": user.email_address, "nickName": user.nick_name,
             "roles": [role_map[r]["code"] for r in user.role_ids if r in role_map]}
+
+
+def statistics(brand_id: str, query: dict[str, Any]) -> list[dict]:
+    """GET v1/users/statistics: users registered per day or month (deleted ones included: they
+    registered), from one Query of the brand's users by creation time."""
+    start, end, kind = stats.window(query)
+    created = UserItem.gsi1.query(
+        f"B#{brand_id}#USERS",
+        UserItem.gsi1sk.between(start.isoformat(), end.isoformat() + "~"))
+    return stats.series((u.created_date for u in created), start, end, kind)
 
 
 # -- editing ------------------------------------------------------------------------------------
@@ -165,13 +192,40 @@ _DEFAULTED = {"languageCode": (UserItem.language_code, "en"),
 _PROFILE_FIELDS = ("phoneNumber1", "avatar", "bio", "website")
 
 
-def update_user(caller: Caller, brand_id: str, user_id: str, body: Any) -> dict:
+# IUser fields PUT v1/users/{id} never edits. A user editing their own profile who sends one of
+# them with a new value gets a 403 naming it; the current value sent back (a client echoing the
+# user it read) passes. Administrators change them through their own routes.
+NOT_OWNER_EDITABLE = ("type", "userType", "status", "roles", "roleIds", "brandId", "packageId",
+                      "package", "expiryDate", "isSystem", "testMode", "isEmailAddressVerified",
+                      "isUserVerified", "referralCode", "code", "parentUser", "riskMark", "tags",
+                      "isUserIntegration", "password", "passwordHash")
+
+
+def _refuse_privileged(user: UserItem, extra: dict[str, Any]) -> None:
+    current = json.loads(envelope.dumps(to_dto(user)))
+    for name in NOT_OWNER_EDITABLE:
+        if name not in extra or extra[name] is None:
+            continue
+        if json.loads(envelope.dumps(extra[name])) != current.get(name):
+            raise Forbidden(f"You can't change your own {name}; only the profile fields "
+                            "(username, emailAddress, names, languageCode, timeZoneId, phone "
+                            "numbers, avatar, bio, website) are yours to edit.",
+                            code="FIELD_NOT_EDITABLE", field=name)
+
+
+def update_user(caller: Caller, brand_id: str, user_id: str, body: Any, *,
+                as_owner: bool = False) -> dict:
     """PUT v1/users/{id}. A new username or e-mail is claimed, and the old claim released, in the
-    same transaction as the user; a taken one is a 409 and nothing changes."""
+    same transaction as the user; a taken one is a 409 and nothing changes. ``as_owner``: the
+    caller edits their own profile without USER.UPDATE."""
     user = _live(get_item(brand_id, user_id))
     _guard(caller, user, "edit", allow_self=True)
-    given = body.model_fields_set | {"username"}
+    if as_owner:
+        _refuse_privileged(user, body.model_extra or {})
+    given = (body.model_fields_set - set(body.model_extra or {})) | {"username"}
     values = body.model_dump()
+    check_username(values["username"], values["emailAddress"] if "emailAddress" in given
+                   else user.email_address)
     actions = [UserItem.modified_date.set(settings.now())]
     for name, attr in _PLAIN_FIELDS.items():
         if name in given:
@@ -374,7 +428,9 @@ def referees(brand_id: str, user_id: str) -> list[dict]:
     found = list(UserItem.gsi1.query(f"B#{brand_id}#USERS",
                                      filter_condition=UserItem.referrer_id == user_id))
     role_map = roles.roles_by_id(brand_id) if any(u.role_ids for u in found) else {}
-    return [user_base(u, role_map) for u in found if u.status != "Deleted"]
+    found = [u for u in found if u.status != "Deleted"]
+    packages = packages_of(brand_id, found)
+    return [user_base(u, role_map, packages) for u in found]
 
 
 def apply_referral(brand_id: str, user_id: str, code: str) -> bool:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict, NotFound, Unauthorized
-from chalicelib.identity import passwords, ratelimit, sessions
+from chalicelib.identity import passwords, sessions, throttle
 from chalicelib.identity.models import UniqueItem, UserItem, user_pk
 from chalicelib.store import ids
 from chalicelib.store.base import plain
@@ -30,8 +31,30 @@ def unique_key(brand_id: str, kind: str, value: str) -> tuple[str, str]:
     return f"B#{brand_id}#{kind}#{value.strip().lower()}", "UNIQUE"
 
 
-def to_dto(user: UserItem, roles: list[dict] | None = None) -> dict:
-    """IUser. ``roles`` (IRole[]) may be passed in when a caller has them already (lists)."""
+# IUser.expiryDate is a non-nullable date-time: a user without an expiring package (none, or
+# the brand's free default) never expires, which is this date.
+NO_EXPIRY = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def packages_of(brand_id: str, items: Iterable[UserItem]) -> dict[str, dict]:
+    """IPackage of each package the users are on, from one read of the brand's catalogue (none
+    when no user has a package)."""
+    wanted = {u.package_id for u in items if u.package_id}
+    if not wanted:
+        return {}
+    from chalicelib.catalog import service as catalog
+
+    cat = catalog.load(brand_id)
+    return {p: catalog.package_dto(cat, cat.packages[p], public=True)
+            for p in wanted if p in cat.packages}
+
+
+def to_dto(user: UserItem, roles: list[dict] | None = None,
+           packages: dict[str, dict] | None = None) -> dict:
+    """IUser. ``roles`` (IRole[]) and ``packages`` (``packages_of``) may be passed in when a
+    caller has them already (lists)."""
+    if packages is None:
+        packages = packages_of(user.brand_id, [user])
     profile = plain(user.profile)
     return {
         "id": user.id,
@@ -60,10 +83,10 @@ def to_dto(user: UserItem, roles: list[dict] | None = None) -> dict:
         "tags": user.tags,
         "isSystem": user.is_system,
         "packageId": user.package_id,
-        "package": None,
+        "package": packages.get(user.package_id) if user.package_id else None,
         "languageCode": user.language_code,
         "timeZoneId": user.time_zone_id,
-        "expiryDate": user.expiry_date,
+        "expiryDate": user.expiry_date or NO_EXPIRY,
         "isUserIntegration": False,
         "lastLoginDate": user.last_login_date,
     }
@@ -95,9 +118,23 @@ def package_update(brand_id: str, user_id: str, package_id: str | None,
     return UserItem(user_pk(brand_id, user_id), "USER"), actions, UserItem.pk.exists()
 
 
+def check_username(username: str | None, email_address: str | None) -> None:
+    """A username that looks like an e-mail address must be the user's own address: a login is
+    a username or an e-mail, so someone else's address as a username would take over their
+    e-mail logins (and squat the address before they register)."""
+    if not username or "@" not in username:
+        return
+    if username.strip().lower() != (email_address or "").strip().lower():
+        raise BadRequest("A username with '@' must be the same as the user's own emailAddress; "
+                         "choose a username without '@', or use your e-mail address as both.",
+                         code="USERNAME_LOOKS_LIKE_EMAIL", field="username")
+
+
 def find_by_login(brand_id: str, login: str) -> UserItem | None:
-    """A user by username or e-mail address, inside one brand."""
-    for kind in ("UNAME", "EMAIL"):
+    """A user by username or e-mail address, inside one brand (an address first when the login
+    looks like one)."""
+    kinds = ("EMAIL", "UNAME") if "@" in login else ("UNAME", "EMAIL")
+    for kind in kinds:
         try:
             ref = UniqueItem.get(*unique_key(brand_id, kind, login))
         except DoesNotExist:
@@ -118,6 +155,7 @@ def register(brand: dict, *, password: str, username: str | None = None,
     """Create a user; username, e-mail and referral code are claimed in the same transaction."""
     if not username and not email_address:
         raise BadRequest("Give a username or an emailAddress.", field="username")
+    check_username(username, email_address)
     passwords.check_policy(password, brand["setting"].get("passwordPolicyLevel") or "Medium")
     referrer_id = None
     if referral_code:
@@ -170,35 +208,22 @@ def referrer_for_code(brand_id: str, code: str) -> str | None:
 
 # -- login -------------------------------------------------------------------------------------
 
-LOGIN_FAILURES = "LOGINFAIL"
-
-
-def _login_window() -> timedelta:
-    return timedelta(minutes=settings.get().login_failure_window_minutes)
-
-
-def _check_lockout(brand_id: str, login: str) -> None:
-    ratelimit.check(brand_id, LOGIN_FAILURES, login, settings.get().login_max_failures,
-                    _login_window(), "Too many failed logins for this account",
-                    "LOGIN_LOCKED_OUT")
-
-
-def _record_failure(brand_id: str, login: str) -> None:
-    ratelimit.hit(brand_id, LOGIN_FAILURES, login, _login_window())
-
-
-def authenticate(brand: dict, login: str, password: str) -> dict:
-    """Check a password and issue an Auth-Key: {id, username, emailAddress, authKey, expiresIn}."""
+def authenticate(brand: dict, login: str, password: str, client_ip: str | None = None) -> dict:
+    """Check a password and issue an Auth-Key: {id, username, emailAddress, authKey, expiresIn}.
+    Wrong passwords are throttled per account and per client (throttle.py)."""
     brand_id = brand["id"]
-    _check_lockout(brand_id, login)
     user = find_by_login(brand_id, login)
+    guard = (throttle.for_user(brand_id, user.id, client_ip) if user is not None
+             else throttle.for_unknown_name(brand_id, login, client_ip))
+    guard.check()
     if user is None:
         passwords.verify(passwords.dummy_hash(), password)
-        _record_failure(brand_id, login)
+        guard.failed()
         raise Unauthorized("Wrong username or password.", code="LOGIN_FAILED")
     if not passwords.verify(user.password_hash, password):
-        _record_failure(brand_id, login)
+        guard.failed()
         raise Unauthorized("Wrong username or password.", code="LOGIN_FAILED")
+    guard.succeeded()
     if user.status != "Active":
         raise Unauthorized(_BLOCKED_MESSAGES.get(user.status, "This account cannot log in."),
                            code=f"USER_{user.status.upper()}")

@@ -45,6 +45,7 @@ KINDS: dict[str, str] = {
     # Here, not registered at import: a consumer process may never import the payments modules.
     "payment-event": "chalicelib.payments.jobs:deliver_payment_event",
     "payment-coupon": "chalicelib.payments.jobs:redeem_coupon",
+    "password-reset": "chalicelib.identity.recovery:deliver_reset",
 }
 
 

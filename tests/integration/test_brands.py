@@ -179,7 +179,7 @@ def test_a_brand_admin_updates_descendants_but_not_strangers(root, demo_admin, o
         assert resp.status_code == 404, (method, path, resp.json_body)
     untouched = root.ok("GET", f"v1/brands/{other_brand['id']}")
     assert untouched["name"] == "Other" and untouched["setting"]["passwordPolicyLevel"] == "Medium"
-    assert untouched["profile"] == {} and len(untouched["domains"]) == 1
+    assert untouched["profile"] == {"slogan": "Other"} and len(untouched["domains"]) == 1
 
 
 def test_end_users_need_brand_permissions(api, demo_brand):
@@ -280,6 +280,13 @@ def test_profile_update(demo_admin, demo_brand):
     assert resp.status_code == 400 and resp.json_body["errors"][0]["field"] == "primaryColor"
     resp = demo_admin.put(f"v1/brands/{bid}/profile", {"logoURL": "https://x.test/2.png"})
     assert resp.status_code == 400 and resp.json_body["errors"][0]["field"] == "slogan"
+
+
+def test_profile_slogan_is_always_a_string(demo_admin, demo_brand, client):
+    """IBrandProfile.slogan is a non-empty string in the SDK: the brand's name until set."""
+    assert by_url(client, "demo.test").json_body["data"]["profile"]["slogan"] == "Demo"
+    demo_admin.ok("PUT", f"v1/brands/{demo_brand['id']}/profile", {"slogan": "Ship it"})
+    assert by_url(client, "demo.test").json_body["data"]["profile"]["slogan"] == "Ship it"
 
 
 # -- domains -------------------------------------------------------------------------------------

@@ -91,15 +91,55 @@ def test_forgot_then_reset_changes_password_and_revokes_auth_keys(mail_api, alic
 def test_forgot_for_unknown_address_answers_true_and_sends_nothing(mail_api, alice):
     resp = forgot(mail_api, "nobody@example.com")
     assert resp.status_code == 200 and resp.json_body["data"] is True
-    assert receive() == []
     drain()
     assert ses_sent() == [] and reset_tokens() == []
+
+
+def aws_calls(monkeypatch) -> list[tuple[str, str]]:
+    """Every AWS API call made from now on, as (service, operation)."""
+    import botocore.client
+
+    calls: list[tuple[str, str]] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def record(self, operation_name, api_params):
+        calls.append((self.meta.service_model.service_name, operation_name))
+        return real(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
+    return calls
+
+
+def test_forgot_does_the_same_work_for_known_and_unknown_addresses(mail_api, alice,
+                                                                     monkeypatch):
+    """No account enumeration by timing: the request makes the same AWS calls, in the same
+    order, whether an account has the address or not; the lookup, the token and the mail
+    happen later, in the outbox consumer."""
+    from chalicelib.store import ids
+
+    secrets: list[str] = []
+    real_secret = ids.new_secret
+    monkeypatch.setattr(ids, "new_secret", lambda: secrets.append("x") or real_secret())
+    forgot(mail_api, "warm-up@example.com")  # caches (the queue's URL) are warm for both
+    calls = aws_calls(monkeypatch)
+    work = {}
+    for email in ("alice@example.com", "nobody@example.com"):
+        calls.clear()
+        secrets.clear()
+        assert forgot(mail_api, email).json_body["data"] is True
+        work[email] = (list(calls), len(secrets))
+    assert work["alice@example.com"] == work["nobody@example.com"]
+    assert ("sqs", "SendMessageBatch") in work["nobody@example.com"][0]
+    drain()
+    assert len(mails_to("alice@example.com")) == 1 and mails_to("nobody@example.com") == []
+    assert len(reset_tokens()) == 1
 
 
 def test_forgot_is_scoped_to_the_brand(mail_api, alice, other_brand):
     resp = forgot(mail_api.as_(brand_url="other.test"), link="https://other.test/reset")
     assert resp.status_code == 200 and resp.json_body["data"] is True
-    assert receive() == [] and reset_tokens() == []
+    drain()
+    assert ses_sent() == [] and reset_tokens() == []
 
 
 @pytest.mark.parametrize("link, why", [
@@ -116,6 +156,72 @@ def test_forgot_refuses_a_link_outside_the_brand(mail_api, alice, link, why):
     err = resp.json_body["errors"][0]
     assert err["field"] == "resetPasswordLink" and why in err["message"]
     assert receive() == [] and reset_tokens() == []
+
+
+# Links on which Python's urlsplit and a browser's WHATWG parser can disagree about the host,
+# or that a browser silently repairs: each is refused before anything is written or mailed.
+CONFUSING_LINKS = [
+    "http://evil.example\\@demo.test/r",          # a browser reads a backslash as /
+    "http://evil.example/\\@demo.test/r",
+    "http://evil.example%5C@demo.test/r",
+    "http://evil.example%5c%40demo.test/r",
+    "http://evil.example%40demo.test/r",
+    "http://evil.example%2F@demo.test/r",
+    "http://demo%2Etest/r",                         # decoded by browsers: refused all the same
+    "http://demo.test@evil.example/r",
+    "http://demo.test:443@evil.example/r",
+    "http://evil.example@demo.test/r",              # any user info at all
+    "http://evil.example#@demo.test/r",
+    "http://evil.example?@demo.test/r",
+    "http://demo.test\t.evil.example/r",             # tab and newline are dropped by browsers
+    "http://evil.example\n@demo.test/r",
+    "ht\ttps://demo.test/r",
+    "http://evil.example\u200b@demo.test/r",       # zero-width space
+    "http://d\u0435mo.test/r",                      # Cyrillic e: an IDN homograph
+    "http://demo.test\u3002evil.example/r",         # ideographic full stop is a dot to IDNA
+    "http://\uff45\uff56\uff49\uff4c.example/r",        # full-width evil.example
+    "http://demo.test./r",                          # trailing dot: another origin
+    "HTTP://EVIL.EXAMPLE/r",
+    "http://DEMO.TEST.evil.example/r",
+    "http://demo.test.evil.example/r",
+    "javascript:alert(1)//demo.test",
+    "data:text/html,<a href=//demo.test>",
+    "//evil.example/r",
+    "//demo.test/r",                                # scheme-relative, even to our own host
+    "http:evil.example/r",
+    "http:demo.test/r",
+    "http:/evil.example/r",
+    "http:///evil.example/r",
+    "http://[::1]/r",
+    "http://demo.test:99999/r",
+    "http://demo.test:x/r",
+]
+
+
+@pytest.mark.parametrize("link", CONFUSING_LINKS)
+def test_forgot_refuses_links_a_browser_reads_differently(mail_api, alice, link):
+    resp = forgot(mail_api, link=link)
+    assert resp.status_code == 400, (link, resp.body)
+    err = resp.json_body["errors"][0]
+    assert err["field"] == "resetPasswordLink"
+    assert err["code"] in ("LINK_INVALID", "LINK_NOT_ALLOWED")
+    assert receive() == [] and reset_tokens() == []
+    drain()
+    assert ses_sent() == []
+
+
+@pytest.mark.parametrize("link", [
+    "https://demo.test/account/reset",
+    "HTTPS://DEMO.TEST/account/reset",              # hosts are case-insensitive
+    "https://demo.test:8443/reset?lang=fr#top",
+    "http://demo.test/reset/%40x?next=a@b&c=%5C",   # '@', '%' and escapes after the host are fine
+    "https://\uff44\uff45\uff4d\uff4f.test/reset",  # full-width demo.test: IDNA maps it
+])
+def test_forgot_accepts_the_brands_own_pages(mail_api, alice, link):
+    assert forgot(mail_api, link=link).status_code == 200, link
+    drain()
+    [mail] = mails_to("alice@example.com")
+    assert reset_link_from(mail)[1]["token"]
 
 
 def test_foreign_host_message_says_why(mail_api, alice):
@@ -136,6 +242,7 @@ def test_whitelisted_hosts_are_accepted(mail_env, client):
         assert forgot(api, link=link).status_code == 200, link
     assert forgot(api, link="https://wl-cdn.com/reset").status_code == 400
     assert forgot(api, link="https://wl-site.com/reset").status_code == 400
+    drain()
     assert len(reset_tokens()) == 3
 
 
@@ -247,21 +354,21 @@ def test_a_later_password_change_voids_older_tokens(mail_api, alice):
 
 
 def test_forgot_password_mail_survives_a_lost_publish(mail_api, alice, monkeypatch):
-    """The token and the outbox row commit together; if SQS is unreachable right after, the
+    """The reset request is an outbox row; if SQS is unreachable right after its commit, the
     sweeper delivers the mail later, once."""
     from chalicelib.notify import jobs, outbox
 
     monkeypatch.setattr(outbox, "publish", lambda rows: 0)  # the process dies after commit
     assert forgot(mail_api).json_body["data"] is True
     monkeypatch.undo()
-    assert receive() == [] and len(reset_tokens()) == 1
+    assert receive() == [] and reset_tokens() == []
     start = settings.now()
     settings.set_clock(lambda: start + timedelta(seconds=settings.get()
                                                  .outbox_sweep_after_seconds + 1))
     assert jobs.sweep_outbox()["published"] == 1
     drain()
     assert jobs.sweep_outbox()["published"] == 0
-    assert len(mails_to("alice@example.com")) == 1
+    assert len(mails_to("alice@example.com")) == 1 and len(reset_tokens()) == 1
 
 
 # -- change password ---------------------------------------------------------------------------

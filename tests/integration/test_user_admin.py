@@ -159,6 +159,93 @@ def test_put_email_change_clears_verification(admin, demo_brand):
     assert data["isEmailAddressVerified"] is False
 
 
+def test_a_user_edits_their_own_profile_as_the_sdk_sends_it(api, demo_brand):
+    """user.updateUser(ownId, IUpdateUserParams): no permission needed for one's own profile."""
+    alice = register_and_login(api, "alice")
+    me = alice.ok("GET", "v1/users/me")
+    data = alice.ok("PUT", f"v1/users/{me['id']}", {
+        "username": "alice", "firstName": "Alice", "nickName": "Al", "languageCode": "fr",
+        "bio": "hello", "website": "https://alice.example", "phoneNumber": "+33123456789"})
+    assert data["firstName"] == "Alice" and data["bio"] == "hello"
+    assert alice.ok("GET", "v1/users/me")["languageCode"] == "fr"
+    # A client sending back the user it read, with one change, is fine too.
+    echo = alice.ok("GET", "v1/users/me")
+    assert alice.ok("PUT", f"v1/users/{me['id']}", {**echo, "lastName": "Liddell"}
+                    )["lastName"] == "Liddell"
+
+
+def test_another_users_profile_needs_user_update(api, demo_brand):
+    alice = register_and_login(api, "alice")
+    bob = make_user(demo_brand, "bob")
+    resp = alice.put(f"v1/users/{bob['id']}", {"username": "bob", "firstName": "Hacked"})
+    assert resp.status_code == 403
+    assert "USER.UPDATE" in error_of(resp)["message"]
+    assert login(api, "bob").ok("GET", "v1/users/me")["firstName"] is None
+
+
+@pytest.mark.parametrize("field, value", [
+    ("type", "SuperAdmin"), ("status", "Locked"), ("roles", [{"id": "ADMIN", "code": "ADMIN"}]),
+    ("roleIds", ["ADMIN"]), ("brandId", "elsewhere"), ("packageId", "PRO"),
+    ("expiryDate", "2099-01-01T00:00:00Z"), ("isEmailAddressVerified", True),
+    ("testMode", True), ("referralCode", "MINE"),
+])
+def test_a_user_cannot_change_their_own_privileged_fields(api, demo_brand, field, value):
+    alice = register_and_login(api, "alice")
+    before = alice.ok("GET", "v1/users/me")
+    resp = alice.put(f"v1/users/{before['id']}", {"username": "alice", "firstName": "Alice",
+                                                  field: value})
+    assert resp.status_code == 403, resp.body
+    err = error_of(resp)
+    assert err["code"] == "FIELD_NOT_EDITABLE" and err["field"] == field
+    assert field in err["message"]
+    assert alice.ok("GET", "v1/users/me") == before  # nothing changed, not even firstName
+
+
+# -- usernames that look like e-mail addresses ------------------------------------------------
+
+def test_nobody_registers_another_users_address_as_a_username(api, demo_brand):
+    """The squat: mallory takes victim@example.com as a username; logins try names first, so
+    the victim's e-mail login would stop working and mallory's password would work with it."""
+    resp = api.post("v1/users/register", {"username": "victim@example.com",
+                                          "emailAddress": "mallory@example.com",
+                                          "password": "m4llory-Pass"})
+    assert resp.status_code == 400
+    err = error_of(resp)
+    assert err["code"] == "USERNAME_LOOKS_LIKE_EMAIL" and err["field"] == "username"
+    resp = api.post("v1/users/register", {"username": "victim@example.com",
+                                          "password": "m4llory-Pass"})
+    assert resp.status_code == 400 and error_of(resp)["code"] == "USERNAME_LOOKS_LIKE_EMAIL"
+    register_and_login(api, "victim", email="victim@example.com")
+    login(api, "victim@example.com")
+    assert api.post("v1/users/auth", {"username": "victim@example.com",
+                                      "password": "m4llory-Pass"}).status_code == 401
+
+
+def test_ones_own_address_may_be_the_username(api):
+    me = register_and_login(api, "Ann@Example.com", email="ann@example.com")
+    assert me.ok("GET", "v1/users/me")["username"] == "Ann@Example.com"
+    login(api, "ann@example.com")
+
+
+def test_an_edit_cannot_squat_an_address_either(api, admin, demo_brand):
+    bob = make_user(demo_brand, "bob")
+    make_user(demo_brand, "carol")
+    for body in ({"username": "carol@example.com"},  # carol's address
+                 {"username": "someone@example.com"},  # nobody's yet
+                 {"username": "bob@example.com", "emailAddress": "new@example.com"}):
+        resp = admin.put(f"v1/users/{bob['id']}", body)
+        assert resp.status_code == 400, body
+        assert error_of(resp)["code"] == "USERNAME_LOOKS_LIKE_EMAIL"
+    assert admin.ok("GET", f"v1/users/{bob['id']}")["username"] == "bob"
+    assert admin.ok("PUT", f"v1/users/{bob['id']}",
+                    {"username": "bob@example.com"})["username"] == "bob@example.com"
+    # ... and then the address can't move away from under the username.
+    resp = admin.put(f"v1/users/{bob['id']}", {"username": "bob@example.com",
+                                               "emailAddress": "other@example.com"})
+    assert resp.status_code == 400
+    login(api, "carol@example.com")
+
+
 # -- delete -------------------------------------------------------------------------------------
 
 def test_delete_is_soft_and_ends_sessions_at_once(api, admin, demo_brand):
@@ -205,3 +292,38 @@ def test_user_constants_need_no_auth(client):
         "Inactive", "Active", "Deleted", "Suspended", "Locked"]
     assert anon.ok("GET", "v1/constants/user/types") == [
         "EndUser", "Partner", "Admin", "SuperAdmin"]
+
+
+# -- statistics -----------------------------------------------------------------------------------
+
+def test_user_statistics_per_day_and_month(api, admin, demo_brand):
+    """GET v1/users/statistics (SDK statisticUsers): users registered per day or month, every
+    day of the range listed, and not taken for a user id."""
+    from datetime import UTC, datetime
+
+    from chalicelib import settings
+
+    for when, name in ((datetime(2024, 2, 22, 23, 59, tzinfo=UTC), "early"),
+                       (datetime(2024, 2, 23, 8, 0, tzinfo=UTC), "bob"),
+                       (datetime(2024, 2, 23, 18, 30, tzinfo=UTC), "carol"),
+                       (datetime(2024, 2, 25, 0, 0, tzinfo=UTC), "dave"),
+                       (datetime(2024, 3, 2, 12, 0, tzinfo=UTC), "erin")):
+        settings.set_clock(lambda when=when: when)
+        make_user(demo_brand, name)
+    settings.set_clock(None)
+
+    days = admin.ok("GET", "v1/users/statistics?startDate=2024-02-23 00:00:00"
+                           "&endDate=2024-02-26 23:59:59&typeResponse=DATE")
+    assert days == [{"date": "2024-02-23", "quantity": 2}, {"date": "2024-02-24", "quantity": 0},
+                    {"date": "2024-02-25", "quantity": 1}, {"date": "2024-02-26", "quantity": 0}]
+    months = admin.ok("GET", "v1/users/statistics?startDate=2024-02-01 00:00:00"
+                             "&endDate=2024-03-31 23:59:59&typeResponse=MONTH")
+    assert months == [{"date": "2024-02", "quantity": 4}, {"date": "2024-03", "quantity": 1}]
+
+    resp = admin.get("v1/users/statistics?startDate=2024-03-01&endDate=2024-02-01")
+    assert resp.status_code == 400 and error_of(resp)["field"] == "endDate"
+    # Without startDate: the 30 days up to endDate (http/statistics.window, as for devices).
+    assert len(admin.ok("GET", "v1/users/statistics?endDate=2024-02-29")) == 30
+    resp = register_and_login(api, "mallory").get(
+        "v1/users/statistics?startDate=2024-02-01&endDate=2024-02-02")
+    assert resp.status_code == 403 and "USER.READ" in error_of(resp)["message"]

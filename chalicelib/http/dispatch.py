@@ -141,7 +141,6 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
             correlation_id=correlation_id,
             source_ip=(ctx_info.get("identity") or {}).get("sourceIp"),
         )
-        ctx.query = parse_query(route.query, request.query_params or {})
         if route.brand or route.auth != "none" or route.permission:
             # Deferred: access pulls in the storage layer, which health and the like never need.
             from chalicelib.identity import access
@@ -152,6 +151,8 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
                 ctx.caller = access.authenticate(ctx, required=route.auth == "user")
             if route.permission:
                 access.require(ctx, route.permission)
+        # After the brand and the caller: a 401 or 403 comes before any complaint about input.
+        ctx.query = parse_query(route.query, request.query_params or {})
         if route.body:
             ctx.body = parse_body(route.body, raw, headers.get("content-type"))
         result = resolve(route.handler)(ctx, **path_params)

@@ -32,6 +32,9 @@ from chalicelib.http.routing import Q, Route, resolve
 log = logging.getLogger("jfw.http")
 
 MAX_BODY_BYTES = 256 * 1024
+# JFW's deepest body (a brand's settings) nests a handful of levels; far deeper JSON is an attack
+# on the parser's recursion (about 1,000 levels raise RecursionError), refused before parsing.
+MAX_JSON_DEPTH = 32
 ALLOWED_HEADERS = ["Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "Idempotency-Key",
                    "X-Device-Code"]
 CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
@@ -140,7 +143,6 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
             correlation_id=correlation_id,
             source_ip=(ctx_info.get("identity") or {}).get("sourceIp"),
         )
-        ctx.query = parse_query(route.query, request.query_params or {})
         if route.brand or route.auth != "none" or route.permission:
             # Deferred: access pulls in the storage layer, which health and the like never need.
             from chalicelib.identity import access
@@ -151,6 +153,8 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
                 ctx.caller = access.authenticate(ctx, required=route.auth == "user")
             if route.permission:
                 access.require(ctx, route.permission)
+        # After who is asking: a stranger learns nothing about a route's parameters.
+        ctx.query = parse_query(route.query, request.query_params or {})
         if route.body:
             ctx.body = parse_body(route.body, raw, headers.get("content-type"))
         result = resolve(route.handler)(ctx, **path_params)
@@ -234,8 +238,9 @@ def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
     from pydantic import ValidationError
 
     model = resolve(schema_ref)
-    if content_type and "json" not in content_type.lower() and raw.strip():
+    if content_type and not is_json_media_type(content_type) and raw.strip():
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+    check_json_depth(raw)
     try:
         data = json.loads(raw) if raw.strip() else None
     except (ValueError, UnicodeDecodeError) as e:
@@ -251,3 +256,31 @@ def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
         if first["type"] == "missing":
             msg = "is required"
         raise BadRequest(f"{where}: {msg}.", code="VALIDATION_ERROR", field=where) from None
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """``application/json`` or any ``type/subtype+json``, parameters (charset) allowed."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    kind, slash, subtype = media.partition("/")
+    if not slash or not kind or "/" in subtype:
+        return False
+    return media == "application/json" or (subtype.endswith("+json") and subtype != "+json")
+
+
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_json_depth(raw: bytes) -> None:
+    """400 when arrays and objects nest deeper than MAX_JSON_DEPTH; strings don't count."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    depth = 0
+    for m in _JSON_TOKEN.finditer(raw):
+        token = m.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise BadRequest(f"The body's JSON nests deeper than {MAX_JSON_DEPTH} levels.",
+                                 code="JSON_TOO_DEEP")
+        elif token in (b"]", b"}"):
+            depth -= 1

@@ -276,3 +276,40 @@ def test_filters_and_keywords(root_with_brands):
 def test_bad_paging_values_are_400(root_with_brands, query, field):
     err = assert_error(root_with_brands.get(f"v1/brands?{query}"), 400)
     assert err["field"] == field and field in err["message"]
+
+
+# -- input before the handler: JSON depth, media type, order of checks ----------------------------
+
+@pytest.mark.parametrize("raw", [b"[" * 2000 + b"]" * 2000, b'{"a":' * 2000 + b"0" + b"}" * 2000])
+def test_deeply_nested_json_is_a_400_on_an_anonymous_route(api, raw):
+    assert len(raw) <= 12_001  # a few kB, no Auth-Key
+    err = assert_error(api.post("v1/users/auth", raw=raw), 400, "JSON_TOO_DEEP")
+    assert "32 levels" in err["message"]
+    assert_error(api.post("v1/users/register", raw=raw), 400, "JSON_TOO_DEEP")
+
+
+@pytest.mark.parametrize("content_type", ["application/jsonp", "text/x-json",
+                                          "application/json-seq", "text/plain; note=json"])
+def test_only_json_media_types_are_accepted(api, content_type):
+    body = b'{"username": "alice", "password": "s3cret-Pass"}'
+    err = assert_error(api.post("v1/users/auth", raw=body, headers={"Content-Type": content_type}),
+                       415, "UNSUPPORTED_MEDIA_TYPE")
+    assert "application/json" in err["message"]
+
+
+def test_a_json_suffix_media_type_with_a_charset_is_json(api):
+    resp = api.post("v1/users/auth", raw=b'{"username": "nobody", "password": "x"}',
+                    headers={"Content-Type": "application/vnd.jfw+json; charset=utf-8"})
+    assert resp.status_code == 401  # parsed and judged, not refused as a media type
+
+
+def test_auth_is_checked_before_the_query(api, client):
+    assert_error(api.get("v1/brands?pageSize=ten"), 401, "AUTH_KEY_REQUIRED")
+    assert_error(api.as_("x.y.z").get("v1/brands?sortOrder=up"), 401, "AUTH_KEY_INVALID")
+    assert_error(Api(client, "nobody.test").get("v1/brands?pageSize=ten"), 404, "BRAND_NOT_FOUND")
+
+
+def test_permission_is_checked_before_the_query(api, demo_brand):
+    make_user(demo_brand, "bob")
+    bob = login(api, "bob")
+    assert_error(bob.get("v1/brands?pageSize=ten"), 403)

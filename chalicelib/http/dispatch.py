@@ -44,9 +44,9 @@ CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
 # Every path answers every method, so a wrong method gets a JFW 405 envelope (with Allow)
 # instead of the gateway's own error. OPTIONS stays with Chalice/API Gateway (CORS preflight).
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
-# Unknown paths under these prefixes get a JFW 404 envelope. API Gateway's greedy {proxy+}
-# catches deeper paths too; Chalice's local gateway matches one segment only.
-CATCH_ALL = ("/api/{proxy+}", "/api/v1/{proxy+}")
+# Unknown paths get a JFW 404 envelope: the root, and any depth below these prefixes (API
+# Gateway's {proxy+} is greedy; http/localgateway.py makes Chalice's local gateway agree).
+CATCH_ALL = ("/", "/{proxy+}", "/api/{proxy+}", "/api/v1/{proxy+}")
 
 
 API_PREFIX = "/api"
@@ -74,10 +74,17 @@ def register(app: Any, routes: Iterable[Route], stage: str) -> None:
     for path, methods in by_path.items():
         app.route(mounted_path(path, stage), methods=list(HTTP_METHODS), cors=CORS,
                   content_types=["*/*"], name=f"{path}")(_view(app, methods))
+    mounted = {mounted_path(path, stage) for path in by_path}
     for path in CATCH_ALL:
-        if path not in by_path:
-            app.route(mounted_path(path, stage), methods=list(HTTP_METHODS), cors=CORS,
-                      content_types=["*/*"], name=path)(_view(app, {}))
+        at = mounted_path(path, stage)
+        if at not in mounted:  # deployed, /{proxy+} and /api/{proxy+} are one resource
+            mounted.add(at)
+            app.route(at, methods=list(HTTP_METHODS), cors=CORS, content_types=["*/*"],
+                      name=path)(_view(app, {}))
+    if stage in settings.LOCAL_STAGES:
+        from chalicelib.http import localgateway
+
+        localgateway.install()
 
 
 def _view(app: Any, methods: dict[str, Route]):

@@ -109,8 +109,13 @@ def test_health_needs_neither_auth_nor_brand(client):
     assert body["success"] is True and body["data"]["status"] == "ok"
 
 
-@pytest.mark.parametrize("path", ["/api/nothing-here", "/api/v1/nothing-here",
-                                  "/api/v2"])
+UNKNOWN_PATHS = ["/api/nothing-here", "/api/v1/nothing-here", "/api/v2",
+                 "/api/v1/nothing/here/at-all", "/api/v1/users/abc/nothing/here",
+                 "/api/v1/brands/by-url/x/y/z/w", "/api/v2/a/b/c", "/nothing/here/at/all",
+                 "/api", "/"]
+
+
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
 def test_unknown_paths_get_a_404_envelope(client, path):
     err = assert_error(client.http.get(path), 404, "ROUTE_NOT_FOUND")
     assert path in err["message"]
@@ -198,8 +203,11 @@ def test_conventions_through_the_local_server(local_server, demo_brand):
     resp = requests.get(local_server + "/api/v1/brands/by-url", timeout=5,
                         headers={"Brand-URL": "", "Origin": "https://demo.test"})
     assert resp.status_code == 200 and resp.json()["data"]["id"] == demo_brand["id"]
-    resp = requests.get(local_server + "/api/v1/nothing-here", timeout=5)
-    assert resp.status_code == 404 and resp.json()["errors"][0]["code"] == "ROUTE_NOT_FOUND"
+    for path in UNKNOWN_PATHS:
+        for method in ("GET", "POST", "DELETE"):
+            resp = requests.request(method, local_server + path, timeout=5)
+            assert resp.status_code == 404, (method, path, resp.text)
+            assert resp.json()["errors"][0]["code"] == "ROUTE_NOT_FOUND"
     resp = requests.delete(local_server + "/api/v1/health", timeout=5)
     assert resp.status_code == 405 and resp.json()["errors"][0]["code"] == "METHOD_NOT_ALLOWED"
 

@@ -132,7 +132,8 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
     ctx_info = request.context or {}
     correlation_id = ctx_info.get("requestId") or _new_correlation_id()
     try:
-        raw = request.raw_body or b""
+        # A GET's body means nothing here (none is read), so its size can't matter either.
+        raw = (request.raw_body or b"") if request.method != "GET" else b""
         if isinstance(raw, str):
             raw = raw.encode()
         if len(raw) > MAX_BODY_BYTES:

@@ -11,7 +11,8 @@ ROUTES = [
     Route("POST", "/api/v1/users/register", H + "register", "Register a user",
           auth="none", body=S + "RegisterBody", tag="Users"),
     Route("POST", "/api/v1/users/auth", H + "login", "Log in; returns an Auth-Key",
-          auth="none", body=S + "AuthBody", tag="Users"),
+          auth="none", body=S + "AuthBody", tag="Users",
+          answers=(401, 429)),  # a wrong password; the lockout (identity/ratelimit.py)
     Route("GET", "/api/v1/users/me", H + "me", "The logged-in user", tag="Users"),
     Route("GET", "/api/v1/users/referrals/{code}/check",
           "chalicelib.identity.admin_api:check_referral", "Whether a referral code exists",

@@ -126,7 +126,7 @@ ROUTES = [
           returns="boolean", tag="Prices"),
     # -- constants (§20; all but feature/types and coupon/status are ours) -----------------------
     *[Route("GET", f"/api/v1/constants/{name}", H + "constant", f"The {name} values",
-            auth="none", brand=False, returns="array", tag="Constants") for name in CONSTANTS],
+            auth="none", brand=False, returns="strings", tag="Constants") for name in CONSTANTS],
     Route("GET", "/api/v1/constants/currencies", H + "currencies",
           "ISO 4217 currencies with their minor-unit exponent: [{code, name, exponent}]",
           auth="none", brand=False, returns="array", tag="Constants"),

@@ -33,6 +33,9 @@ from chalicelib.http.routing import Q, Route, resolve
 log = logging.getLogger("jfw.http")
 
 MAX_BODY_BYTES = 256 * 1024
+# JFW's deepest body (a brand's settings) nests a handful of levels; far deeper JSON is an attack
+# on the parser's recursion (about 1,000 levels raise RecursionError), refused before parsing.
+MAX_JSON_DEPTH = 32
 ALLOWED_HEADERS = ["Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "Idempotency-Key",
                    "X-Device-Code"]
 CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
@@ -42,9 +45,9 @@ CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
 # Every path answers every method, so a wrong method gets a JFW 405 envelope (with Allow)
 # instead of the gateway's own error. OPTIONS stays with Chalice/API Gateway (CORS preflight).
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
-# Unknown paths under these prefixes get a JFW 404 envelope. API Gateway's greedy {proxy+}
-# catches deeper paths too; Chalice's local gateway matches one segment only.
-CATCH_ALL = ("/api/{proxy+}", "/api/v1/{proxy+}")
+# Unknown paths get a JFW 404 envelope: the root, and any depth below these prefixes (API
+# Gateway's {proxy+} is greedy; http/localgateway.py makes Chalice's local gateway agree).
+CATCH_ALL = ("/", "/{proxy+}", "/api/{proxy+}", "/api/v1/{proxy+}")
 
 
 API_PREFIX = "/api"
@@ -72,10 +75,17 @@ def register(app: Any, routes: Iterable[Route], stage: str) -> None:
     for path, methods in by_path.items():
         app.route(mounted_path(path, stage), methods=list(HTTP_METHODS), cors=CORS,
                   content_types=["*/*"], name=f"{path}")(_view(app, methods))
+    mounted = {mounted_path(path, stage) for path in by_path}
     for path in CATCH_ALL:
-        if path not in by_path:
-            app.route(mounted_path(path, stage), methods=list(HTTP_METHODS), cors=CORS,
-                      content_types=["*/*"], name=path)(_view(app, {}))
+        at = mounted_path(path, stage)
+        if at not in mounted:  # deployed, /{proxy+} and /api/{proxy+} are one resource
+            mounted.add(at)
+            app.route(at, methods=list(HTTP_METHODS), cors=CORS, content_types=["*/*"],
+                      name=path)(_view(app, {}))
+    if stage in settings.LOCAL_STAGES:
+        from chalicelib.http import localgateway
+
+        localgateway.install()
 
 
 def _view(app: Any, methods: dict[str, Route]):
@@ -123,7 +133,8 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
     ctx_info = request.context or {}
     correlation_id = ctx_info.get("requestId") or _new_correlation_id()
     try:
-        raw = request.raw_body or b""
+        # A GET's body means nothing here (none is read), so its size can't matter either.
+        raw = (request.raw_body or b"") if request.method != "GET" else b""
         if isinstance(raw, str):
             raw = raw.encode()
         if len(raw) > MAX_BODY_BYTES:
@@ -259,8 +270,9 @@ def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
     from pydantic import ValidationError
 
     model = resolve(schema_ref)
-    if content_type and "json" not in content_type.lower() and raw.strip():
+    if content_type and not is_json_media_type(content_type) and raw.strip():
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+    check_json_depth(raw)
     try:
         data = json.loads(raw, parse_float=parse_number,
                           parse_constant=parse_number) if raw.strip() else None
@@ -277,3 +289,31 @@ def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
         if first["type"] == "missing":
             msg = "is required"
         raise BadRequest(f"{where}: {msg}.", code="VALIDATION_ERROR", field=where) from None
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """``application/json`` or any ``type/subtype+json``, parameters (charset) allowed."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    kind, slash, subtype = media.partition("/")
+    if not slash or not kind or "/" in subtype:
+        return False
+    return media == "application/json" or (subtype.endswith("+json") and subtype != "+json")
+
+
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_json_depth(raw: bytes) -> None:
+    """400 when arrays and objects nest deeper than MAX_JSON_DEPTH; strings don't count."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    depth = 0
+    for m in _JSON_TOKEN.finditer(raw):
+        token = m.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise BadRequest(f"The body's JSON nests deeper than {MAX_JSON_DEPTH} levels.",
+                                 code="JSON_TOO_DEEP")
+        elif token in (b"]", b"}"):
+            depth -= 1

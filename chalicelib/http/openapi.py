@@ -5,44 +5,85 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.http.routing import Route, resolve
+from chalicelib.store.idempotency import MAX_KEY_LENGTH
 
-_ENVELOPE = {
+_REF = "#/components/schemas/"
+
+# JFW's envelope, one schema for a success and one for an error, so that a reply of either kind
+# is checked for what it must carry.
+_OK = {
     "type": "object",
     "required": ["success", "statusCode", "message", "data", "errors"],
     "properties": {
-        "success": {"type": "boolean"},
+        "success": {"const": True},
         "statusCode": {"type": "integer"},
         "message": {"type": "string"},
         "data": {},
-        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/JFWError"}},
+        "errors": {"type": "array", "maxItems": 0},
     },
 }
-
-_REF = "#/components/schemas/"
+_ERROR = {
+    "type": "object",
+    "required": ["success", "statusCode", "message", "data", "errors"],
+    "properties": {
+        "success": {"const": False},
+        "statusCode": {"type": "integer", "minimum": 400},
+        "message": {"type": "string"},
+        "data": {"type": "null"},
+        "errors": {"type": "array", "minItems": 1,
+                   "items": {"$ref": _REF + "JFWError"}},
+    },
+}
 
 _DATA = {
     "object": {"type": "object"},
     "array": {"type": "array", "items": {"type": "object"}},
-    "page": {"$ref": "#/components/schemas/ListData"},
+    "strings": {"type": "array", "items": {"type": "string"}},
+    "page": {"$ref": _REF + "ListData"},
     "boolean": {"type": "boolean"},
     "string": {"type": "string"},
     "number": {"type": "number"},
 }
 
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def statuses(r: Route) -> list[int]:
+    """Every status ``r`` can answer: its success, each 4xx that a check of the pipeline
+    (http/dispatch.py handle) implies for what the route declares, and its ``answers``."""
+    out = {r.status, *r.answers}
+    if r.brand or r.query or r.body or r.path_params:
+        out.add(400)  # Brand-URL missing, a query parameter, the body, a path parameter
+    if r.auth != "none":
+        out.add(401)  # no, a wrong or another brand's Auth-Key
+    if r.brand or r.permission or r.auth == "user":
+        out.add(403)  # an inactive brand, a missing permission, another user's object
+    if r.brand or r.path_params:
+        out.add(404)  # an unknown brand or object
+    if r.idempotent or (r.brand and r.method in WRITES):
+        out.add(409)  # a duplicate, a changed or deleted object, a reused Idempotency-Key
+    if r.method in WRITES:
+        out.add(413)  # a body over MAX_BODY_BYTES
+    if r.body:
+        out.add(415)  # a body that is not JSON
+    return sorted(out)
+
 
 def document(routes: list[Route]) -> dict[str, Any]:
     paths: dict[str, dict] = {}
     schemas: dict[str, Any] = {
-        "JFWError": {"type": "object", "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "correlationId": {"type": "string"}, "field": {"type": "string"}}},
+        "JFWError": {"type": "object", "required": ["code", "message", "correlationId"],
+                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                    "correlationId": {"type": "string"},
+                                    "field": {"type": "string"}}},
         "ListData": {"type": "object", "required": ["items", "totalItems", "pageNumber",
                                                     "pageSize"],
                      "properties": {"items": {"type": "array", "items": {"type": "object"}},
                                     "totalItems": {"type": "integer"},
                                     "pageNumber": {"type": "integer"},
                                     "pageSize": {"type": "integer"}}},
-        "Envelope": _ENVELOPE,
+        "Envelope": _OK,
+        "ErrorEnvelope": _ERROR,
     }
     bodies = _body_schemas(routes, schemas)
     operation_ids: set[str] = set()
@@ -63,6 +104,12 @@ def document(routes: list[Route]) -> dict[str, Any]:
         if r.permission:
             op["x-jfw-permission"] = r.permission
             op["description"] = f"Needs the permission `{r.permission}`."
+        if r.idempotent:
+            op["parameters"].append({
+                "name": "Idempotency-Key", "in": "header", "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                "description": "The same key with the same request replays the first answer "
+                               "(Idempotent-Replayed: true); with another request it is a 409."})
         for p in r.path_params:
             op["parameters"].append({"name": p, "in": "path", "required": True,
                                      "schema": {"type": "string"}})
@@ -121,19 +168,29 @@ def _operation_id(r: Route, seen: set[str]) -> str:
 
 
 def _responses(r: Route) -> dict[str, Any]:
-    if r.returns == "raw":
-        ok = {"description": "The raw document."}
-    else:
-        ok = {"description": "OK", "content": {"application/json": {"schema": {
-            "allOf": [{"$ref": "#/components/schemas/Envelope"},
-                      {"type": "object", "properties": {"data": _DATA[r.returns]}}]}}}}
-    err = {"description": "JFW error envelope", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Envelope"}}}}
-    out = {str(r.status): ok, "400": err}
-    if r.brand:
-        out["404"] = err
-    if r.auth == "user":
-        out["401"] = err
-    if r.permission:
-        out["403"] = err
+    error_content: dict[str, Any] = {"application/json": {"schema": {"$ref": _REF +
+                                                                     "ErrorEnvelope"}}}
+    if r.returns == "html":  # the page's own errors are pages; the pipeline's are JSON
+        error_content["text/html"] = {"schema": {"type": "string"}}
+    out: dict[str, Any] = {}
+    for code in statuses(r):
+        if 300 <= code < 400:
+            out[str(code)] = {"description": "Redirect", "headers": {
+                "Location": {"schema": {"type": "string"}, "required": True}}}
+        elif code == r.status:
+            out[str(code)] = _success(r)
+        else:
+            out[str(code)] = {"description": "JFW error envelope", "content": error_content}
     return out
+
+
+def _success(r: Route) -> dict[str, Any]:
+    if r.returns == "raw":
+        return {"description": "The document itself (no envelope).",
+                "content": {"application/json": {"schema": {"type": "object"}}}}
+    if r.returns == "html":
+        return {"description": "An HTML page.",
+                "content": {"text/html": {"schema": {"type": "string"}}}}
+    return {"description": "OK", "content": {"application/json": {"schema": {
+        "allOf": [{"$ref": _REF + "Envelope"},
+                  {"type": "object", "properties": {"data": _DATA[r.returns]}}]}}}}

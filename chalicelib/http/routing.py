@@ -14,7 +14,11 @@ from functools import cache
 from typing import Any, Literal, NamedTuple
 
 Auth = Literal["none", "user", "optional"]
-Returns = Literal["object", "array", "page", "boolean", "string", "raw", "number"]
+# What ``data`` holds in a JSON reply ("array": of objects, "strings": of strings), or, for a
+# handler that answers its own Response: "raw" (JSON without the envelope), "html" (a page; its
+# own errors are pages too), "redirect" (a 302 with Location).
+Returns = Literal["object", "array", "strings", "page", "boolean", "string", "number", "raw",
+                  "html", "redirect"]
 
 
 # NamedTuple, not a frozen dataclass: every Lambda builds the whole route table at import, and
@@ -52,6 +56,12 @@ class Route(NamedTuple):
     stages: tuple[str, ...] | None = None
     tag: str = ""
     status: int = 200
+    # Runs under the Idempotency-Key header (store/idempotency.py): documented with it, and 409.
+    idempotent: bool = False
+    # Statuses the handler answers besides those the pipeline's checks imply (http/openapi.py
+    # derives 400/401/403/404/409/413/415 from the fields above): e.g. 429 of a rate limit, 401
+    # of a wrong password, 502/503 of a payment gateway, 410 of a used-up link.
+    answers: tuple[int, ...] = ()
 
     @property
     def path_params(self) -> list[str]:

@@ -86,7 +86,7 @@ ROUTES = [
     Route("DELETE", f"{U}/{{id}}/roles", H + "remove_user_roles", "Take roles from a user",
           permission="USER.UPDATE", query=ROLE_IDS, returns="boolean", tag="Users"),
     Route("GET", f"{U}/{{id}}/permissions", H + "user_permissions",
-          "The user's effective permission codes", permission="USER.READ", returns="array",
+          "The user's effective permission codes", permission="USER.READ", returns="strings",
           tag="Users"),
     # -- roles
     Route("GET", R, H + "list_roles", "Built-in and custom roles", permission="ROLE.READ",
@@ -132,7 +132,7 @@ ROUTES = [
           body=S + "RoleIdsBody", returns="boolean", tag="Permissions"),
     # -- constants
     Route("GET", "/api/v1/constants/user/status", "chalicelib.identity.constants:user_statuses",
-          "UserStatus names", auth="none", brand=False, returns="array", tag="Constants"),
+          "UserStatus names", auth="none", brand=False, returns="strings", tag="Constants"),
     Route("GET", "/api/v1/constants/user/types", "chalicelib.identity.constants:user_types",
-          "UserType names", auth="none", brand=False, returns="array", tag="Constants"),
+          "UserType names", auth="none", brand=False, returns="strings", tag="Constants"),
 ]

@@ -11,7 +11,8 @@ ROUTES = [
     Route("POST", "/api/v1/users/register", H + "register", "Register a user",
           auth="none", body=S + "RegisterBody", tag="Users"),
     Route("POST", "/api/v1/users/auth", H + "login", "Log in; returns an Auth-Key",
-          auth="none", body=S + "AuthBody", tag="Users"),
+          auth="none", body=S + "AuthBody", tag="Users",
+          answers=(401, 429)),  # a wrong password; the throttle (identity/throttle.py)
     Route("POST", "/api/v1/users/auth/logout", H + "logout",
           "Log out: the Auth-Key sent with this call stops working (our addition)",
           returns="boolean", tag="Users"),

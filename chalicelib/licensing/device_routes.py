@@ -59,5 +59,5 @@ ROUTES = [
     Route("GET", USER_DEVICES, H + "user_devices", "A user's devices (IDeviceUser[])",
           returns="array", tag="Devices"),
     Route("GET", "/api/v1/constants/device/types", H + "device_types", "DeviceType values",
-          auth="none", returns="array", tag="Constants"),
+          auth="none", returns="strings", tag="Constants"),
 ]

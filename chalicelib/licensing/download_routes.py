@@ -25,5 +25,6 @@ ROUTES = [
           tag="Downloads", query=(Q("userId"),)),
     Route("GET", "/api/v1/downloads/{token}", H + "download",
           "Use a download link: counts one download and redirects (302) to the file",
-          auth="none", brand=False, returns="raw", tag="Downloads"),
+          auth="none", brand=False, returns="redirect", status=302, tag="Downloads",
+          answers=(410,)),  # withdrawn, expired or used up
 ]

@@ -65,7 +65,7 @@ ROUTES = [
     Route("POST", LIC + "/purchase/checkout-link", H + "purchase_checkout_link",
           "Buy quantity Prepaid licenses to hand out: a checkout link (Idempotency-Key "
           "honoured); the codes are mailed once paid", body=S + "PurchaseBody",
-          returns="string", tag=T),
+          returns="string", tag=T, idempotent=True, answers=(502,)),
     Route("GET", LIC + "/{licenseId}", H + "get_license", "A license",
           permission="LICENSE.READ", tag=T),
     Route("PUT", LIC + "/{licenseId}", H + "update_license",
@@ -81,7 +81,7 @@ ROUTES = [
     Route("PUT", LIC + "/{licenseId}/deactivate", H + "deactivate_license",
           "Deactivate (Inactive); 409 when used", permission="LICENSE.UPDATE", tag=T),
     *[Route("GET", f"/api/v1/constants/{name}", H + "constant", f"The {name} values",
-            auth="none", brand=False, returns="array", tag="Constants") for name in CONSTANTS],
+            auth="none", brand=False, returns="strings", tag="Constants") for name in CONSTANTS],
     # Local stack and tests only: these routes do not exist on AWS.
     Route("POST", "/api/v1/dev/clock", H + "dev_clock",
           "Move this process's clock by offsetSeconds from real time (0 resets)",

@@ -20,26 +20,27 @@ ROUTES = [
     Route("POST", "/api/v1/prices/{priceId}/generate-checkout-link", H + "price_checkout_link",
           "Create a payment for a price (quote: coupon, upgrade credit, tax) and return its "
           "checkout URL. 403 for a black-listed buyer; Idempotency-Key honoured",
-          returns="string", tag="Checkout",
+          returns="string", tag="Checkout", idempotent=True, answers=(502,),
           query=(GATEWAY_Q, Q("couponCode", description="A coupon to apply (ours; JFW's "
                                                           "route takes none)."))),
     Route("POST", "/api/v1/packages/{packageId}/upgrade/checkout", H + "upgrade_checkout",
           "Create a payment to move to a package's price (the current package's unused part "
           "is credited) and return its checkout link; wallets are not used yet (0)",
-          body=S + "UpgradeCheckoutBody", tag="Checkout"),
+          body=S + "UpgradeCheckoutBody", tag="Checkout", idempotent=True, answers=(502,)),
     Route("POST", "/api/v1/payments/{id}/generate-checkout-link", H + "payment_checkout_link",
           "The checkout link of the caller's own Created payment (another gateway: a new link)",
-          tag="Checkout", query=(GATEWAY_Q,)),
+          tag="Checkout", query=(GATEWAY_Q,), idempotent=True, answers=(502,)),
     Route("POST", "/api/v1/payments/{id}/approve", H + "approve_payment",
           "Release a held (High risk) payment for fulfilment", permission="PAYMENT.UPDATE",
-          tag="Payments"),
+          tag="Payments", idempotent=True),
     Route("POST", "/api/v1/payments/{id}/refund", H + "refund_payment",
           "Refund a Completed payment: at Stripe now; PayPal payments are marked for a manual "
           "refund in PayPal (its Refunded IPN completes it)", permission="PAYMENT.UPDATE",
-          tag="Payments"),
+          tag="Payments", idempotent=True, answers=(502,)),
     Route("GET", "/api/checkout/{paymentCode}", "chalicelib.payments.checkout_page:page",
           "The hosted checkout page of a Stripe payment (HTML, Stripe.js); a PayPal payment "
-          "redirects to PayPal", auth="none", brand=False, returns="raw", tag="Checkout",
+          "redirects to PayPal", auth="none", brand=False, returns="html", tag="Checkout",
+          answers=(302, 409),  # PayPal's page; a payment this page can't take
           query=(Q("brandId", required=True, description="The payment's brand."),
                  Q("paid", "boolean", description="Back from paying: wait for the gateway's "
                    "confirmation."))),
@@ -60,9 +61,9 @@ ROUTES = [
     Route("DELETE", BL + "/{id}", H + "delete_black_list_entry", "Remove an entry",
           permission="BLACKLIST.DELETE", returns="boolean", tag="Black list"),
     Route("GET", "/api/v1/constants/black-list/types", H + "black_list_types",
-          "Black list entry types", auth="none", brand=False, returns="array",
+          "Black list entry types", auth="none", brand=False, returns="strings",
           tag="Constants"),
     Route("GET", "/api/v1/constants/payment/risk-levels", H + "risk_levels",
           "Risk levels of a payment (High is held until an admin approves)", auth="none",
-          brand=False, returns="array", tag="Constants"),
+          brand=False, returns="strings", tag="Constants"),
 ]

@@ -32,6 +32,6 @@ ROUTES = [
     Route("DELETE", C + "/{id}", H + "delete_rate", "Delete a rate",
           permission="COMMISSION-RATE.DELETE", returns="boolean", tag="Commission rates"),
     Route("GET", "/api/v1/constants/commission-rate/types", H + "rate_types",
-          "CommissionRateType names", auth="none", brand=False, returns="array",
+          "CommissionRateType names", auth="none", brand=False, returns="strings",
           tag="Constants"),
 ]

@@ -7,8 +7,9 @@ H = "chalicelib.payments.ipn_api:"
 ROUTES = [
     Route("POST", "/api/v1/ipn/stripe/{gatewayId}", H + "stripe_webhook",
           "Stripe webhook: Stripe-Signature verified on the raw body, then applied once "
-          "(duplicates answer 200 and change nothing)", auth="none", brand=False, tag="IPN"),
+          "(duplicates answer 200 and change nothing)", auth="none", brand=False, tag="IPN",
+          answers=(503,)),
     Route("POST", "/api/v1/ipn/paypal/{gatewayId}", H + "paypal_ipn",
           "PayPal IPN: posted back for VERIFIED, checked against our payment, applied once",
-          auth="none", brand=False, tag="IPN"),
+          auth="none", brand=False, tag="IPN", answers=(503,)),
 ]

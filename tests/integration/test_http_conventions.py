@@ -109,8 +109,13 @@ def test_health_needs_neither_auth_nor_brand(client):
     assert body["success"] is True and body["data"]["status"] == "ok"
 
 
-@pytest.mark.parametrize("path", ["/api/nothing-here", "/api/v1/nothing-here",
-                                  "/api/v2"])
+UNKNOWN_PATHS = ["/api/nothing-here", "/api/v1/nothing-here", "/api/v2",
+                 "/api/v1/nothing/here/at-all", "/api/v1/users/abc/nothing/here",
+                 "/api/v1/brands/by-url/x/y/z/w", "/api/v2/a/b/c", "/nothing/here/at/all",
+                 "/api", "/"]
+
+
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
 def test_unknown_paths_get_a_404_envelope(client, path):
     err = assert_error(client.http.get(path), 404, "ROUTE_NOT_FOUND")
     assert path in err["message"]
@@ -198,8 +203,11 @@ def test_conventions_through_the_local_server(local_server, demo_brand):
     resp = requests.get(local_server + "/api/v1/brands/by-url", timeout=5,
                         headers={"Brand-URL": "", "Origin": "https://demo.test"})
     assert resp.status_code == 200 and resp.json()["data"]["id"] == demo_brand["id"]
-    resp = requests.get(local_server + "/api/v1/nothing-here", timeout=5)
-    assert resp.status_code == 404 and resp.json()["errors"][0]["code"] == "ROUTE_NOT_FOUND"
+    for path in UNKNOWN_PATHS:
+        for method in ("GET", "POST", "DELETE"):
+            resp = requests.request(method, local_server + path, timeout=5)
+            assert resp.status_code == 404, (method, path, resp.text)
+            assert resp.json()["errors"][0]["code"] == "ROUTE_NOT_FOUND"
     resp = requests.delete(local_server + "/api/v1/health", timeout=5)
     assert resp.status_code == 405 and resp.json()["errors"][0]["code"] == "METHOD_NOT_ALLOWED"
 
@@ -276,3 +284,40 @@ def test_filters_and_keywords(root_with_brands):
 def test_bad_paging_values_are_400(root_with_brands, query, field):
     err = assert_error(root_with_brands.get(f"v1/brands?{query}"), 400)
     assert err["field"] == field and field in err["message"]
+
+
+# -- input before the handler: JSON depth, media type, order of checks ----------------------------
+
+@pytest.mark.parametrize("raw", [b"[" * 2000 + b"]" * 2000, b'{"a":' * 2000 + b"0" + b"}" * 2000])
+def test_deeply_nested_json_is_a_400_on_an_anonymous_route(api, raw):
+    assert len(raw) <= 12_001  # a few kB, no Auth-Key
+    err = assert_error(api.post("v1/users/auth", raw=raw), 400, "JSON_TOO_DEEP")
+    assert "32 levels" in err["message"]
+    assert_error(api.post("v1/users/register", raw=raw), 400, "JSON_TOO_DEEP")
+
+
+@pytest.mark.parametrize("content_type", ["application/jsonp", "text/x-json",
+                                          "application/json-seq", "text/plain; note=json"])
+def test_only_json_media_types_are_accepted(api, content_type):
+    body = b'{"username": "alice", "password": "s3cret-Pass"}'
+    err = assert_error(api.post("v1/users/auth", raw=body, headers={"Content-Type": content_type}),
+                       415, "UNSUPPORTED_MEDIA_TYPE")
+    assert "application/json" in err["message"]
+
+
+def test_a_json_suffix_media_type_with_a_charset_is_json(api):
+    resp = api.post("v1/users/auth", raw=b'{"username": "nobody", "password": "x"}',
+                    headers={"Content-Type": "application/vnd.jfw+json; charset=utf-8"})
+    assert resp.status_code == 401  # parsed and judged, not refused as a media type
+
+
+def test_auth_is_checked_before_the_query(api, client):
+    assert_error(api.get("v1/brands?pageSize=ten"), 401, "AUTH_KEY_REQUIRED")
+    assert_error(api.as_("x.y.z").get("v1/brands?sortOrder=up"), 401, "AUTH_KEY_INVALID")
+    assert_error(Api(client, "nobody.test").get("v1/brands?pageSize=ten"), 404, "BRAND_NOT_FOUND")
+
+
+def test_permission_is_checked_before_the_query(api, demo_brand):
+    make_user(demo_brand, "bob")
+    bob = login(api, "bob")
+    assert_error(bob.get("v1/brands?pageSize=ten"), 403)

@@ -10,6 +10,7 @@ import pytest
 from pydantic import StringConstraints
 
 from chalicelib.identity.schemas import Body
+from tests.conftest import register_and_login
 
 
 @pytest.fixture
@@ -134,3 +135,139 @@ def test_models_with_the_same_name_get_distinct_schemas():
     assert b["properties"]["value"]["maxLength"] == 9
     ids = [doc["paths"][p]["post"]["operationId"] for p in ("/api/v1/a", "/api/v1/b")]
     assert len(set(ids)) == 2  # one handler serving two routes
+
+
+# -- the document tells the truth: replies validate against what it says --------------------------
+
+def assert_documented(doc: dict, method: str, path: str, resp) -> None:
+    """``resp`` (to ``method path``, a path of the document) has a documented status, a documented
+    media type, and a body that validates against that media type's schema."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    op = doc["paths"][path][method.lower()]
+    documented = op["responses"].get(str(resp.status_code))
+    assert documented, f"{method} {path}: {resp.status_code} is not documented ({resp.body!r})"
+    content = documented.get("content")
+    if not content:
+        assert not resp.body, f"{method} {path}: undocumented body"
+        return
+    media = resp.headers["Content-Type"].split(";")[0].strip()
+    assert media in content, f"{method} {path}: {media} is not documented for {resp.status_code}"
+    body = resp.json_body if media == "application/json" else resp.body.decode()
+    registry = Registry().with_resource("urn:doc", Resource.from_contents(
+        {**doc, "$schema": "https://json-schema.org/draft/2020-12/schema"}))
+    schema = {"$ref": "urn:doc#/components/schemas/_",
+              **_rebase(content[media]["schema"])}
+    schema.pop("$ref")
+    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(body))
+    assert not errors, f"{method} {path}: {errors[0].message}"
+
+
+def _rebase(schema):
+    """Local refs (#/components/...) pointed into the registered document."""
+    if isinstance(schema, dict):
+        return {k: ("urn:doc" + v if k == "$ref" and v.startswith("#/") else _rebase(v))
+                for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_rebase(v) for v in schema]
+    return schema
+
+
+def test_constants_are_documented_as_the_arrays_of_strings_they_are(served, client, demo_brand):
+    from chalicelib.routes import all_routes
+
+    constants = [r for r in all_routes() if r.path.startswith("/api/v1/constants/")]
+    assert len(constants) >= 19
+    for r in constants:
+        resp = client.http.get(r.path, headers={"Brand-URL": "demo.test"})
+        assert resp.status_code == 200, r.path
+        assert_documented(served, "GET", r.path, resp)
+    schema = served["paths"]["/api/v1/constants/user/status"]["get"]["responses"]["200"]
+    data = schema["content"]["application/json"]["schema"]["allOf"][1]["properties"]["data"]
+    assert data == {"type": "array", "items": {"type": "string"}}
+
+
+def test_the_declared_reply_shape_matches_each_handler(served):
+    """A route's ``returns`` agrees with its handler's return annotation, where it has one."""
+    import inspect
+
+    from chalicelib.http.routing import resolve
+    from chalicelib.routes import all_routes
+
+    shapes = {"list[str]": {"strings"}, "list[dict]": {"array"},
+              "list[dict[str, Any]]": {"array"}, "bool": {"boolean"}, "str": {"string"},
+              "dict": {"object", "page"}, "dict[str, Any]": {"object", "page"},
+              "Decimal": {"number"}, "Response": {"raw", "html", "redirect"}}
+    checked = 0
+    for r in all_routes():
+        annotation = str(inspect.signature(resolve(r.handler)).return_annotation)
+        if annotation in shapes:
+            checked += 1
+            assert r.returns in shapes[annotation], (r.method, r.path, annotation, r.returns)
+    assert checked > 150
+
+
+def test_idempotent_routes_are_declared_and_documented(served):
+    """The routes whose handler runs under the Idempotency-Key say so, and the document lists the
+    header and the 409 of a reused key."""
+    import inspect
+
+    from chalicelib.http.routing import resolve
+    from chalicelib.routes import all_routes
+
+    idempotent = [r for r in all_routes()
+                  if "_idempotent(" in inspect.getsource(resolve(r.handler))]
+    assert len(idempotent) >= 5
+    assert {(r.method, r.path) for r in all_routes() if r.idempotent} == {
+        (r.method, r.path) for r in idempotent}
+    for r in idempotent:
+        op = served["paths"][r.path][r.method.lower()]
+        assert ("header", "Idempotency-Key") in {(p["in"], p["name"]) for p in op["parameters"]}
+        assert "409" in op["responses"]
+
+
+def test_what_the_pipeline_answers_is_documented(served, api, demo_brand):
+    from tests.conftest import make_user
+
+    # a wrong password (an anonymous route's 401), then the lockout's 429
+    make_user(demo_brand, "alice")
+    for _ in range(10):
+        resp = api.post("v1/users/auth", {"username": "alice", "password": "wrong-Pass1"})
+        assert_documented(served, "POST", "/api/v1/users/auth", resp)
+    resp = api.post("v1/users/auth", {"username": "alice", "password": "wrong-Pass1"})
+    assert resp.status_code == 429
+    assert_documented(served, "POST", "/api/v1/users/auth", resp)
+    # no Brand-URL (400), an unknown brand (404), a body that is not JSON (415), too large (413)
+    for resp in (api.as_(brand_url="").get("v1/packages", headers={"Brand-URL": ""}),
+                 api.as_(brand_url="nobody.test").get("v1/packages"),
+                 api.post("v1/users/register", raw=b"a=1", headers={"Content-Type": "text/plain"}),
+                 api.post("v1/users/register", raw=b" " * (300 * 1024))):
+        assert resp.status_code in (400, 404, 413, 415)
+        path = "/api/v1/packages" if resp.status_code in (400, 404) else "/api/v1/users/register"
+        assert_documented(served, "GET" if "packages" in path else "POST", path, resp)
+    # a plain user's 403 on a route with a permission
+    bob = register_and_login(api, "bob")
+    assert_documented(served, "GET", "/api/v1/brands", bob.get("v1/brands"))
+
+
+def test_a_get_ignores_its_body(api):
+    resp = api.request("GET", "v1/constants/user/status", raw=b" " * (300 * 1024))
+    assert resp.status_code == 200
+
+
+def test_pages_and_redirects_are_documented_as_such(served, client):
+    page = client.http.get("/api/checkout/NOPE?brandId=x")
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+    assert_documented(served, "GET", "/api/checkout/{paymentCode}", page)
+    missing = client.http.get("/api/checkout/NOPE")  # the pipeline's 400 is JSON
+    assert missing.status_code == 400
+    assert_documented(served, "GET", "/api/checkout/{paymentCode}", missing)
+    ops = served["paths"]
+    assert set(ops["/api/checkout/{paymentCode}"]["get"]["responses"]) >= {"200", "302", "404",
+                                                                          "409"}
+    download = ops["/api/v1/downloads/{token}"]["get"]["responses"]
+    assert "Location" in download["302"]["headers"] and "200" not in download
+    assert {"404", "410"} <= set(download)
+    resp = client.http.get("/api/v1/downloads/nope")
+    assert_documented(served, "GET", "/api/v1/downloads/{token}", resp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -151,3 +152,47 @@ def test_a_number_parameter_is_an_exact_decimal():
         with pytest.raises(BadRequest) as e:
             parse_query(SPEC, MultiDict([("amount", bad)]))
         assert e.value.field == "amount"
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 2000 + b"]" * 2000,
+    b'{"a":' * 2000 + b"1" + b"}" * 2000,
+    b'{"name": "x", "abbr": "D", "extra": ' + b"[" * 100 + b"]" * 100 + b"}",
+])
+def test_deeply_nested_json_is_400_before_it_is_parsed(raw):
+    with pytest.raises(BadRequest) as e:
+        parse_body(BODY, raw, "application/json")
+    assert e.value.code == "JSON_TOO_DEEP" and "deep" in e.value.message
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    text = '[{"\\"[' * 100  # quotes and backslashes inside, escaped by json.dumps
+    raw = json.dumps({"name": "x", "abbr": "D", "description": text}).encode()
+    assert parse_body(BODY, raw, "application/json").description == text
+
+
+def test_json_nested_up_to_the_limit_is_parsed():
+    from chalicelib.http.dispatch import MAX_JSON_DEPTH
+
+    inner = b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1)
+    with pytest.raises(BadRequest) as e:  # reaches the model, which wants a string
+        parse_body(BODY, b'{"name": ' + inner + b', "abbr": "D"}', "application/json")
+    assert e.value.code == "VALIDATION_ERROR" and e.value.field == "name"
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/json", "application/json; charset=utf-8", "Application/JSON",
+    "application/merge-patch+json", "application/vnd.api+json;charset=UTF-8", None,
+])
+def test_json_media_types_are_accepted(content_type):
+    assert parse_body(BODY, b'{"name": "Demo", "abbr": "D"}', content_type).name == "Demo"
+
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "application/jsonp", "text/json-ish", "application/x-json-stream",
+    "application/json-seq", "multipart/form-data; boundary=json", "application/jsonx",
+    "json", "application/+json",
+])
+def test_other_media_types_are_415_even_when_they_mention_json(content_type):
+    with pytest.raises(UnsupportedMediaType):
+        parse_body(BODY, b'{"name": "Demo", "abbr": "D"}', content_type)

@@ -9,6 +9,7 @@ import pytest
 from chalice import Chalice
 from chalice.test import Client
 
+from chalicelib.http import localgateway
 from chalicelib.http.dispatch import mounted_path, register
 from chalicelib.http.routing import Route
 
@@ -34,14 +35,15 @@ def app_for(stage: str) -> Chalice:
 @pytest.mark.parametrize("stage", ["dev", "prod", "staging"])
 def test_a_deployed_stage_mounts_routes_without_the_api_prefix(stage):
     assert sorted(app_for(stage).routes) == [
-        "/checkout/{paymentCode}", "/v1/health", "/v1/items/{id}", "/v1/{proxy+}", "/{proxy+}"]
+        "/", "/checkout/{paymentCode}", "/v1/health", "/v1/items/{id}", "/v1/{proxy+}",
+        "/{proxy+}"]
 
 
 @pytest.mark.parametrize("stage", ["local", "test"])
 def test_local_stages_mount_the_canonical_paths(stage):
     assert sorted(app_for(stage).routes) == [
-        "/api/checkout/{paymentCode}", "/api/v1/health", "/api/v1/items/{id}",
-        "/api/v1/{proxy+}", "/api/{proxy+}"]
+        "/", "/api/checkout/{paymentCode}", "/api/v1/health", "/api/v1/items/{id}",
+        "/api/v1/{proxy+}", "/api/{proxy+}", "/{proxy+}"]
 
 
 def test_only_the_leading_api_segment_is_removed():
@@ -59,3 +61,77 @@ def test_a_deployed_route_answers_under_the_stage_and_still_knows_its_canonical_
         missing = client.http.get("/v1/nope")
         assert missing.status_code == 404
         assert json.loads(missing.body)["errors"][0]["code"] == "ROUTE_NOT_FOUND"
+
+
+# A literal segment and a {param} under the same parent: the literal wins, as on API Gateway.
+LITERALS = [
+    Route("GET", "/api/v1/things/{id}", HERE + "echo", "thing", auth="none", brand=False),
+    Route("PUT", "/api/v1/things/{id}", HERE + "echo", "thing", auth="none", brand=False),
+    Route("GET", "/api/v1/things/statistics", HERE + "echo", "stats", auth="none", brand=False),
+    Route("POST", "/api/v1/things/refresh-token", HERE + "echo", "refresh", auth="none",
+          brand=False),
+    Route("GET", "/api/v1/things/{id}/parts", HERE + "echo", "parts", auth="none", brand=False),
+    Route("GET", "/api/v1/things/mine/parts", HERE + "echo", "mine", auth="none", brand=False),
+]
+
+
+@pytest.mark.parametrize("stage, prefix", [("test", "/api"), ("prod", "")])
+def test_a_literal_segment_wins_over_a_parameter(stage, prefix):
+    localgateway.install()  # the local gateway stands in for API Gateway for "prod" too
+    app = Chalice(app_name=f"literal-{stage}")
+    register(app, LITERALS, stage)
+
+    def answer(method: str, path: str):
+        resp = Client(app).http.request(method, prefix + path, body=b"")
+        return resp.status_code, json.loads(resp.body)
+
+    assert answer("GET", "/v1/things/statistics") == (200, {
+        "success": True, "statusCode": 200, "message": "OK", "errors": [],
+        "data": {"route": "/api/v1/things/statistics", "params": {}}})
+    assert answer("POST", "/v1/things/refresh-token")[1]["data"]["route"] == (
+        "/api/v1/things/refresh-token")
+    assert answer("GET", "/v1/things/mine/parts")[1]["data"]["route"] == "/api/v1/things/mine/parts"
+    assert answer("GET", "/v1/things/42/parts")[1]["data"] == {
+        "route": "/api/v1/things/{id}/parts", "params": {"id": "42"}}
+    assert answer("PUT", "/v1/things/42")[1]["data"]["params"] == {"id": "42"}
+    # The literal path is its own resource: other methods are 405 there, not the {id} route.
+    status, body = answer("GET", "/v1/things/refresh-token")
+    assert status == 405 and body["errors"][0]["code"] == "METHOD_NOT_ALLOWED"
+    status, body = answer("GET", "/v1/things/42/parts/7/more")
+    assert status == 404 and body["errors"][0]["code"] == "ROUTE_NOT_FOUND"
+
+
+def test_the_route_table_has_one_parameter_name_per_level():
+    """API Gateway refuses two differently named {params} under one parent (and the local
+    gateway would then pick by sort order, not by path)."""
+    from chalicelib.routes import all_routes
+
+    children: dict[str, set[str]] = {}
+    for r in all_routes("prod"):
+        segments = r.path.split("/")
+        for i in range(1, len(segments)):
+            children.setdefault("/".join(segments[:i]), set()).add(segments[i])
+    clashes = {parent: sorted(s for s in kids if s.startswith("{"))
+               for parent, kids in children.items()
+               if len([s for s in kids if s.startswith("{")]) > 1}
+    assert clashes == {}
+
+
+ROUTE_URLS = ["/", "/{proxy+}", "/api/{proxy+}", "/api/v1/{proxy+}", "/api/v1/users/{id}",
+              "/api/v1/users/{id}/files/{rest+}"]
+
+
+@pytest.mark.parametrize("url, route, captured", [
+    ("/api/v1/a/b/c?x=1", "/api/v1/{proxy+}", {"proxy": "a/b/c"}),
+    ("/api/v2/a/", "/api/{proxy+}", {"proxy": "v2/a"}),
+    ("/elsewhere/x", "/{proxy+}", {"proxy": "elsewhere/x"}),
+    ("/api/v1/users/7/files/a/b", "/api/v1/users/{id}/files/{rest+}",
+     {"id": "7", "rest": "a/b"}),
+    ("/api/v1/users/7/other/b", "/api/v1/{proxy+}", {"proxy": "users/7/other/b"}),
+])
+def test_the_greedy_match_takes_the_longest_prefix(url, route, captured):
+    assert localgateway.greedy_match(ROUTE_URLS, url) == (route, captured)
+
+
+def test_a_greedy_parameter_needs_one_segment_at_least():
+    assert localgateway.greedy_match(["/api/v1/{proxy+}"], "/api/v1") is None

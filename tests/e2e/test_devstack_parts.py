@@ -126,6 +126,38 @@ def test_seeding_twice_keeps_one_of_each_and_the_admin_can_log_in(aws_env):
     assert session["authKey"]
 
 
+def test_seeded_gateways_keep_their_ids_and_follow_this_runs_secret_and_port(aws_env):
+    """The data persists between runs: a second run finds the gateways of the first (same ids,
+    so the notification URLs a developer configured keep working), signing with the webhook
+    secret localstripe is given this time and sending buyers back to this run's port."""
+    from chalicelib.devstack import seed
+    from chalicelib.payments import gateway_config
+    from tests.integration.payments_support import use_simulator
+
+    demo = seed.seed("boss", "Boss-Passw0rd").demo
+    with use_simulator("http://127.0.0.1:8421"):
+        first = seed.seed_payments(demo, "http://127.0.0.1:8000", "whsec_first", "pp@x.test",
+                                   "PPID")
+        again = seed.seed_payments(demo, "http://127.0.0.1:8000", "whsec_first", "pp@x.test",
+                                   "PPID")
+        assert again.created == ()
+        gateway_config.clear_cache()
+        later = seed.seed_payments(demo, "http://127.0.0.1:9000", "whsec_second", "pp@x.test",
+                                   "PPID")
+
+    assert (later.stripe["id"], later.paypal["id"]) == (first.stripe["id"], first.paypal["id"])
+    assert later.stripe["ipnListenerLink"] == first.stripe["ipnListenerLink"]
+    assert [g["id"] for g in gateway_config.list_gateways(demo["id"])].count(
+        first.stripe["id"]) == 1 and len(gateway_config.list_gateways(demo["id"])) == 2
+    gateway_config.clear_cache()
+    hook = gateway_config.get_for_webhook(first.stripe["id"])
+    assert hook["webhookSecret"] == "whsec_second"
+    assert hook["privateKey"] == "sk_test_local" and later.stripe["isDefault"] is True
+    for gw in (later.stripe, later.paypal):
+        assert gw["returnLink"].startswith("http://127.0.0.1:9000/api/checkout/")
+    assert later.paypal["paypalMode"] == "simulator"
+
+
 def test_seed_refuses_an_admin_password_that_fails_the_policy(aws_env):
     from chalicelib.devstack import seed
     from chalicelib.http.errors import BadRequest
@@ -136,7 +168,11 @@ def test_seed_refuses_an_admin_password_that_fails_the_policy(aws_env):
 
 def test_config_defaults_overrides_and_bad_values():
     cfg = DevConfig.from_env({})
-    assert (cfg.api_port, cfg.moto_port, cfg.stripe_port) == (8000, 5055, 8420)
+    assert (cfg.api_port, cfg.dynamodb_port, cfg.moto_port, cfg.stripe_port) == (
+        8000, 5056, 5055, 8420)
+    assert cfg.data_dir == cfg.log_dir / "data" and cfg.dynamodb_url == "http://127.0.0.1:5056"
+    assert DevConfig.from_env({"JFW_DEVSTACK_DIR": "/tmp/x"}).data_dir.as_posix() == "/tmp/x/data"
+    assert DevConfig.from_env({"JFW_DATA_DIR": "/tmp/d"}).data_dir.as_posix() == "/tmp/d"
     assert cfg.host == "127.0.0.1" and cfg.admin_password_is_default
     assert cfg.schedule_interval(5) == 300
 
@@ -148,6 +184,8 @@ def test_config_defaults_overrides_and_bad_values():
 
     with pytest.raises(ConfigError, match="PORT"):
         DevConfig.from_env({"PORT": "eighty"})
+    with pytest.raises(ConfigError, match="DYNAMODB_PORT"):
+        DevConfig.from_env({"DYNAMODB_PORT": "0"})
     with pytest.raises(ConfigError, match="MOTO_PORT"):
         DevConfig.from_env({"MOTO_PORT": "70000"})
     with pytest.raises(ConfigError, match="JFW_TIMER_SPEEDUP"):

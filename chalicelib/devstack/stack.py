@@ -38,6 +38,7 @@ log = logging.getLogger("jfw.devstack")
 
 START_TIMEOUT = 60.0
 DYNAMODB_START_TIMEOUT = 120.0  # a JVM on a busy 2-core machine
+LISTEN_BACKLOG = 128
 
 
 class _Stop(Exception):
@@ -244,16 +245,19 @@ class Stack:
             raise StartupError(f"localstripe refused the webhook registration: {e}") from None
 
     def start_api(self) -> None:
+        from chalice import local
         from chalice.deploy.validate import validate_routes
-        from chalice.local import create_local_server
 
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         from app import app
 
         validate_routes(app.routes)  # as `chalice local` does: what API Gateway would refuse
-        self.server = create_local_server(app, chalice_config(), self.cfg.host,
-                                          self.cfg.api_port)
+        # socketserver's listen backlog is 5: a sixth client connecting at once (a gateway's
+        # burst of webhooks) would have its connection reset.
+        local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
+        self.server = local.create_local_server(app, chalice_config(), self.cfg.host,
+                                                self.cfg.api_port)
         thread = threading.Thread(target=self.server.server.serve_forever, name="api",
                                   kwargs={"poll_interval": 0.2}, daemon=True)
         thread.start()
@@ -268,9 +272,11 @@ class Stack:
             if consumer is None:
                 self.notes.append(f"queue {q.name} is not drained: {q.consumer} is missing")
                 continue
-            worker = QueueWorker(q, consumer, self.stop_event)
-            worker.start()
-            self.threads.append(worker)
+            # Several batches at once, as Lambda's SQS event source runs several pollers.
+            for n in range(self.cfg.workers_per_queue):
+                worker = QueueWorker(q, consumer, self.stop_event, name=f"worker-{q.name}-{n}")
+                worker.start()
+                self.threads.append(worker)
 
     def start_timer(self) -> None:
         from chalicelib.devstack.timer import Job, Timer

@@ -190,3 +190,92 @@ def test_config_defaults_overrides_and_bad_values():
         DevConfig.from_env({"MOTO_PORT": "70000"})
     with pytest.raises(ConfigError, match="JFW_TIMER_SPEEDUP"):
         DevConfig.from_env({"JFW_TIMER_SPEEDUP": "-1"})
+
+
+def test_s3_files_survive_a_save_and_restore_into_fresh_buckets(aws_env, tmp_path):
+    """moto keeps S3 in memory: the stack saves the buckets' files when it stops and puts
+    them back when it starts (chalicelib/devstack/s3_files.py)."""
+    from chalicelib import settings
+    from chalicelib.devstack import s3_files
+    from chalicelib.store import aws, bootstrap
+
+    s3 = aws.client("s3")
+    bucket = settings.get().bucket_name("files")
+    s3.put_object(Bucket=bucket, Key="B1/packages/P1/F1/guide.pdf", Body=b"%PDF-1.4 one",
+                  ContentType="application/pdf")
+    s3.put_object(Bucket=bucket, Key="B1/packages/P1/F2/../odd name.txt", Body=b"two")
+    folder = tmp_path / "s3"
+    (folder / bucket).mkdir(parents=True)
+    (folder / bucket / "stale").write_text("from an older save")
+
+    assert s3_files.save(s3, [bucket], folder) == 2
+    assert not (folder / bucket / "stale").exists()
+    for obj in s3.list_objects_v2(Bucket=bucket)["Contents"]:
+        s3.delete_object(Bucket=bucket, Key=obj["Key"])
+    s3.delete_bucket(Bucket=bucket)
+    bootstrap.create_buckets()
+    assert s3_files.restore(s3, [bucket], folder) == 2
+
+    got = s3.get_object(Bucket=bucket, Key="B1/packages/P1/F1/guide.pdf")
+    assert got["Body"].read() == b"%PDF-1.4 one" and got["ContentType"] == "application/pdf"
+    assert s3.get_object(Bucket=bucket, Key="B1/packages/P1/F2/../odd name.txt")[
+        "Body"].read() == b"two"
+    assert s3_files.restore(s3, ["no-such-saved-bucket"], folder) == 0
+
+
+def test_fresh_removes_only_the_stacks_data(tmp_path):
+    from chalicelib.devstack.stack import empty_data
+
+    (tmp_path / "shared-local-instance.db").write_text("db")
+    (tmp_path / "s3" / "bucket").mkdir(parents=True)
+    (tmp_path / "notes.txt").write_text("mine")
+
+    said = empty_data(tmp_path)
+    assert "shared-local-instance.db" in said and "s3/" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert "held no data" in empty_data(tmp_path)
+
+
+def test_dynamodb_local_runs_on_loopback_with_its_data_on_disk_or_in_memory(tmp_path):
+    from pathlib import Path
+
+    from chalicelib.devstack import dynamodb_local as ddb
+
+    tools = ddb.Tools("/usr/bin/java", Path("/x/lib/dynamodb_local_2026/DynamoDBLocal.jar"))
+    argv = ddb.command(tools, "127.0.0.1", 5056, tmp_path)
+    assert argv[0] == "/usr/bin/java" and str(ddb.LAUNCHER) in argv
+    assert argv[argv.index("-host") + 1] == "127.0.0.1"
+    assert argv[argv.index("-port") + 1] == "5056"
+    assert argv[argv.index("-dbPath") + 1] == str(tmp_path)
+    assert "-Djava.net.preferIPv4Stack=true" in argv and "-sharedDb" in argv
+    assert "-disableTelemetry" in argv and "-inMemory" not in argv
+    assert "-Djava.library.path=/x/lib/dynamodb_local_2026/DynamoDBLocal_lib" in argv
+    memory = ddb.command(tools, "127.0.0.1", 5056, None)
+    assert "-inMemory" in memory and "-dbPath" not in memory
+
+
+def test_java_versions_are_read_from_what_java_prints(tmp_path):
+    from chalicelib.devstack import dynamodb_local as ddb
+
+    def fake_java(name: str, says: str) -> str:
+        path = tmp_path / name
+        path.write_text(f"#!/bin/sh\necho '{says}' >&2\n")
+        path.chmod(0o755)
+        return str(path)
+
+    assert ddb.java_version(fake_java("j17", 'openjdk version "17.0.15" 2025-04-15')) == 17
+    assert ddb.java_version(fake_java("j21", 'openjdk version "21" 2023-09-19')) == 21
+    assert ddb.java_version(fake_java("j8", 'java version "1.8.0_392"')) == 8
+    assert ddb.java_version(str(tmp_path / "missing")) is None
+
+
+def test_a_java_too_old_in_JAVA_is_refused_in_one_line(tmp_path, monkeypatch):
+    from chalicelib.devstack import dynamodb_local as ddb
+    from chalicelib.devstack.ports import StartupError
+
+    old = tmp_path / "java"
+    old.write_text("#!/bin/sh\necho 'java version \"1.8.0_392\"' >&2\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("JAVA", str(old))
+    with pytest.raises(StartupError, match=r"not a Java 17\+ runtime \(version 8\)"):
+        ddb.find_java()

@@ -16,8 +16,8 @@ Ctrl-C or an error included, every process it started is stopped before this exi
   ``plan``: the payments service, from this process, with the stack's own settings), then
   their signed Stripe ``payment_intent.succeeded`` deliveries plus 20 % re-sends of some of
   them, shuffled, are POSTed by ``threads`` client threads to the seeded Stripe gateway's
-  notification URL (bench/ipn.py's ``fire``). ``webhooks_per_s``: deliveries / the burst's
-  time; p50/p99: each delivery's response time; ``drained_s``: from the last answer until
+  notification URL (bench/ipn.py's ``fire``). ``webhooks_per_s``: deliveries answered 200 /
+  the burst's time; p50/p99: each delivery's response time; ``drained_s``: from the last answer until
   every outbox row of the brand is Sent or Failed (the stack's worker sends the success mails
   and hands the payment events to fulfilment); then ``lost`` (payments not Completed),
   ``doubled`` (more than one Completed transition, outbox row of a kind or sent mail for one
@@ -186,12 +186,13 @@ def burst(stack: StackProcess, target: str, payments: int, threads: int,
         return outcome
 
     elapsed, outcomes = ipn.fire(deliveries, send, threads=threads)
-    sent = len(latencies)
+    answered = outcomes["applied"] + outcomes["duplicate"]  # a 200 with the outcome
     out.update(deliveries=len(deliveries), duplicates=len(deliveries) - len(set(deliveries)),
-               sent=sent, elapsed_s=elapsed, webhooks_per_s=sent / elapsed if elapsed else 0,
-               p50_ms=pct(latencies, 50), p99_ms=pct(latencies, 99),
-               outcomes=dict(outcomes))
-    note(f"{target}: {sent} deliveries answered in {elapsed:.1f} s")
+               answered=answered, elapsed_s=elapsed,
+               webhooks_per_s=answered / elapsed if elapsed else 0,
+               p50_ms=pct(latencies, 50), p99_ms=pct(latencies, 99), outcomes=dict(outcomes))
+    note(f"{target}: {len(latencies)} deliveries sent, {answered} answered 200 in "
+          f"{elapsed:.1f} s")
     if stopped:
         out["stopped"] = stopped[0]
         return out
@@ -211,7 +212,7 @@ def burst_line(r: dict[str, Any], extra: str = "") -> str:
                 + extra)
     fields = [f"target={r['target']}", f"payments={r['payments']}",
               f"deliveries={r['deliveries']}", f"duplicates={r['duplicates']}",
-              f"threads={r['threads']}", f"answered={r['sent']}",
+              f"threads={r['threads']}", f"answered={r['answered']}",
               f"webhooks_per_s={r['webhooks_per_s']:.1f}", f"p50_ms={r['p50_ms']:.0f}",
               f"p99_ms={r['p99_ms']:.0f}"]
     if "drained_s" in r:
@@ -221,8 +222,11 @@ def burst_line(r: dict[str, Any], extra: str = "") -> str:
     for key in ("lost", "doubled", "mails"):
         if key in r:
             fields.append(f"{key}={r[key]}")
-    errors = {k: v for k, v in r["outcomes"].items() if k not in ("applied", "duplicate")}
+    errors = {k: v for k, v in r["outcomes"].items()
+              if k not in ("applied", "duplicate", "not-sent")}
     fields.append(f"errors={sum(errors.values())}" + (f" {errors}" if errors else ""))
+    if r["outcomes"].get("not-sent"):
+        fields.append(f"not_sent={r['outcomes']['not-sent']}")
     if r.get("stopped"):
         fields.append(f"stopped={r['stopped']}")
     return "stack burst " + " ".join(fields) + extra

@@ -17,9 +17,9 @@ Ctrl-C or an error included, every process it started is stopped before this exi
   their signed Stripe ``payment_intent.succeeded`` deliveries plus 20 % re-sends of some of
   them, shuffled, are POSTed by ``threads`` client threads to the seeded Stripe gateway's
   notification URL (bench/ipn.py's ``fire``). ``webhooks_per_s``: deliveries answered 200 /
-  the burst's time; p50/p99: each delivery's response time; ``drained_s``: from the last answer until
-  every outbox row of the brand is Sent or Failed (the stack's worker sends the success mails
-  and hands the payment events to fulfilment); then ``lost`` (payments not Completed),
+  the burst's time; p50/p99: each delivery's response time; ``drained_s``: from the last
+  answer until every outbox row of the brand is Sent or Failed (the stack's worker sends the
+  success mails and hands the payment events to fulfilment); then ``lost`` (payments not Completed),
   ``doubled`` (more than one Completed transition, outbox row of a kind or sent mail for one
   payment) and ``mails`` (success mails sent) are read back (bench/ipn.py's ``tally``).
   Targets: >= 30 webhooks/s, p99 <= 2 s, drained <= 60 s, lost = doubled = 0.

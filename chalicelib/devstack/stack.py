@@ -118,6 +118,7 @@ class Stack:
         self.seeded: Any = None
         self.payments: Any = None
         self.notes: list[str] = []
+        self.s3_restored = False
 
     # -- start ---------------------------------------------------------------------------------
 
@@ -190,6 +191,7 @@ class Stack:
         bootstrap.create_all()  # the tables, queues and buckets missing (store/schema.py)
         if self.on_dynamodb_local:
             restored = s3_files.restore(aws.client("s3"), self.buckets(), self.s3_dir)
+            self.s3_restored = True  # from now on, stopping saves what S3 holds
             if restored:
                 self.notes.append(f"{restored} S3 file(s) restored from {self.s3_dir}")
         try:
@@ -217,8 +219,8 @@ class Stack:
         from chalicelib.store import aws
 
         moto = next((c for c in self.children if c.name == "moto"), None)
-        if not self.on_dynamodb_local or self.seeded is None or moto is None or not moto.alive():
-            return
+        if not self.s3_restored or moto is None or not moto.alive():
+            return  # a start that failed before restoring must not overwrite the saved files
         try:
             saved = s3_files.save(aws.client("s3"), self.buckets(), self.s3_dir)
         except Exception as e:  # noqa: BLE001 - stopping goes on; the previous copy is kept

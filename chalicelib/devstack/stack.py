@@ -39,6 +39,7 @@ log = logging.getLogger("jfw.devstack")
 START_TIMEOUT = 60.0
 DYNAMODB_START_TIMEOUT = 120.0  # a JVM on a busy 2-core machine
 LISTEN_BACKLOG = 128
+THREADS_STOP_TIMEOUT = 10.0  # workers finishing a batch; daemon threads, so none outlives us
 
 
 class _Stop(Exception):
@@ -314,8 +315,9 @@ class Stack:
         if self.server is not None:
             self.server.server.shutdown()
             self.server.server.server_close()
+        deadline = time.monotonic() + THREADS_STOP_TIMEOUT  # for all of them together
         for thread in self.threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.save_s3_files()
         for child in reversed(self.children):
             child.stop()
@@ -435,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("botocore", "pynamodb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # "Connection pool is full": more threads than a client's pool under load; harmless.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     try:
         cfg = dataclasses.replace(DevConfig.from_env(), fresh=args.fresh, dynamodb=args.dynamodb)
     except ConfigError as e:

@@ -155,16 +155,16 @@ class StackProcess:
         return ("--- stdout ---\n" + "\n".join(self.lines) + "\n--- stderr (last 60 lines) ---\n"
                 + "\n".join(err.splitlines()[-60:]))
 
-    def signal(self, sig: int) -> int:
+    def signal(self, sig: int, timeout: float = 30.0) -> int:
         """Send ``sig`` to the stack alone (as Ctrl-C or `kill` would) and wait for its exit."""
         assert self.proc
         self.seen |= self.descendants()
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=30)
+            return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"the stack did not exit within 30 s of signal {sig}\n"
-                                 f"{self.output()}") from None
+            raise AssertionError(f"the stack did not exit within {timeout:.0f} s of signal "
+                                 f"{sig}\n{self.output()}") from None
 
     def kill_everything(self) -> None:
         """Test teardown: whatever the test did, leave nothing running."""

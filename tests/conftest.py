@@ -17,7 +17,8 @@ os.environ.update({
     "JFW_ARGON2_TIME_COST": "1",
     "JFW_ARGON2_MEMORY_KIB": "1024",
 })
-os.environ.pop("JFW_AWS_ENDPOINT_URL", None)
+for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
 
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402

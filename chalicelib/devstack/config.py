@@ -21,13 +21,18 @@ DEFAULT_ADMIN_PASSWORD = "Admin-Passw0rd"
 ENV_HELP = """\
 environment:
   PORT                        API port (default 8000)
-  MOTO_PORT                   moto server port: DynamoDB, SQS, SES, S3 (default 5055)
+  DYNAMODB_PORT               DynamoDB Local port (default 5056)
+  MOTO_PORT                   moto server port: SQS, SES, SNS, S3 (default 5055)
   LOCALSTRIPE_PORT            localstripe port (default 8420)
   JFW_ADMIN_USERNAME          seeded SuperAdmin username (default admin)
   JFW_ADMIN_PASSWORD          seeded SuperAdmin password (default Admin-Passw0rd)
   JFW_TIMER_INTERVAL_SECONDS  run every schedule this often instead of its rate
+  JFW_WORKERS_PER_QUEUE       batches consumed at once from each queue (default 4)
   JFW_TIMER_SPEEDUP           divide every schedule's rate by this (default 1)
-  JFW_DEVSTACK_DIR            where moto and localstripe write their logs (default .devstack/)
+  JFW_DEVSTACK_DIR            where the stack's processes write their logs (default .devstack/)
+  JFW_DATA_DIR                what persists between runs: DynamoDB Local's database and S3's
+                              files (default <JFW_DEVSTACK_DIR>/data/; --fresh empties it)
+  JFW_DYNAMODB_JAVA_OPTS      DynamoDB Local's JVM options (default -Xmx512m -XX:+UseSerialGC)
 """
 
 
@@ -38,19 +43,30 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class DevConfig:
     api_port: int
+    dynamodb_port: int
     moto_port: int
     stripe_port: int
     admin_username: str
     admin_password: str
     admin_password_is_default: bool
     log_dir: Path
+    data_dir: Path
     timer_interval_seconds: float | None
     timer_speedup: float
+    workers_per_queue: int = 4
     host: str = HOST
+    fresh: bool = False  # --fresh: start with no data (FRESH=1 of make run)
+    dynamodb: str = "local"  # --dynamodb: "local" (DynamoDB Local) or "moto" (bench/stack.py)
 
     @property
     def api_url(self) -> str:
         return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def dynamodb_url(self) -> str:
+        if self.dynamodb == "moto":
+            return self.moto_url
+        return f"http://{self.host}:{self.dynamodb_port}"
 
     @property
     def moto_url(self) -> str:
@@ -70,16 +86,20 @@ class DevConfig:
         env = os.environ if env is None else env
         password = env.get("JFW_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
         interval = _number(env, "JFW_TIMER_INTERVAL_SECONDS", None)
+        log_dir = Path(env.get("JFW_DEVSTACK_DIR") or ROOT / ".devstack")
         return cls(
             api_port=_port(env, "PORT", 8000),
+            dynamodb_port=_port(env, "DYNAMODB_PORT", 5056),
             moto_port=_port(env, "MOTO_PORT", 5055),
             stripe_port=_port(env, "LOCALSTRIPE_PORT", 8420),
             admin_username=env.get("JFW_ADMIN_USERNAME") or DEFAULT_ADMIN_USERNAME,
             admin_password=password,
             admin_password_is_default=password == DEFAULT_ADMIN_PASSWORD,
-            log_dir=Path(env.get("JFW_DEVSTACK_DIR") or ROOT / ".devstack"),
+            log_dir=log_dir,
+            data_dir=Path(env.get("JFW_DATA_DIR") or log_dir / "data"),
             timer_interval_seconds=interval,
             timer_speedup=_number(env, "JFW_TIMER_SPEEDUP", 1.0) or 1.0,
+            workers_per_queue=int(_number(env, "JFW_WORKERS_PER_QUEUE", 4) or 4),
         )
 
 

@@ -148,19 +148,53 @@ def seed_payments(demo: dict, api_url: str, stripe_webhook_secret: str,
     existing = {g["name"]: g for g in gateway_config.list_gateways(demo["id"])}
     links = {"returnLink": f"{api_url}/api/checkout/{{paymentId}}?brandId={{brandId}}&paid=true",
              "cancelLink": f"{api_url}/api/v1/health"}
-    stripe = existing.get(STRIPE_GATEWAY_NAME) or gateway_config.create(demo["id"], {
-        "appIntegrationId": "stripe", "name": STRIPE_GATEWAY_NAME, **links,
-        "publicKey": "pk_test_local", "privateKey": "sk_test_local",
-        "webhookSecret": stripe_webhook_secret, "testMode": True, "isDefault": True,
-        "description": "Cards through localstripe (test card 4242 4242 4242 4242)."})
-    paypal = existing.get(PAYPAL_GATEWAY_NAME) or gateway_config.create(demo["id"], {
-        "appIntegrationId": "paypal", "name": PAYPAL_GATEWAY_NAME, **links,
-        "paypalReceiverEmail": paypal_receiver_email, "paypalReceiverId": paypal_receiver_id,
-        "paypalMode": "simulator", "testMode": True,
-        "description": "IPN messages from chalicelib/devstack/paypal_simulator.py."})
+    stripe = existing.get(STRIPE_GATEWAY_NAME)
+    if stripe:  # kept from an earlier run (the data persists): its id, and so its URL, stay
+        stripe = _follow(demo["id"], stripe, links, stripe_webhook_secret, created)
+    else:
+        stripe = gateway_config.create(demo["id"], {
+            "appIntegrationId": "stripe", "name": STRIPE_GATEWAY_NAME, **links,
+            "publicKey": "pk_test_local", "privateKey": "sk_test_local",
+            "webhookSecret": stripe_webhook_secret, "testMode": True, "isDefault": True,
+            "description": "Cards through localstripe (test card 4242 4242 4242 4242)."})
+    paypal = existing.get(PAYPAL_GATEWAY_NAME)
+    if paypal:
+        paypal = _follow(demo["id"], paypal, links, None, created)
+    else:
+        paypal = gateway_config.create(demo["id"], {
+            "appIntegrationId": "paypal", "name": PAYPAL_GATEWAY_NAME, **links,
+            "paypalReceiverEmail": paypal_receiver_email, "paypalReceiverId": paypal_receiver_id,
+            "paypalMode": "simulator", "testMode": True,
+            "description": "IPN messages from chalicelib/devstack/paypal_simulator.py."})
     created += [f"gateway {name}" for name in (STRIPE_GATEWAY_NAME, PAYPAL_GATEWAY_NAME)
                 if name not in existing]
     return SeededPayments(package, price, stripe, paypal, tuple(created))
+
+
+_GATEWAY_FIELDS = ("name", "returnLink", "cancelLink", "cancelLinkWithoutLogin", "publicKey",
+                   "privateKey", "paypalReceiverEmail", "paypalReceiverId", "paypalMode",
+                   "description", "notes", "testMode", "status")
+
+
+def _follow(brand_id: str, gateway: dict, links: dict[str, str], webhook_secret: str | None,
+            created: list[str]) -> dict:
+    """A seeded gateway kept from an earlier run, brought in line with this run's settings:
+    localstripe signs with this run's ``STRIPE_WEBHOOK_SECRET`` and the buyer comes back to this
+    run's API port. Everything else (and the id) stays as it was."""
+    from chalicelib.payments import gateway_config
+
+    changes = {k: v for k, v in links.items() if gateway.get(k) != v}
+    if webhook_secret is not None and \
+            gateway_config.get_for_webhook(gateway["id"])["webhookSecret"] != webhook_secret:
+        changes["webhookSecret"] = webhook_secret
+    if not changes:
+        return gateway
+    body = {k: gateway[k] for k in _GATEWAY_FIELDS if gateway.get(k) is not None}
+    # The masked key keeps the stored one; the stored webhook secret is kept unless replaced.
+    body["webhookSecret"] = None
+    updated = gateway_config.update(brand_id, gateway["id"], {**body, **changes})
+    created.append(f"gateway {gateway['name']} updated ({', '.join(sorted(changes))})")
+    return updated
 
 
 def register_stripe_webhook(stripe_url: str, notify_url: str, secret: str) -> None:

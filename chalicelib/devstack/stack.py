@@ -1,23 +1,35 @@
 """Starts and stops the local stack (design.md, "Local stack").
 
-Order: moto and localstripe (subprocesses) -> tables, queues, mail senders, seed data -> the
-API (Chalice's local server, a thread) -> queue workers and the timer (threads) -> one line with
-"ready". SIGINT or SIGTERM stops all of it, children by process group, and exits 0.
+Order: DynamoDB Local, moto (SQS, SES, SNS, S3), localstripe and the PayPal IPN simulator
+(subprocesses) -> tables (those missing), queues, buckets and their saved files, mail senders,
+seed data (what is missing) -> the API (Chalice's local server, a thread) -> queue workers and
+the timer (threads) -> one line with "ready". SIGINT or SIGTERM stops all of it (S3's files
+saved first), children by process group, and exits 0.
+
+What persists lives in the data folder (``JFW_DATA_DIR``, default ``.devstack/data/``):
+DynamoDB Local's database and S3's files (chalicelib/devstack/s3_files.py). ``--fresh``
+empties it first. ``--dynamodb=moto`` serves DynamoDB from moto's server in memory instead, as
+the stack did before DynamoDB Local (each request serialised, chalicelib/devstack/moto_server.py):
+kept only so bench/stack.py can measure both in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from chalicelib.devstack import config as devconfig
+from chalicelib.devstack import dynamodb_local, s3_files
 from chalicelib.devstack.config import ROOT, ConfigError, DevConfig
 from chalicelib.devstack.ports import StartupError, require_free, wait_http
 from chalicelib.devstack.processes import Child
@@ -25,6 +37,9 @@ from chalicelib.devstack.processes import Child
 log = logging.getLogger("jfw.devstack")
 
 START_TIMEOUT = 60.0
+DYNAMODB_START_TIMEOUT = 120.0  # a JVM on a busy 2-core machine
+LISTEN_BACKLOG = 128
+THREADS_STOP_TIMEOUT = 10.0  # workers finishing a batch; daemon threads, so none outlives us
 
 
 class _Stop(Exception):
@@ -67,6 +82,7 @@ def prepare_environment(cfg: DevConfig) -> None:
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     env.setdefault("AWS_REGION", env["AWS_DEFAULT_REGION"])
     env["JFW_AWS_ENDPOINT_URL"] = cfg.moto_url
+    env["JFW_DYNAMODB_ENDPOINT_URL"] = cfg.dynamodb_url
     env["JFW_BASE_URL"] = cfg.api_url
     env["JFW_STRIPE_API_BASE"] = cfg.stripe_url  # never the real Stripe from a local stack
     env["JFW_PAYPAL_SIMULATOR_URL"] = paypal_sim_url(cfg)  # PayPal gateways in simulator mode
@@ -103,21 +119,37 @@ class Stack:
         self.seeded: Any = None
         self.payments: Any = None
         self.notes: list[str] = []
+        self.s3_restored = False
 
     # -- start ---------------------------------------------------------------------------------
 
+    @property
+    def on_dynamodb_local(self) -> bool:
+        return self.cfg.dynamodb == "local"
+
     def start(self) -> None:
         cfg = self.cfg
-        for port, what, env_name in ((cfg.moto_port, "moto", "MOTO_PORT"),
-                                     (cfg.stripe_port, "localstripe", "LOCALSTRIPE_PORT"),
-                                     (cfg.api_port, "the API", "PORT"),
-                                     (paypal_sim_port(), "the PayPal IPN simulator",
-                                      "PAYPAL_SIM_PORT")):
+        ports = [(cfg.moto_port, "moto", "MOTO_PORT"),
+                 (cfg.stripe_port, "localstripe", "LOCALSTRIPE_PORT"),
+                 (cfg.api_port, "the API", "PORT"),
+                 (paypal_sim_port(), "the PayPal IPN simulator", "PAYPAL_SIM_PORT")]
+        if self.on_dynamodb_local:
+            ports.insert(0, (cfg.dynamodb_port, "DynamoDB Local", "DYNAMODB_PORT"))
+        for port, what, env_name in ports:
             require_free(cfg.host, port, what, env_name)
-        # Both start at once (moto's imports take a second or two), then both must answer.
-        moto = self._spawn("moto", [sys.executable, "-m", "chalicelib.devstack.moto_server",
-                                    "-H", cfg.host,
-                                    "-p", str(cfg.moto_port)])
+        if cfg.fresh:
+            self.notes.append(empty_data(cfg.data_dir))
+        # All start at once (each takes a few seconds to import or boot), then each must answer.
+        dynamodb = None
+        if self.on_dynamodb_local:
+            tools = dynamodb_local.ensure(may_install_java=False)
+            cfg.data_dir.mkdir(parents=True, exist_ok=True)
+            dynamodb = self._spawn("dynamodb-local", dynamodb_local.command(
+                tools, cfg.host, cfg.dynamodb_port, cfg.data_dir))
+            moto_argv = [sys.executable, "-m", "moto.server"]
+        else:
+            moto_argv = [sys.executable, "-m", "chalicelib.devstack.moto_server"]
+        moto = self._spawn("moto", [*moto_argv, "-H", cfg.host, "-p", str(cfg.moto_port)])
         stripe = self._spawn("localstripe", [sys.executable, "-m",
                                              "chalicelib.devstack.stripe_server",
                                              "--host", cfg.host, "--port", str(cfg.stripe_port)])
@@ -125,6 +157,9 @@ class Stack:
             sys.executable, "-m", "chalicelib.devstack.paypal_simulator", "--host", cfg.host,
             "--port", str(paypal_sim_port())])
         self._await(moto, f"{cfg.moto_url}/moto-api/")
+        if dynamodb is not None:
+            # Any answer means it is up (a bare GET gets a 400).
+            self._await(dynamodb, cfg.dynamodb_url + "/", timeout=DYNAMODB_START_TIMEOUT)
         # Any answer means it is up (its API wants a key; its JS shim does not).
         self._await(stripe, f"{cfg.stripe_url}/js.stripe.com/v3/")
         self._await(paypal, paypal_sim_url(cfg) + "/")
@@ -140,9 +175,9 @@ class Stack:
         self.children.append(child)
         return child
 
-    def _await(self, child: Child, url: str) -> None:
+    def _await(self, child: Child, url: str, timeout: float = START_TIMEOUT) -> None:
         try:
-            wait_http(url, child.name, START_TIMEOUT, alive=child.alive)
+            wait_http(url, child.name, timeout, alive=child.alive)
         except StartupError as e:
             raise StartupError(f"{e} Its log ({child.log_path}) ends with:\n"
                                f"{child.log_tail()}") from None
@@ -151,10 +186,15 @@ class Stack:
         from chalicelib import settings
         from chalicelib.devstack import seed
         from chalicelib.http.errors import ApiError
-        from chalicelib.store import bootstrap
+        from chalicelib.store import aws, bootstrap
 
         s = settings.get()
-        bootstrap.create_all()  # tables, queues and buckets (store/schema.py)
+        bootstrap.create_all()  # the tables, queues and buckets missing (store/schema.py)
+        if self.on_dynamodb_local:
+            restored = s3_files.restore(aws.client("s3"), self.buckets(), self.s3_dir)
+            self.s3_restored = True  # from now on, stopping saves what S3 holds
+            if restored:
+                self.notes.append(f"{restored} S3 file(s) restored from {self.s3_dir}")
         try:
             self.seeded = seed.seed(self.cfg.admin_username, self.cfg.admin_password)
         except ApiError as e:
@@ -164,6 +204,31 @@ class Stack:
         seed.verify_senders(seed.sender_addresses(s.mail_sender, *brands),
                             [seed.PLATFORM_DOMAIN, seed.DEMO_DOMAIN])
         self.seed_payments()
+
+    @property
+    def s3_dir(self) -> Path:
+        return self.cfg.data_dir / "s3"
+
+    def buckets(self) -> list[str]:
+        from chalicelib import settings
+        from chalicelib.store import schema
+
+        return [settings.get().bucket_name(b) for b in schema.BUCKETS]
+
+    def save_s3_files(self) -> None:
+        """Before moto stops: its files into the data folder (moto keeps them in memory)."""
+        from chalicelib.store import aws
+
+        moto = next((c for c in self.children if c.name == "moto"), None)
+        if not self.s3_restored or moto is None or not moto.alive():
+            return  # a start that failed before restoring must not overwrite the saved files
+        try:
+            saved = s3_files.save(aws.client("s3"), self.buckets(), self.s3_dir)
+        except Exception as e:  # noqa: BLE001 - stopping goes on; the previous copy is kept
+            log.error("S3's files could not be saved to %s: %s", self.s3_dir, e)
+            return
+        if saved:
+            log.info("%d S3 file(s) saved to %s", saved, self.s3_dir)
 
     def seed_payments(self) -> None:
         """The demo's PRO price and its two gateways; localstripe's webhook pointed at ours."""
@@ -183,16 +248,19 @@ class Stack:
             raise StartupError(f"localstripe refused the webhook registration: {e}") from None
 
     def start_api(self) -> None:
+        from chalice import local
         from chalice.deploy.validate import validate_routes
-        from chalice.local import create_local_server
 
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         from app import app
 
         validate_routes(app.routes)  # as `chalice local` does: what API Gateway would refuse
-        self.server = create_local_server(app, chalice_config(), self.cfg.host,
-                                          self.cfg.api_port)
+        # socketserver's listen backlog is 5: a sixth client connecting at once (a gateway's
+        # burst of webhooks) would have its connection reset.
+        local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
+        self.server = local.create_local_server(app, chalice_config(), self.cfg.host,
+                                                self.cfg.api_port)
         thread = threading.Thread(target=self.server.server.serve_forever, name="api",
                                   kwargs={"poll_interval": 0.2}, daemon=True)
         thread.start()
@@ -207,9 +275,11 @@ class Stack:
             if consumer is None:
                 self.notes.append(f"queue {q.name} is not drained: {q.consumer} is missing")
                 continue
-            worker = QueueWorker(q, consumer, self.stop_event)
-            worker.start()
-            self.threads.append(worker)
+            # Several batches at once, as Lambda's SQS event source runs several pollers.
+            for n in range(self.cfg.workers_per_queue):
+                worker = QueueWorker(q, consumer, self.stop_event, name=f"worker-{q.name}-{n}")
+                worker.start()
+                self.threads.append(worker)
 
     def start_timer(self) -> None:
         from chalicelib.devstack.timer import Job, Timer
@@ -245,10 +315,22 @@ class Stack:
         if self.server is not None:
             self.server.server.shutdown()
             self.server.server.server_close()
+        deadline = time.monotonic() + THREADS_STOP_TIMEOUT  # for all of them together
         for thread in self.threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        self.save_s3_files()
         for child in reversed(self.children):
             child.stop()
+
+    def _storage_lines(self) -> list[str]:
+        cfg = self.cfg
+        if not self.on_dynamodb_local:
+            return [f"  moto         {cfg.moto_url}   (DynamoDB, SQS, SES, SNS, S3; in memory: "
+                    "--dynamodb=moto)"]
+        return [f"  DynamoDB     {cfg.dynamodb_url}   (DynamoDB Local)",
+                f"  moto         {cfg.moto_url}   (SQS, SES, SNS, S3)",
+                f"  data         {cfg.data_dir}   (tables and S3 files, kept between runs; "
+                "make run FRESH=1 starts empty)"]
 
     def banner(self) -> str:
         cfg = self.cfg
@@ -259,7 +341,7 @@ class Stack:
             "JFW Billing local stack (stage local, everything on 127.0.0.1)",
             f"  API          {cfg.api_url}/api/v1/health   OpenAPI: "
             f"{cfg.api_url}/api/v1/openapi.json",
-            f"  moto         {cfg.moto_url}   (DynamoDB, SQS, SES, S3; in memory)",
+            *self._storage_lines(),
             f"  localstripe  {cfg.stripe_url}",
             f"  logs         {cfg.log_dir}",
             f"  demo brand   Brand-URL: {_host(demo)}   (id {demo['id']})",
@@ -323,18 +405,60 @@ def load(ref: str, what: str) -> Any:
         raise
 
 
+def empty_data(data_dir: Path) -> str:
+    """--fresh: remove what the stack keeps in ``data_dir`` (only that); what was done."""
+    removed = []
+    db = data_dir / dynamodb_local.DB_FILE
+    if db.exists():
+        db.unlink()
+        removed.append(db.name)
+    for folder in ("s3", "s3.saving"):
+        if (data_dir / folder).exists():
+            shutil.rmtree(data_dir / folder)
+            removed.append(folder + "/")
+    if not removed:
+        return f"started empty (--fresh): {data_dir} held no data"
+    return f"started empty (--fresh): removed {', '.join(removed)} from {data_dir}"
+
+
+def fewer_malloc_arenas(count: int = 2) -> None:
+    """glibc gives threads that allocate at once arenas of their own (up to 8 per core) and
+    keeps what they held: with the API's thread per connection, argon2's 19 MiB per login
+    stayed in each, and the stack grew from 138 MB to 556 MB in a 2-minute soak of
+    bench/stack.py (235 MB with two arenas, flat after the first minute). As
+    MALLOC_ARENA_MAX=2 does; before any thread starts."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    m_arena_max = -8
+    try:
+        ctypes.CDLL(None).mallopt(m_arena_max, count)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(
+    fewer_malloc_arenas()
+    parser = argparse.ArgumentParser(
         prog="python -m chalicelib.devstack", description=__doc__,
         epilog=devconfig.ENV_HELP + PAYMENTS_ENV_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    ).parse_args(argv)
+    )
+    parser.add_argument("--fresh", action="store_true",
+                        help="start with no data: empty the data folder first (make run FRESH=1)")
+    parser.add_argument("--dynamodb", choices=("local", "moto"), default="local",
+                        help="local: DynamoDB Local, kept in the data folder (default); moto: "
+                             "moto's server in memory, as before (for bench/stack.py)")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("botocore", "pynamodb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # "Connection pool is full": more threads than a client's pool under load; harmless.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     try:
-        cfg = DevConfig.from_env()
+        cfg = dataclasses.replace(DevConfig.from_env(), fresh=args.fresh, dynamodb=args.dynamodb)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

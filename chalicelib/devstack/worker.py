@@ -66,8 +66,8 @@ def failed_ids(result: Any, message_ids: set[str]) -> set[str]:
 
 class QueueWorker(threading.Thread):
     def __init__(self, queue: Queue, consumer: Consumer, stop: threading.Event,
-                 wait_seconds: int = 1) -> None:
-        super().__init__(name=f"worker-{queue.name}", daemon=True)
+                 wait_seconds: int = 1, name: str | None = None) -> None:
+        super().__init__(name=name or f"worker-{queue.name}", daemon=True)
         self.queue = queue
         self.consumer = consumer
         self.stop = stop

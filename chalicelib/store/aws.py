@@ -13,9 +13,8 @@ def client(service: str) -> Any:
     import boto3  # deferred: ~150 ms, not every invocation needs it
 
     s = settings.get()
-    return boto3.session.Session().client(
-        service, region_name=s.region, endpoint_url=s.aws_endpoint_url
-    )
+    endpoint = s.dynamodb_endpoint_url if service == "dynamodb" else s.aws_endpoint_url
+    return boto3.session.Session().client(service, region_name=s.region, endpoint_url=endpoint)
 
 
 @cache

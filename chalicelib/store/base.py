@@ -22,7 +22,7 @@ def connection() -> Connection:
     global _shared
     if _shared is None:
         s = settings.get()
-        _shared = Connection(region=s.region, host=s.aws_endpoint_url, max_retry_attempts=3)
+        _shared = Connection(region=s.region, host=s.dynamodb_endpoint_url, max_retry_attempts=3)
     return _shared
 
 
@@ -48,7 +48,7 @@ def table_meta(logical: str) -> type:
     class Meta:
         table_name = s.table_name(logical)
         region = s.region
-        host = s.aws_endpoint_url
+        host = s.dynamodb_endpoint_url
 
     return Meta
 

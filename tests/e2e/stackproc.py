@@ -1,4 +1,7 @@
-"""Start the local stack as `make run` does, as a subprocess, and see every process it starts."""
+"""Start the local stack as `make run` does, as a subprocess, and see every process it starts.
+
+Each stack gets its own free ports and its own folder (logs and data: DynamoDB Local's database
+and S3's files); ``again()`` is the same stack started anew on the same ports and data."""
 
 from __future__ import annotations
 
@@ -80,19 +83,34 @@ def listening_addresses(port: int) -> set[str]:
 
 
 class StackProcess:
-    def __init__(self, workdir: Path, **env: str) -> None:
-        self.api_port, self.moto_port, self.stripe_port, self.paypal_port = free_ports(4)
+    def __init__(self, workdir: Path, *args: str, ports: list[int] | None = None,
+                 **env: str) -> None:
+        """``args``: the stack's options (``--fresh``, ``--dynamodb=moto``); ``env`` on top of
+        this process's environment (without its JFW_ and AWS_ settings)."""
+        self.ports = ports or free_ports(5)
+        (self.api_port, self.dynamodb_port, self.moto_port, self.stripe_port,
+         self.paypal_port) = self.ports
         self.workdir = workdir
+        self.args = list(args)
+        self.extra_env = env
         base = {k: v for k, v in os.environ.items() if not k.startswith(("JFW_", "AWS_"))}
-        self.env = {**base, "PORT": str(self.api_port), "MOTO_PORT": str(self.moto_port),
-                    "LOCALSTRIPE_PORT": str(self.stripe_port),
+        self.env = {**base, "PORT": str(self.api_port), "DYNAMODB_PORT": str(self.dynamodb_port),
+                    "MOTO_PORT": str(self.moto_port), "LOCALSTRIPE_PORT": str(self.stripe_port),
                     "PAYPAL_SIM_PORT": str(self.paypal_port),
                     "JFW_DEVSTACK_DIR": str(workdir / "devstack"), **env}
-        self.stderr_path = workdir / "stack.stderr"
+        self.stderr_path = workdir / "stack.stderr"  # appended to by each start
         self.lines: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.proc: subprocess.Popen | None = None
         self.seen: set[int] = set()
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.env.get("JFW_DATA_DIR") or Path(self.env["JFW_DEVSTACK_DIR"]) / "data")
+
+    def again(self, *args: str) -> StackProcess:
+        """The same stack (ports, environment, data folder) to start anew, with ``args``."""
+        return StackProcess(self.workdir, *args, ports=self.ports, **self.extra_env)
 
     @property
     def api(self) -> str:
@@ -100,9 +118,9 @@ class StackProcess:
 
     def start(self) -> None:
         python = VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable)
-        with open(self.stderr_path, "wb") as err:
+        with open(self.stderr_path, "ab") as err:
             self.proc = subprocess.Popen(
-                [str(python), "-m", "chalicelib.devstack"], cwd=ROOT, env=self.env,
+                [str(python), "-m", "chalicelib.devstack", *self.args], cwd=ROOT, env=self.env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
                 start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
@@ -137,16 +155,16 @@ class StackProcess:
         return ("--- stdout ---\n" + "\n".join(self.lines) + "\n--- stderr (last 60 lines) ---\n"
                 + "\n".join(err.splitlines()[-60:]))
 
-    def signal(self, sig: int) -> int:
+    def signal(self, sig: int, timeout: float = 30.0) -> int:
         """Send ``sig`` to the stack alone (as Ctrl-C or `kill` would) and wait for its exit."""
         assert self.proc
         self.seen |= self.descendants()
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=30)
+            return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"the stack did not exit within 30 s of signal {sig}\n"
-                                 f"{self.output()}") from None
+            raise AssertionError(f"the stack did not exit within {timeout:.0f} s of signal "
+                                 f"{sig}\n{self.output()}") from None
 
     def kill_everything(self) -> None:
         """Test teardown: whatever the test did, leave nothing running."""

@@ -126,6 +126,38 @@ def test_seeding_twice_keeps_one_of_each_and_the_admin_can_log_in(aws_env):
     assert session["authKey"]
 
 
+def test_seeded_gateways_keep_their_ids_and_follow_this_runs_secret_and_port(aws_env):
+    """The data persists between runs: a second run finds the gateways of the first (same ids,
+    so the notification URLs a developer configured keep working), signing with the webhook
+    secret localstripe is given this time and sending buyers back to this run's port."""
+    from chalicelib.devstack import seed
+    from chalicelib.payments import gateway_config
+    from tests.integration.payments_support import use_simulator
+
+    demo = seed.seed("boss", "Boss-Passw0rd").demo
+    with use_simulator("http://127.0.0.1:8421"):
+        first = seed.seed_payments(demo, "http://127.0.0.1:8000", "whsec_first", "pp@x.test",
+                                   "PPID")
+        again = seed.seed_payments(demo, "http://127.0.0.1:8000", "whsec_first", "pp@x.test",
+                                   "PPID")
+        assert again.created == ()
+        gateway_config.clear_cache()
+        later = seed.seed_payments(demo, "http://127.0.0.1:9000", "whsec_second", "pp@x.test",
+                                   "PPID")
+
+    assert (later.stripe["id"], later.paypal["id"]) == (first.stripe["id"], first.paypal["id"])
+    assert later.stripe["ipnListenerLink"] == first.stripe["ipnListenerLink"]
+    assert [g["id"] for g in gateway_config.list_gateways(demo["id"])].count(
+        first.stripe["id"]) == 1 and len(gateway_config.list_gateways(demo["id"])) == 2
+    gateway_config.clear_cache()
+    hook = gateway_config.get_for_webhook(first.stripe["id"])
+    assert hook["webhookSecret"] == "whsec_second"
+    assert hook["privateKey"] == "sk_test_local" and later.stripe["isDefault"] is True
+    for gw in (later.stripe, later.paypal):
+        assert gw["returnLink"].startswith("http://127.0.0.1:9000/api/checkout/")
+    assert later.paypal["paypalMode"] == "simulator"
+
+
 def test_seed_refuses_an_admin_password_that_fails_the_policy(aws_env):
     from chalicelib.devstack import seed
     from chalicelib.http.errors import BadRequest
@@ -136,7 +168,11 @@ def test_seed_refuses_an_admin_password_that_fails_the_policy(aws_env):
 
 def test_config_defaults_overrides_and_bad_values():
     cfg = DevConfig.from_env({})
-    assert (cfg.api_port, cfg.moto_port, cfg.stripe_port) == (8000, 5055, 8420)
+    assert (cfg.api_port, cfg.dynamodb_port, cfg.moto_port, cfg.stripe_port) == (
+        8000, 5056, 5055, 8420)
+    assert cfg.data_dir == cfg.log_dir / "data" and cfg.dynamodb_url == "http://127.0.0.1:5056"
+    assert DevConfig.from_env({"JFW_DEVSTACK_DIR": "/tmp/x"}).data_dir.as_posix() == "/tmp/x/data"
+    assert DevConfig.from_env({"JFW_DATA_DIR": "/tmp/d"}).data_dir.as_posix() == "/tmp/d"
     assert cfg.host == "127.0.0.1" and cfg.admin_password_is_default
     assert cfg.schedule_interval(5) == 300
 
@@ -148,7 +184,98 @@ def test_config_defaults_overrides_and_bad_values():
 
     with pytest.raises(ConfigError, match="PORT"):
         DevConfig.from_env({"PORT": "eighty"})
+    with pytest.raises(ConfigError, match="DYNAMODB_PORT"):
+        DevConfig.from_env({"DYNAMODB_PORT": "0"})
     with pytest.raises(ConfigError, match="MOTO_PORT"):
         DevConfig.from_env({"MOTO_PORT": "70000"})
     with pytest.raises(ConfigError, match="JFW_TIMER_SPEEDUP"):
         DevConfig.from_env({"JFW_TIMER_SPEEDUP": "-1"})
+
+
+def test_s3_files_survive_a_save_and_restore_into_fresh_buckets(aws_env, tmp_path):
+    """moto keeps S3 in memory: the stack saves the buckets' files when it stops and puts
+    them back when it starts (chalicelib/devstack/s3_files.py)."""
+    from chalicelib import settings
+    from chalicelib.devstack import s3_files
+    from chalicelib.store import aws, bootstrap
+
+    s3 = aws.client("s3")
+    bucket = settings.get().bucket_name("files")
+    s3.put_object(Bucket=bucket, Key="B1/packages/P1/F1/guide.pdf", Body=b"%PDF-1.4 one",
+                  ContentType="application/pdf")
+    s3.put_object(Bucket=bucket, Key="B1/packages/P1/F2/../odd name.txt", Body=b"two")
+    folder = tmp_path / "s3"
+    (folder / bucket).mkdir(parents=True)
+    (folder / bucket / "stale").write_text("from an older save")
+
+    assert s3_files.save(s3, [bucket], folder) == 2
+    assert not (folder / bucket / "stale").exists()
+    for obj in s3.list_objects_v2(Bucket=bucket)["Contents"]:
+        s3.delete_object(Bucket=bucket, Key=obj["Key"])
+    s3.delete_bucket(Bucket=bucket)
+    bootstrap.create_buckets()
+    assert s3_files.restore(s3, [bucket], folder) == 2
+
+    got = s3.get_object(Bucket=bucket, Key="B1/packages/P1/F1/guide.pdf")
+    assert got["Body"].read() == b"%PDF-1.4 one" and got["ContentType"] == "application/pdf"
+    assert s3.get_object(Bucket=bucket, Key="B1/packages/P1/F2/../odd name.txt")[
+        "Body"].read() == b"two"
+    assert s3_files.restore(s3, ["no-such-saved-bucket"], folder) == 0
+
+
+def test_fresh_removes_only_the_stacks_data(tmp_path):
+    from chalicelib.devstack.stack import empty_data
+
+    (tmp_path / "shared-local-instance.db").write_text("db")
+    (tmp_path / "s3" / "bucket").mkdir(parents=True)
+    (tmp_path / "notes.txt").write_text("mine")
+
+    said = empty_data(tmp_path)
+    assert "shared-local-instance.db" in said and "s3/" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert "held no data" in empty_data(tmp_path)
+
+
+def test_dynamodb_local_runs_on_loopback_with_its_data_on_disk_or_in_memory(tmp_path):
+    from pathlib import Path
+
+    from chalicelib.devstack import dynamodb_local as ddb
+
+    tools = ddb.Tools("/usr/bin/java", Path("/x/lib/dynamodb_local_2026/DynamoDBLocal.jar"))
+    argv = ddb.command(tools, "127.0.0.1", 5056, tmp_path)
+    assert argv[0] == "/usr/bin/java" and str(ddb.LAUNCHER) in argv
+    assert argv[argv.index("-host") + 1] == "127.0.0.1"
+    assert argv[argv.index("-port") + 1] == "5056"
+    assert argv[argv.index("-dbPath") + 1] == str(tmp_path)
+    assert "-Djava.net.preferIPv4Stack=true" in argv and "-sharedDb" in argv
+    assert "-disableTelemetry" in argv and "-inMemory" not in argv
+    assert "-Djava.library.path=/x/lib/dynamodb_local_2026/DynamoDBLocal_lib" in argv
+    memory = ddb.command(tools, "127.0.0.1", 5056, None)
+    assert "-inMemory" in memory and "-dbPath" not in memory
+
+
+def test_java_versions_are_read_from_what_java_prints(tmp_path):
+    from chalicelib.devstack import dynamodb_local as ddb
+
+    def fake_java(name: str, says: str) -> str:
+        path = tmp_path / name
+        path.write_text(f"#!/bin/sh\necho '{says}' >&2\n")
+        path.chmod(0o755)
+        return str(path)
+
+    assert ddb.java_version(fake_java("j17", 'openjdk version "17.0.15" 2025-04-15')) == 17
+    assert ddb.java_version(fake_java("j21", 'openjdk version "21" 2023-09-19')) == 21
+    assert ddb.java_version(fake_java("j8", 'java version "1.8.0_392"')) == 8
+    assert ddb.java_version(str(tmp_path / "missing")) is None
+
+
+def test_a_java_too_old_in_JAVA_is_refused_in_one_line(tmp_path, monkeypatch):
+    from chalicelib.devstack import dynamodb_local as ddb
+    from chalicelib.devstack.ports import StartupError
+
+    old = tmp_path / "java"
+    old.write_text("#!/bin/sh\necho 'java version \"1.8.0_392\"' >&2\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("JAVA", str(old))
+    with pytest.raises(StartupError, match=r"not a Java 17\+ runtime \(version 8\)"):
+        ddb.find_java()

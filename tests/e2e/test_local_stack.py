@@ -126,8 +126,8 @@ def test_make_run_serves_a_user_journey_and_mails_then_stops_clean(stack):
 
 def test_stack_binds_loopback_only_and_sigterm_stops_every_process(stack):
     stack.wait_ready()
-    assert len(stack.seen) >= 2, "moto and localstripe run as child processes"
-    for port in (stack.api_port, stack.moto_port, stack.stripe_port):
+    assert len(stack.seen) >= 3, "DynamoDB Local, moto and localstripe run as child processes"
+    for port in (stack.api_port, stack.dynamodb_port, stack.moto_port, stack.stripe_port):
         addresses = listening_addresses(port)
         # 0100007F is 127.0.0.1 as /proc/net/tcp writes it.
         assert addresses == {"0100007F"}, f"port {port} listens on {addresses}"

@@ -6,19 +6,32 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from email_validator import validate_email
 from pydantic import (
     AfterValidator,
     AliasChoices,
-    EmailStr,
     Field,
     StringConstraints,
     field_serializer,
 )
 
-from chalicelib.identity.brands import check_host
+from chalicelib import settings
+from chalicelib.identity.brands import check_host, is_local_host
 from chalicelib.identity.schemas import Body, Name, Text, Url
 
+
+def check_address(value: str) -> str:
+    """An e-mail address (normalised); the local stages also take ``name@<host>.localhost``,
+    the local stack's own senders, which email-validator refuses as a reserved name."""
+    local, _, host = value.strip().rpartition("@")
+    if local and settings.get().is_local and is_local_host(host):
+        validate_email(f"{local}@example.com", check_deliverability=False)  # the local part
+        return f"{local}@{check_host(host)}"
+    return validate_email(value, check_deliverability=False).normalized
+
+
 Host = Annotated[str, StringConstraints(max_length=253), AfterValidator(check_host)]
+Address = Annotated[str, StringConstraints(max_length=254), AfterValidator(check_address)]
 Abbr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20,
                                         pattern=r"^[A-Za-z0-9_-]+$")]
 Tags = Annotated[str, StringConstraints(max_length=200)]
@@ -69,9 +82,9 @@ class BrandSettingBody(Body):
     cdnURL: Url | None = None
     cdnFolder: Short | None = None
     passwordPolicyLevel: PasswordPolicyLevel | None = None
-    systemEmail: EmailStr | None = None
+    systemEmail: Address | None = None
     systemEmailTitle: Name | None = None
-    emailSupport: EmailStr | None = None
+    emailSupport: Address | None = None
     emailSupportTitle: Name | None = None
     # Our addition: the tax rate quotes apply, in percent (0-100, up to 4 decimals). Stored as a
     # string so the decimal survives DynamoDB's map attribute exactly.

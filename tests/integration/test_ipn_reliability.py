@@ -227,3 +227,31 @@ def test_redrive_moves_dead_letters_back_and_they_are_delivered(client, demo_bra
     assert ps.drain_outbox() == 2
     [sent] = ps.sent_mails(demo_brand["id"])
     assert sent["to"] == "buyer@example.com"
+
+
+def test_redrive_dry_run_says_where_it_connects(demo_brand, capsys, monkeypatch):
+    """Which SQS it would talk to (real AWS or the local stack), in which region, which queues."""
+    from chalicelib.payments import redrive
+    from chalicelib.store import aws
+
+    aws.client("sqs").send_message(QueueUrl=aws.queue_url("outbox-dlq"), MessageBody='{"x": 1}')
+    assert redrive.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "endpoint https://sqs.us-east-1.amazonaws.com (AWS)" in out
+    assert "region us-east-1" in out
+    assert "jfw-test-outbox-dlq -> jfw-test-outbox" in out
+    assert '{"x": 1}' in out and "would move (shown above) 1 message(s)" in out
+
+    monkeypatch.setenv("JFW_AWS_ENDPOINT_URL", "http://127.0.0.1:5055")
+    monkeypatch.setattr(redrive, "redrive", lambda *a, **k: 0)
+    from chalicelib import settings
+
+    settings.reload()
+    aws.reset()
+    try:
+        redrive.main(["--dry-run"])
+    finally:
+        monkeypatch.delenv("JFW_AWS_ENDPOINT_URL")
+        settings.reload()
+        aws.reset()
+    assert "endpoint http://127.0.0.1:5055 (JFW_AWS_ENDPOINT_URL)" in capsys.readouterr().out

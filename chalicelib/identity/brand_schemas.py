@@ -42,6 +42,7 @@ Color = Annotated[str, StringConstraints(
 CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                                 pattern=r"^[A-Za-z]{3}$")]
 TaxRate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
+VelocityThreshold = Annotated[int, Field(ge=0, le=1000)]
 PasswordPolicyLevel = Literal["Low", "Medium", "High"]
 DomainType = Literal["CPanel", "Admin", "Client", "Protocol", "Documentation"]
 
@@ -89,6 +90,10 @@ class BrandSettingBody(Body):
     # Our addition: the tax rate quotes apply, in percent (0-100, up to 4 decimals). Stored as a
     # string so the decimal survives DynamoDB's map attribute exactly.
     taxRate: TaxRate | None = None
+    # Also ours (payments/risk.py): a buyer's payments started in the last hour that make the
+    # next one Medium / High risk; 0 turns that level's rule off.
+    riskVelocityMedium: VelocityThreshold | None = None
+    riskVelocityHigh: VelocityThreshold | None = None
 
     @field_serializer("taxRate")
     def _tax_rate_as_text(self, v: Decimal | None) -> str | None:

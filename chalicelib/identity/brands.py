@@ -47,6 +47,10 @@ DEFAULT_SETTING = {
     "systemEmailTitle": None,
     "emailSupport": None,
     "emailSupportTitle": None,
+    # Our addition (payments/risk.py): how many payments a buyer may have started in the last
+    # hour before the next one is Medium / High risk (High is held for review); 0: no rule.
+    "riskVelocityMedium": 3,
+    "riskVelocityHigh": 6,
 }
 
 PROFILE_FIELDS = ("slogan", "logoURL", "faviconURL", "primaryColor", "primaryColorHover",

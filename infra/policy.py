@@ -5,7 +5,9 @@ the policy Chalice generates (which grants SQS on ``*``).
 Every action below is one the code makes (PynamoDB: DescribeTable on first use of a table, the
 item calls and batch calls, ConditionCheckItem inside transactions; the outbox: SendMessage(Batch)
 after GetQueueUrl; Lambda's SQS poller: Receive/Delete/ChangeMessageVisibility/GetQueueAttributes;
-downloads: Head/Get/PutObject, presigned URLs included; secrets: KMS envelope encryption).
+downloads: Head/Get/PutObject, presigned URLs included; secrets: KMS envelope encryption; brand
+settings: whether a brand's ``systemEmail`` is a verified SES identity, an action that has no
+resource-level permission).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
 S3_BUCKET_ACTIONS = ["s3:ListBucket"]  # so a missing object answers 404, not 403
 KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
+SES_READ_ACTIONS = ["ses:GetIdentityVerificationAttributes"]
 LOGS_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
 
 
@@ -54,6 +57,7 @@ def app_policy_document(cfg: StageConfig, data: Data, log_group_arns: list[str])
         allow("FilesBucket", S3_BUCKET_ACTIONS, [data.files.bucket_arn]),
         allow("SecretsKey", KMS_ACTIONS, [data.secrets_key.key_arn]),
         allow("SendMail", SES_ACTIONS, [ses_identity_arn(i) for i in cfg.sender_identities()]),
+        allow("CheckSenders", SES_READ_ACTIONS, ["*"]),
         allow("Logs", LOGS_ACTIONS, log_group_arns),
     ]
     if index_arns:

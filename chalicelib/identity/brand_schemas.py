@@ -6,19 +6,32 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from email_validator import validate_email
 from pydantic import (
     AfterValidator,
     AliasChoices,
-    EmailStr,
     Field,
     StringConstraints,
     field_serializer,
 )
 
-from chalicelib.identity.brands import check_host
+from chalicelib import settings
+from chalicelib.identity.brands import check_host, is_local_host
 from chalicelib.identity.schemas import Body, Name, Percent, Text, Url
 
+
+def check_address(value: str) -> str:
+    """An e-mail address (normalised); the local stages also take ``name@<host>.localhost``,
+    the local stack's own senders, which email-validator refuses as a reserved name."""
+    local, _, host = value.strip().rpartition("@")
+    if local and settings.get().is_local and is_local_host(host):
+        validate_email(f"{local}@example.com", check_deliverability=False)  # the local part
+        return f"{local}@{check_host(host)}"
+    return validate_email(value, check_deliverability=False).normalized
+
+
 Host = Annotated[str, StringConstraints(max_length=253), AfterValidator(check_host)]
+Address = Annotated[str, StringConstraints(max_length=254), AfterValidator(check_address)]
 Abbr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20,
                                         pattern=r"^[A-Za-z0-9_-]+$")]
 Tags = Annotated[str, StringConstraints(max_length=200)]
@@ -29,6 +42,7 @@ Color = Annotated[str, StringConstraints(
 CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                                 pattern=r"^[A-Za-z]{3}$")]
 TaxRate = Percent
+VelocityThreshold = Annotated[int, Field(ge=0, le=1000)]
 PasswordPolicyLevel = Literal["Low", "Medium", "High"]
 DomainType = Literal["CPanel", "Admin", "Client", "Protocol", "Documentation"]
 
@@ -69,13 +83,17 @@ class BrandSettingBody(Body):
     cdnURL: Url | None = None
     cdnFolder: Short | None = None
     passwordPolicyLevel: PasswordPolicyLevel | None = None
-    systemEmail: EmailStr | None = None
+    systemEmail: Address | None = None
     systemEmailTitle: Name | None = None
-    emailSupport: EmailStr | None = None
+    emailSupport: Address | None = None
     emailSupportTitle: Name | None = None
     # Our addition: the tax rate quotes apply, in percent (0-100, up to 4 decimals). Stored as a
     # string so the decimal survives DynamoDB's map attribute exactly.
     taxRate: TaxRate | None = None
+    # Also ours (payments/risk.py): a buyer's payments started in the last hour that make the
+    # next one Medium / High risk; 0 turns that level's rule off.
+    riskVelocityMedium: VelocityThreshold | None = None
+    riskVelocityHigh: VelocityThreshold | None = None
 
     @field_serializer("taxRate")
     def _tax_rate_as_text(self, v: Decimal | None) -> str | None:

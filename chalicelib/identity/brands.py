@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib import settings
-from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.http.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.http.paging import page
 from chalicelib.identity.models import BrandItem, DomainItem, brand_pk
 from chalicelib.store import ids
@@ -47,6 +47,10 @@ DEFAULT_SETTING = {
     "systemEmailTitle": None,
     "emailSupport": None,
     "emailSupportTitle": None,
+    # Our addition (payments/risk.py): how many payments a buyer may have started in the last
+    # hour before the next one is Medium / High risk (High is held for review); 0: no rule.
+    "riskVelocityMedium": 3,
+    "riskVelocityHigh": 6,
 }
 
 PROFILE_FIELDS = ("slogan", "logoURL", "faviconURL", "primaryColor", "primaryColorHover",
@@ -66,6 +70,12 @@ def check_host(value: str) -> str:
     if len(host) > 253 or not _HOST.match(host):
         raise ValueError(f"must be {HOST_RULE}")
     return host
+
+
+def is_local_host(host: str) -> bool:
+    """``localhost`` or a name under it (RFC 6761): this machine, no DNS."""
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(".localhost")
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -228,11 +238,14 @@ def update_info(brand_id: str, values: dict[str, Any], *, within: str | None = N
 
 
 def update_setting(brand_id: str, values: dict[str, Any], *, within: str | None = None) -> dict:
-    """Merge ``values`` into the brand's setting (other keys, e.g. ones other areas own, stay)."""
+    """Merge ``values`` into the brand's setting (other keys, e.g. ones other areas own, stay).
+    A ``systemEmail`` must be a sender SES has verified (the address or its domain)."""
     if "passwordPolicyLevel" in values and values["passwordPolicyLevel"] not in \
             PASSWORD_POLICY_LEVELS:
         raise BadRequest("passwordPolicyLevel must be one of Low, Medium, High.",
                          field="passwordPolicyLevel")
+    if values.get("systemEmail"):
+        check_sender(values["systemEmail"])
 
     def change(item: BrandItem) -> list[Action]:
         merged = {**plain(item.setting), **values}
@@ -240,6 +253,33 @@ def update_setting(brand_id: str, values: dict[str, Any], *, within: str | None 
         return [BrandItem.setting.set({k: v for k, v in merged.items() if v is not None})]
 
     return to_dto(_update(brand_id, within, change))
+
+
+class MailServiceUnavailable(ApiError):
+    status, code = 503, "MAIL_SERVICE_UNAVAILABLE"
+
+
+def check_sender(address: str) -> None:
+    """BadRequest naming how to verify ``address`` unless SES may send as it: mail from an
+    unverified sender is refused by SES, and every mail of the brand would end in the DLQ."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.notify import mailer
+
+    try:
+        if mailer.sender_verified(address):
+            return
+    except (BotoCoreError, ClientError) as e:
+        raise MailServiceUnavailable(f"SES could not be asked whether {address} is a verified "
+                                     f"sender ({e}); nothing was changed, try again.",
+                                     field="systemEmail") from None
+    domain = address.rpartition("@")[2]
+    raise BadRequest(
+        f"{address} is not a verified sender in SES ({settings.get().region}): SES would refuse "
+        f"every mail from it. Verify its domain (`aws ses verify-domain-identity --domain "
+        f"{domain}` and add the DKIM records it prints; on deploy, `-c mailIdentities={domain}`)"
+        f" or the address itself (`aws ses verify-email-identity --email-address {address}`), "
+        "then set it again.", code="SENDER_NOT_VERIFIED", field="systemEmail")
 
 
 def update_profile(brand_id: str, values: dict[str, Any], *, within: str | None = None) -> dict:

@@ -31,7 +31,7 @@ from chalicelib.licensing import apply as applying
 from chalicelib.licensing import licenses
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
-from chalicelib.store.tx import ConditionFailed, transaction
+from chalicelib.store.tx import ConditionFailed, is_own, new_token, transaction
 
 log = logging.getLogger("jfw.licensing")
 
@@ -156,9 +156,11 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
     pairs = [licenses.new_items(brand, package, payload.get("subscriptionTypeId"), duration,
                                 type_=type_, **common) for _ in range(quantity)]
     for _ in range(ATTEMPTS):
+        token = new_token()
         record = F(m.fulfilment_pk(brand_id, payment_id), m.FULFILMENT_SK, payment_id=payment_id,
                    user_id=payload.get("userId"), license_ids=[p[0].id for p in pairs],
-                   delivery=delivery, status=ISSUED, version=1, created_date=now)
+                   delivery=delivery, status=ISSUED, version=1, write_id=token,
+                   created_date=now)
         direct = delivery == "Direct"
         if direct:
             item = pairs[0][0]
@@ -167,7 +169,7 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
         rows: list[Any] = []
         sub = subs.get_item(brand_id, user.id) if direct else None
         try:
-            with transaction() as tx:
+            with transaction(token) as tx:
                 tx.save(record, condition=F.pk.does_not_exist())
                 licenses.save_new(tx, pairs)
                 if direct:
@@ -199,17 +201,22 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
         except ConditionFailed as e:
             if e.failed(0):
                 done = get_fulfilment(brand_id, payment_id)
+                if is_own(done, token):
+                    break  # our earlier try committed; its reply was lost
                 if done is not None:
                     _grant_downloads(brand_id, done, payload)
                 return done
             for i in licenses.code_failures(e, 1, len(pairs)):
                 pairs[i] = licenses.regenerate(brand, package, pairs[i])
             continue  # a code was taken, or the buyer's subscription moved: again
-        outbox.publish(rows)
-        log.info("payment %s fulfilled: %d license(s), %s", payment_id, quantity, delivery)
-        _grant_downloads(brand_id, record, payload)
-        return record
-    raise RuntimeError(f"payment {payment_id}: fulfilment kept conflicting; the outbox retries")
+        break
+    else:
+        raise RuntimeError(f"payment {payment_id}: fulfilment kept conflicting; the outbox "
+                           "retries")
+    outbox.publish(rows)
+    log.info("payment %s fulfilled: %d license(s), %s", payment_id, quantity, delivery)
+    _grant_downloads(brand_id, record, payload)
+    return record
 
 
 def _window(quote: dict[str, Any]) -> tuple[datetime | None, datetime | None]:

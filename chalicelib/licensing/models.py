@@ -209,6 +209,8 @@ class FulfilmentItem(LicensingRecord, discriminator="FULFILMENT"):
     status = UnicodeAttribute(default="Issued")  # Issued | Revoked
     downloads_granted = BooleanAttribute(attr_name="downloadsGranted", default=False)
     version = NumberAttribute(default=0)
+    # The ClientRequestToken of the transaction that wrote it (store/tx.py ``is_own``).
+    write_id = UnicodeAttribute(attr_name="writeId", null=True)
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
     revoked_date = UTCDateTimeAttribute(attr_name="revokedDate", null=True)
 

@@ -65,7 +65,7 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
     if amount <= 0:
         raise Conflict("Nothing to pay: this price costs 0.", code="NOTHING_TO_PAY")
     assessment = risk.assess_checkout(
-        brand_id, user.id, amount_minor=amount, currency=currency,
+        brand, user.id, amount_minor=amount, currency=currency,
         price={**price, "amountMinor": int(price["amountMinor"]) * quantity},
         tax_percent=quotes.tax_rate(brand), near_misses=blacklist.near_misses(listed, buyer))
     _, url = checkout.open_payment(

@@ -130,7 +130,8 @@ def _release(item: OutboxItem, claim_id: str | None, error: str) -> None:
         actions += [OutboxItem.due_pk.remove(), OutboxItem.due_sk.remove()]
     else:
         # SQS retries it; the sweeper only steps in if this retry is lost too.
-        actions.append(OutboxItem.due_sk.set(outbox.due_sort_key(now, item.id)))
+        actions.append(OutboxItem.due_sk.set(outbox.due_sort_key(now + outbox.lost_after(),
+                                                                 item.id)))
     try:
         item.update(actions=actions, condition=OutboxItem.claim_id == claim_id)
     except UpdateError:
@@ -166,30 +167,37 @@ def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery
 # -- sweeper -----------------------------------------------------------------------------------
 
 def sweep_outbox(event: Any = None, context: Any = None) -> dict:
-    """Publish rows still unsent ``outbox_sweep_after_seconds`` after they were due.
+    """Publish rows that are due: written ``outbox_sweep_after_seconds`` ago and still unsent
+    (the publish after the commit may have been lost), or published by the sweeper and unsent
+    ``outbox.lost_after`` later (doubling each time).
 
-    Reads the sparse ``due`` index shard by shard (never a Scan). Each row published gets a new
-    due time, so the next run leaves it alone unless it is still unsent by then.
+    Reads the sparse ``due`` index shard by shard (never a Scan). Each row published gets its
+    next due time before it is sent, so the next runs leave it alone until then: consumers
+    that lag behind a backlog don't make every sweep send every queued row again.
     """
     from pynamodb.exceptions import UpdateError
 
     from chalicelib.notify.models import SENDING, SENT, OutboxItem
 
     now = settings.now()
-    cutoff = ids.stamp(now - timedelta(seconds=settings.get().outbox_sweep_after_seconds))
+    cutoff = ids.stamp(now)
     late = []
     for shard in range(outbox.SHARDS):
         for item in OutboxItem.due.query(f"OUTBOX#{shard}", OutboxItem.due_sk < cutoff,
                                          limit=SWEEP_LIMIT_PER_SHARD):
             if item.status == SENDING and item.lease_until and item.lease_until > now:
                 continue  # a consumer is on it right now
+            publishes = int(item.publishes or 0) + 1
+            due = now + outbox.lost_after(publishes)
             try:
-                item.update(actions=[OutboxItem.due_sk.set(outbox.due_sort_key(now, item.id))],
-                            condition=OutboxItem.due_pk.exists() & (OutboxItem.status != SENT))
+                item.update(actions=[OutboxItem.due_sk.set(outbox.due_sort_key(due, item.id)),
+                                     OutboxItem.publishes.set(publishes)],
+                            condition=OutboxItem.due_pk.exists() & (OutboxItem.status != SENT)
+                            & (OutboxItem.due_sk == item.due_sk))
             except UpdateError as e:
                 if e.cause_response_code != "ConditionalCheckFailedException":
                     raise
-                continue  # sent meanwhile
+                continue  # sent meanwhile, or another sweeper took it
             late.append(item)
     published = outbox.publish(late)
     if late:

@@ -38,6 +38,23 @@ def ensure_sender_verified(address: str) -> None:
     aws.client("ses").verify_email_identity(EmailAddress=bare or address)
 
 
+def sender_verified(address: str) -> bool:
+    """Whether SES may send as ``address``: the address or its domain is a verified identity
+    (GetIdentityVerificationAttributes says Success). In the local stages a ``.localhost``
+    address, which no DNS can verify, is verified in the local SES on the spot."""
+    from chalicelib.identity.brands import is_local_host
+
+    _, bare = parseaddr(address)
+    bare = bare or address
+    domain = bare.rpartition("@")[2].lower()
+    if settings.get().is_local and is_local_host(domain):
+        ensure_sender_verified(bare)
+        return True
+    found = aws.client("ses").get_identity_verification_attributes(
+        Identities=[bare, domain])["VerificationAttributes"]
+    return any(a.get("VerificationStatus") == "Success" for a in found.values())
+
+
 def compose(brand: dict, payload: dict[str, Any]) -> tuple[templates.Template, Any, str | None]:
     """The template used, the rendered mail, and why a brand template was set aside (if it was).
 

@@ -3,8 +3,8 @@
 Access patterns (pk / sk):
 - outbox row by id ........ ``B#<brand>#OUTBOX#<id>`` / ``OUTBOX`` (the SQS message names it)
 - unsent outbox rows ...... sparse index ``due``: duePk ``OUTBOX#<shard 0..7>``, dueSk
-                            ``<due time>#<id>``; removed once Sent or given up (Failed), so the
-                            sweeper reads only what is late
+                            ``<time the sweeper looks at it>#<id>``; removed once Sent or given
+                            up (Failed), so the sweeper reads only what is late
 - a brand's sent mails .... ``B#<brand>#SENTMAIL`` / ``<sent time>#<outbox id>`` (newest first:
                             Query with ScanIndexForward false). JFW's "Tracking Email" log.
 - all sent mails (dev) .... gsi1 ``SENTMAIL`` / ``<sent time>#<outbox id>``, written only in the
@@ -52,6 +52,7 @@ class OutboxItem(BaseModel):
     payload = JSONAttribute(default=dict)
     status = UnicodeAttribute(default=PENDING)
     attempts = NumberAttribute(default=0)
+    publishes = NumberAttribute(default=0)  # how often the sweeper sent it again
     last_error = UnicodeAttribute(attr_name="lastError", null=True)
     claim_id = UnicodeAttribute(attr_name="claimId", null=True)
     lease_until = UTCDateTimeAttribute(attr_name="leaseUntil", null=True)

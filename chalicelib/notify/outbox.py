@@ -13,6 +13,12 @@ If the process dies between the commit and the send, the row is still in the spa
 index and ``jobs.sweep_outbox`` publishes it later. The consumer (``jobs.consume_outbox_batch``)
 is idempotent by the outbox id, so a row published twice acts once.
 
+A row's due time is when the sweeper next looks at it: ``outbox_sweep_after_seconds`` after it
+was written (the publish right after the commit normally makes that look unnecessary), then,
+after each publish of its own, ``lost_after``: a message on the queue can't be lost before SQS
+could have given up on it (visibility timeout x max receives), so publishing it again sooner
+only adds copies behind the same backlog.
+
 Each kind has one handler, named in ``KINDS`` as "module:function" (imported on first use).
 A handler takes the claimed ``OutboxItem`` and returns a ``Delivery``: what to record on the row
 and any items to write in the same transaction that marks the row Sent.
@@ -25,7 +31,7 @@ import logging
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import settings
@@ -73,6 +79,20 @@ def due_sort_key(moment: datetime, outbox_id: str) -> str:
     return f"{stamp(moment)}#{outbox_id}"
 
 
+MAX_LOST_AFTER = timedelta(days=1)
+
+
+def lost_after(publishes: int = 1) -> timedelta:
+    """How long after its ``publishes``-th publish a row's message may still be on its way:
+    the queue's visibility timeout x max receives (store/schema.py), doubled for each earlier
+    publish (consumers that lag by hours get a row again a few times, not once per sweep),
+    at most a day (SQS keeps a message four days)."""
+    from chalicelib.store import schema
+
+    window = settings.get().queue_visibility_seconds * schema.queue(QUEUE).max_receives
+    return min(MAX_LOST_AFTER, timedelta(seconds=window * 2 ** max(0, publishes - 1)))
+
+
 def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
     """A new Pending outbox row (an ``OutboxItem``), due now; save it with ``add``."""
     from chalicelib.notify.models import PENDING, OutboxItem, outbox_pk
@@ -85,7 +105,9 @@ def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
         outbox_pk(brand_id, outbox_id), "OUTBOX",
         id=outbox_id, brand_id=brand_id, kind=kind, payload=payload, status=PENDING,
         attempts=0, created_date=now,
-        due_pk=shard_of(outbox_id), due_sk=due_sort_key(now, outbox_id),
+        due_pk=shard_of(outbox_id),
+        due_sk=due_sort_key(now + timedelta(seconds=settings.get().outbox_sweep_after_seconds),
+                            outbox_id),
     )
 
 

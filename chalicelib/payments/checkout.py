@@ -252,7 +252,7 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
         raise Conflict("Nothing to pay: this price costs 0 with this coupon and credit.",
                        code="NOTHING_TO_PAY")
     assessment = risk.assess_checkout(
-        brand_id, user.id, amount_minor=amount, currency=currency, price=price,
+        brand, user.id, amount_minor=amount, currency=currency, price=price,
         tax_percent=quotes.tax_rate(brand), near_misses=blacklist.near_misses(listed, buyer))
     coupon = coupons.find_by_code(brand_id, quote["couponCode"]) if quote.get(
         "couponCode") else None

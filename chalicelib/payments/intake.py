@@ -5,7 +5,10 @@ parent reference reads the ``MREF`` row first), asks the state machine (states.p
 event does, and commits in one transaction:
 
 - the dedupe row (``GWEVENT#<gateway>#<dedupeKey>``, must not exist: a duplicate fails here and
-  changes nothing; it is the transaction's first operation, so its failure is recognised),
+  changes nothing; it is the transaction's first operation, so its failure is recognised). It
+  carries the transaction's ClientRequestToken: when a lost reply made botocore send the
+  committed transaction again and the retry fails on this row, the row names our own write,
+  and the event is answered "applied" and published, not taken for a duplicate,
 - a history row (also for events that change nothing: "ignored: out of order"),
 - the notification row with its outcome,
 - the transaction record (``TXN#<merchantRef>#<type>``) and the gateway-reference row,
@@ -87,7 +90,7 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
     the same transaction with its outcome; ``live_gateway``: a test-mode event is a mismatch."""
     from pynamodb.exceptions import TransactWriteError
 
-    from chalicelib.store.tx import ConditionFailed
+    from chalicelib.store.tx import ConditionFailed, is_own, new_token
 
     if event.ignored:
         return _record_only(notification, "ignored", f"event type {event.event_type} is not "
@@ -99,13 +102,15 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
                                 f"no payment matches reference {event.payment_ref or '-'} / "
                                 f"{event.parent_merchant_ref or event.merchant_ref or '-'}", None)
         plan = _plan(payment, event, notification_id, live_gateway, source or event.gateway)
+        token = new_token()
         try:
-            _commit(brand_id, payment, event, notification_id, notification, plan)
+            _commit(brand_id, payment, event, notification_id, notification, plan, token)
         except ConditionFailed as e:
-            if e.failed(0):
+            if not e.failed(0):
+                raise
+            if not is_own(_dedupe_row(brand_id, event), token):
                 return _record_only(notification, "duplicate",
                                     f"event {event.dedupe_key} was already received", payment)
-            raise
         except Stale:
             _pause(attempt)
             continue
@@ -118,6 +123,16 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
         return Outcome(plan.outcome, plan.detail, payment.id, plan.to_status or payment.status,
                        published)
     raise Busy(f"payment changed {MAX_ATTEMPTS} times while applying {event.dedupe_key}")
+
+
+def _dedupe_row(brand_id: str, event: GatewayEvent) -> Any:
+    from chalicelib.payments import models as m
+
+    try:
+        return m.DedupeItem.get(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key),
+                                m.DEDUPE_SK, consistent_read=True)
+    except m.DedupeItem.DoesNotExist:
+        return None
 
 
 def _pause(attempt: int) -> None:
@@ -292,7 +307,7 @@ def _history(payment: Any, event: GatewayEvent, notification_id: str | None, sou
 # -- writing -------------------------------------------------------------------------------------
 
 def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: str | None,
-            notification: Any, plan: _Plan) -> None:
+            notification: Any, plan: _Plan, token: str) -> None:
     from chalicelib.notify import outbox
     from chalicelib.payments import models as m
     from chalicelib.store.tx import ConditionFailed, transaction
@@ -301,7 +316,7 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
     dedupe = m.DedupeItem(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key), m.DEDUPE_SK,
                           brand_id=brand_id, gateway=event.gateway, dedupe_key=event.dedupe_key,
                           payment_id=payment.id, notification_id=notification_id,
-                          outcome=plan.outcome, created_date=now)
+                          outcome=plan.outcome, write_id=token, created_date=now)
     puts: list[tuple[Any, Any]] = [
         (dedupe, m.DedupeItem.pk.does_not_exist()),  # first: ConditionFailed index 0
         (plan.history, m.PaymentHistoryItem.pk.does_not_exist()),
@@ -316,7 +331,7 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
                                            m.MREF_SK, payment_id=payment.id, created_date=now),
                          None))
     try:
-        with transaction() as tx:
+        with transaction(token) as tx:
             for item, condition in puts:
                 tx.save(item, condition=condition)
             outbox.add(tx, plan.rows)

@@ -247,6 +247,8 @@ class DedupeItem(BaseModel):
     payment_id = UnicodeAttribute(attr_name="paymentId", null=True)
     notification_id = UnicodeAttribute(attr_name="notificationId", null=True)
     outcome = UnicodeAttribute()
+    # The ClientRequestToken of the transaction that wrote it (store/tx.py ``is_own``).
+    write_id = UnicodeAttribute(attr_name="writeId", null=True)
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
 
 

@@ -7,8 +7,10 @@ A message lands in ``<queue>-dlq`` after the queue's ``max_receives`` failed tri
 refused, a payment-event subscriber that raised, ...). Fix the cause, then redrive: each message
 is sent to the source queue first and deleted from the DLQ only after SQS accepted it, so a crash
 halfway duplicates at worst (consumers are idempotent by the outbox id; an outbox row already
-Sent is acknowledged without acting). Works against AWS and the local stack alike
-(``JFW_AWS_ENDPOINT_URL``); the queues are the logical names of store/schema.py.
+Sent is acknowledged without acting). Works against AWS and the local stack alike: it talks to
+the SQS of the usual AWS settings (credentials, ``AWS_REGION``, ``JFW_STAGE`` for the queue
+names), or to the endpoint in ``JFW_AWS_ENDPOINT_URL`` (the local stack's moto server); the
+queues are the logical names of store/schema.py. It first prints where it connects.
 """
 
 from __future__ import annotations
@@ -55,6 +57,19 @@ def redrive(queue: str = "outbox", limit: int | None = None, dry_run: bool = Fal
     return moved
 
 
+def where(queue: str) -> str:
+    """The SQS endpoint, region and queues a redrive of ``queue`` talks to."""
+    from chalicelib import settings
+    from chalicelib.store import aws, schema
+
+    s = settings.get()
+    endpoint = aws.client("sqs").meta.endpoint_url
+    source = "JFW_AWS_ENDPOINT_URL" if s.aws_endpoint_url else "AWS"
+    q = schema.queue(queue)
+    return (f"SQS endpoint {endpoint} ({source}), region {s.region}, stage {s.stage}: "
+            f"{s.queue_name(q.dlq_name)} -> {s.queue_name(q.name)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     from chalicelib.store import schema
 
@@ -65,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true",
                         help="print up to 10 message bodies, move nothing")
     args = parser.parse_args(argv)
+    print(where(args.queue))
     moved = redrive(args.queue, args.max, args.dry_run)
     verb = "would move (shown above)" if args.dry_run else "moved"
     print(f"{args.queue}: {verb} {moved} message(s) from {args.queue}-dlq")

@@ -8,7 +8,9 @@ it (``POST v1/payments/{id}/approve``) or refunds it (``POST v1/payments/{id}/re
 
 Signals at checkout (``assess_checkout``), each with its points:
 - repeated failures: each Failed payment of the buyer in the last 24 h, 20 (at most 60);
-- velocity: payments the buyer started in the last hour: 3-5 -> 30, 6 or more -> 60;
+- velocity: payments the buyer started in the last hour before this one: from the brand's
+  ``riskVelocityMedium`` (default 3) -> 30, from ``riskVelocityHigh`` (default 6) -> 60, so by
+  default a buyer's 7th payment within an hour is High and held (brand settings, 0: no rule);
 - black-list proximity: the buyer's e-mail domain is the domain of a blocked address, or their
   IP is in the /24 (/64) of a blocked IP: 30 each (at most 60). A buyer ON the list never gets
   here: checkout refuses them (blacklist.py);
@@ -71,19 +73,33 @@ def recent_payments(brand_id: str, user_id: str, hours: int = 24) -> list[Any]:
         filter_condition=m.PaymentItem.user_id == user_id))
 
 
-def history_signals(payments: list[Any]) -> tuple[int, list[str]]:
+def velocity_thresholds(brand: dict) -> tuple[int, int]:
+    """(Medium, High): the brand's ``riskVelocityMedium`` / ``riskVelocityHigh`` (0: no rule)."""
+    from chalicelib.identity.brands import DEFAULT_SETTING
+
+    setting = brand.get("setting") or {}
+
+    def get(name: str) -> int:
+        value = setting.get(name)
+        return value if isinstance(value, int) and value >= 0 else DEFAULT_SETTING[name]
+
+    return get("riskVelocityMedium"), get("riskVelocityHigh")
+
+
+def history_signals(payments: list[Any], velocity: tuple[int, int]) -> tuple[int, list[str]]:
     now = settings.now()
     failed = sum(1 for p in payments if p.status == "Failed")
     last_hour = sum(1 for p in payments if p.created_date >= now - timedelta(hours=1))
+    medium_at, high_at = velocity
     points, reasons = 0, []
     if failed:
         points += min(FAILURE_CAP, FAILURE_POINTS * failed)
         reasons.append(f"{failed} failed payment(s) in the last 24 h")
-    if last_hour >= 6:
-        points += 60
-    elif last_hour >= 3:
-        points += 30
-    if last_hour >= 3:
+    if high_at and last_hour >= high_at:
+        points += HIGH_AT
+    elif medium_at and last_hour >= medium_at:
+        points += MEDIUM_AT
+    if (high_at and last_hour >= high_at) or (medium_at and last_hour >= medium_at):
         reasons.append(f"{last_hour} payments started in the last hour")
     return points, reasons
 
@@ -99,9 +115,10 @@ def price_mismatch(amount_minor: int, currency: str, price: dict, tax_percent: D
     return []
 
 
-def assess_checkout(brand_id: str, user_id: str, *, amount_minor: int, currency: str,
+def assess_checkout(brand: dict, user_id: str, *, amount_minor: int, currency: str,
                     price: dict, tax_percent: Decimal, near_misses: list[str]) -> Assessment:
-    points, reasons = history_signals(recent_payments(brand_id, user_id))
+    points, reasons = history_signals(recent_payments(brand["id"], user_id),
+                                      velocity_thresholds(brand))
     if near_misses:
         points += min(PROXIMITY_CAP, PROXIMITY_POINTS * len(near_misses))
         reasons += [f"close to the black list: {m}" for m in near_misses]

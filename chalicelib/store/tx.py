@@ -1,4 +1,13 @@
-"""One DynamoDB transaction, with its condition failures turned into readable errors."""
+"""One DynamoDB transaction, with its condition failures turned into readable errors.
+
+Each transaction is one logical write with its own ``ClientRequestToken`` (``tx.token``). When
+a reply is lost (a read timeout) botocore sends the same request again with the same token, and
+DynamoDB answers a retry of a transaction it already committed (within 10 minutes) with success
+instead of running it again. Emulators may not (moto doesn't): then the retry fails on the
+first try's own writes, so a writer whose answer depends on a "must not exist" row stores the
+token on that row and, on a condition failure, reads it back: its own token means "my earlier
+try committed" (``is_own``), anything else a real duplicate.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +18,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.store import ids
 from chalicelib.store.base import connection
 
 # PynamoDB sends a transaction's operations grouped by kind, in this order, whatever order they
@@ -34,6 +44,10 @@ class _Recorded(TransactWrite):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.added: list[str] = []
+
+    @property
+    def token(self) -> str:
+        return self._client_request_token or ""
 
     def condition_check(self, *args: Any, **kwargs: Any) -> None:
         super().condition_check(*args, **kwargs)
@@ -61,10 +75,22 @@ class _Recorded(TransactWrite):
         return out
 
 
+def new_token() -> str:
+    """A ClientRequestToken (1-36 printable characters) for one logical write."""
+    return ids.new_id(32)
+
+
+def is_own(item: Any, token: str) -> bool:
+    """Whether ``item`` (read back after a condition failure) was written by the transaction
+    with ``token``: an earlier try of this very write, whose reply was lost."""
+    return item is not None and bool(token) and getattr(item, "write_id", None) == token
+
+
 @contextmanager
-def transaction() -> Iterator[TransactWrite]:
-    """Collect writes; commit them together on exit, all or nothing."""
-    tw = _Recorded(connection=connection())
+def transaction(token: str | None = None) -> Iterator[_Recorded]:
+    """Collect writes; commit them together on exit, all or nothing. ``token``: the write's
+    ClientRequestToken (a new one when None); pass one only to store it on a written row."""
+    tw = _Recorded(connection=connection(), client_request_token=token or new_token())
     try:
         with tw:
             yield tw

@@ -71,7 +71,7 @@ def test_prod_subscribes_the_alarm_email_and_creates_the_ses_identity(templates)
 def test_the_app_may_send_mail_only_as_its_identities(templates):
     for stage, t in templates.items():
         ses = [st for _, doc in checks.policy_documents(t) for st in doc["Statement"]
-               if any(str(a).startswith("ses:") for a in st["Action"])]
+               if any(str(a).startswith("ses:Send") for a in st["Action"])]
         assert len(ses) == 1
         idents = sorted(r["Fn::Join"][1][-1] for r in ses[0]["Resource"])
         sender = CHECK_CONTEXT[stage]["mailSender"]

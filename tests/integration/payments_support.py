@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -191,3 +191,45 @@ def verify_sender() -> None:
     aws.client("ses").verify_email_identity(EmailAddress="no-reply@jfw.localhost")
     del mailer
 
+
+
+# -- lost replies ----------------------------------------------------------------------------------
+
+@contextmanager
+def lost_reply(operation: str = "TransactWriteItems", *, when: Callable[[dict], bool] | None = None,
+               times: int = 1) -> Iterator[list[dict]]:
+    """DynamoDB commits ``operation`` and its reply is lost: the first ``times`` matching
+    requests (``when`` looks at the request body) are carried out by moto, then a read timeout
+    is raised, so botocore's retry sends the same request again (what PynamoDB does after its
+    30 s read timeout). Yields the bodies of every matching request sent."""
+    from botocore.exceptions import ReadTimeoutError
+    from moto.core.models import botocore_stubber
+
+    from chalicelib.store.base import connection
+
+    seen: list[dict] = []
+    lost = [0]
+
+    def send(request: Any, event_name: str, **kwargs: Any) -> None:
+        body = json.loads(request.body or b"{}")
+        if when is not None and not when(body):
+            return None
+        seen.append(body)
+        if lost[0] < times:
+            lost[0] += 1
+            botocore_stubber(event_name, request)  # committed ...
+            raise ReadTimeoutError(endpoint_url=request.url)  # ... and the reply never came
+        return None
+
+    events = connection().client.meta.events
+    name = f"before-send.dynamodb.{operation}"
+    events.register_first(name, send)
+    try:
+        yield seen
+    finally:
+        events.unregister(name, send)
+
+
+def writes_to(marker: str) -> Callable[[dict], bool]:
+    """A ``lost_reply`` filter: the request writes a key containing ``marker``."""
+    return lambda body: marker in json.dumps(body)

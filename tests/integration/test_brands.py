@@ -231,6 +231,7 @@ def test_setting_merges_fields_and_keeps_settings_owned_elsewhere(demo_admin, de
     from chalicelib.identity import brands
 
     bid = demo_brand["id"]
+    ses().verify_domain_identity(Domain="demo.example.com")
     brands.update_setting(bid, {"taxRate": 7.5})  # another area's setting
     demo_admin.ok("PUT", f"v1/brands/{bid}/setting", {
         "domainWhiteListURLs": "https://a.test,https://b.test", "googleAnalyticsAccount": "G-1",
@@ -266,6 +267,61 @@ def test_setting_rejects_bad_values_and_changes_nothing(demo_admin, demo_brand, 
     after = demo_admin.ok("GET", f"v1/brands/{bid}")
     assert after["setting"] == before["setting"] and after["modifiedDate"] == \
         before["modifiedDate"]
+
+
+def ses():
+    from chalicelib.store import aws
+
+    return aws.client("ses")
+
+
+def test_an_unverified_sender_is_refused_with_how_to_verify_it(demo_admin, demo_brand):
+    """Mail from an address SES hasn't verified would be refused, every mail of the brand ending
+    in the dead-letter queue: the setting says so at once and changes nothing."""
+    bid = demo_brand["id"]
+    before = demo_admin.ok("GET", f"v1/brands/{bid}")["setting"]
+    resp = demo_admin.put(f"v1/brands/{bid}/setting", {"systemEmail": "billing@acme.example.com",
+                                                       "systemEmailTitle": "Acme"})
+    assert resp.status_code == 400
+    [error] = resp.json_body["errors"]
+    assert error["code"] == "SENDER_NOT_VERIFIED" and error["field"] == "systemEmail"
+    assert "billing@acme.example.com" in error["message"]
+    assert "verify-domain-identity --domain acme.example.com" in error["message"]
+    assert demo_admin.ok("GET", f"v1/brands/{bid}")["setting"] == before
+
+    ses().verify_domain_identity(Domain="acme.example.com")  # the domain: any address on it
+    demo_admin.ok("PUT", f"v1/brands/{bid}/setting", {"systemEmail": "billing@acme.example.com"})
+    ses().verify_email_identity(EmailAddress="me@other.example.org")  # or the address itself
+    demo_admin.ok("PUT", f"v1/brands/{bid}/setting", {"systemEmail": "me@other.example.org"})
+    assert demo_admin.ok("GET", f"v1/brands/{bid}")["setting"]["systemEmail"] == \
+        "me@other.example.org"
+    demo_admin.ok("PUT", f"v1/brands/{bid}/setting", {"systemEmail": None})  # back to default
+
+
+def test_the_local_stages_take_localhost_senders(demo_admin, demo_brand):
+    """The seeded no-reply@demo.localhost can be set back (and SES here accepts mail from it)."""
+    bid = demo_brand["id"]
+    demo_admin.ok("PUT", f"v1/brands/{bid}/setting", {"systemEmail": "no-reply@demo.localhost",
+                                                      "emailSupport": "support@demo.localhost"})
+    setting = demo_admin.ok("GET", f"v1/brands/{bid}")["setting"]
+    assert setting["systemEmail"] == "no-reply@demo.localhost"
+    assert setting["emailSupport"] == "support@demo.localhost"
+    attrs = ses().get_identity_verification_attributes(
+        Identities=["no-reply@demo.localhost"])["VerificationAttributes"]
+    assert attrs["no-reply@demo.localhost"]["VerificationStatus"] == "Success"
+
+
+def test_deployed_stages_refuse_localhost_senders(demo_admin, demo_brand):
+    from chalicelib import settings
+
+    before = settings.get()
+    settings._settings = before._replace(stage="prod")
+    try:
+        resp = demo_admin.put(f"v1/brands/{demo_brand['id']}/setting",
+                              {"systemEmail": "no-reply@demo.localhost"})
+    finally:
+        settings._settings = before
+    assert resp.status_code == 400 and resp.json_body["errors"][0]["field"] == "systemEmail"
 
 
 def test_profile_update(demo_admin, demo_brand):

@@ -73,6 +73,31 @@ def test_velocity_raises_the_level(clock, buyer, shop, paypal, demo_brand):
     assert latest(demo_brand["id"]).risk_level == "Low"
 
 
+def test_velocity_thresholds_are_brand_settings(clock, admin, buyer, shop, paypal, demo_brand):
+    """A brand whose buyers legitimately pay often raises the thresholds (PUT .../setting); 0
+    turns a level's velocity rule off; bad values are a 400 that changes nothing."""
+    bid = demo_brand["id"]
+    admin.ok("PUT", f"v1/brands/{bid}/setting", {"riskVelocityMedium": 0,
+                                                  "riskVelocityHigh": 10})
+    setting = admin.ok("GET", f"v1/brands/{bid}")["setting"]
+    assert (setting["riskVelocityMedium"], setting["riskVelocityHigh"]) == (0, 10)
+    for _ in range(7):
+        checkout_link(buyer, shop["usd"])
+        clock["now"] += timedelta(minutes=1)
+    p = latest(bid)  # the 7th in an hour: High by default, not with these settings
+    assert (p.risk_level, p.risk_mark, p.held) == ("Low", 0, False)
+    admin.ok("PUT", f"v1/brands/{bid}/setting", {"riskVelocityHigh": 7})
+    checkout_link(buyer, shop["usd"])
+    p = latest(bid)
+    assert (p.risk_level, p.held) == ("High", True)
+    assert p.risk_reasons == ["7 payments started in the last hour"]
+    for bad in ({"riskVelocityHigh": -1}, {"riskVelocityMedium": "many"},
+                {"riskVelocityHigh": 100000}):
+        resp = admin.put(f"v1/brands/{bid}/setting", bad)
+        assert resp.status_code == 400 and resp.json_body["errors"][0]["field"] == next(iter(bad))
+    assert admin.ok("GET", f"v1/brands/{bid}")["setting"]["riskVelocityHigh"] == 7
+
+
 def test_repeated_failures_in_24_hours_hold_the_payment(clock, buyer, shop, paypal,
                                                         demo_brand):
     from chalicelib.payments.models import PaymentItem

@@ -105,6 +105,20 @@ def test_through_the_webhook_and_the_outbox_consumer_delivered_twice(client, dem
     assert len(sent) == 1 and "Pro" in sent[0]["subject"]
 
 
+def test_a_fulfilment_whose_commit_reply_was_lost_sends_its_receipt_at_once(demo_brand, alice,
+                                                                          paid):
+    """The fulfilment transaction committed and its reply was lost; botocore's retry of the same
+    write is recognised as ours: the receipt is published now, not after the sweeper's delay."""
+    ps.verify_sender()
+    with ps.lost_reply(when=ps.writes_to("LICPAY")) as sent:
+        fulfilment.on_payment_event(paid)
+    assert len(sent) == 2 and sent[0]["ClientRequestToken"] == sent[1]["ClientRequestToken"]
+    assert len(licenses_of(demo_brand["id"])) == 1
+    assert ps.drain_outbox() == 1  # the receipt, on the queue at once
+    [receipt] = [s for s in ps.sent_mails(demo_brand["id"]) if s["to"] == "alice@example.com"]
+    assert "is active" in receipt["subject"]
+
+
 def test_mail_delivery_mails_the_code_and_applies_nothing(demo_brand, alice, shop, paid, admin):
     set_policy(demo_brand["id"], licenseDeliveryType="Mail")
     fulfilment.on_payment_event(paid)

@@ -117,6 +117,34 @@ def test_a_crash_between_commit_and_send_is_delivered_by_the_sweeper_once(
     assert sent["to"] == "buyer@example.com"
 
 
+def test_a_commit_whose_reply_was_lost_is_applied_and_published_at_once(client, demo_brand, gw,
+                                                                       pay):
+    """The transaction committed, its reply was lost (a read timeout) and botocore sent it again:
+    the answer is "applied", not "duplicate", and the mail and the fulfilment event go out at
+    once instead of waiting for the sweeper."""
+    ps.verify_sender()
+    body = ps.pi_event(pay.id, event_id="evt_lost_reply")
+    with ps.lost_reply(when=ps.writes_to("GWEVENT")) as sent:
+        resp = ps.post_stripe(client, gw, body)
+    assert resp.status_code == 200 and resp.json_body["data"]["outcome"] == "applied"
+    # The retry is the same logical write: same ClientRequestToken (DynamoDB answers a retry
+    # of a committed token as a success without running it again; moto doesn't, so here the
+    # retry fails on the dedupe row and the intake recognises its own commit).
+    assert len(sent) == 2
+    assert sent[0]["ClientRequestToken"] and \
+        sent[0]["ClientRequestToken"] == sent[1]["ClientRequestToken"]
+    [row] = ps.notification_rows(demo_brand["id"])
+    assert row.outcome == "applied"
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
+    assert ps.drain_outbox() == 2  # the mail and the payment event, no sweeper needed
+    [mail] = ps.sent_mails(demo_brand["id"])
+    assert mail["to"] == "buyer@example.com"
+    # A real resend is still a duplicate and publishes nothing.
+    again = ps.post_stripe(client, gw, body)
+    assert again.json_body["data"]["outcome"] == "duplicate"
+    assert ps.drain_outbox() == 0
+
+
 @pytest.fixture
 def admin(api, demo_brand):
     make_user(demo_brand, "boss", "Admin")
@@ -235,3 +263,31 @@ def test_redrive_moves_dead_letters_back_and_they_are_delivered(client, demo_bra
     assert ps.drain_outbox() == 2
     [sent] = ps.sent_mails(demo_brand["id"])
     assert sent["to"] == "buyer@example.com"
+
+
+def test_redrive_dry_run_says_where_it_connects(demo_brand, capsys, monkeypatch):
+    """Which SQS it would talk to (real AWS or the local stack), in which region, which queues."""
+    from chalicelib.payments import redrive
+    from chalicelib.store import aws
+
+    aws.client("sqs").send_message(QueueUrl=aws.queue_url("outbox-dlq"), MessageBody='{"x": 1}')
+    assert redrive.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "endpoint https://sqs.us-east-1.amazonaws.com (AWS)" in out
+    assert "region us-east-1" in out
+    assert "jfw-test-outbox-dlq -> jfw-test-outbox" in out
+    assert '{"x": 1}' in out and "would move (shown above) 1 message(s)" in out
+
+    monkeypatch.setenv("JFW_AWS_ENDPOINT_URL", "http://127.0.0.1:5055")
+    monkeypatch.setattr(redrive, "redrive", lambda *a, **k: 0)
+    from chalicelib import settings
+
+    settings.reload()
+    aws.reset()
+    try:
+        redrive.main(["--dry-run"])
+    finally:
+        monkeypatch.delenv("JFW_AWS_ENDPOINT_URL")
+        settings.reload()
+        aws.reset()
+    assert "endpoint http://127.0.0.1:5055 (JFW_AWS_ENDPOINT_URL)" in capsys.readouterr().out

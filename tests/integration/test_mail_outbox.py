@@ -266,6 +266,41 @@ def test_sweeper_and_publish_both_deliver_and_one_mail_goes(mail_api, demo_brand
     assert reload_row(item).status == SENT
 
 
+def test_a_lagging_queue_gets_each_row_again_once_per_window_not_once_per_sweep(mail_api,
+                                                                               demo_brand):
+    """The consumers lag: every message is still queued. A row published once is published
+    again only when its message could have been lost (the queue's visibility timeout x max
+    receives), and each later window is twice the last, so a backlog isn't multiplied."""
+    from chalicelib.store import schema
+
+    items = [queue_mail(demo_brand["id"], to=f"u{i}@example.com") for i in range(6)]
+    start = settings.now()
+    first_look = settings.get().outbox_sweep_after_seconds
+    window = settings.get().queue_visibility_seconds * schema.queue("outbox").max_receives
+
+    def sweep_at(seconds: float) -> int:
+        settings.set_clock(lambda: start + timedelta(seconds=seconds))
+        return jobs.sweep_outbox()["published"]
+
+    assert [sweep_at(t) for t in (60, 120, first_look - 1)] == [0, 0, 0]
+    assert sweep_at(first_look + 1) == 6  # not Sent in time: its message may be lost
+    then = first_look + 1
+    # Within the next window nothing is published again, however often the sweeper runs.
+    assert sum(sweep_at(then + t) for t in range(60, window, 60)) == 0
+    assert sweep_at(then + window + 1) == 6  # once more after the window ...
+    then += window + 1
+    assert sum(sweep_at(then + t) for t in range(60, 2 * window, 60)) == 0  # ... then 2 x
+    assert sweep_at(then + 2 * window + 1) == 6
+    assert all(reload_row(i).publishes == 3 for i in items)
+
+    count = int(aws.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url(), AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"])
+    assert count == 6 * 4  # the first publish and three sweeps, not one per sweep
+    drain()
+    assert len(ses_sent()) == 6  # the consumer is idempotent by the outbox id
+
+
 def test_sweeper_reads_every_shard(mail_api, demo_brand):
     items = [queue_mail(demo_brand["id"], to=f"u{i}@example.com", publish=False)
              for i in range(24)]

@@ -15,5 +15,6 @@ ROUTES = [
           auth="none", body=S + "ResetPasswordBody", returns="boolean", tag="Users"),
     Route("PUT", "/api/v1/users/change-password", H + "change_password",
           "Change your own password; every Auth-Key, this one included, stops working",
-          body=S + "ChangePasswordBody", returns="boolean", tag="Users"),
+          body=S + "ChangePasswordBody", returns="boolean", tag="Users",
+          answers=(429,)),  # wrong old passwords count as failed logins (identity/throttle.py)
 ]

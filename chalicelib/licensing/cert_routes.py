@@ -8,7 +8,8 @@ S = "chalicelib.licensing.device_schemas:"
 ROUTES = [
     Route("POST", "/api/v1/licenses/validate", H + "validate",
           "Is a license (or a user's package) valid now, with a reason code (Keygen style)",
-          auth="optional", body=S + "ValidateBody", tag="Licenses"),
+          auth="optional", body=S + "ValidateBody", tag="Licenses",
+          answers=(429,)),  # anonymous callers per source IP and per brand
     Route("GET", "/api/v1/licenses/public-key", H + "public_key",
           "The brand's Ed25519 public key that verifies offline certificates", auth="none",
           tag="Licenses"),

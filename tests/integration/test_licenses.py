@@ -235,7 +235,7 @@ def test_bad_input_is_a_4xx_and_writes_nothing(admin, shop, clock):
 def test_settings_round_trip(admin, demo_brand):
     assert admin.ok("GET", "v1/licenses/settings") == {
         "licenseDeliveryType": "Direct", "licenseChangePolicy": "Replace",
-        "licenseGraceDays": 0, "licenseReminderDays": [7, 1]}
+        "licenseGraceDays": 0, "licenseReminderDays": [7, 1], "licenseOnPartialRefund": "Keep"}
     got = admin.ok("PUT", "v1/licenses/settings", {"licenseDeliveryType": "Mail",
                                                     "licenseReminderDays": [1, 14, 3]})
     assert got["licenseDeliveryType"] == "Mail" and got["licenseReminderDays"] == [14, 3, 1]

@@ -20,11 +20,15 @@ CONSTANTS: dict[str, tuple[str, ...]] = {
 # Brand settings (brand.setting), with their defaults; ``PUT v1/licenses/settings`` writes them.
 DELIVERY_TYPES = ("Direct", "Mail")
 CHANGE_POLICIES = ("Replace", "Queue")
+PARTIAL_REFUND_POLICIES = ("Keep", "Revoke")
 DEFAULT_SETTINGS: dict[str, object] = {
     "licenseDeliveryType": "Direct",   # Direct: applied to the buyer at once; Mail: code mailed
     "licenseChangePolicy": "Replace",  # another package: Replace now, or Queue after the current
     "licenseGraceDays": 0,             # days on the package after it expires
     "licenseReminderDays": [7, 1],     # "expiring soon" mails, days before the expiry
+    # A partial refund: Keep the license (as Stripe and Paddle leave access alone), or Revoke
+    # it as a full refund does. A full refund and a dispute always take it back.
+    "licenseOnPartialRefund": "Keep",
 }
 
 # Bulk limits: POST v1/licenses writes up to 50 licenses per transaction (license + its code);

@@ -362,6 +362,32 @@ def revoke_for_payment(brand_id: str, payment_id: str) -> int:
     return len(live)
 
 
+def restore_for_payment(brand_id: str, payment_id: str) -> int:
+    """The money came back (a dispute won): the links ``revoke_for_payment`` stopped work again
+    (until their own expiry), and a tombstone left before any grant goes, so the payment's
+    grant can still happen. Returns how many links were restored; again, nothing more."""
+    record = _payment_record(brand_id, payment_id)
+    if record is None or not record.revoked:
+        return 0
+    if not record.grant_digests:
+        try:
+            record.delete(condition=m.DownloadPaymentItem.revoked == True)  # noqa: E712
+        except Exception:  # noqa: BLE001 - granted or restored meanwhile
+            pass
+        return 0
+    stopped = [g for g in _grants(brand_id, list(record.grant_digests)) if g.revoked]
+    try:
+        with transaction() as tx:
+            tx.update(record, actions=[m.DownloadPaymentItem.revoked.set(False)],
+                      condition=m.DownloadPaymentItem.revoked == True)  # noqa: E712
+            for g in stopped:
+                tx.update(g, actions=[m.DownloadGrantItem.revoked.set(False),
+                                      m.DownloadGrantItem.revoked_date.remove()])
+    except ConditionFailed:
+        return 0  # restored meanwhile
+    return len(stopped)
+
+
 def user_grants(brand_id: str, user_id: str) -> list[dict[str, Any]]:
     """The user's download grants, newest first (one Query of gsi1)."""
     rows = [grant_dto(g) for g in m.LicensingRecord.gsi1.query(

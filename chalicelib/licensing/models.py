@@ -188,6 +188,10 @@ class LicenseItem(LicensingRecord, discriminator="LICENSE"):
     payment_id = UnicodeAttribute(attr_name="paymentId", null=True)
     ref_license = UnicodeAttribute(attr_name="refLicense", null=True)
     created_by = UnicodeAttribute(attr_name="createdBy", null=True)  # user code
+    # What a refund or dispute took (fulfilment.revoke_license): the license's type, status and
+    # due entry before, and its holder's subscription before and the version it left, so a
+    # dispute won later gives back exactly that.
+    revoked_from = JSONAttribute(attr_name="revokedFrom", null=True)
     test_mode = BooleanAttribute(attr_name="testMode", default=False)
     is_deleted = BooleanAttribute(attr_name="isDeleted", default=False)
     version = NumberAttribute(default=0)
@@ -211,6 +215,11 @@ class FulfilmentItem(LicensingRecord, discriminator="FULFILMENT"):
     version = NumberAttribute(default=0)
     # The ClientRequestToken of the transaction that wrote it (store/tx.py ``is_own``).
     write_id = UnicodeAttribute(attr_name="writeId", null=True)
+    # The newest payment version acted on (payment events carry it): an older event that
+    # arrives late changes nothing.
+    payment_version = NumberAttribute(attr_name="paymentVersion", null=True)
+    # What happened to it: [{"at", "action": Issued | Revoked | Restored, "status", "eventId"}].
+    history = JSONAttribute(default=list)
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
     revoked_date = UTCDateTimeAttribute(attr_name="revokedDate", null=True)
 

@@ -47,7 +47,8 @@ ROUTES = [
           tag=T, query=(CODE,)),
     Route("GET", LIC + "/settings", H + "get_settings",
           "The brand's licensing policy: licenseDeliveryType (Direct|Mail), "
-          "licenseChangePolicy (Replace|Queue), licenseGraceDays, licenseReminderDays",
+          "licenseChangePolicy (Replace|Queue), licenseGraceDays, licenseReminderDays, "
+          "licenseOnPartialRefund (Keep|Revoke)",
           permission="LICENSE.READ", tag=T),
     Route("PUT", LIC + "/settings", H + "put_settings",
           "Change the brand's licensing policy (only the fields sent)",

@@ -73,6 +73,7 @@ class LicenseSettingsBody(Body):
     licenseGraceDays: Annotated[int, Field(ge=0, le=365)] | None = None
     licenseReminderDays: Annotated[list[Annotated[int, Field(ge=1, le=365)]],
                                    Field(max_length=10)] | None = None
+    licenseOnPartialRefund: Literal["Keep", "Revoke"] | None = None
 
 
 class DevClockBody(Body):

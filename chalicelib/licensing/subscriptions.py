@@ -21,7 +21,12 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.licensing import models as m
-from chalicelib.licensing.constants import CHANGE_POLICIES, DEFAULT_SETTINGS, DELIVERY_TYPES
+from chalicelib.licensing.constants import (
+    CHANGE_POLICIES,
+    DEFAULT_SETTINGS,
+    DELIVERY_TYPES,
+    PARTIAL_REFUND_POLICIES,
+)
 
 S = m.SubscriptionItem
 ACTIVE, GRACE, EXPIRED = "Active", "Grace", "Expired"
@@ -47,6 +52,8 @@ def policy(brand: dict) -> dict[str, Any]:
         out["licenseDeliveryType"] = setting["licenseDeliveryType"]
     if setting.get("licenseChangePolicy") in CHANGE_POLICIES:
         out["licenseChangePolicy"] = setting["licenseChangePolicy"]
+    if setting.get("licenseOnPartialRefund") in PARTIAL_REFUND_POLICIES:
+        out["licenseOnPartialRefund"] = setting["licenseOnPartialRefund"]
     grace = _int_in(setting.get("licenseGraceDays"), 0, MAX_GRACE_DAYS)
     if grace is not None:
         out["licenseGraceDays"] = grace

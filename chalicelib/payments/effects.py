@@ -27,22 +27,32 @@ def snapshot(payment: Any) -> dict[str, Any]:
 
 
 def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: str | None,
-                refunded_now: int, notification_id: str | None) -> list[Any]:
+                refunded_now: int, notification_id: str | None, *,
+                completed_now: bool = False) -> list[Any]:
+    """One mail per fact the buyer is told about (a completion, each refund that adds; no mail
+    for disputes: the cardholder's bank tells them), so the same events mail the same in any
+    order; a ``payment-event`` row whenever the payment's money changed (fulfilment follows it).
+    ``completed_now``: a completion that came after a refund or dispute (``to`` stays None)."""
     from chalicelib.notify import outbox
 
+    completed_now = completed_now or to == "Completed"
+    money = event.kind in ("payment.refunded", "dispute.created", "dispute.closed")
     rows = []
     if event.kind == "payment.refunded":
         mail_code: str | None = MAIL_FOR["Refunded"]
+    elif completed_now:
+        mail_code = MAIL_FOR["Completed"]
     else:
-        mail_code = MAIL_FOR.get(to) if to else None
+        mail_code = MAIL_FOR.get(to) if to and not money else None
     if mail_code and payment.user_email:
         rows.append(outbox.mail(payment.brand_id, mail_code, payment.user_email,
                                 mail_context(payment, after, refunded_now),
                                 language_code=payment.language_code))
-    if to or event.kind == "payment.refunded":
+    if to or money or completed_now:
         rows.append(outbox.row(payment.brand_id, "payment-event",
-                               event_payload(payment, after, event, to, notification_id)))
-    if to == "Completed" and payment.coupon_id and payment.user_id and \
+                               event_payload(payment, after, event, to, notification_id,
+                                             completed_now=completed_now)))
+    if completed_now and payment.coupon_id and payment.user_id and \
             not payment.coupon_redeemed:
         rows.append(outbox.row(payment.brand_id, "payment-coupon",
                                {"paymentId": payment.id, "couponId": payment.coupon_id,
@@ -74,16 +84,30 @@ EVENT_CODES = {"Completed": "PAYMENT.PROCESSED.SUCCESS", "Failed": "PAYMENT.PROC
 
 
 def event_payload(payment: Any, after: dict[str, Any], event: GatewayEvent | None,
-                  to: str | None, notification_id: str | None) -> dict[str, Any]:
-    """Everything the licensing issue needs to fulfil (or take back) the payment."""
+                  to: str | None, notification_id: str | None, *,
+                  completed_now: bool = False) -> dict[str, Any]:
+    """Everything the licensing issue needs to fulfil (or take back) the payment: what happened
+    (``event``), and the payment as it is after it (``status``, ``completed``, amounts and
+    ``refundedMinor``), with its ``paymentVersion`` so a subscriber can tell an older event."""
     status = after.get("status") or payment.status
-    code = EVENT_CODES.get(to or status) or f"PAYMENT.STATUS.{status.upper()}"
+    completed_now = completed_now or to == "Completed"
+    kind = event.kind if event else ""
+    if completed_now:
+        code = EVENT_CODES["Completed"]
+    elif kind == "payment.refunded":
+        code = EVENT_CODES["Refunded"]
+    elif kind.startswith("dispute."):
+        code = f"PAYMENT.STATUS.{status.upper()}"
+    else:
+        code = EVENT_CODES.get(to or status) or f"PAYMENT.STATUS.{status.upper()}"
     when = after.get("payment_date")
     held = bool(after.get("held", payment.held))
     return {
         "event": code, "paymentId": payment.id, "paymentCode": payment.code,
         "status": status, "previousStatus": payment.status,
-        "fulfil": to == "Completed" and not held,
+        "fulfil": completed_now and not held,
+        "completed": after.get("amount_gross_minor") is not None,
+        "paymentVersion": int(payment.version or 0) + 1,
         "held": held, "userId": payment.user_id, "userEmail": payment.user_email,
         "packageId": payment.package_id, "priceId": payment.price_id,
         "subscriptionTypeId": payment.subscription_type_id, "couponId": payment.coupon_id,

@@ -215,18 +215,13 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
         hist = _history(payment, event, notification_id, source, now, False, detail, None)
         rows = risk_rows(payment, event, reasons, notification_id)
         return _Plan("mismatch", detail, actions, hist, rows)
+    if _about_the_money(payment, event):
+        return _plan_money(payment, event, notification_id, source, now, actions)
     decision = states.decide(payment.status, event.jfw_status or payment.status,
                              expired=bool(payment.expired),
                              completion_missing=bool(payment.completion_missing))
-    if decision.applied and event.kind == "payment.refunded" and decision.to_status is None \
-            and _refunded_total(payment, event) <= int(payment.refunded_minor or 0):
-        # Stripe's charge.refunded reports the running total: after our own refund call (or
-        # a replayed older event) it may add nothing.
-        decision = states.Decision(False, "ignored: this refund is already recorded")
     hist = _history(payment, event, notification_id, source, now, decision.applied,
                     decision.note, decision.to_status)
-    if decision.late_completion:
-        actions += _amount_actions(payment, event)
     if not decision.applied:
         return _Plan("ignored", decision.note, actions, hist)
     to = decision.to_status
@@ -238,21 +233,93 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
         actions.append(P.completion_missing.set(True))
     if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
         actions.append(P.merchant_ref_no.set(event.merchant_ref))
-    refunded_now = 0
     after = snapshot(payment)
     if to == "Completed":
-        amounts = _completion_amounts(payment, event)
-        actions += [getattr(P, k).set(v) for k, v in amounts.items()]
-        actions.append(P.payment_date.set(event.occurred_at))
-        after.update(amounts, payment_date=event.occurred_at)
-    if event.kind == "payment.refunded":
-        total = _refunded_total(payment, event)
-        refunded_now = total - int(payment.refunded_minor or 0)
-        actions.append(P.refunded_minor.set(total))
-        after["refunded_minor"] = total
+        actions += _completion_actions(payment, event, after)
     after["status"] = to or payment.status
-    rows = effect_rows(payment, after, event, to, refunded_now, notification_id)
+    rows = effect_rows(payment, after, event, to, 0, notification_id)
     return _Plan("applied", decision.note, actions, hist, rows, to_status=to)
+
+
+def _about_the_money(payment: Any, event: GatewayEvent) -> bool:
+    """Refunds and disputes, and a completion that comes after one of them: facts that add up
+    to the status (states.money_status) in any order."""
+    if not states.takes_money_events(payment.status):
+        return False  # Failed, Denied, Voided, Deleted: the state machine says no
+    return event.kind in ("payment.refunded", "dispute.created", "dispute.closed") or (
+        event.kind == "payment.succeeded" and payment.status in states.MONEY
+        and payment.status != "Completed")
+
+
+def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
+                now: datetime, actions: list[Any]) -> _Plan:
+    from chalicelib.payments.models import PaymentItem as P
+
+    completed = payment.amount_gross_minor is not None
+    refunded = int(payment.refunded_minor or 0)
+    disputes = dict(payment.disputes or {})
+    after = snapshot(payment)
+    completed_now, refunded_now, ignored, what = False, 0, None, ""
+    if event.kind == "payment.succeeded":
+        if completed:
+            ignored = f"ignored: already completed (the payment is {payment.status})"
+        else:
+            completed_now = True
+            actions += _completion_actions(payment, event, after)
+            actions.append(P.completion_missing.set(False))
+            what = "late completion"
+    elif event.kind == "payment.refunded":
+        total = _refunded_total(payment, event)
+        if total <= refunded:
+            # Stripe's charge.refunded reports the running total: after our own refund call (or
+            # a replayed older event) it may add nothing.
+            ignored = "ignored: this refund is already recorded"
+        else:
+            refunded_now = total - refunded
+            actions.append(P.refunded_minor.set(total))
+            after["refunded_minor"] = total
+            what = f"refund of {refunded_now} (minor units), {total} in all"
+    else:
+        ref = event.dispute_ref or event.merchant_ref or event.dedupe_key
+        outcome = (states.DISPUTE_OPEN if event.kind == "dispute.created" else
+                   states.DISPUTE_WON if event.jfw_status == "CanceledReversal"
+                   else states.DISPUTE_LOST)
+        ignored = states.dispute_change(disputes, ref, outcome)
+        if not ignored:
+            disputes[ref] = outcome
+            actions.append(P.disputes.set(disputes))
+        what = f"dispute {ref} {'opened' if outcome == states.DISPUTE_OPEN else outcome}"
+    if ignored:
+        hist = _history(payment, event, notification_id, source, now, False, ignored, None)
+        return _Plan("ignored", ignored, actions, hist)
+    status = states.money_status(completed or completed_now, refunded + refunded_now,
+                                 disputes) or payment.status
+    to = status if status != payment.status else None
+    note = f"{what}: {payment.status} -> {status}" if to else f"{what}: stays {status}"
+    if not (completed or completed_now):
+        note += " (before any completion)"
+        actions.append(P.completion_missing.set(True))
+    if to:
+        actions.append(P.status.set(to))
+        if not states.needs_watch(to, payment.gateway_type):
+            actions += [P.due_pk.remove(), P.due_sk.remove()]
+    if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
+        actions.append(P.merchant_ref_no.set(event.merchant_ref))
+    hist = _history(payment, event, notification_id, source, now, True, note, to)
+    after["status"] = status
+    rows = effect_rows(payment, after, event, to, refunded_now, notification_id,
+                       completed_now=completed_now)
+    return _Plan("applied", note, actions, hist, rows, to_status=to)
+
+
+def _completion_actions(payment: Any, event: GatewayEvent, after: dict[str, Any]) -> list[Any]:
+    """What the gateway says was received (gross, fee, commission, date), also into ``after``."""
+    from chalicelib.payments.models import PaymentItem as P
+
+    amounts = _completion_amounts(payment, event)
+    after.update(amounts, payment_date=event.occurred_at)
+    return [*(getattr(P, k).set(v) for k, v in amounts.items()),
+            P.payment_date.set(event.occurred_at)]
 
 
 def _completion_amounts(payment: Any, event: GatewayEvent) -> dict[str, Any]:
@@ -264,17 +331,6 @@ def _completion_amounts(payment: Any, event: GatewayEvent) -> dict[str, Any]:
             "commission_minor": commission,
             "shared_amount_minor": split.get("shared_amount_minor", 0),
             "amount_net_minor": gross - (fee or 0) - commission}
-
-
-def _amount_actions(payment: Any, event: GatewayEvent) -> list[Any]:
-    """A late completion (after a refund): record what it says, change nothing else."""
-    from chalicelib.payments.models import PaymentItem as P
-
-    gross = event.amount_minor if event.amount_minor is not None else payment.amount_minor
-    out = [P.amount_gross_minor.set(gross), P.payment_date.set(event.occurred_at)]
-    if event.fee_minor is not None:
-        out.append(P.amount_fee_minor.set(event.fee_minor))
-    return out
 
 
 def commission_split(payment: Any) -> dict[str, int]:

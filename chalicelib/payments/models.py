@@ -181,6 +181,8 @@ class PaymentItem(PaymentRecord, discriminator="PAYMENT"):
     held = BooleanAttribute(default=False)  # high risk: not fulfilled until an admin decides
     # A refund or cancel arrived before any completion: the completion never came (states.py).
     completion_missing = BooleanAttribute(attr_name="completionMissing", default=False)
+    # The payment's disputes (states.py): {dispute ref: "open" | "won" | "lost"}.
+    disputes = JSONAttribute(default=dict)
     # Voided by the janitor (no answer in time), not by the gateway: a late verified
     # completion still applies, since the buyer's money moved.
     expired = BooleanAttribute(default=False)

@@ -17,17 +17,35 @@ either way; only an allowed transition changes the status. Rules:
   decision) still takes a verified completion, since the buyer's money moved.
 - A refund or dispute that arrives BEFORE its completion is applied at once ("applied correctly
   either way", not held): Created/Pending -> Refunded (or Reserved), and the payment is marked
-  ``completion_missing``. When the completion arrives later it is history-only ("late
-  completion: the refund stands"); its gross, fee and date are still recorded, and nothing is
-  fulfilled or mailed. Holding the refund until the completion would leave a refunded buyer
-  with a payment that looks open for as long as the completion never comes.
+  ``completion_missing``. When the completion arrives later it still counts (below): its gross,
+  fee and date are recorded, the buyer gets the receipt, and fulfilment decides from the money
+  facts (a partial refund leaves the buyer what they paid for). Holding the refund until the
+  completion would leave a refunded buyer with a payment that looks open for as long as the
+  completion never comes.
 - ``Refunded`` -> ``Refunded`` is a further (partial) refund: applied (amounts, transaction
   record, mail) without a status change. Any other same-status event changes nothing.
 - ``Deleted`` is an administrator's act; no gateway event leads there.
+
+What happens to the money once it moved (the completion, refunds, disputes) is kept as facts
+that only grow, and the status is derived from them (``money_status``), so the same events give
+the same payment in any order and with any duplicates (gateways send them out of order):
+- completed: the gateway said the buyer paid (gross, fee, date recorded). A completion that
+  arrives after a refund or dispute still counts ("late completion"): it is what lets a
+  partially refunded buyer have what they paid for;
+- refunded: the refunded total, which only rises (Stripe reports running totals: the highest
+  wins; PayPal reports each refund: they add up, each once);
+- disputes: per dispute (Stripe's dispute id; PayPal's reversals of one payment are one), open,
+  then won or lost. A dispute's closing that arrives before its opening records it closed; the
+  late opening changes nothing.
+The status: Reserved while a dispute is open or after one was lost (the money is held or gone);
+else Refunded when anything was refunded; else CanceledReversal when a dispute was won; else
+Completed. A new dispute on a refunded payment therefore moves it back to Reserved: the facts
+only grow, the status follows them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 STATUSES: tuple[str, ...] = ("Created", "Completed", "Refunded", "Failed", "Pending", "Denied",
@@ -54,6 +72,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "Refunded": frozenset({"Refunded"}),
     "Deleted": frozenset(),
 }
+
+# Statuses derived from the money facts (``money_status``).
+MONEY = frozenset({"Completed", "Reserved", "CanceledReversal", "Refunded"})
+DISPUTE_OPEN, DISPUTE_WON, DISPUTE_LOST = "open", "won", "lost"
 
 # Statuses that take money back before any completion was seen.
 _BEFORE_COMPLETION = frozenset({"Refunded", "Reserved"})
@@ -107,3 +129,35 @@ def needs_watch(status: str, gateway_type: str | None) -> bool:
     Stripe one whose card was declined (the buyer may still pay with another card, and that
     success's webhook may be the one that never arrives)."""
     return status in OPEN or (status == "Failed" and gateway_type == "stripe")
+
+
+def takes_money_events(status: str) -> bool:
+    """Whether refunds and disputes (and a late completion) apply to a payment in ``status``:
+    one still open (the completion may be late) or one whose money moved."""
+    return status in OPEN or status in MONEY
+
+
+def money_status(completed: bool, refunded_minor: int, disputes: Mapping[str, str]
+                 ) -> str | None:
+    """The status the money facts give (None: nothing about the money is known yet)."""
+    outcomes = set(disputes.values())
+    if DISPUTE_OPEN in outcomes or DISPUTE_LOST in outcomes:
+        return "Reserved"
+    if refunded_minor > 0:
+        return "Refunded"
+    if DISPUTE_WON in outcomes:
+        return "CanceledReversal"
+    return "Completed" if completed else None
+
+
+def dispute_change(disputes: Mapping[str, str], ref: str, outcome: str) -> str | None:
+    """Why recording ``outcome`` for dispute ``ref`` changes nothing, or None when it does: an
+    opening of a dispute already known, or a second closing."""
+    known = disputes.get(ref)
+    if known is None:
+        return None
+    if outcome == DISPUTE_OPEN:
+        return f"ignored: dispute {ref} is already {known}"
+    if known != DISPUTE_OPEN:
+        return f"ignored: dispute {ref} was already closed {known}"
+    return None

@@ -113,6 +113,16 @@ def refund_event(*, amount: int = 1999, refunded: int = 1999, currency: str = "u
     return _event("charge.refunded", obj, event_id, None, False)
 
 
+def dispute_event(type_: str = "charge.dispute.created", status: str = "needs_response", *,
+                  dispute_id: str = "dp_core_1", amount: int = 1999, pi_id: str = "pi_core_1",
+                  event_id: str | None = None) -> bytes:
+    """charge.dispute.created / .closed (``status`` won | lost | ...) about ``pi_id``."""
+    obj = {"id": dispute_id, "object": "dispute", "amount": amount, "currency": "usd",
+           "payment_intent": pi_id, "charge": "ch_core_1", "status": status,
+           "balance_transactions": []}
+    return _event(type_, obj, event_id, None, False)
+
+
 _seq = iter(range(1, 10**9))
 
 

@@ -201,6 +201,110 @@ def test_a_refund_that_overtakes_the_success_leaves_nothing_issued(demo_brand, a
     assert alice.ok("GET", "v1/users/me")["packageId"] is None
 
 
+# -- the money moving after the payment: disputes, partial refunds, any order -------------------
+
+@pytest.fixture
+def bought(demo_brand, alice, shop, clock):
+    """A Stripe payment of 20.00 for PRO (30 days) by alice, not yet paid."""
+    ps.verify_sender()
+    gw = ps.make_gateway(demo_brand, "stripe")
+    pay = ps.make_payment(demo_brand, gw, amount=2000, user_id=user_id_of(alice),
+                          email="alice@example.com", package_id=shop["pro"],
+                          price_id=shop["pro_price"], subscription_type_id="D30")
+    return gw, pay
+
+
+def deliver(client, gw: str, body: bytes) -> str:
+    """A signed webhook, then the outbox drained as the worker would (fulfilment runs)."""
+    resp = ps.post_stripe(client, gw, body)
+    assert resp.status_code == 200, resp.body
+    ps.drain_outbox()
+    return resp.json_body["data"]["outcome"]
+
+
+def live_licenses(brand_id: str) -> list[tuple[str, str]]:
+    return [(i.type, i.status) for i in licenses_of(brand_id) if i.type != "Refunded"]
+
+
+def test_a_won_dispute_gives_back_the_license_as_it_was(client, demo_brand, alice, shop, clock,
+                                                        admin, bought):
+    gw, pay = bought
+    deliver(client, gw, ps.pi_event(pay.id, amount=2000))
+    [lic] = licenses_of(demo_brand["id"])
+    before = admin.ok("GET", f"v1/licenses/{lic.id}")
+    me = alice.ok("GET", "v1/users/me")
+    assert me["packageId"] == shop["pro"]
+
+    deliver(client, gw, ps.dispute_event(amount=2000))
+    assert ps.payment(demo_brand["id"], pay.id).status == "Reserved"
+    taken = admin.ok("GET", f"v1/licenses/{lic.id}")
+    assert (taken["type"], taken["status"]) == ("Refunded", "Inactive")
+    assert alice.ok("GET", "v1/users/me")["packageId"] == shop["basic"]
+
+    clock.move(days=20)  # the bank decides weeks later: the money comes back
+    deliver(client, gw, ps.dispute_event("charge.dispute.closed", "won", amount=2000))
+    assert ps.payment(demo_brand["id"], pay.id).status == "CanceledReversal"
+    back = admin.ok("GET", f"v1/licenses/{lic.id}")
+    assert (back["type"], back["status"]) == (before["type"], before["status"])
+    now = alice.ok("GET", "v1/users/me")
+    assert (now["packageId"], now["expiryDate"]) == (shop["pro"], me["expiryDate"])
+    [record] = licensing_items(m.FulfilmentItem)
+    assert [h["action"] for h in record.history] == ["Issued", "Revoked", "Restored"]
+    assert len(mails(demo_brand["id"], "PAYMENT.RECEIPT-SENT.DIRECT-APPLIED")) == 1
+
+    # Restored, it is revoked again as any license is when the money goes back.
+    deliver(client, gw, ps.refund_event(amount=2000, refunded=2000, pi_id="pi_core_1"))
+    assert live_licenses(demo_brand["id"]) == []
+
+
+def test_a_dispute_closed_before_it_was_opened_ends_as_in_order(client, demo_brand, alice, shop,
+                                                                clock, bought):
+    gw, pay = bought
+    deliver(client, gw, ps.pi_event(pay.id, amount=2000))
+    closed = deliver(client, gw, ps.dispute_event("charge.dispute.closed", "won", amount=2000))
+    opened = deliver(client, gw, ps.dispute_event(amount=2000))  # late: the same dispute
+    assert (closed, opened) == ("applied", "ignored")
+    p = ps.payment(demo_brand["id"], pay.id)
+    assert p.status == "CanceledReversal" and p.disputes == {"dp_core_1": "won"}
+    assert live_licenses(demo_brand["id"]) == [("Normal", "Used")]
+    assert alice.ok("GET", "v1/users/me")["packageId"] == shop["pro"]
+
+
+def test_a_partial_refund_before_the_success_leaves_license_and_receipt(client, demo_brand, alice,
+                                                                       shop, clock, bought):
+    gw, pay = bought
+    deliver(client, gw, ps.refund_event(amount=2000, refunded=500, payment_id=pay.id))
+    deliver(client, gw, ps.pi_event(pay.id, amount=2000))
+    p = ps.payment(demo_brand["id"], pay.id)
+    assert (p.status, p.refunded_minor, p.amount_gross_minor) == ("Refunded", 500, 2000)
+    assert live_licenses(demo_brand["id"]) == [("Normal", "Used")]
+    assert alice.ok("GET", "v1/users/me")["packageId"] == shop["pro"]
+    sent = sorted(x["subject"] for x in ps.sent_mails(demo_brand["id"]))
+    assert len(sent) == 3, sent  # payment received, 5.00 refunded, the license receipt
+    assert any("is active" in x for x in sent) and any("refunded" in x for x in sent)
+
+
+@pytest.mark.parametrize("policy", ["Keep", "Revoke"])
+@pytest.mark.parametrize("refund_first", [False, True])
+def test_a_partial_refund_keeps_or_revokes_the_license_by_brand_setting(
+        client, demo_brand, alice, shop, clock, admin, bought, policy, refund_first):
+    gw, pay = bought
+    assert admin.ok("GET", "v1/licenses/settings")["licenseOnPartialRefund"] == "Keep"
+    if policy == "Revoke":
+        admin.ok("PUT", "v1/licenses/settings", {"licenseOnPartialRefund": "Revoke"})
+    events = [ps.pi_event(pay.id, amount=2000),
+              ps.refund_event(amount=2000, refunded=500, payment_id=pay.id)]
+    for body in reversed(events) if refund_first else events:
+        deliver(client, gw, body)
+    assert ps.payment(demo_brand["id"], pay.id).refunded_minor == 500
+    kept = policy == "Keep"
+    assert live_licenses(demo_brand["id"]) == ([("Normal", "Used")] if kept else [])
+    assert (alice.ok("GET", "v1/users/me")["packageId"] == shop["pro"]) is kept
+    # The rest refunded later: revoked either way.
+    deliver(client, gw, ps.refund_event(amount=2000, refunded=2000, payment_id=pay.id))
+    assert live_licenses(demo_brand["id"]) == []
+
+
 def test_a_queued_license_already_waiting_sends_the_new_one_by_mail(demo_brand, alice, shop,
                                                                     clock, admin):
     set_policy(demo_brand["id"], licenseChangePolicy="Queue")

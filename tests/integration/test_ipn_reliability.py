@@ -6,10 +6,23 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from moto import mock_aws
 
 from chalicelib import settings
-from tests.conftest import make_user
+from chalicelib.identity import brands, users
+from chalicelib.licensing import fulfilment, subscriptions
+from chalicelib.licensing import models as lm
+from chalicelib.notify import mailer
+from chalicelib.payments import intake, service
+from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.store import bootstrap
+from tests.conftest import make_user, reset_process_state
 from tests.integration import payments_support as ps
+from tests.integration.test_licenses_support import Clock
+from tests.integration.test_licenses_support import shop as shop_fixture
 
 
 @pytest.fixture
@@ -58,8 +71,6 @@ def test_different_events_for_one_payment_concurrently_all_apply_in_turn(
     (PayPal-style partial refunds: each message carries its own amount, so all four count.)"""
     from chalicelib import settings
     from chalicelib.payments import intake
-    from chalicelib.payments.gateways.events import GatewayEvent
-
     def event(key: str, kind: str, status: str, amount: int) -> GatewayEvent:
         return GatewayEvent(gateway="stripe", dedupe_key=key, kind=kind, event_type=kind,
                             occurred_at=settings.now(), payment_ref=pay.id,
@@ -291,3 +302,102 @@ def test_redrive_dry_run_says_where_it_connects(demo_brand, capsys, monkeypatch)
         settings.reload()
         aws.reset()
     assert "endpoint http://127.0.0.1:5055 (JFW_AWS_ENDPOINT_URL)" in capsys.readouterr().out
+
+
+# -- out of order: any order, any duplicates, the same payment ----------------------------------
+
+def _events(pay_id: str, txn: str, refunds: list[int], dispute: str | None) -> list:
+    """One payment's events in the order they happened (PayPal-shaped: each refund its own
+    amount and txn): the success, the partial refunds, a dispute opened then closed."""
+    def ev(key: str, kind: str, status: str, amount: int, ref: str, **kw) -> GatewayEvent:
+        return GatewayEvent(gateway="paypal", dedupe_key=f"{ref}:{key}", kind=kind,
+                            event_type=key, occurred_at=settings.now(), payment_ref=pay_id,
+                            merchant_ref=ref, amount_minor=amount, currency="USD",
+                            jfw_status=status, **kw)
+
+    out = [ev("Completed", "payment.succeeded", "Completed", 2000, txn)]
+    out += [ev("Refunded", "payment.refunded", "Refunded", r, f"{txn}-R{i}",
+               parent_merchant_ref=txn) for i, r in enumerate(refunds)]
+    if dispute:
+        out.append(ev("Reversed", "dispute.created", "Reserved", 2000, f"{txn}-D",
+                      parent_merchant_ref=txn, dispute_ref=txn))
+        out.append(ev("Canceled_Reversal" if dispute == "won" else "Lost", "dispute.closed",
+                      "CanceledReversal" if dispute == "won" else "Reserved", 2000,
+                      f"{txn}-DC", parent_merchant_ref=txn, dispute_ref=txn))
+    return out
+
+
+def _outcome(brand: dict, pay_id: str, user_id: str, email: str) -> dict:
+    """What the buyer and the books see at the end."""
+    p = ps.payment(brand["id"], pay_id)
+    record = fulfilment.get_fulfilment(brand["id"], pay_id)
+    licenses = [lm.LicenseItem.get(lm.license_pk(brand["id"], i), lm.LICENSE_SK)
+                for i in (record.license_ids if record else [])]
+    mails = [m["eventCode"] for m in mailer.all_sent_mails(to=email)]
+    holding = subscriptions.current(brand["id"], user_id)
+    return {"status": p.status, "refunded": int(p.refunded_minor or 0),
+            "gross": p.amount_gross_minor, "disputes": sorted((p.disputes or {}).values()),
+            "licenses": sorted((i.type, i.status) for i in licenses if i.type != "Refunded"),
+            "holding": (holding["packageId"], holding["expiryDate"], holding["status"]),
+            "payment mails": sorted(c for c in mails if c.startswith("PAYMENT.PROCESSED.")),
+            "receipts": sum(1 for c in mails if c.startswith("PAYMENT.RECEIPT-SENT."))}
+
+
+def test_shuffled_and_repeated_events_end_as_the_events_in_order():
+    """Any order, any duplicates of one payment's events (success, partial refunds, a dispute
+    opened and won or lost) give the same payment, refunded total, license, buyer's package
+    and payment mails as the same events in order; the buyer gets one license receipt when
+    they end up holding it, and never more than one. (Each example on a fresh moto: moto's
+    transactions copy every table, so a shared one slows down as examples add up.)"""
+    def run(brand: dict, shop: dict, gw: str, events: tuple, order: list[int], n: int) -> dict:
+        email = f"buyer{n}@example.com"
+        user = users.register(brand, password="s3cret-Pass", username=f"buyer{n}",
+                              email_address=email)
+        pay = service.create_payment(
+            brand, amount_minor=2000, currency="USD", gateway_id=gw, gateway_type="paypal",
+            user_id=user["id"], user_email=email, user_name="Buyer", name="Pro",
+            package_id=shop["pro"], price_id=shop["pro_price"], subscription_type_id="D30",
+            test_mode=True)
+        happened = _events(pay.id, f"TXN{n}", *events)
+        for i in order:
+            intake.apply(brand["id"], happened[i], None)
+            ps.drain_outbox()
+        return _outcome(brand, pay.id, user["id"], email)
+
+    @st.composite
+    def cases(draw):
+        refunds = draw(st.lists(st.sampled_from([100, 250, 400]), max_size=2))
+        dispute = draw(st.sampled_from([None, "won", "lost"]))
+        count = 1 + len(refunds) + (2 if dispute else 0)
+        in_order = list(range(count))
+        mixed = list(draw(st.permutations(in_order)))
+        for again in draw(st.lists(st.sampled_from(in_order), max_size=2)):
+            mixed.insert(draw(st.integers(0, len(mixed))), again)
+        return (refunds, dispute), in_order, mixed
+
+    @hsettings(max_examples=12, deadline=None, database=None,
+               suppress_health_check=[HealthCheck.too_slow])
+    @given(cases())
+    def check(case):
+        events, in_order, mixed = case
+        with mock_aws():
+            reset_process_state()
+            try:
+                bootstrap.create_all()
+                Clock()
+                ps.verify_sender()
+                brand = brands.create(name="Demo", abbr="DEMO", domain="demo.test")
+                shop = shop_fixture.__wrapped__(brand)
+                gw = ps.make_gateway(brand, "paypal")
+                expected = run(brand, shop, gw, events, in_order, 1)
+                got = run(brand, shop, gw, events, mixed, 2)
+            finally:
+                reset_process_state()
+        receipts = got.pop("receipts"), expected.pop("receipts")
+        assert got == expected, (events, mixed)
+        if expected["licenses"]:
+            assert receipts == (1, 1)
+        else:
+            assert max(receipts) <= 1
+
+    check()

@@ -130,7 +130,7 @@ def test_a_late_pending_after_completed_changes_nothing(client, demo_brand, gw, 
     assert len(ps.payment_events(demo_brand["id"])) == 1
 
 
-def test_refund_before_completion_is_applied_and_the_late_completion_is_history(
+def test_refund_before_completion_is_applied_and_the_late_completion_counts(
         client, demo_brand, gw, pay):
     refund = ps.refund_event(payment_id=None)  # names only the PaymentIntent...
     resp = ps.post_stripe(client, gw, refund)
@@ -140,13 +140,18 @@ def test_refund_before_completion_is_applied_and_the_late_completion_is_history(
     assert resp.json_body["data"]["outcome"] == "applied"
     p = ps.payment(demo_brand["id"], pay.id)
     assert p.status == "Refunded" and p.completion_missing and p.refunded_minor == 1999
+    # The late completion is recorded (the buyer did pay) and changes no status: the same
+    # payment, and the same two mails, as when the success came first.
     resp = ps.post_stripe(client, gw, ps.pi_event(pay.id))
-    assert resp.json_body["data"]["outcome"] == "ignored"
+    assert resp.json_body["data"]["outcome"] == "applied"
     p = ps.payment(demo_brand["id"], pay.id)
     assert p.status == "Refunded" and p.amount_gross_minor == 1999
-    assert ps.mails(demo_brand["id"], "PAYMENT.PROCESSED.SUCCESS") == []
+    assert not p.completion_missing
+    assert len(ps.mails(demo_brand["id"], "PAYMENT.PROCESSED.SUCCESS")) == 1
     assert len(ps.mails(demo_brand["id"], "PAYMENT.PROCESSED.REFUNDED")) == 1
-    assert not [e for e in ps.payment_events(demo_brand["id"]) if e.payload["fulfil"]]
+    [late] = ps.payment_events(demo_brand["id"], "PAYMENT.PROCESSED.SUCCESS")
+    # Fulfilment sees the money is back: status Refunded, all of it refunded.
+    assert (late.payload["status"], late.payload["refundedMinor"]) == ("Refunded", 1999)
 
 
 def test_refund_after_completion_found_by_the_payment_intent(client, demo_brand, gw, pay):

@@ -256,7 +256,7 @@ def test_out_of_range_amounts_are_400_and_write_nothing(admin, demo_brand, shop,
 def test_settings_round_trip(admin, demo_brand):
     assert admin.ok("GET", "v1/licenses/settings") == {
         "licenseDeliveryType": "Direct", "licenseChangePolicy": "Replace",
-        "licenseGraceDays": 0, "licenseReminderDays": [7, 1]}
+        "licenseGraceDays": 0, "licenseReminderDays": [7, 1], "licenseOnPartialRefund": "Keep"}
     got = admin.ok("PUT", "v1/licenses/settings", {"licenseDeliveryType": "Mail",
                                                     "licenseReminderDays": [1, 14, 3]})
     assert got["licenseDeliveryType"] == "Mail" and got["licenseReminderDays"] == [14, 3, 1]

@@ -147,6 +147,12 @@ def success_payload(brand: dict, user_id: str | None, package_id: str, price_id:
     return payload
 
 
-def refund_payload(success: dict[str, Any]) -> dict[str, Any]:
-    return {**success, "event": "PAYMENT.PROCESSED.REFUNDED", "status": "Refunded",
-            "fulfil": False, "eventId": success["eventId"] + "-refund"}
+def refund_payload(success: dict[str, Any], refunded: int | None = None) -> dict[str, Any]:
+    """The refund event that followed ``success`` (the payment's next version); ``refunded``:
+    the total refunded (None: an event without the figure, taken as a full refund)."""
+    out = {**success, "event": "PAYMENT.PROCESSED.REFUNDED", "status": "Refunded",
+           "fulfil": False, "eventId": success["eventId"] + "-refund",
+           "paymentVersion": int(success.get("paymentVersion") or 0) + 1}
+    if refunded is not None:
+        out["refundedMinor"] = refunded
+    return out

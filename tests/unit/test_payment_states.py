@@ -73,3 +73,23 @@ def test_the_janitor_watches_open_payments_and_declined_stripe_ones():
     assert states.needs_watch("Failed", "stripe")
     assert not states.needs_watch("Failed", "paypal")
     assert not states.needs_watch("Completed", "stripe")
+
+
+def test_the_money_status_follows_the_facts_whatever_their_order():
+    assert states.money_status(False, 0, {}) is None
+    assert states.money_status(True, 0, {}) == "Completed"
+    assert states.money_status(False, 500, {}) == "Refunded"  # before any completion
+    assert states.money_status(True, 500, {}) == "Refunded"
+    assert states.money_status(True, 0, {"dp_1": "won"}) == "CanceledReversal"
+    assert states.money_status(True, 500, {"dp_1": "won"}) == "Refunded"
+    assert states.money_status(True, 500, {"dp_1": "open"}) == "Reserved"
+    assert states.money_status(True, 0, {"dp_1": "won", "dp_2": "lost"}) == "Reserved"
+
+
+def test_a_dispute_is_opened_once_and_closed_once():
+    assert states.dispute_change({}, "dp_1", "won") is None  # closed before it was opened
+    assert states.dispute_change({"dp_1": "won"}, "dp_1", "open") == (
+        "ignored: dispute dp_1 is already won")
+    assert states.dispute_change({"dp_1": "open"}, "dp_1", "lost") is None
+    assert states.dispute_change({"dp_1": "lost"}, "dp_1", "won") == (
+        "ignored: dispute dp_1 was already closed lost")

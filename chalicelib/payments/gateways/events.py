@@ -93,6 +93,9 @@ class GatewayEvent:
     - ``fee_minor``: the gateway's fee when the notification carries it, else None.
     - ``receiver`` / ``receiver_matches``: PayPal's receiver and whether it is the one configured
       for the gateway (None for Stripe: the signature already proves the account).
+    - ``dispute_ref``: for ``dispute.*`` events, which dispute: Stripe's dispute id (its opening
+      and closing share it); PayPal links a ``Canceled_Reversal`` only to the payment, so a
+      payment's reversals are one dispute, named by the payment's txn (``parent_txn_id``).
     - ``test_mode``: a test notification (Stripe ``livemode: false``; PayPal ``test_ipn=1``); a
       live gateway must not act on one.
     - ``event_type``: the gateway's own word (Stripe event type; PayPal ``txn_type`` and
@@ -114,6 +117,7 @@ class GatewayEvent:
     receiver: str | None = None
     receiver_matches: bool | None = None
     jfw_status: JfwPaymentStatus | None = None
+    dispute_ref: str | None = None
     test_mode: bool = False
     raw: Any = field(default=None, compare=False, repr=False)
 

@@ -241,10 +241,12 @@ def normalise(fields: list[tuple[str, str]], expected_receiver_email: str | None
     if not f.get("mc_gross"):
         raise MalformedNotification(f"PayPal {word} message {txn_id} has no mc_gross.")
     fee = f.get("mc_fee", "").strip()
+    parent = f.get("parent_txn_id", "").strip() or None
     return GatewayEvent(
         dedupe_key=f"{txn_id}:{word}", kind=kind,
         event_type=f"{txn_type}:{word}" if txn_type else word, merchant_ref=txn_id,
-        parent_merchant_ref=f.get("parent_txn_id", "").strip() or None,
+        parent_merchant_ref=parent,
+        dispute_ref=(parent or txn_id) if kind.startswith("dispute.") else None,
         amount_minor=decimal_to_minor(f["mc_gross"], currency, "mc_gross"),
         currency=currency,
         fee_minor=decimal_to_minor(fee, currency, "mc_fee") if fee else None,

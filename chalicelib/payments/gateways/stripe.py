@@ -208,6 +208,7 @@ def _dispute_fields(dispute: dict[str, Any]) -> dict[str, Any]:
         "payment_ref": _metadata_ref(dispute)
         or (_metadata_ref(charge) if isinstance(charge, dict) else None),
         "merchant_ref": _str(dispute.get("id"), "dispute id"),
+        "dispute_ref": dispute.get("id"),
         "parent_merchant_ref": _ref_id(dispute.get("payment_intent")) or _ref_id(charge),
         "amount_minor": from_stripe_amount(dispute.get("amount"), currency),
         "currency": currency,

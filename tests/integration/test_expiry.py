@@ -23,6 +23,8 @@ from tests.integration.test_licenses_support import (
     user_item,
 )
 
+NO_EXPIRY = "9999-12-31T23:59:59Z"  # users.NO_EXPIRY as the API writes it
+
 # Fixtures shared with the other licensing modules.
 admin = support.admin
 alice = support.alice
@@ -81,7 +83,7 @@ def test_reminders_then_expiry_each_exactly_once(demo_brand, alice, shop, clock,
     assert me(alice)[0] == shop["pro"]
     clock.set(EXPIRY + timedelta(minutes=1))
     assert run()["expired"] == 1
-    assert me(alice) == (shop["basic"], None)
+    assert me(alice) == (shop["basic"], NO_EXPIRY)  # the default package never ends
     assert run() == {}  # nothing left in the index
     [gone] = mails(b, "LICENSE.EXPIRED.SUCCESS")
     assert gone.payload["context"]["license"]["default_package_name"] == "Basic"
@@ -118,7 +120,7 @@ def test_the_grace_period_keeps_the_package_until_it_ends(demo_brand, alice, sho
     assert run() == {}
     clock.set(EXPIRY + timedelta(days=3, minutes=1))
     assert run()["expired"] == 1
-    assert me(alice) == (shop["basic"], None)
+    assert me(alice) == (shop["basic"], NO_EXPIRY)  # the default package never ends
     assert len(mails(demo_brand["id"], "LICENSE.EXPIRED.SUCCESS")) == 1
 
 
@@ -200,6 +202,6 @@ def test_dev_routes_move_the_clock_and_run_the_job(api, alice, shop, clock, subs
         EXPIRY.isoformat()[:19]
     result = api.ok("POST", "/api/v1/dev/jobs/license-expiry/run")["result"]
     assert result["expired"] == 1
-    assert me(alice) == (shop["basic"], None)
+    assert me(alice) == (shop["basic"], NO_EXPIRY)  # the default package never ends
     api.ok("POST", "/api/v1/dev/clock", {"offsetSeconds": 0})
     assert api.post("/api/v1/dev/clock", {"offsetSeconds": "soon"}).status_code == 400

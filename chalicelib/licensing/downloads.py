@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from chalicelib import settings
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, NotFound
@@ -372,8 +372,9 @@ def restore_for_payment(brand_id: str, payment_id: str) -> int:
     if not record.grant_digests:
         try:
             record.delete(condition=m.DownloadPaymentItem.revoked == True)  # noqa: E712
-        except Exception:  # noqa: BLE001 - granted or restored meanwhile
-            pass
+        except DeleteError as e:  # granted or restored meanwhile; anything else is a fault
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
         return 0
     stopped = [g for g in _grants(brand_id, list(record.grant_digests)) if g.revoked]
     try:

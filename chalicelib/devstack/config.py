@@ -27,7 +27,7 @@ environment:
   JFW_ADMIN_USERNAME          seeded SuperAdmin username (default admin)
   JFW_ADMIN_PASSWORD          seeded SuperAdmin password (default Admin-Passw0rd)
   JFW_TIMER_INTERVAL_SECONDS  run every schedule this often instead of its rate
-  JFW_WORKERS_PER_QUEUE       batches consumed at once from each queue (default 4)
+  JFW_WORKERS_PER_QUEUE       batches consumed at once from each queue (default 2)
   JFW_TIMER_SPEEDUP           divide every schedule's rate by this (default 1)
   JFW_DEVSTACK_DIR            where the stack's processes write their logs (default .devstack/)
   JFW_DATA_DIR                what persists between runs: DynamoDB Local's database and S3's
@@ -53,7 +53,7 @@ class DevConfig:
     data_dir: Path
     timer_interval_seconds: float | None
     timer_speedup: float
-    workers_per_queue: int = 4
+    workers_per_queue: int = 2
     host: str = HOST
     fresh: bool = False  # --fresh: start with no data (FRESH=1 of make run)
     dynamodb: str = "local"  # --dynamodb: "local" (DynamoDB Local) or "moto" (bench/stack.py)
@@ -99,7 +99,7 @@ class DevConfig:
             data_dir=Path(env.get("JFW_DATA_DIR") or log_dir / "data"),
             timer_interval_seconds=interval,
             timer_speedup=_number(env, "JFW_TIMER_SPEEDUP", 1.0) or 1.0,
-            workers_per_queue=int(_number(env, "JFW_WORKERS_PER_QUEUE", 4) or 4),
+            workers_per_queue=int(_number(env, "JFW_WORKERS_PER_QUEUE", 2) or 2),
         )
 
 

@@ -44,7 +44,7 @@ MIN_JAVA = 17
 JAVA_PACKAGE = "openjdk-17-jre-headless"
 # A bounded heap keeps its memory flat whatever the data (about 0.3 GB resident in the soak of
 # bench/stack.py); the serial collector suits a 2-core machine shared with the rest of the stack.
-DEFAULT_JAVA_OPTS = ("-Xmx512m", "-XX:+UseSerialGC")
+DEFAULT_JAVA_OPTS = ("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 
 NO_JAVA = (f"DynamoDB Local needs Java {MIN_JAVA} or newer and this machine has none; "
            f"`make run` installs Debian's {JAVA_PACKAGE} when it runs as root, or install it "

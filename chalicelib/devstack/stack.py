@@ -146,9 +146,10 @@ class Stack:
             cfg.data_dir.mkdir(parents=True, exist_ok=True)
             dynamodb = self._spawn("dynamodb-local", dynamodb_local.command(
                 tools, cfg.host, cfg.dynamodb_port, cfg.data_dir))
-            moto_argv = [sys.executable, "-m", "moto.server"]
-        else:
             moto_argv = [sys.executable, "-m", "chalicelib.devstack.moto_server"]
+        else:
+            moto_argv = [sys.executable, "-m", "chalicelib.devstack.moto_server",
+                         "--serialise-dynamodb"]
         moto = self._spawn("moto", [*moto_argv, "-H", cfg.host, "-p", str(cfg.moto_port)])
         stripe = self._spawn("localstripe", [sys.executable, "-m",
                                              "chalicelib.devstack.stripe_server",

@@ -109,7 +109,7 @@ def processes(stack: StackProcess) -> dict[str, int]:
     """The stack's processes by role: its own, and its children by their command line."""
     assert stack.proc
     roles = {"stack": stack.proc.pid}
-    names = (("DynamoDBLocal", "dynamodb-local"), ("moto", "moto"),
+    names = (("api_server", "api"), ("DynamoDBLocal", "dynamodb-local"), ("moto", "moto"),
              ("stripe_server", "localstripe"), ("paypal_simulator", "paypal-sim"))
     for pid in sorted(stack.descendants()):
         try:

@@ -7,10 +7,12 @@ time.
 
 from __future__ import annotations
 
+import mmap
 import os
+import struct
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import NamedTuple
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 # Stages that run on this machine (the local stack, the tests): development keys, dev-only
 # routes, paths served with their /api prefix. Every other stage is deployed.
@@ -113,6 +115,9 @@ def get() -> Settings:
 def reload() -> Settings:
     global _settings
     _settings = _load()
+    shared = os.environ.get("JFW_DEV_CLOCK_FILE")
+    if shared:
+        share_clock(shared)
     return _settings
 
 
@@ -121,6 +126,8 @@ def _system_now() -> datetime:
 
 
 _clock: Callable[[], datetime] = _system_now
+_shared_offset: Any = None  # the local stack's mapped clock file (share_clock)
+_OFFSET = struct.Struct("<q")  # microseconds
 
 
 def now() -> datetime:
@@ -129,5 +136,27 @@ def now() -> datetime:
 
 
 def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Tests: any clock. Local stack (shared clock): the offset of ``clock`` from the system's,
+    for every process of the stack at once."""
     global _clock
-    _clock = clock or _system_now
+    if _shared_offset is None:
+        _clock = clock or _system_now
+        return
+    offset = 0 if clock is None else (clock() - _system_now()) // timedelta(microseconds=1)
+    _OFFSET.pack_into(_shared_offset, 0, offset)
+
+
+def _shared_now() -> datetime:
+    return _system_now() + timedelta(microseconds=_OFFSET.unpack_from(_shared_offset, 0)[0])
+
+
+def share_clock(path: str) -> None:
+    """The local stack's processes (its API processes, queue workers and timer) keep one dev
+    clock: its offset lives in 8 bytes of ``path``, mapped by each of them, so ``v1/dev/clock``
+    served by one API process moves them all at once. The stack creates the file (zero)."""
+    global _shared_offset, _clock
+    if _shared_offset is not None:
+        return
+    with open(path, "r+b") as f:
+        _shared_offset = mmap.mmap(f.fileno(), _OFFSET.size)
+    _clock = _shared_now

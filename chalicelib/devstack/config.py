@@ -28,6 +28,7 @@ environment:
   JFW_ADMIN_PASSWORD          seeded SuperAdmin password (default Admin-Passw0rd)
   JFW_TIMER_INTERVAL_SECONDS  run every schedule this often instead of its rate
   JFW_WORKERS_PER_QUEUE       batches consumed at once from each queue (default 2)
+  JFW_API_PROCESSES           API processes sharing the API port (default 2)
   JFW_TIMER_SPEEDUP           divide every schedule's rate by this (default 1)
   JFW_DEVSTACK_DIR            where the stack's processes write their logs (default .devstack/)
   JFW_DATA_DIR                what persists between runs: DynamoDB Local's database and S3's
@@ -54,6 +55,7 @@ class DevConfig:
     timer_interval_seconds: float | None
     timer_speedup: float
     workers_per_queue: int = 2
+    api_processes: int = 2
     host: str = HOST
     fresh: bool = False  # --fresh: start with no data (FRESH=1 of make run)
     dynamodb: str = "local"  # --dynamodb: "local" (DynamoDB Local) or "moto" (bench/stack.py)
@@ -100,6 +102,7 @@ class DevConfig:
             timer_interval_seconds=interval,
             timer_speedup=_number(env, "JFW_TIMER_SPEEDUP", 1.0) or 1.0,
             workers_per_queue=int(_number(env, "JFW_WORKERS_PER_QUEUE", 2) or 2),
+            api_processes=max(1, int(_number(env, "JFW_API_PROCESSES", 2) or 2)),
         )
 
 

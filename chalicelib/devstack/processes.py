@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def _die_with_parent() -> None:
@@ -21,18 +22,29 @@ def _die_with_parent() -> None:
 
 
 class Child:
-    """A subprocess whose output goes to a log file."""
+    """A subprocess whose output goes to a log file (``log_path``), or to the stack's own
+    output when ``log_path`` is None (the API processes: their request lines are the log a
+    developer watches)."""
 
-    def __init__(self, name: str, argv: Sequence[str], log_path: Path, cwd: Path,
-                 env: dict[str, str]) -> None:
+    def __init__(self, name: str, argv: Sequence[str], log_path: Path | None, cwd: Path,
+                 env: dict[str, str], pass_fds: Sequence[int] = ()) -> None:
         self.name = name
         self.log_path = log_path
+        if log_path is None:
+            self.proc = self._popen(argv, cwd, env, pass_fds, None)
+            return
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "wb") as log:
-            # Started before any thread of the stack runs, so preexec_fn is safe here.
-            self.proc = subprocess.Popen(
-                list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+            self.proc = self._popen(argv, cwd, env, pass_fds, log)
+
+    @staticmethod
+    def _popen(argv: Sequence[str], cwd: Path, env: dict[str, str], pass_fds: Sequence[int],
+               log: Any) -> subprocess.Popen:
+        # Started before any thread of the stack runs, so preexec_fn is safe here.
+        return subprocess.Popen(
+            list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT if log is not None else None, start_new_session=True,
+            preexec_fn=_die_with_parent, pass_fds=tuple(pass_fds))
 
     @property
     def pid(self) -> int:
@@ -42,6 +54,8 @@ class Child:
         return self.proc.poll() is None
 
     def log_tail(self, lines: int = 15) -> str:
+        if self.log_path is None:
+            return "    (its output is above)"
         try:
             text = self.log_path.read_text(errors="replace").splitlines()[-lines:]
         except OSError:

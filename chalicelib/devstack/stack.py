@@ -2,8 +2,9 @@
 
 Order: DynamoDB Local, moto (SQS, SES, SNS, S3), localstripe and the PayPal IPN simulator
 (subprocesses) -> tables (those missing), queues, buckets and their saved files, mail senders,
-seed data (what is missing) -> the API (Chalice's local server, a thread) -> queue workers and
-the timer (threads) -> one line with "ready". SIGINT or SIGTERM stops all of it (S3's files
+seed data (what is missing) -> the API (Chalice's local server in ``JFW_API_PROCESSES``
+processes sharing one listening socket, devstack/api_server.py) -> queue workers and the timer
+(threads of this process) -> one line with "ready". SIGINT or SIGTERM stops all of it (S3's files
 saved first), children by process group, and exits 0.
 
 What persists lives in the data folder (``JFW_DATA_DIR``, default ``.devstack/data/``):
@@ -22,6 +23,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import threading
 import time
@@ -89,6 +91,11 @@ def prepare_environment(cfg: DevConfig) -> None:
     # As `chalice local --stage local` does: the stage's environment_variables from config.json.
     env.update(chalice_config().environment_variables)
     env["JFW_STAGE"] = "local"
+    # One dev clock for every process of the stack (settings.share_clock); each start is on time.
+    clock = cfg.log_dir / "clock"
+    clock.parent.mkdir(parents=True, exist_ok=True)
+    clock.write_bytes(bytes(8))
+    env["JFW_DEV_CLOCK_FILE"] = str(clock)
 
 
 def chalice_config() -> Any:
@@ -115,7 +122,7 @@ class Stack:
         self.children: list[Child] = []
         self.threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
-        self.server: Any = None
+        self.api_socket: socket.socket | None = None
         self.seeded: Any = None
         self.payments: Any = None
         self.notes: list[str] = []
@@ -249,23 +256,18 @@ class Stack:
             raise StartupError(f"localstripe refused the webhook registration: {e}") from None
 
     def start_api(self) -> None:
-        from chalice import local
-        from chalice.deploy.validate import validate_routes
-
-        if str(ROOT) not in sys.path:
-            sys.path.insert(0, str(ROOT))
-        from app import app
-
-        validate_routes(app.routes)  # as `chalice local` does: what API Gateway would refuse
+        """``api_processes`` API processes (devstack/api_server.py) on one listening socket,
+        opened here so they all accept from it."""
+        cfg = self.cfg
         # socketserver's listen backlog is 5: a sixth client connecting at once (a gateway's
         # burst of webhooks) would have its connection reset.
-        local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
-        self.server = local.create_local_server(app, chalice_config(), self.cfg.host,
-                                                self.cfg.api_port)
-        thread = threading.Thread(target=self.server.server.serve_forever, name="api",
-                                  kwargs={"poll_interval": 0.2}, daemon=True)
-        thread.start()
-        self.threads.append(thread)
+        self.api_socket = socket.create_server((cfg.host, cfg.api_port), backlog=LISTEN_BACKLOG)
+        fd = self.api_socket.fileno()
+        for n in range(cfg.api_processes):
+            self.children.append(Child(
+                f"api-{n}", [sys.executable, "-m", "chalicelib.devstack.api_server", "--fd",
+                             str(fd), "--host", cfg.host, "--port", str(cfg.api_port)],
+                None, ROOT, dict(os.environ), pass_fds=(fd,)))
 
     def start_workers(self) -> None:
         from chalicelib.devstack.worker import QueueWorker
@@ -313,15 +315,14 @@ class Stack:
 
     def stop(self) -> None:
         self.stop_event.set()
-        if self.server is not None:
-            self.server.server.shutdown()
-            self.server.server.server_close()
         deadline = time.monotonic() + THREADS_STOP_TIMEOUT  # for all of them together
         for thread in self.threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.save_s3_files()
         for child in reversed(self.children):
             child.stop()
+        if self.api_socket is not None:
+            self.api_socket.close()
 
     def _storage_lines(self) -> list[str]:
         cfg = self.cfg

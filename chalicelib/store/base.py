@@ -6,6 +6,8 @@ here reuses one ``Connection`` instead, and with it one client.
 
 from __future__ import annotations
 
+import threading
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.connection.table import TableConnection
@@ -16,14 +18,29 @@ from chalicelib import settings
 from chalicelib.store import schema
 
 _shared: Connection | None = None
+_lock = threading.Lock()
 
 
 def connection() -> Connection:
+    """The one connection, its botocore client made once even when threads ask together."""
     global _shared
     if _shared is None:
-        s = settings.get()
-        _shared = Connection(region=s.region, host=s.dynamodb_endpoint_url, max_retry_attempts=3)
+        with _lock:
+            if _shared is None:
+                s = settings.get()
+                shared = Connection(region=s.region, host=s.dynamodb_endpoint_url,
+                                    max_retry_attempts=3)
+                shared.client  # noqa: B018 - PynamoDB builds it lazily, unguarded
+                _shared = shared
     return _shared
+
+
+def connect_all() -> None:
+    """Bind every model to the shared connection now: for a server about to take concurrent
+    requests (the local stack), so no two threads build the same table connection."""
+    for cls in _all_models(BaseModel):
+        if "Meta" in vars(cls):  # abstract bases (no table of their own) have none
+            cls._get_connection()
 
 
 def reset() -> None:

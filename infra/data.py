@@ -62,7 +62,9 @@ def make_tables(scope: Construct, cfg: StageConfig) -> dict[str, dynamodb.Table]
                 index_name=index.name,
                 partition_key=_attr(index.hash_key),
                 sort_key=_attr(index.range_key),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=(dynamodb.ProjectionType.ALL if index.include is None
+                                 else dynamodb.ProjectionType.INCLUDE),
+                non_key_attributes=list(index.include) if index.include else None,
             )
         tables[t.name] = table
     return tables

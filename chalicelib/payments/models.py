@@ -43,7 +43,9 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.constants import STRING
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
+from chalicelib.store import schema
 from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
 from chalicelib.store.ids import stamp
 
@@ -123,6 +125,22 @@ def txn_sk(merchant_ref: str, kind: str) -> str:
 
 # -- the payment partition -----------------------------------------------------------------------
 
+class BuyerIndex(GlobalSecondaryIndex):
+    """A buyer's payments by creation time, for payments/risk.py: status and creation date, and
+    the item kind PynamoDB filters on."""
+
+    class Meta:
+        index_name = schema.BUYER.name
+        projection = IncludeProjection(list(schema.BUYER.include or ()))
+
+    buyer_pk = UnicodeAttribute(hash_key=True, attr_name=schema.BUYER.hash_key)
+    buyer_sk = UnicodeAttribute(range_key=True, attr_name=schema.BUYER.range_key)
+
+
+def buyer_pk(brand_id: str, user_id: str) -> str:
+    return f"B#{brand_id}#BUYER#{user_id}"
+
+
 class PaymentRecord(BaseModel):
     Meta = Meta
     kind = DiscriminatorAttribute()
@@ -137,6 +155,9 @@ class PaymentItem(PaymentRecord, discriminator="PAYMENT"):
     due_pk = UnicodeAttribute(attr_name="duePk", null=True)
     due_sk = UnicodeAttribute(attr_name="dueSk", null=True)
     due = DueIndex()
+    buyer_pk = UnicodeAttribute(attr_name=schema.BUYER.hash_key, null=True)
+    buyer_sk = UnicodeAttribute(attr_name=schema.BUYER.range_key, null=True)
+    buyer = BuyerIndex()
 
     id = UnicodeAttribute()
     brand_id = UnicodeAttribute(attr_name="brandId")

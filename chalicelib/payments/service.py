@@ -58,6 +58,8 @@ def create_payment(brand: dict | str, **fields: Any) -> Any:
         id=payment_id, brand_id=brand_id, code=code, status="Created",
         gsi1pk=m.payments_gsi(brand_id), gsi1sk=f"{m.stamp(now)}#{payment_id}",
         due_pk=m.due_shard(payment_id), due_sk=m.due_sort_key(due, payment_id),
+        **({"buyer_pk": m.buyer_pk(brand_id, fields["user_id"]),
+            "buyer_sk": f"{m.stamp(now)}#{payment_id}"} if fields.get("user_id") else {}),
         version=1, history_seq=1, created_date=now, modified_date=now, **fields,
     )
     hist = m.PaymentHistoryItem(

@@ -9,6 +9,41 @@ from chalicelib import settings
 from chalicelib.store import aws, schema
 
 
+def _projection(index: schema.Index) -> dict:
+    if index.include is None:
+        return {"ProjectionType": "ALL"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.include)}
+
+
+def _index_spec(index: schema.Index) -> dict:
+    return {
+        "IndexName": index.name,
+        "KeySchema": [
+            {"AttributeName": index.hash_key, "KeyType": "HASH"},
+            {"AttributeName": index.range_key, "KeyType": "RANGE"},
+        ],
+        "Projection": _projection(index),
+    }
+
+
+def add_missing_indexes(ddb: object, name: str, table: schema.Table) -> list[str]:
+    """An index added to schema.py after the table was made (a kept local database): created
+    one at a time, as DynamoDB allows. Items written before it are in it only once rewritten."""
+    described = ddb.describe_table(TableName=name)["Table"]  # type: ignore[attr-defined]
+    have = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
+    added = []
+    for index in table.indexes:
+        if index.name in have:
+            continue
+        ddb.update_table(  # type: ignore[attr-defined]
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"}
+                                  for a in (index.hash_key, index.range_key)],
+            GlobalSecondaryIndexUpdates=[{"Create": _index_spec(index)}])
+        added.append(index.name)
+    return added
+
+
 def create_tables() -> None:
     ddb = aws.client("dynamodb")
     s = settings.get()
@@ -16,6 +51,7 @@ def create_tables() -> None:
     for t in schema.TABLES:
         name = s.table_name(t.name)
         if name in existing:
+            add_missing_indexes(ddb, name, t)
             continue
         kwargs = {
             "TableName": name,
@@ -29,17 +65,7 @@ def create_tables() -> None:
             ],
         }
         if t.indexes:
-            kwargs["GlobalSecondaryIndexes"] = [
-                {
-                    "IndexName": i.name,
-                    "KeySchema": [
-                        {"AttributeName": i.hash_key, "KeyType": "HASH"},
-                        {"AttributeName": i.range_key, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-                for i in t.indexes
-            ]
+            kwargs["GlobalSecondaryIndexes"] = [_index_spec(i) for i in t.indexes]
         ddb.create_table(**kwargs)
         if t.ttl_attribute:
             ddb.update_time_to_live(

@@ -20,6 +20,12 @@ SSL_CONDITION = {"Bool": {"aws:SecureTransport": "false"}}
 
 # -- template access ------------------------------------------------------------------------
 
+
+def _projection(index: schema.Index) -> dict:
+    if index.include is None:
+        return {"ProjectionType": "ALL"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.include)}
+
 def resources(t: dict, kind: str) -> dict[str, dict]:
     """Logical id -> resource (Type, Properties, ...) of one type."""
     return {lid: r for lid, r in t["Resources"].items() if r["Type"] == kind}
@@ -91,7 +97,7 @@ def table_problems(t: dict, stage: str) -> list[str]:
             problems.append(f"{name}: TTL {p.get('TimeToLiveSpecification')} != {want_ttl}")
         got_indexes = {g["IndexName"]: (g["KeySchema"], g.get("Projection"))
                        for g in p.get("GlobalSecondaryIndexes", [])}
-        want_indexes = {i.name: (_keys(i.hash_key, i.range_key), {"ProjectionType": "ALL"})
+        want_indexes = {i.name: (_keys(i.hash_key, i.range_key), _projection(i))
                         for i in spec.indexes}
         if got_indexes != want_indexes:
             problems.append(f"{name}: indexes {got_indexes} != schema {want_indexes}")

@@ -12,7 +12,8 @@ from tests.infra import checks
 
 def _index_shape(gsi: dict) -> tuple:
     return (gsi["IndexName"], tuple((k["AttributeName"], k["KeyType"]) for k in gsi["KeySchema"]),
-            gsi["Projection"]["ProjectionType"])
+            gsi["Projection"]["ProjectionType"],
+            tuple(sorted(gsi["Projection"].get("NonKeyAttributes", []))))
 
 
 def _table_shape(key_schema, attributes, gsis, ttl) -> dict:

@@ -217,3 +217,30 @@ def test_refund_of_a_paypal_payment_is_marked_for_a_manual_refund(admin, buyer, 
     open_one = service.create_payment(demo_brand, amount_minor=100, currency="USD")
     resp = admin.post(f"v1/payments/{open_one.id}/refund")
     assert resp.status_code == 409 and error_of(resp)["code"] == "PAYMENT_NOT_REFUNDABLE"
+
+
+def test_the_risk_rules_read_only_the_buyers_own_payments(clock, buyer, shop, paypal,
+                                                          demo_brand):
+    """Another buyer's payments of the day are not read: the checkout's cost follows the buyer,
+    not the brand (the soak of bench/stack.py fell behind when every checkout read them all)."""
+    from chalicelib.store.base import connection
+
+    for n in range(12):
+        service.create_payment(demo_brand, amount_minor=999, currency="USD",
+                               user_id=f"someone-else-{n}")
+    checkout_link(buyer, shop["usd"])
+    reads: list[dict] = []
+
+    def record(params: dict, **_: object) -> None:
+        reads.append(params)
+
+    events = connection().client.meta.events
+    events.register("provide-client-params.dynamodb.Query", record)
+    try:
+        checkout_link(buyer, shop["usd"])
+    finally:
+        events.unregister("provide-client-params.dynamodb.Query", record)
+    risk_reads = [r for r in reads if r.get("IndexName") == "buyer"]
+    assert len(risk_reads) == 1, reads
+    found = risk.recent_payments(demo_brand["id"], latest(demo_brand["id"]).user_id)
+    assert len(found) == 2  # the buyer's two checkouts, none of the 12 others

@@ -25,7 +25,7 @@ from chalice import local
 from chalice.deploy.validate import validate_routes
 
 from chalicelib.devstack.config import ROOT
-from chalicelib.devstack.stack import chalice_config, reset_app_state
+from chalicelib.devstack.stack import chalice_config, fewer_malloc_arenas, reset_app_state
 from chalicelib.http.routing import resolve
 from chalicelib.routes import all_routes
 from chalicelib.store import aws, base, schema
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
+    fewer_malloc_arenas()  # a thread per connection, argon2's 19 MiB per login (see there)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("botocore", "pynamodb"):

@@ -17,9 +17,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.catalog import coupons
+from chalicelib.http.errors import ApiError
+from chalicelib.http.routing import resolve
+from chalicelib.notify.outbox import Delivery
+from chalicelib.payments import janitor
+from chalicelib.payments import models as m
+
 if TYPE_CHECKING:
     from chalicelib.notify.models import OutboxItem
-    from chalicelib.notify.outbox import Delivery
 
 log = logging.getLogger("jfw.payments")
 
@@ -34,15 +40,10 @@ def subscribe(handler_ref: str) -> None:
 
 def run_janitor(event: Any = None, context: Any = None) -> dict:
     """Scheduled: re-check payments stuck in Created/Pending (janitor.py)."""
-    from chalicelib.payments import janitor
-
     return janitor.run()
 
 
 def deliver_payment_event(item: OutboxItem) -> Delivery:
-    from chalicelib.http.routing import resolve
-    from chalicelib.notify.outbox import Delivery
-
     payload = dict(item.payload or {})
     payload.setdefault("eventId", item.id)
     payload.setdefault("brandId", item.brand_id)
@@ -52,10 +53,6 @@ def deliver_payment_event(item: OutboxItem) -> Delivery:
 
 
 def redeem_coupon(item: OutboxItem) -> Delivery:
-    from chalicelib.catalog import coupons
-    from chalicelib.http.errors import ApiError
-    from chalicelib.notify.outbox import Delivery
-
     p = item.payload or {}
     try:
         coupons.redeem(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
@@ -70,8 +67,6 @@ def redeem_coupon(item: OutboxItem) -> Delivery:
 
 
 def _mark_redeemed(brand_id: str, payment_id: str) -> None:
-    from chalicelib.payments import models as m
-
     m.PaymentItem(m.payment_pk(brand_id, payment_id), m.PAYMENT_SK).update(
         actions=[m.PaymentItem.coupon_redeemed.set(True)],
         condition=m.PaymentItem.pk.exists())

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from chalicelib import settings
-from chalicelib.payments import intake, risk, service
+from chalicelib.payments import risk, service
+from chalicelib.payments.inbound import intake
 from tests.integration import test_checkout_support as support
 from tests.integration.test_checkout_support import (
     checkout_link,

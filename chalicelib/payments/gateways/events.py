@@ -25,7 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
+
+from chalicelib import money
+from chalicelib.http.errors import ApiError
 
 GatewayName = Literal["stripe", "paypal"]
 
@@ -128,9 +132,6 @@ class GatewayEvent:
 
 def currency_code(value: object, what: str) -> str:
     """An ISO 4217 code, upper case, or MalformedNotification."""
-    from chalicelib import money
-    from chalicelib.http.errors import ApiError
-
     code = value.upper() if isinstance(value, str) else ""
     try:
         money.exponent(code)
@@ -141,11 +142,6 @@ def currency_code(value: object, what: str) -> str:
 
 def decimal_to_minor(value: str, currency: str, what: str) -> int:
     """A gateway's decimal amount (``"-10.00"``) -> absolute minor units of ``currency``."""
-    from decimal import Decimal, InvalidOperation
-
-    from chalicelib import money
-    from chalicelib.http.errors import ApiError
-
     try:
         amount = abs(Decimal(value.strip()))
     except (InvalidOperation, AttributeError):

@@ -35,8 +35,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+
 from chalicelib import settings
-from chalicelib.payments import risk, states
+from chalicelib.notify import outbox
+from chalicelib.payments import commission, risk, states
+from chalicelib.payments import models as m
 from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_context: API
     effect_rows,
     event_payload,
@@ -45,7 +49,11 @@ from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_co
     snapshot,
 )
 from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.payments.ledger import find_payment as by_id
+from chalicelib.payments.models import PaymentItem as P
+from chalicelib.payments.risk import mismatches, refunded_total
 from chalicelib.store import ids
+from chalicelib.store.tx import ConditionFailed, is_own, new_token, transaction
 
 MAX_ATTEMPTS = 5
 TXN_TYPES = {"payment.succeeded": "Payment", "payment.pending": "Authorization",
@@ -88,10 +96,6 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
           ) -> Outcome:
     """Apply one verified event. ``notification`` (an unsaved NotificationItem) is written in
     the same transaction with its outcome; ``live_gateway``: a test-mode event is a mismatch."""
-    from pynamodb.exceptions import TransactWriteError
-
-    from chalicelib.store.tx import ConditionFailed, is_own, new_token
-
     if event.ignored:
         return _record_only(notification, "ignored", f"event type {event.event_type} is not "
                             "acted on", None)
@@ -126,8 +130,6 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
 
 
 def _dedupe_row(brand_id: str, event: GatewayEvent) -> Any:
-    from chalicelib.payments import models as m
-
     try:
         return m.DedupeItem.get(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key),
                                 m.DEDUPE_SK, consistent_read=True)
@@ -140,16 +142,11 @@ def _pause(attempt: int) -> None:
 
 
 def _publish(rows: list[Any]) -> int:
-    from chalicelib.notify import outbox
-
     return outbox.publish(rows) if rows else 0
 
 
 def find_payment(brand_id: str, event: GatewayEvent) -> Any:
     """The event's payment (one GetItem), found by our reference, else by the gateway's."""
-    from chalicelib.payments import models as m
-    from chalicelib.payments.service import find_payment as by_id
-
     if event.payment_ref:
         payment = by_id(brand_id, event.payment_ref)
         if payment is not None:
@@ -168,41 +165,8 @@ def find_payment(brand_id: str, event: GatewayEvent) -> Any:
 
 # -- deciding ----------------------------------------------------------------------------------
 
-def mismatches(payment: Any, event: GatewayEvent, live_gateway: bool) -> list[str]:
-    """Why this verified event can't be about this payment (empty when it can)."""
-    reasons = []
-    if event.receiver_matches is False:
-        reasons.append(f"receiver {event.receiver or '-'} is not this gateway's account")
-    if payment.gateway_type and payment.gateway_type != event.gateway:
-        reasons.append(f"the payment was made through {payment.gateway_type}, not "
-                       f"{event.gateway}")
-    if event.currency and event.currency != payment.currency:
-        reasons.append(f"currency {event.currency} differs from the payment's "
-                       f"{payment.currency}")
-    elif event.kind in ("payment.succeeded", "payment.pending") and \
-            event.amount_minor is not None and event.amount_minor != payment.amount_minor:
-        reasons.append(f"amount {event.amount_minor} differs from the payment's "
-                       f"{payment.amount_minor} (minor units)")
-    elif event.kind == "payment.refunded":
-        total = _refunded_total(payment, event)
-        limit = payment.amount_gross_minor or payment.amount_minor
-        if total > limit:
-            reasons.append(f"refunds total {total}, more than the {limit} paid (minor units)")
-    if live_gateway and event.test_mode:
-        reasons.append("a test-mode notification was sent to a live gateway")
-    return reasons
-
-
-def _refunded_total(payment: Any, event: GatewayEvent) -> int:
-    if event.refunded_minor is not None:  # Stripe: the charge's running total
-        return max(int(payment.refunded_minor or 0), event.refunded_minor)
-    return int(payment.refunded_minor or 0) + int(event.amount_minor or 0)
-
-
 def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_gateway: bool,
           source: str) -> _Plan:
-    from chalicelib.payments.models import PaymentItem as P
-
     now = settings.now()
     actions: list[Any] = [P.version.set(payment.version + 1),
                           P.history_seq.set(payment.history_seq + 1), P.modified_date.set(now)]
@@ -253,8 +217,6 @@ def _about_the_money(payment: Any, event: GatewayEvent) -> bool:
 
 def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
                 now: datetime, actions: list[Any]) -> _Plan:
-    from chalicelib.payments.models import PaymentItem as P
-
     completed = payment.amount_gross_minor is not None
     refunded = int(payment.refunded_minor or 0)
     disputes = dict(payment.disputes or {})
@@ -269,7 +231,7 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
             actions.append(P.completion_missing.set(False))
             what = "late completion"
     elif event.kind == "payment.refunded":
-        total = _refunded_total(payment, event)
+        total = refunded_total(payment, event)
         if total <= refunded:
             # Stripe's charge.refunded reports the running total: after our own refund call (or
             # a replayed older event) it may add nothing.
@@ -314,8 +276,6 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
 
 def _completion_actions(payment: Any, event: GatewayEvent, after: dict[str, Any]) -> list[Any]:
     """What the gateway says was received (gross, fee, commission, date), also into ``after``."""
-    from chalicelib.payments.models import PaymentItem as P
-
     amounts = _completion_amounts(payment, event)
     after.update(amounts, payment_date=event.occurred_at)
     return [*(getattr(P, k).set(v) for k, v in amounts.items()),
@@ -334,23 +294,14 @@ def _completion_amounts(payment: Any, event: GatewayEvent) -> dict[str, Any]:
 
 
 def commission_split(payment: Any) -> dict[str, int]:
-    """The checkout helper's ``commission.split`` when it exists; no commission otherwise."""
-    try:
-        from chalicelib.payments import commission  # type: ignore[attr-defined]
-    except ImportError:
-        return {"commission_minor": 0, "shared_amount_minor": 0}
-    split = getattr(commission, "split", None)
-    if split is None:
-        return {"commission_minor": 0, "shared_amount_minor": 0}
-    out = split(payment.brand_id, payment) or {}
+    """The commission of a completing payment (commission.split)."""
+    out = commission.split(payment.brand_id, payment) or {}
     return {"commission_minor": int(out.get("commission_minor") or 0),
             "shared_amount_minor": int(out.get("shared_amount_minor") or 0)}
 
 
 def _history(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
              now: datetime, applied: bool, note: str, to_status: str | None) -> Any:
-    from chalicelib.payments import models as m
-
     return m.PaymentHistoryItem(
         payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
         payment_id=payment.id, from_status=payment.status, to_status=to_status,
@@ -364,10 +315,6 @@ def _history(payment: Any, event: GatewayEvent, notification_id: str | None, sou
 
 def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: str | None,
             notification: Any, plan: _Plan, token: str) -> None:
-    from chalicelib.notify import outbox
-    from chalicelib.payments import models as m
-    from chalicelib.store.tx import ConditionFailed, transaction
-
     now = settings.now()
     dedupe = m.DedupeItem(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key), m.DEDUPE_SK,
                           brand_id=brand_id, gateway=event.gateway, dedupe_key=event.dedupe_key,
@@ -401,8 +348,6 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
 
 
 def _txn(payment: Any, event: GatewayEvent, now: datetime) -> Any:
-    from chalicelib.payments import models as m
-
     kind = TXN_TYPES.get(event.kind, "Inquiry")
     return m.TransactionItem(
         payment.pk, m.txn_sk(event.merchant_ref or "-", kind), id=ids.new_id(),

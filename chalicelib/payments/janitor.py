@@ -32,14 +32,13 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib import settings
 from chalicelib.identity import brands as brand_store
+from chalicelib.payments import ledger, states
 from chalicelib.payments import models as m
-from chalicelib.payments import states
 from chalicelib.payments.gateways import stripe, webhook
 from chalicelib.payments.gateways.events import GatewayUnavailable
 from chalicelib.payments.inbound import intake
 from chalicelib.payments.ledger import DEFAULT_EXPIRE_AFTER_HOURS, brand_setting, get_payment
-from chalicelib.store import ids
-from chalicelib.store.tx import ConditionFailed, transaction
+from chalicelib.store.tx import ConditionFailed
 
 log = logging.getLogger("jfw.payments")
 
@@ -124,20 +123,13 @@ def _ask_stripe(payment: Any, now: datetime) -> bool:
 
 
 def _expire(payment: Any, now: datetime, hours: int) -> bool:
-    P = m.PaymentItem  # noqa: N806
-    seq = int(payment.history_seq) + 1
-    hist = m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, seq), id=ids.new_id(), payment_id=payment.id,
-        from_status=payment.status, to_status="Voided", applied=True, source="janitor",
-        note=f"expired: no settlement from the gateway within {hours} h", created_date=now)
+    """Voided (with ``expired``) through ledger.change, which asks the state machine."""
+    history = ledger.history_row(payment, now, to_status="Voided", source="janitor",
+                                 note=f"expired: no settlement from the gateway within {hours} h")
     try:
-        with transaction() as tx:
-            tx.save(hist, condition=m.PaymentHistoryItem.pk.does_not_exist())
-            tx.update(payment, actions=[
-                P.status.set("Voided"), P.expired.set(True), P.version.set(payment.version + 1),
-                P.history_seq.set(seq), P.modified_date.set(now), P.due_pk.remove(),
-                P.due_sk.remove()], condition=P.version == payment.version)
-    except ConditionFailed:
+        ledger.change(payment, history, [m.PaymentItem.expired.set(True)], to_status="Voided",
+                      now=now)
+    except (ConditionFailed, ledger.NotAllowed):
         return False  # a notification changed it meanwhile; the next run looks again
     return True
 

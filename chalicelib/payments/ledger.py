@@ -1,4 +1,14 @@
-"""The payment rows: create a payment, read one, remember its gateway reference.
+"""The payment rows: create a payment, read one, remember its gateway reference, and THE writer
+of every change to a payment (``change``).
+
+``change`` is the one versioned write: in ONE transaction, the caller's other items (``puts``),
+the payment's next history row, the outbox rows, and last the payment's update (version + 1,
+history sequence + 1, modifiedDate, the caller's actions), conditioned on the version it was read
+at. A status change goes through the state machine: ``to_status`` is asked of ``states.decide``
+(refused: ``NotAllowed``, nothing written), unless the caller passes the ``states.Decision`` it
+took already (intake: ``states.decide`` for the status an event reports; ``states.money_status``
+for refunds and disputes, whose facts only grow). Intake (gateway events), review (an admin's
+approve / manual refund), the janitor (expiry) and checkout's relink all write through it.
 
 ``create_payment`` writes the payment (status ``Created``) and its first history row in one
 transaction, and puts the payment in the janitor's ``due`` index (first check after the brand's
@@ -12,9 +22,11 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.http.errors import NotFound
+from chalicelib.notify import outbox
 from chalicelib.payments import models as m
+from chalicelib.payments import states
 from chalicelib.store import ids
-from chalicelib.store.tx import transaction
+from chalicelib.store.tx import ConditionFailed, transaction
 
 DEFAULT_CHECK_AFTER_MINUTES = 15
 DEFAULT_EXPIRE_AFTER_HOURS = 24
@@ -110,3 +122,72 @@ def find_payment(brand_id: str, payment_id: str) -> Any | None:
                                  consistent_read=True)
     except m.PaymentItem.DoesNotExist:
         return None
+
+
+# -- the one writer of a payment's changes -------------------------------------------------------
+
+class NotAllowed(Exception):
+    """The state machine refuses this status change (``states.decide``); nothing was written."""
+
+    def __init__(self, decision: states.Decision) -> None:
+        super().__init__(decision.note)
+        self.decision = decision
+
+
+class PaymentChanged(ConditionFailed):
+    """The payment's own condition failed (its version, or the caller's ``condition``): it
+    changed since it was read. ``reasons`` as ConditionFailed's, in the order items were added."""
+
+
+def history_row(payment: Any, now: datetime, *, note: str, source: str,
+                to_status: str | None = None, applied: bool = True, **fields: Any) -> Any:
+    """The payment's next history row (sequence ``history_seq + 1``), for ``change``."""
+    return m.PaymentHistoryItem(
+        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
+        payment_id=payment.id, from_status=payment.status, to_status=to_status, applied=applied,
+        note=note, source=source, created_date=now, **fields)
+
+
+def decide(payment: Any, to_status: str) -> states.Decision:
+    """What the state machine says of moving ``payment`` to ``to_status``."""
+    return states.decide(payment.status, to_status, expired=bool(payment.expired),
+                         completion_missing=bool(payment.completion_missing))
+
+
+def change(payment: Any, history: Any, actions: list[Any] | None = None, *,
+           to_status: str | None = None, decision: states.Decision | None = None,
+           puts: list[tuple[Any, Any]] | None = None, rows: list[Any] | None = None,
+           condition: Any = None, token: str | None = None, now: datetime | None = None
+           ) -> None:
+    """Write one change of ``payment`` (see the module doc). ``history``: its next history row
+    (``history_row``); ``puts``: ``(item, condition)`` saved first, in order; ``rows``: outbox
+    rows (published by the caller after the commit). Raises ``NotAllowed`` before writing when
+    the state machine refuses ``to_status``; ``PaymentChanged`` when the payment changed since
+    it was read; ConditionFailed when another item's condition failed."""
+    P = m.PaymentItem  # noqa: N806
+    now = now or settings.now()
+    puts, rows = list(puts or []), list(rows or [])
+    update = [P.version.set(payment.version + 1), P.history_seq.set(payment.history_seq + 1),
+              P.modified_date.set(now), *(actions or [])]
+    if to_status is not None:
+        decision = decision or decide(payment, to_status)
+        if not decision.applied or decision.to_status != to_status:
+            raise NotAllowed(decision)
+        update.append(P.status.set(to_status))
+        if not states.needs_watch(to_status, payment.gateway_type):
+            update += [P.due_pk.remove(), P.due_sk.remove()]
+    guard = P.version == payment.version
+    if condition is not None:
+        guard = guard & condition
+    try:
+        with transaction(token) as tx:
+            for item, item_condition in puts:
+                tx.save(item, condition=item_condition)
+            tx.save(history, condition=m.PaymentHistoryItem.pk.does_not_exist())
+            outbox.add(tx, rows)
+            # PynamoDB sends every put before any update: the payment update comes last.
+            tx.update(payment, actions=update, condition=guard)
+    except ConditionFailed as e:
+        if e.failed(len(puts) + 1 + len(rows)):
+            raise PaymentChanged(e.reasons) from None
+        raise

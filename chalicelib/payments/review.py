@@ -23,39 +23,20 @@ from chalicelib import settings
 from chalicelib.http.errors import Conflict
 from chalicelib.notify import outbox
 from chalicelib.payments import effects, ledger, records
-from chalicelib.payments import models as m
 from chalicelib.payments.checkout.start import GatewayFailed, stripe_client
 from chalicelib.payments.gateways import stripe as gw
 from chalicelib.payments.gateways.events import GatewayEvent
 from chalicelib.payments.gateways.webhook import get_for_webhook
 from chalicelib.payments.inbound import intake
-from chalicelib.payments.models import PaymentHistoryItem, PaymentItem
 from chalicelib.payments.models import PaymentItem as P
-from chalicelib.store import ids
-from chalicelib.store.tx import ConditionFailed, transaction
-
-
-def _history(payment: Any, note: str, now: Any) -> Any:
-    return m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
-        payment_id=payment.id, from_status=payment.status, to_status=None, applied=True,
-        note=note, source="admin", created_date=now)
-
-
-def _base_actions(payment: Any, now: Any) -> list[Any]:
-    return [P.version.set(payment.version + 1), P.history_seq.set(payment.history_seq + 1),
-            P.modified_date.set(now)]
+from chalicelib.store.tx import ConditionFailed
 
 
 def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> None:
-    now = settings.now()
+    """The change and its history row, through ledger.change; the rows published after."""
+    history = ledger.history_row(payment, settings.now(), note=note, source="admin")
     try:
-        with transaction() as tx:
-            tx.update(payment, actions=[*_base_actions(payment, now), *actions],
-                      condition=PaymentItem.version == payment.version)
-            tx.save(_history(payment, note, now),
-                    condition=PaymentHistoryItem.pk.does_not_exist())
-            outbox.add(tx, rows)
+        ledger.change(payment, history, actions, rows=rows)
     except ConditionFailed:
         raise Conflict("The payment changed meanwhile; read it again and retry.",
                        code="PAYMENT_CHANGED") from None

@@ -45,7 +45,7 @@ from chalicelib.payments.gateways.choice import for_checkout
 from chalicelib.payments.gateways.stripe import to_stripe_amount
 from chalicelib.payments.gateways.webhook import get_for_webhook
 from chalicelib.store import ids
-from chalicelib.store.tx import ConditionFailed, transaction
+from chalicelib.store.tx import ConditionFailed
 
 STRIPE_API = "https://api.stripe.com"
 STRIPE_JS = "https://js.stripe.com/v3/"
@@ -373,25 +373,17 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
     link = _link(gateway, brand_id, payment.id, payment.code, int(payment.amount_minor),
                  payment.currency, payment.name or payment.code, payment.price_id,
                  f"{payment.id}:{gateway['id']}:{payment.version}")
-    now = settings.now()
-    P = m.PaymentItem
+    P = m.PaymentItem  # noqa: N806
     actions = [P.gateway_id.set(gateway["id"]), P.gateway_type.set(gateway["type"]),
                P.checkout_url.set(link.url), P.gateway_data.set(link.data),
                P.test_mode.set(bool(gateway.get("testMode"))),
                P.merchant_ref_no.set(link.merchant_ref) if link.merchant_ref
-               else P.merchant_ref_no.remove(),
-               P.version.set(payment.version + 1), P.history_seq.set(payment.history_seq + 1),
-               P.modified_date.set(now)]
-    hist = m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
-        payment_id=payment.id, from_status=payment.status, to_status=None, applied=True,
-        note=f"checkout moved to gateway {gateway['id']} ({gateway['type']})",
-        source="checkout", created_date=now)
+               else P.merchant_ref_no.remove()]
+    history = ledger.history_row(
+        payment, settings.now(), source="checkout",
+        note=f"checkout moved to gateway {gateway['id']} ({gateway['type']})")
     try:
-        with transaction() as tx:
-            tx.update(payment, actions=actions, condition=(P.version == payment.version)
-                      & (P.status == "Created"))
-            tx.save(hist, condition=m.PaymentHistoryItem.pk.does_not_exist())
+        ledger.change(payment, history, actions, condition=P.status == "Created")
     except ConditionFailed:
         raise Conflict(f"Payment {payment_id} changed meanwhile; ask for its link again.",
                        code="PAYMENT_CHANGED") from None

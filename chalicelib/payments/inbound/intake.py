@@ -14,9 +14,10 @@ event does, and commits in one transaction:
 - the transaction record (``TXN#<merchantRef>#<type>``) and the gateway-reference row,
 - outbox rows (effects.py): the customer's mail, a ``payment-event`` row for fulfilment, the
   coupon redemption,
-- the payment update, conditioned on the ``version`` it was read at (last: PynamoDB sends puts
-  before updates). A concurrent delivery makes it fail; the read and the transaction are
-  retried (``MAX_ATTEMPTS``, then 503 so the gateway resends),
+- the payment update, conditioned on the ``version`` it was read at (ledger.change, the one
+  writer of a payment's changes, which also writes the history row). A concurrent delivery
+  makes it fail; the read and the transaction are retried (``MAX_ATTEMPTS``, then 503 so the
+  gateway resends),
 
 then publishes the outbox rows (one SQS batch send). If the process dies before the send, the
 outbox sweeper publishes them later.
@@ -39,7 +40,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import settings
 from chalicelib.notify import outbox
-from chalicelib.payments import commission, risk, states
+from chalicelib.payments import commission, ledger, risk, states
 from chalicelib.payments import models as m
 from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_context: API
     effect_rows,
@@ -53,17 +54,13 @@ from chalicelib.payments.ledger import find_payment as by_id
 from chalicelib.payments.models import PaymentItem as P
 from chalicelib.payments.risk import mismatches, refunded_total
 from chalicelib.store import ids
-from chalicelib.store.tx import ConditionFailed, is_own, new_token, transaction
+from chalicelib.store.tx import ConditionFailed, is_own, new_token
 
 MAX_ATTEMPTS = 5
 TXN_TYPES = {"payment.succeeded": "Payment", "payment.pending": "Authorization",
              "payment.failed": "Payment", "payment.canceled": "Void",
              "payment.refunded": "Refund", "dispute.created": "Reversal",
              "dispute.closed": "Reversal"}
-
-
-class Stale(Exception):
-    """The payment changed since it was read (and the event is not a duplicate)."""
 
 
 class Busy(Exception):
@@ -89,6 +86,7 @@ class _Plan:
     rows: list[Any] = field(default_factory=list)
     extra: list[Any] = field(default_factory=list)
     to_status: str | None = None
+    decision: states.Decision | None = None
 
 
 def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
@@ -110,14 +108,16 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
         try:
             _commit(brand_id, payment, event, notification_id, notification, plan, token)
         except ConditionFailed as e:
-            if not e.failed(0):
+            if e.failed(0):  # the dedupe row exists: a duplicate, or our own retried write
+                if not is_own(_dedupe_row(brand_id, event), token):
+                    return _record_only(notification, "duplicate",
+                                        f"event {event.dedupe_key} was already received",
+                                        payment)
+            elif isinstance(e, ledger.PaymentChanged):
+                _pause(attempt)
+                continue
+            else:
                 raise
-            if not is_own(_dedupe_row(brand_id, event), token):
-                return _record_only(notification, "duplicate",
-                                    f"event {event.dedupe_key} was already received", payment)
-        except Stale:
-            _pause(attempt)
-            continue
         except TransactWriteError as e:  # DynamoDB's own conflict with a concurrent write
             if "TransactionConflict" not in [r.code for r in e.cancellation_reasons or [] if r]:
                 raise
@@ -168,8 +168,7 @@ def find_payment(brand_id: str, event: GatewayEvent) -> Any:
 def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_gateway: bool,
           source: str) -> _Plan:
     now = settings.now()
-    actions: list[Any] = [P.version.set(payment.version + 1),
-                          P.history_seq.set(payment.history_seq + 1), P.modified_date.set(now)]
+    actions: list[Any] = []  # ledger.change adds the version, history sequence and date
     reasons = mismatches(payment, event, live_gateway)
     if reasons:
         detail = "mismatch: " + "; ".join(reasons)
@@ -189,10 +188,6 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
     if not decision.applied:
         return _Plan("ignored", decision.note, actions, hist)
     to = decision.to_status
-    if to:
-        actions.append(P.status.set(to))
-        if not states.needs_watch(to, payment.gateway_type):
-            actions += [P.due_pk.remove(), P.due_sk.remove()]
     if decision.completion_missing:
         actions.append(P.completion_missing.set(True))
     if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
@@ -202,7 +197,7 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
         actions += _completion_actions(payment, event, after)
     after["status"] = to or payment.status
     rows = effect_rows(payment, after, event, to, 0, notification_id)
-    return _Plan("applied", decision.note, actions, hist, rows, to_status=to)
+    return _Plan("applied", decision.note, actions, hist, rows, to_status=to, decision=decision)
 
 
 def _about_the_money(payment: Any, event: GatewayEvent) -> bool:
@@ -261,17 +256,15 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
     if not (completed or completed_now):
         note += " (before any completion)"
         actions.append(P.completion_missing.set(True))
-    if to:
-        actions.append(P.status.set(to))
-        if not states.needs_watch(to, payment.gateway_type):
-            actions += [P.due_pk.remove(), P.due_sk.remove()]
     if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
         actions.append(P.merchant_ref_no.set(event.merchant_ref))
     hist = _history(payment, event, notification_id, source, now, True, note, to)
     after["status"] = status
     rows = effect_rows(payment, after, event, to, refunded_now, notification_id,
                        completed_now=completed_now)
-    return _Plan("applied", note, actions, hist, rows, to_status=to)
+    # The money facts' status (states.money_status) is the state machine's decision here.
+    return _Plan("applied", note, actions, hist, rows, to_status=to,
+                 decision=states.Decision(True, note, to_status=to) if to else None)
 
 
 def _completion_actions(payment: Any, event: GatewayEvent, after: dict[str, Any]) -> list[Any]:
@@ -302,28 +295,26 @@ def commission_split(payment: Any) -> dict[str, int]:
 
 def _history(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
              now: datetime, applied: bool, note: str, to_status: str | None) -> Any:
-    return m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
-        payment_id=payment.id, from_status=payment.status, to_status=to_status,
-        event_status=event.jfw_status, applied=applied, note=note, source=source,
-        event_type=event.event_type, dedupe_key=event.dedupe_key,
+    return ledger.history_row(
+        payment, now, note=note, source=source, to_status=to_status, applied=applied,
+        event_status=event.jfw_status, event_type=event.event_type, dedupe_key=event.dedupe_key,
         notification_id=notification_id, amount_minor=event.amount_minor,
-        currency=event.currency, created_date=now)
+        currency=event.currency)
 
 
 # -- writing -------------------------------------------------------------------------------------
 
 def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: str | None,
             notification: Any, plan: _Plan, token: str) -> None:
+    """One transaction through ledger.change: the dedupe row first (its failure, index 0, is a
+    duplicate), the notification, the transaction record and gateway reference, the history
+    row, the outbox rows, and the payment's update."""
     now = settings.now()
     dedupe = m.DedupeItem(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key), m.DEDUPE_SK,
                           brand_id=brand_id, gateway=event.gateway, dedupe_key=event.dedupe_key,
                           payment_id=payment.id, notification_id=notification_id,
                           outcome=plan.outcome, write_id=token, created_date=now)
-    puts: list[tuple[Any, Any]] = [
-        (dedupe, m.DedupeItem.pk.does_not_exist()),  # first: ConditionFailed index 0
-        (plan.history, m.PaymentHistoryItem.pk.does_not_exist()),
-    ]
+    puts: list[tuple[Any, Any]] = [(dedupe, m.DedupeItem.pk.does_not_exist())]
     if notification is not None:
         _stamp(notification, plan.outcome, plan.detail, event, payment.id)
         puts.append((notification, None))
@@ -333,18 +324,8 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
             puts.append((m.MerchantRefItem(m.mref_pk(brand_id, event.gateway, event.merchant_ref),
                                            m.MREF_SK, payment_id=payment.id, created_date=now),
                          None))
-    try:
-        with transaction(token) as tx:
-            for item, condition in puts:
-                tx.save(item, condition=condition)
-            outbox.add(tx, plan.rows)
-            # PynamoDB sends every put before any update: the payment update comes last.
-            tx.update(payment, actions=plan.actions,
-                      condition=m.PaymentItem.version == payment.version)
-    except ConditionFailed as e:
-        if e.failed(len(puts) + len(plan.rows)) and not e.failed(0):
-            raise Stale() from None
-        raise
+    ledger.change(payment, plan.history, plan.actions, to_status=plan.to_status,
+                  decision=plan.decision, puts=puts, rows=plan.rows, token=token, now=now)
 
 
 def _txn(payment: Any, event: GatewayEvent, now: datetime) -> Any:

@@ -1,9 +1,14 @@
 """The payments context's enumerations, each defined once. Light on purpose: the route tables
 import it at cold start (nothing but tuples here)."""
 
-# JFW's PaymentStatus (the state machine over them: states.py).
-STATUSES: tuple[str, ...] = ("Created", "Completed", "Refunded", "Failed", "Pending", "Denied",
-                             "Reserved", "CanceledReversal", "Deleted", "Voided")
+from typing import Literal, get_args
+
+# JFW's PaymentStatus (the state machine over them: states.py), as a type and as a tuple.
+JfwPaymentStatus = Literal[
+    "Created", "Completed", "Refunded", "Failed", "Pending", "Denied", "Reserved",
+    "CanceledReversal", "Deleted", "Voided",
+]
+STATUSES: tuple[str, ...] = get_args(JfwPaymentStatus)
 # Types of gateway transaction records.
 TRANSACTION_TYPES = ("Payment", "Authorization", "Refund", "Void", "Reversal", "Inquiry")
 # What a received gateway notification came to (inbound/).

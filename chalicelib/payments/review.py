@@ -34,9 +34,10 @@ from chalicelib.store.tx import ConditionFailed
 
 def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> None:
     """The change and its history row, through ledger.change; the rows published after."""
-    history = ledger.history_row(payment, settings.now(), note=note, source="admin")
+    now = settings.now()
+    history = ledger.history_row(payment, now, note=note, source="admin")
     try:
-        ledger.change(payment, history, actions, rows=rows)
+        ledger.change(payment, history, actions, rows=rows, now=now)
     except ConditionFailed:
         raise Conflict("The payment changed meanwhile; read it again and retry.",
                        code="PAYMENT_CHANGED") from None

@@ -379,11 +379,12 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
                P.test_mode.set(bool(gateway.get("testMode"))),
                P.merchant_ref_no.set(link.merchant_ref) if link.merchant_ref
                else P.merchant_ref_no.remove()]
+    now = settings.now()
     history = ledger.history_row(
-        payment, settings.now(), source="checkout",
+        payment, now, source="checkout",
         note=f"checkout moved to gateway {gateway['id']} ({gateway['type']})")
     try:
-        ledger.change(payment, history, actions, condition=P.status == "Created")
+        ledger.change(payment, history, actions, condition=P.status == "Created", now=now)
     except ConditionFailed:
         raise Conflict(f"Payment {payment_id} changed meanwhile; ask for its link again.",
                        code="PAYMENT_CHANGED") from None

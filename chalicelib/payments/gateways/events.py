@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from chalicelib import money
 from chalicelib.http.errors import ApiError
+from chalicelib.payments.constants import JfwPaymentStatus
 
 GatewayName = Literal["stripe", "paypal"]
 
@@ -43,12 +44,6 @@ EventKind = Literal[
     "dispute.closed",
     "ignored",
 ]
-
-JfwPaymentStatus = Literal[
-    "Created", "Completed", "Refunded", "Failed", "Pending", "Denied", "Reserved",
-    "CanceledReversal", "Deleted", "Voided",
-]
-
 
 class SignatureError(Exception):
     """The notification's signature can't be trusted; the message says why (for the log and the

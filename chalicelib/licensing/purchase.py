@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import money
+from chalicelib.catalog import quotes
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import BadRequest, NotFound
 from chalicelib.licensing import licenses
 from chalicelib.licensing.constants import MAX_PURCHASE_QUANTITY
@@ -21,8 +23,6 @@ from chalicelib.payments import service as payments
 
 
 def _price(brand_id: str, package_id: str, subtype_id: str) -> dict:
-    from chalicelib.catalog import service as catalog
-
     try:
         prices = catalog.prices_for_package(brand_id, package_id, public=True)
     except NotFound:
@@ -37,8 +37,6 @@ def _price(brand_id: str, package_id: str, subtype_id: str) -> dict:
 
 def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
                   headers: dict[str, str] | None = None, source_ip: str | None = None) -> str:
-    from chalicelib.catalog import quotes
-
     brand_id = brand["id"]
     quantity = int(data.get("quantity") or 1)
     if not 1 <= quantity <= MAX_PURCHASE_QUANTITY:

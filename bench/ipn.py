@@ -72,9 +72,9 @@ def event(payment_id: str, n: int, amount_minor: int = AMOUNT_MINOR) -> bytes:
 
 
 def headers(body: bytes) -> dict[str, str]:
-    from chalicelib.payments.gateways import stripe
+    from chalicelib.payments import service as payments
 
-    return {"Stripe-Signature": stripe.sign(body, SECRET, int(time.time())),
+    return {"Stripe-Signature": payments.sign_stripe_payload(body, SECRET, int(time.time())),
             "Content-Type": "application/json"}
 
 
@@ -105,14 +105,14 @@ def in_process(args: argparse.Namespace) -> None:
 
         from app import app
         from chalicelib.identity import brands
-        from chalicelib.payments import gateway_config
+        from chalicelib.payments import service as payments
         from chalicelib.store import aws, bootstrap
         from chalicelib.store.base import connection
 
         bootstrap.create_all()
         aws.client("ses").verify_email_identity(EmailAddress="no-reply@jfw.localhost")
         brand = brands.create(name="Bench", abbr="BENCH", domain="bench.test")
-        gw = gateway_config.create(brand["id"], {
+        gw = payments.create_gateway(brand["id"], {
             "appIntegrationId": "stripe", "name": "Stripe", "publicKey": "pk_test_bench",
             "privateKey": "sk_test_bench", "webhookSecret": SECRET, "testMode": True})["id"]
         path = f"/api/v1/ipn/stripe/{gw}"
@@ -160,19 +160,19 @@ def in_process(args: argparse.Namespace) -> None:
                 return client.http.post(path, body=body, headers=headers(body))
 
             with atomic_moto():  # quick setup; the measurements below choose their moto
-                payments = [new_payment() for _ in range(args.samples * 2 + 2)]
+                fresh = [new_payment() for _ in range(args.samples * 2 + 2)]
             # cold: first notification (gateway row read, commission rates read, queue URL)
-            pid = payments.pop()
+            pid = fresh.pop()
             counting["on"] = True
             first = notify(pid)
             counting["on"] = False
             assert json.loads(first.body)["data"]["outcome"] == "applied", first.body
             cold = dict(calls)
             calls.clear()
-            notify(payments.pop())  # warm everything once more
+            notify(fresh.pop())  # warm everything once more
             calls.clear()
             counting["on"] = True
-            notify(payments.pop())
+            notify(fresh.pop())
             counting["on"] = False
             per = dict(calls)
 
@@ -192,9 +192,9 @@ def in_process(args: argparse.Namespace) -> None:
                     assert resp.status_code == 200, resp.body
                 return times, (sum(times) - aws_total) / len(times)
 
-            stock, _ = sample(payments[:args.samples // 4])
+            stock, _ = sample(fresh[:args.samples // 4])
             with atomic_moto():
-                samples, own = sample(payments[args.samples // 4:args.samples])
+                samples, own = sample(fresh[args.samples // 4:args.samples])
                 trivial = []
                 for _ in range(len(samples)):
                     t0 = time.perf_counter()
@@ -222,10 +222,10 @@ _DDB = {"GetItem", "TransactWriteItems", "Query", "PutItem", "UpdateItem", "Batc
 
 def payment_maker(brand: dict, gw: str) -> Callable[[], str]:
     """A function that creates one Created payment of ``brand`` on gateway ``gw``: its id."""
-    from chalicelib.payments import service
+    from chalicelib.payments import service as payments
 
     def new_payment() -> str:
-        return service.create_payment(brand, amount_minor=AMOUNT_MINOR, currency="USD",
+        return payments.create_payment(brand, amount_minor=AMOUNT_MINOR, currency="USD",
                                       gateway_id=gw, gateway_type="stripe",
                                       user_email="buyer@example.com", user_id="u1",
                                       test_mode=True).id
@@ -287,14 +287,15 @@ def tally(brand_id: str, pids: list[str]) -> tuple[int, int, int]:
     Completed; applied twice: more than one Completed transition, outbox row of one kind
     (success mail, payment event) or sent mail for one payment."""
     from chalicelib.notify.models import SentMailItem, sent_mail_pk
-    from chalicelib.payments import models as m
+    from chalicelib.payments import service as payments_service
 
-    payments = {pid: m.PaymentItem.get(m.payment_pk(brand_id, pid), m.PAYMENT_SK)
+    payments = {pid: payments_service.PaymentItem.get(payments_service.payment_pk(brand_id, pid),
+                                                      payments_service.PAYMENT_SK)
                 for pid in pids}
     lost = sum(1 for p in payments.values() if p.status != "Completed")
     # Scans, bench bookkeeping only: moto's Query reads every item of the table, so a Query per
     # payment would cost 800 times a scan.
-    history = m.PaymentHistoryItem
+    history = payments_service.PaymentHistoryItem
     transitions = Counter(h.payment_id for h in history.scan(
         history.sk.startswith("HIST#") & (history.to_status == "Completed"))
         if h.payment_id in payments)
@@ -330,9 +331,9 @@ def report(deliveries: list[bytes], elapsed: float, counted: tuple[int, int, int
 def burst_in_process(brand: dict, gw: str, total: int, new_payment: Callable[[], str],
                      consumed: Callable[[], None]) -> None:
     from chalicelib.http.dispatch import handle
-    from chalicelib.payments import ipn_routes
+    from chalicelib.routes import all_routes
 
-    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
+    route = next(r for r in all_routes() if r.path == "/api/v1/ipn/stripe/{gatewayId}")
     pids, deliveries = plan(total, new_payment)
 
     def send(body: bytes) -> str:
@@ -364,12 +365,12 @@ def attach(stack: Any) -> tuple[dict, dict]:
 
     from chalicelib.devstack.seed import DEMO_DOMAIN, STRIPE_GATEWAY_NAME
     from chalicelib.identity import brands
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
-    gateway_config.clear_cache()
+    payments.clear_gateway_cache()
     brand = brands.find_by_host(DEMO_DOMAIN)
     assert brand, "no demo brand in the stack"
-    gw = next(g for g in gateway_config.list_gateways(brand["id"])
+    gw = next(g for g in payments.list_gateways(brand["id"])
               if g["name"] == STRIPE_GATEWAY_NAME)
     assert gw["ipnListenerLink"].startswith(stack.api), gw["ipnListenerLink"]
     return brand, gw

@@ -15,8 +15,10 @@ def all_routes(stage: str | None = None) -> list[Route]:
     from chalicelib.licensing import cert_routes, device_routes, download_routes
     from chalicelib.licensing import routes as licensing
     from chalicelib.notify import routes as notify
-    from chalicelib.payments import checkout_routes, commission_routes, gateway_routes, ipn_routes
     from chalicelib.payments import routes as payments
+    from chalicelib.payments.checkout import routes as payments_checkout
+    from chalicelib.payments.gateways import routes as payments_gateways
+    from chalicelib.payments.inbound import routes as payments_inbound
 
     stage = stage or settings.get().stage
     routes = [
@@ -28,11 +30,10 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *notify.ROUTES,
         *catalog.ROUTES,
         *coupon_routes.ROUTES,
+        *payments_inbound.ROUTES,
         *payments.ROUTES,
-        *ipn_routes.ROUTES,
-        *gateway_routes.ROUTES,
-        *checkout_routes.ROUTES,
-        *commission_routes.ROUTES,
+        *payments_gateways.ROUTES,
+        *payments_checkout.ROUTES,
         *licensing.ROUTES,
         *device_routes.ROUTES, *cert_routes.ROUTES, *download_routes.ROUTES,
     ]

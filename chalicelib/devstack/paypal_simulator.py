@@ -49,13 +49,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from chalicelib.devstack import config as devconfig
-from chalicelib.payments.gateways.paypal import (
-    DEFAULT_CHARSET,
-    VALIDATE_PREFIX,
-    VERIFY_PATH,
-    format_payment_date,
-    parse,
-)
+from chalicelib.payments import service as payments
 
 DEFAULT_PORT = 8421
 PORT_ENV = "PAYPAL_SIM_PORT"
@@ -109,7 +103,7 @@ def encode(fields: Iterable[tuple[str, str]]) -> bytes:
     """Form-encode in the charset the message's ``charset`` field names, as PayPal does
     (characters that charset lacks become ``?``)."""
     pairs = list(fields)
-    charset = next((v for k, v in pairs if k == "charset"), DEFAULT_CHARSET)
+    charset = next((v for k, v in pairs if k == "charset"), payments.PAYPAL_DEFAULT_CHARSET)
     return urlencode(pairs, encoding=charset, errors="replace").encode("ascii")
 
 
@@ -169,11 +163,12 @@ class PayPalSimulator:
 
     @property
     def verify_url(self) -> str:
-        return self.url + VERIFY_PATH
+        return self.url + payments.PAYPAL_VERIFY_PATH
 
     def answer_postback(self, body: bytes) -> str:
         """VERIFIED iff ``body`` is the prefix plus exactly a message sent in valid mode."""
-        message = body[len(VALIDATE_PREFIX):] if body.startswith(VALIDATE_PREFIX) else None
+        prefix = payments.PAYPAL_VALIDATE_PREFIX
+        message = body[len(prefix):] if body.startswith(prefix) else None
         with self._lock:
             ok = message is not None and self._modes.get(message) == "valid"
             answer = "VERIFIED" if ok else "INVALID"
@@ -193,9 +188,9 @@ class PayPalSimulator:
             "mc_gross": gross,
             "protection_eligibility": "Eligible",
             "payer_id": _random(13),
-            "payment_date": format_payment_date(datetime.now(UTC)),
+            "payment_date": payments.format_paypal_payment_date(datetime.now(UTC)),
             "payment_status": "Completed",
-            "charset": DEFAULT_CHARSET,
+            "charset": payments.PAYPAL_DEFAULT_CHARSET,
             "first_name": "Test",
             "last_name": "Buyer",
             "mc_fee": _fee(gross),
@@ -231,7 +226,7 @@ class PayPalSimulator:
         - any other status (Completed after Pending, Denied, ...): the same txn_id.
         """
         base = dict(original.fields if isinstance(original, SentIpn) else original)
-        fresh = {"payment_date": format_payment_date(datetime.now(UTC)),
+        fresh = {"payment_date": payments.format_paypal_payment_date(datetime.now(UTC)),
                  "payment_status": payment_status,
                  "verify_sign": _random(56, string.ascii_letters + string.digits + "-."),
                  "ipn_track_id": _random(13, "0123456789abcdef")}
@@ -352,8 +347,9 @@ def parse_checkout_link(url: str) -> CheckoutLink:
     """The PayPal link's request; a ValueError says why ``url`` is not one."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    if not parts.path.endswith(VERIFY_PATH) or "cmd" not in query:
-        raise ValueError(f"{url} is not a PayPal checkout link (…{VERIFY_PATH}?cmd=_xclick&…).")
+    if not parts.path.endswith(payments.PAYPAL_VERIFY_PATH) or "cmd" not in query:
+        raise ValueError(f"{url} is not a PayPal checkout link "
+                         f"(…{payments.PAYPAL_VERIFY_PATH}?cmd=_xclick&…).")
     if not query.get("notify_url"):
         raise ValueError(f"The checkout link {url} has no notify_url: PayPal would notify "
                          "nobody.")
@@ -369,7 +365,7 @@ def parse_checkout_link(url: str) -> CheckoutLink:
 def read_checkout_link(url: str, timeout: float = 10) -> CheckoutLink:
     """A PayPal checkout link, or our hosted checkout page's link (``/api/checkout/<paymentId>
     ?brandId=...``), which is followed to the PayPal link it redirects a PayPal payment to."""
-    if urlsplit(url).path.endswith(VERIFY_PATH):
+    if urlsplit(url).path.endswith(payments.PAYPAL_VERIFY_PATH):
         return parse_checkout_link(url)
     request = urllib.request.Request(url, method="GET", headers={"Accept": "text/html"})
     try:
@@ -468,13 +464,14 @@ def _handler(sim: PayPalSimulator) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == VERIFY_PATH:
+            if path == payments.PAYPAL_VERIFY_PATH:
                 self._reply(200, sim.answer_postback(self._body()).encode("ascii"))
             elif path == "/_simulator/send":
                 self._control_send()
             elif path == PAY_PATH:
                 self._body()
-                self._page(*sim.pay_page(sim.url + VERIFY_PATH + "?" + self._query()))
+                self._page(*sim.pay_page(sim.url + payments.PAYPAL_VERIFY_PATH + "?"
+                                         + self._query()))
             else:
                 self._reply(404, b"Not found")
 
@@ -486,7 +483,7 @@ def _handler(sim: PayPalSimulator) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == VERIFY_PATH and self._query():
+            if path == payments.PAYPAL_VERIFY_PATH and self._query():
                 self._page(*sim.checkout_page(sim.url + self.path))
             elif path == "/_simulator/messages":
                 with sim._lock:
@@ -576,7 +573,7 @@ def _send(args: argparse.Namespace) -> int:
         print(f"The simulator at {simulator} could not send: {e}. Is it running (`make run` "
               f"starts it on {PORT_ENV}, default {DEFAULT_PORT})?", file=sys.stderr)
         return 1
-    fields_sent = dict(parse(sent["body"].encode("ascii")))
+    fields_sent = dict(payments.parse_paypal_message(sent["body"].encode("ascii")))
     took, what = outcome_of(sent)
     print(f"sent txn_id {sent['txnId']} ({fields_sent.get('payment_status')}, "
           f"{fields_sent.get('mc_gross')} {fields_sent.get('mc_currency')}, custom "

@@ -141,18 +141,18 @@ def seed_payments(demo: dict, api_url: str, stripe_webhook_secret: str,
     """The demo brand's catalogue for checkout, a Stripe gateway for localstripe (the default)
     and a PayPal gateway verified by the IPN simulator. After paying, the buyer comes back to
     our own checkout page, which shows the payment's status."""
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     created: list[str] = []
     package, price = _catalog(demo["id"], created)
-    existing = {g["name"]: g for g in gateway_config.list_gateways(demo["id"])}
+    existing = {g["name"]: g for g in payments.list_gateways(demo["id"])}
     links = {"returnLink": f"{api_url}/api/checkout/{{paymentId}}?brandId={{brandId}}&paid=true",
              "cancelLink": f"{api_url}/api/v1/health"}
     stripe = existing.get(STRIPE_GATEWAY_NAME)
     if stripe:  # kept from an earlier run (the data persists): its id, and so its URL, stay
         stripe = _follow(demo["id"], stripe, links, stripe_webhook_secret, created)
     else:
-        stripe = gateway_config.create(demo["id"], {
+        stripe = payments.create_gateway(demo["id"], {
             "appIntegrationId": "stripe", "name": STRIPE_GATEWAY_NAME, **links,
             "publicKey": "pk_test_local", "privateKey": "sk_test_local",
             "webhookSecret": stripe_webhook_secret, "testMode": True, "isDefault": True,
@@ -161,7 +161,7 @@ def seed_payments(demo: dict, api_url: str, stripe_webhook_secret: str,
     if paypal:
         paypal = _follow(demo["id"], paypal, links, None, created)
     else:
-        paypal = gateway_config.create(demo["id"], {
+        paypal = payments.create_gateway(demo["id"], {
             "appIntegrationId": "paypal", "name": PAYPAL_GATEWAY_NAME, **links,
             "paypalReceiverEmail": paypal_receiver_email, "paypalReceiverId": paypal_receiver_id,
             "paypalMode": "simulator", "testMode": True,
@@ -181,18 +181,18 @@ def _follow(brand_id: str, gateway: dict, links: dict[str, str], webhook_secret:
     """A seeded gateway kept from an earlier run, brought in line with this run's settings:
     localstripe signs with this run's ``STRIPE_WEBHOOK_SECRET`` and the buyer comes back to this
     run's API port. Everything else (and the id) stays as it was."""
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     changes = {k: v for k, v in links.items() if gateway.get(k) != v}
     if webhook_secret is not None and \
-            gateway_config.get_for_webhook(gateway["id"])["webhookSecret"] != webhook_secret:
+            payments.get_for_webhook(gateway["id"])["webhookSecret"] != webhook_secret:
         changes["webhookSecret"] = webhook_secret
     if not changes:
         return gateway
     body = {k: gateway[k] for k in _GATEWAY_FIELDS if gateway.get(k) is not None}
     # The masked key keeps the stored one; the stored webhook secret is kept unless replaced.
     body["webhookSecret"] = None
-    updated = gateway_config.update(brand_id, gateway["id"], {**body, **changes})
+    updated = payments.update_gateway(brand_id, gateway["id"], {**body, **changes})
     created.append(f"gateway {gateway['name']} updated ({', '.join(sorted(changes))})")
     return updated
 
@@ -203,10 +203,10 @@ def register_stripe_webhook(stripe_url: str, notify_url: str, secret: str) -> No
     import json
     import urllib.request
 
-    from chalicelib.payments.gateways.stripe import HANDLED_EVENT_TYPES
+    from chalicelib.payments import service as payments
 
     body = json.dumps({"url": notify_url, "secret": secret,
-                       "events": list(HANDLED_EVENT_TYPES)}).encode()
+                       "events": list(payments.STRIPE_EVENT_TYPES)}).encode()
     req = urllib.request.Request(f"{stripe_url}/_config/webhooks/jfw-demo", data=body,
                                  method="POST", headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:

@@ -2,6 +2,10 @@
 
 brand -> caller -> permission -> query -> body -> handler -> envelope.
 
+A route declared ``idempotent=True`` runs its handler under the request's ``Idempotency-Key``
+(store/idempotency.py): the same key with the same request answers the first answer again, with
+``Idempotent-Replayed: true``; the same key with another request is a 409.
+
 Any ``ApiError`` becomes its 4xx envelope; anything else is a logged 500 (a bug).
 """
 
@@ -29,6 +33,7 @@ from chalicelib.http.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.http.routing import Q, Route, resolve
+from chalicelib.store import idempotency
 
 log = logging.getLogger("jfw.http")
 
@@ -166,7 +171,13 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
         ctx.query = parse_query(route.query, request.query_params or {})
         if route.body:
             ctx.body = parse_body(route.body, raw, headers.get("content-type"))
-        result = resolve(route.handler)(ctx, **path_params)
+        if route.idempotent:
+            result, replayed = _idempotent(route, ctx, path_params)
+            if replayed:
+                return _json_response(200, envelope.ok(result), correlation_id,
+                                      {"Idempotent-Replayed": "true"})
+        else:
+            result = resolve(route.handler)(ctx, **path_params)
         if isinstance(result, Response):
             result.headers.setdefault("X-Correlation-Id", correlation_id)
             return result
@@ -180,6 +191,16 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
         return _json_response(500, envelope.error(500, "INTERNAL_ERROR",
                                                   "Internal error; quote the correlation id.",
                                                   correlation_id), correlation_id)
+
+
+def _idempotent(route: Route, ctx: Any, path_params: dict[str, str]) -> tuple[Any, bool]:
+    """``(answer, replayed)`` of an idempotent route's handler, under the caller's key."""
+    assert ctx.caller is not None
+    key = idempotency.key_of(ctx.headers)
+    body = ctx.body.model_dump(mode="json") if ctx.body is not None else None
+    request = idempotency.fingerprint(ctx.method, ctx.path, path_params, ctx.query, body)
+    return idempotency.run(idempotency.ROUTE_TABLE, ctx.brand_id, ctx.caller.user_id, key,
+                           request, lambda: resolve(route.handler)(ctx, **path_params))
 
 
 # -- input -------------------------------------------------------------------------------------

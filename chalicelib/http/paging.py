@@ -15,12 +15,7 @@ def page(items: Iterable[dict], query: dict[str, Any], sortable: Iterable[str],
          default_sort: str = "createdDate",
          keyword_fields: Iterable[str] = ()) -> dict[str, Any]:
     """Filter by ``keywords``, sort, and cut one page: {items, totalItems, pageNumber, pageSize}."""
-    number = query.get("pageNumber", 0)
-    size = query.get("pageSize", DEFAULT_PAGE_SIZE)
-    if number < 0:
-        raise BadRequest("pageNumber must be 0 or more.", field="pageNumber")
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise BadRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}.", field="pageSize")
+    number, size = _number_and_size(query)
     sort_field = query.get("sortDataField") or default_sort
     allowed = set(sortable) | {"id", "createdDate"}
     if sort_field not in allowed:
@@ -37,6 +32,25 @@ def page(items: Iterable[dict], query: dict[str, Any], sortable: Iterable[str],
     start = number * size
     return {"items": rows[start:start + size], "totalItems": len(rows), "pageNumber": number,
             "pageSize": size}
+
+
+def cut(rows: list[dict], query: dict[str, Any]) -> list[dict]:
+    """One page of a plain array (JFW's array lists), only when ``pageNumber`` or ``pageSize``
+    is sent; the rows as they are otherwise. Same bounds as ``page``."""
+    if "pageNumber" not in query and "pageSize" not in query:
+        return rows
+    number, size = _number_and_size(query)
+    return rows[number * size:(number + 1) * size]
+
+
+def _number_and_size(query: dict[str, Any]) -> tuple[int, int]:
+    number = query.get("pageNumber", 0)
+    size = query.get("pageSize", DEFAULT_PAGE_SIZE)
+    if number < 0:
+        raise BadRequest("pageNumber must be 0 or more.", field="pageNumber")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise BadRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}.", field="pageSize")
+    return number, size
 
 
 def _sort_key(field: str) -> Callable[[dict], Any]:

@@ -133,14 +133,11 @@ def apply_to_user(ctx: RequestContext) -> bool:
 
 def purchase_checkout_link(ctx: RequestContext) -> Any:
     from chalicelib.licensing import purchase
-    from chalicelib.payments.checkout_api import _idempotent
 
-    def action() -> str:
-        assert ctx.brand is not None
-        return purchase.checkout_link(ctx.brand, ctx.caller, _body(ctx), headers=ctx.headers,
-                                      source_ip=ctx.source_ip)
-
-    return _idempotent(ctx, action)
+    # An idempotent route: the dispatcher runs it under the Idempotency-Key.
+    assert ctx.brand is not None
+    return purchase.checkout_link(ctx.brand, ctx.caller, _body(ctx), headers=ctx.headers,
+                                  source_ip=ctx.source_ip)
 
 
 # -- constants and settings ----------------------------------------------------------------------

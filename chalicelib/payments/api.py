@@ -1,16 +1,19 @@
-"""Handlers of payment records and the notification log: parse, authorise, call the service."""
+"""Handlers of payment records, the admin's review of held payments, commission rates and the
+payment constants: parse, authorise, call the rule."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.http.context import RequestContext
+from chalicelib.identity import access
+from chalicelib.payments import commission, records, review
+from chalicelib.payments.constants import COMMISSION_TYPES, RISK_LEVELS
 
 
 def _only_user(ctx: RequestContext) -> str | None:
     """None when the caller may read the brand's payments; else their own user id."""
-    from chalicelib.identity import access
-
     if access.has(ctx, "PAYMENT.READ"):
         return None
     assert ctx.caller is not None
@@ -18,55 +21,73 @@ def _only_user(ctx: RequestContext) -> str | None:
 
 
 def list_payments(ctx: RequestContext) -> dict[str, Any]:
-    from chalicelib.payments import records
-
     return records.list_payments(ctx.brand_id, ctx.query, only_user=_only_user(ctx))
 
 
 def get_payment(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
-    from chalicelib.payments import records
-
     return records.get_payment(ctx.brand_id, id, only_user=_only_user(ctx))
 
 
 def dashboard(ctx: RequestContext) -> dict[str, Any]:
-    from chalicelib.payments import records
-
     assert ctx.brand is not None
     return records.dashboard(ctx.brand, ctx.query.get("testMode"))
 
 
-def payment_statuses(ctx: RequestContext) -> list[str]:
-    from chalicelib.payments import records
+# -- review of held payments (idempotent routes: the dispatcher runs them under the key) --------
 
+def approve_payment(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    assert ctx.caller is not None
+    return review.approve(ctx.brand_id, id, ctx.caller.user_id)
+
+
+def refund_payment(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    assert ctx.caller is not None
+    return review.refund(ctx.brand_id, id, ctx.caller.user_id)
+
+
+# -- commission rates ----------------------------------------------------------------------------
+
+def list_rates(ctx: RequestContext) -> list[dict]:
+    return commission.list_rates(ctx.brand_id, ctx.query)
+
+
+def get_rate(ctx: RequestContext, id: str) -> dict:  # noqa: A002 - the path parameter
+    return commission.get(ctx.brand_id, id)
+
+
+def create_rate(ctx: RequestContext) -> dict:
+    return commission.create(ctx.brand_id, ctx.body.model_dump())
+
+
+def update_rate(ctx: RequestContext, id: str) -> bool:  # noqa: A002
+    return commission.update(ctx.brand_id, id, ctx.body.model_dump())
+
+
+def delete_rate(ctx: RequestContext, id: str) -> bool:  # noqa: A002
+    return commission.delete(ctx.brand_id, id)
+
+
+def get_discount(ctx: RequestContext) -> Decimal:
+    return commission.get_discount(ctx.brand_id, ctx.query["quantity"])
+
+
+# -- constants -----------------------------------------------------------------------------------
+
+def payment_statuses(ctx: RequestContext) -> list[str]:
     return records.payment_statuses()
 
 
 def transaction_statuses(ctx: RequestContext) -> list[str]:
-    from chalicelib.payments import records
-
     return records.transaction_statuses()
 
 
 def transaction_types(ctx: RequestContext) -> list[str]:
-    from chalicelib.payments import records
-
     return records.transaction_types()
 
 
-def list_notifications(ctx: RequestContext) -> dict[str, Any]:
-    from chalicelib.payments import notifications
-
-    return notifications.list_notifications(ctx.brand_id, ctx.query)
+def risk_levels(ctx: RequestContext) -> list[str]:
+    return list(RISK_LEVELS)
 
 
-def get_notification(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
-    from chalicelib.payments import notifications
-
-    return notifications.get(ctx.brand_id, id)
-
-
-def replay_notification(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
-    from chalicelib.payments import notifications
-
-    return notifications.replay(ctx.brand_id, id)
+def rate_types(ctx: RequestContext) -> list[str]:
+    return list(COMMISSION_TYPES)

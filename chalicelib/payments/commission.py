@@ -13,8 +13,7 @@ JFW publishes the fields but not the rules; ours:
   commission when the buyer was referred (``payment.referrer_id``: it goes to the referrer), else
   0 (the commission stays with the brand).
 
-Items (table ``payments``): ``B#<brand>#COMMRATE#<id>`` / ``COMMRATE`` (gsi1
-``B#<brand>#COMMRATES``), and ``B#<brand>#COMMHEAD`` / ``HEAD`` whose version every write checks
+Items (models.py): the rate, and the brand's commission head whose version every write checks
 and raises in the same transaction, so two concurrent writes can't create overlapping ranges or
 two defaults.
 """
@@ -25,59 +24,20 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    NumberAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
+from pynamodb.exceptions import DeleteError
 
 from chalicelib import money, settings
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
-from chalicelib.payments.models import Gsi1
+from chalicelib.http.paging import cut
+from chalicelib.payments import models as m
+from chalicelib.payments.constants import COMMISSION_TYPES
+from chalicelib.payments.models import CommissionHead, CommissionRateItem
 from chalicelib.store import ids
-from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.store.tx import ConditionFailed, transaction
 
-TYPES = ("Discount", "Commission")
-SK = "COMMRATE"
-HEAD_SK = "HEAD"
+TYPES = COMMISSION_TYPES
 CACHE_SECONDS = 30.0
 UNBOUNDED = 10**18
-
-
-def rate_pk(brand_id: str, rate_id: str) -> str:
-    return f"B#{brand_id}#COMMRATE#{rate_id}"
-
-
-def listing_pk(brand_id: str) -> str:
-    return f"B#{brand_id}#COMMRATES"
-
-
-def head_pk(brand_id: str) -> str:
-    return f"B#{brand_id}#COMMHEAD"
-
-
-class CommissionRateItem(BaseModel):
-    Meta = table_meta("payments")
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    gsi1 = Gsi1()
-    id = UnicodeAttribute()
-    brand_id = UnicodeAttribute(attr_name="brandId")
-    type = UnicodeAttribute()
-    unit = UnicodeAttribute(null=True)
-    quantity_from = NumberAttribute(attr_name="quantityFrom", null=True)
-    quantity_to = NumberAttribute(attr_name="quantityTo", null=True)
-    percentage = UnicodeAttribute()  # a Decimal, kept exact
-    description = UnicodeAttribute(null=True)
-    is_default = BooleanAttribute(attr_name="isDefault", default=False)
-    created_date = UTCDateTimeAttribute(attr_name="createdDate")
-    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
-
-
-class CommissionHead(BaseModel):
-    Meta = table_meta("payments")
-    version = NumberAttribute(default=0)
 
 
 def to_dto(item: CommissionRateItem) -> dict[str, Any]:
@@ -106,14 +66,15 @@ def rates(brand_id: str, cached: bool = False) -> list[CommissionRateItem]:
         hit = _cache.get(brand_id)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-    items = list(CommissionRateItem.gsi1.query(listing_pk(brand_id)))
+    items = list(CommissionRateItem.gsi1.query(m.commission_rates_gsi(brand_id)))
     _cache[brand_id] = (time.monotonic() + CACHE_SECONDS, items)
     return items
 
 
 def _get(brand_id: str, rate_id: str) -> CommissionRateItem:
     try:
-        return CommissionRateItem.get(rate_pk(brand_id, rate_id), SK, consistent_read=True)
+        return CommissionRateItem.get(m.commission_rate_pk(brand_id, rate_id), m.COMMRATE_SK,
+                                      consistent_read=True)
     except CommissionRateItem.DoesNotExist:
         raise NotFound(f"Commission rate {rate_id} was not found.",
                        code="COMMISSION_RATE_NOT_FOUND") from None
@@ -136,14 +97,7 @@ def list_rates(brand_id: str, query: dict[str, Any]) -> list[dict[str, Any]]:
     rows.sort(key=lambda r: (r["type"] if field != "type" else "",
                              r[field] is not None, r[field] if r[field] is not None else 0,
                              r["id"]), reverse=query.get("sortOrder") == "desc")
-    if "pageNumber" in query or "pageSize" in query:
-        size = query.get("pageSize", 200)
-        number = query.get("pageNumber", 0)
-        if size < 1 or number < 0:
-            raise BadRequest("pageSize must be 1 or more and pageNumber 0 or more.",
-                             field="pageSize")
-        rows = rows[number * size:(number + 1) * size]
-    return rows
+    return cut(rows, query)
 
 
 def _bounds(item: CommissionRateItem | dict) -> tuple[int, int]:
@@ -208,10 +162,8 @@ def _check(items: list[CommissionRateItem], data: dict[str, Any], own_id: str | 
 
 
 def _write(brand_id: str, data: dict[str, Any], rate_id: str | None) -> CommissionRateItem:
-    from chalicelib.store.tx import ConditionFailed, transaction
-
     try:
-        head = CommissionHead.get(head_pk(brand_id), HEAD_SK, consistent_read=True)
+        head = CommissionHead.get(m.commission_head_pk(brand_id), m.HEAD_SK, consistent_read=True)
     except CommissionHead.DoesNotExist:
         head = None
     items = rates(brand_id)
@@ -220,7 +172,8 @@ def _write(brand_id: str, data: dict[str, Any], rate_id: str | None) -> Commissi
     now = settings.now()
     new_id = rate_id or ids.new_id()
     item = CommissionRateItem(
-        rate_pk(brand_id, new_id), SK, gsi1pk=listing_pk(brand_id), gsi1sk=new_id, id=new_id,
+        m.commission_rate_pk(brand_id, new_id), m.COMMRATE_SK,
+        gsi1pk=m.commission_rates_gsi(brand_id), gsi1sk=new_id, id=new_id,
         brand_id=brand_id, type=data["type"], unit=data.get("unit"),
         quantity_from=data.get("quantityFrom"), quantity_to=data.get("quantityTo"),
         percentage=str(data["percentage"]), description=data.get("description"),
@@ -229,7 +182,7 @@ def _write(brand_id: str, data: dict[str, Any], rate_id: str | None) -> Commissi
     try:
         with transaction() as tx:
             if head is None:
-                tx.save(CommissionHead(head_pk(brand_id), HEAD_SK, version=1),
+                tx.save(CommissionHead(m.commission_head_pk(brand_id), m.HEAD_SK, version=1),
                         condition=CommissionHead.pk.does_not_exist())
             else:
                 tx.update(head, actions=[CommissionHead.version.set(head.version + 1)],
@@ -254,8 +207,6 @@ def update(brand_id: str, rate_id: str, data: dict[str, Any]) -> bool:
 
 
 def delete(brand_id: str, rate_id: str) -> bool:
-    from pynamodb.exceptions import DeleteError
-
     item = _get(brand_id, rate_id)
     try:
         item.delete(condition=CommissionRateItem.pk.exists())

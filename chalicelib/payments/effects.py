@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from chalicelib import settings
+from chalicelib import money, settings
+from chalicelib.identity import brands
+from chalicelib.notify import outbox
+from chalicelib.notify.templates import user_vars
 from chalicelib.payments.gateways.events import GatewayEvent
 
 log = logging.getLogger("jfw.payments")
@@ -33,8 +36,6 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
     for disputes: the cardholder's bank tells them), so the same events mail the same in any
     order; a ``payment-event`` row whenever the payment's money changed (fulfilment follows it).
     ``completed_now``: a completion that came after a refund or dispute (``to`` stays None)."""
-    from chalicelib.notify import outbox
-
     completed_now = completed_now or to == "Completed"
     money = event.kind in ("payment.refunded", "dispute.created", "dispute.closed")
     rows = []
@@ -61,9 +62,6 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
 
 
 def mail_context(payment: Any, after: dict[str, Any], refunded_now: int = 0) -> dict[str, Any]:
-    from chalicelib import money
-    from chalicelib.notify.templates import user_vars
-
     when = after.get("payment_date") or settings.now()
     return {
         "user": user_vars(username=payment.user_name, email_address=payment.user_email),
@@ -133,9 +131,6 @@ def risk_rows(payment: Any, event: GatewayEvent, reasons: list[str],
                notification_id: str | None) -> list[Any]:
     """PAYMENT.RISK.FLAGGED: a payment-event row always; a mail to the brand's support address
     when it has one (admins' own addresses are not read on this path)."""
-    from chalicelib.identity import brands
-    from chalicelib.notify import outbox
-
     after = {**snapshot(payment), "status": payment.status}
     payload = event_payload(payment, after, event, None, notification_id)
     payload.update(event="PAYMENT.RISK.FLAGGED", reasons=reasons, fulfil=False, held=True)

@@ -17,20 +17,28 @@ Scan. For each due payment:
    the expiry time), counted in ``checkCount``.
 
 The first check is ``paymentCheckAfterMinutes`` (brand setting, default 15) after creation
-(service.create_payment). Every write is conditioned on the payment's version, so a webhook
+(ledger.create_payment). Every write is conditioned on the payment's version, so a webhook
 that lands during the run wins and the janitor's write is skipped.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib import settings
-from chalicelib.payments import states
-from chalicelib.payments.service import DEFAULT_EXPIRE_AFTER_HOURS, brand_setting
-from chalicelib.store import ids
+from chalicelib.identity import brands as brand_store
+from chalicelib.payments import ledger, states
+from chalicelib.payments import models as m
+from chalicelib.payments.gateways import stripe, webhook
+from chalicelib.payments.gateways.events import GatewayUnavailable
+from chalicelib.payments.inbound import intake
+from chalicelib.payments.ledger import DEFAULT_EXPIRE_AFTER_HOURS, brand_setting, get_payment
+from chalicelib.store.tx import ConditionFailed
 
 log = logging.getLogger("jfw.payments")
 
@@ -40,8 +48,6 @@ LIMIT_PER_SHARD = 200
 
 def run(now: datetime | None = None) -> dict[str, int]:
     """One pass over every due payment; counts of what happened."""
-    from chalicelib.payments import models as m
-
     now = now or settings.now()
     cutoff = m.stamp(now) + "~"
     counts = {"due": 0, "settled": 0, "expired": 0, "rescheduled": 0, "skipped": 0}
@@ -63,10 +69,8 @@ def run(now: datetime | None = None) -> dict[str, int]:
 
 def _brand(brand_id: str, cache: dict[str, dict | None]) -> dict | None:
     if brand_id not in cache:
-        from chalicelib.identity import brands
-
         try:
-            cache[brand_id] = brands.get(brand_id)
+            cache[brand_id] = brand_store.get(brand_id)
         except Exception:  # noqa: BLE001 - defaults apply
             cache[brand_id] = None
     return cache[brand_id]
@@ -79,8 +83,6 @@ def check(payment: Any, now: datetime, brands: dict[str, dict | None] | None = N
         _reschedule(payment, None, now)  # settled meanwhile: just leave the index
         return "skipped"
     if payment.gateway_type == "stripe" and payment.merchant_ref_no:
-        from chalicelib.payments.service import get_payment
-
         if _ask_stripe(payment, now):
             return "settled"
         payment = get_payment(payment.brand_id, payment.id)  # it may have moved to Pending
@@ -94,12 +96,8 @@ def check(payment: Any, now: datetime, brands: dict[str, dict | None] | None = N
 
 def _ask_stripe(payment: Any, now: datetime) -> bool:
     """True when the PaymentIntent's status moved the payment out of Created/Pending."""
-    from chalicelib.payments import gateway_view, intake
-    from chalicelib.payments.gateways import stripe
-    from chalicelib.payments.gateways.events import GatewayUnavailable
-
     try:
-        gw = gateway_view.get(payment.gateway_id, "stripe")
+        gw = webhook.get(payment.gateway_id, "stripe")
         if not gw.api_key:
             return False
         pi = stripe.fetch_payment_intent(gw.api_key, payment.merchant_ref_no,
@@ -116,8 +114,6 @@ def _ask_stripe(payment: Any, now: datetime) -> bool:
     event = stripe.event_from_payment_intent(pi, now)
     if event.ignored:
         return False
-    from dataclasses import replace
-
     if event.payment_ref is None:
         event = replace(event, payment_ref=payment.id)
     outcome = intake.apply(payment.brand_id, event, None, live_gateway=not gw.test_mode,
@@ -127,33 +123,19 @@ def _ask_stripe(payment: Any, now: datetime) -> bool:
 
 
 def _expire(payment: Any, now: datetime, hours: int) -> bool:
-    from chalicelib.payments import models as m
-    from chalicelib.store.tx import ConditionFailed, transaction
-
-    P = m.PaymentItem  # noqa: N806
-    seq = int(payment.history_seq) + 1
-    hist = m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, seq), id=ids.new_id(), payment_id=payment.id,
-        from_status=payment.status, to_status="Voided", applied=True, source="janitor",
-        note=f"expired: no settlement from the gateway within {hours} h", created_date=now)
+    """Voided (with ``expired``) through ledger.change, which asks the state machine."""
+    history = ledger.history_row(payment, now, to_status="Voided", source="janitor",
+                                 note=f"expired: no settlement from the gateway within {hours} h")
     try:
-        with transaction() as tx:
-            tx.save(hist, condition=m.PaymentHistoryItem.pk.does_not_exist())
-            tx.update(payment, actions=[
-                P.status.set("Voided"), P.expired.set(True), P.version.set(payment.version + 1),
-                P.history_seq.set(seq), P.modified_date.set(now), P.due_pk.remove(),
-                P.due_sk.remove()], condition=P.version == payment.version)
-    except ConditionFailed:
+        ledger.change(payment, history, [m.PaymentItem.expired.set(True)], to_status="Voided",
+                      now=now)
+    except (ConditionFailed, ledger.NotAllowed):
         return False  # a notification changed it meanwhile; the next run looks again
     return True
 
 
 def _reschedule(payment: Any, when: datetime | None, now: datetime) -> bool:
     """Next check at ``when`` (None: out of the index)."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.payments import models as m
-
     P = m.PaymentItem  # noqa: N806
     if when is None:
         actions = [P.due_pk.remove(), P.due_sk.remove()]

@@ -2,9 +2,10 @@
 
 Outbox kinds (named in ``notify.outbox.KINDS``, so any consumer process knows them):
 - ``payment-event``: what happened to a payment, with everything fulfilment needs. It is handed
-  to each subscriber in ``SUBSCRIBERS`` ("module:function" taking the payload dict; licensing
-  adds its own). Subscribers must be idempotent by ``payload["eventId"]`` (the outbox row
-  delivers at least once). With no subscriber the row is simply marked Sent.
+  to each subscriber in ``SUBSCRIBERS`` (functions taking the payload dict: licensing's
+  fulfilment, imported here; ``subscribe`` adds more). Subscribers must be idempotent by
+  ``payload["eventId"]`` (the outbox row delivers at least once). With no subscriber the row is
+  simply marked Sent.
 - ``payment-coupon``: redeem the payment's coupon once the payment completed, idempotent by the
   payment id (``coupons.redeem(ref=payment id)``). It runs after the commit through the outbox
   rather than inside the payment's transaction because ``coupons.redeem`` is its own
@@ -15,47 +16,51 @@ Outbox kinds (named in ``notify.outbox.KINDS``, so any consumer process knows th
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from chalicelib.catalog import coupons
+from chalicelib.http.errors import ApiError
+from chalicelib.licensing import fulfilment
+from chalicelib.notify.outbox import Delivery
+from chalicelib.payments import janitor
+from chalicelib.payments import models as m
 
 if TYPE_CHECKING:
     from chalicelib.notify.models import OutboxItem
-    from chalicelib.notify.outbox import Delivery
 
 log = logging.getLogger("jfw.payments")
 
-SUBSCRIBERS: list[str] = ["chalicelib.licensing.fulfilment:on_payment_event"]
+Subscriber = Callable[[dict[str, Any]], Any]
+SUBSCRIBERS: list[Subscriber] = [fulfilment.on_payment_event]
 
 
-def subscribe(handler_ref: str) -> None:
-    """Add a ``payment-event`` subscriber ("module:function" taking the payload dict)."""
-    if handler_ref not in SUBSCRIBERS:
-        SUBSCRIBERS.append(handler_ref)
+def subscribe(handler: Subscriber) -> None:
+    """Add a ``payment-event`` subscriber (a function taking the payload dict)."""
+    if handler not in SUBSCRIBERS:
+        SUBSCRIBERS.append(handler)
+
+
+def _name(handler: Subscriber) -> str:
+    return f"{handler.__module__}:{handler.__qualname__}"
 
 
 def run_janitor(event: Any = None, context: Any = None) -> dict:
     """Scheduled: re-check payments stuck in Created/Pending (janitor.py)."""
-    from chalicelib.payments import janitor
-
     return janitor.run()
 
 
 def deliver_payment_event(item: OutboxItem) -> Delivery:
-    from chalicelib.http.routing import resolve
-    from chalicelib.notify.outbox import Delivery
-
     payload = dict(item.payload or {})
     payload.setdefault("eventId", item.id)
     payload.setdefault("brandId", item.brand_id)
-    for ref in SUBSCRIBERS:
-        resolve(ref)(payload)
-    return Delivery(result={"event": payload.get("event"), "subscribers": list(SUBSCRIBERS)})
+    for handler in SUBSCRIBERS:
+        handler(payload)
+    return Delivery(result={"event": payload.get("event"),
+                            "subscribers": [_name(h) for h in SUBSCRIBERS]})
 
 
 def redeem_coupon(item: OutboxItem) -> Delivery:
-    from chalicelib.catalog import coupons
-    from chalicelib.http.errors import ApiError
-    from chalicelib.notify.outbox import Delivery
-
     p = item.payload or {}
     try:
         coupons.redeem(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
@@ -70,8 +75,6 @@ def redeem_coupon(item: OutboxItem) -> Delivery:
 
 
 def _mark_redeemed(brand_id: str, payment_id: str) -> None:
-    from chalicelib.payments import models as m
-
     m.PaymentItem(m.payment_pk(brand_id, payment_id), m.PAYMENT_SK).update(
         actions=[m.PaymentItem.coupon_redeemed.set(True)],
         condition=m.PaymentItem.pk.exists())

@@ -20,7 +20,19 @@ Access patterns (pk / sk):
 - rejected-notification count ``B#<brand>#GWREJ#<gatewayId>`` / ``H#<YYYY-MM-DDTHH>`` (UTC
                               hour; expires with the rejected rows): bounds how many
                               unverifiable notifications a gateway stores per hour
-- gateways, black list, commission rates: the checkout helper's models (same table).
+- gateway .................. ``B#<brand>#GW#<id>`` / ``GATEWAY``; a brand's gateways: gsi1
+                              ``B#<brand>#GATEWAYS``
+- gateway routing row ....... ``GATEWAY#<id>`` / ``GATEWAY``: the webhook URL carries only the
+                              gateway id; it holds what verification needs (brand, type, sealed
+                              secrets, PayPal receiver), so a notification costs one GetItem
+- gateway head .............. ``B#<brand>#GWHEAD`` / ``HEAD``: the brand's default gateway id
+                              and a version every change of the default is conditioned on
+- commission rate ........... ``B#<brand>#COMMRATE#<id>`` / ``COMMRATE`` (gsi1
+                              ``B#<brand>#COMMRATES``); ``B#<brand>#COMMHEAD`` / ``HEAD`` whose
+                              version every write checks and raises
+- black list entry .......... ``B#<brand>#BLACKLIST#<type>#<value>`` / ``BLACKLIST`` (the key
+                              makes an entry unique); the list: gsi1 ``B#<brand>#BLACKLIST``
+- idempotency records (store/idempotency.py) of the idempotent POST routes.
 
 The payment id IS the reference the gateway gets back (Stripe metadata ``payment_code``, PayPal
 ``custom``), so a notification reads its payment with one GetItem.
@@ -55,6 +67,10 @@ DUE_SHARDS = 8
 PAYMENT_SK = "PAYMENT"
 DEDUPE_SK = "DEDUPE"
 NOTIF_SK = "NOTIF"
+GATEWAY_SK = "GATEWAY"
+HEAD_SK = "HEAD"
+COMMRATE_SK = "COMMRATE"
+BLACKLIST_SK = "BLACKLIST"
 
 
 class RawBytesAttribute(Attribute[bytes]):
@@ -121,6 +137,42 @@ def history_sk(moment: datetime, seq: int) -> str:
 
 def txn_sk(merchant_ref: str, kind: str) -> str:
     return f"TXN#{merchant_ref}#{kind}"
+
+
+def gateway_pk(brand_id: str, gateway_id: str) -> str:
+    return f"B#{brand_id}#GW#{gateway_id}"
+
+
+def gateways_gsi(brand_id: str) -> str:
+    return f"B#{brand_id}#GATEWAYS"
+
+
+def gateway_route_pk(gateway_id: str) -> str:
+    return f"GATEWAY#{gateway_id}"
+
+
+def gateway_head_pk(brand_id: str) -> str:
+    return f"B#{brand_id}#GWHEAD"
+
+
+def commission_rate_pk(brand_id: str, rate_id: str) -> str:
+    return f"B#{brand_id}#COMMRATE#{rate_id}"
+
+
+def commission_rates_gsi(brand_id: str) -> str:
+    return f"B#{brand_id}#COMMRATES"
+
+
+def commission_head_pk(brand_id: str) -> str:
+    return f"B#{brand_id}#COMMHEAD"
+
+
+def black_list_pk(brand_id: str, kind: str, value: str) -> str:
+    return f"B#{brand_id}#BLACKLIST#{kind}#{value}"
+
+
+def black_list_gsi(brand_id: str) -> str:
+    return f"B#{brand_id}#BLACKLIST"
 
 
 # -- the payment partition -----------------------------------------------------------------------
@@ -309,3 +361,102 @@ class RejectedCountItem(BaseModel):
     gateway_id = UnicodeAttribute(attr_name="gatewayId", null=True)
     received = NumberAttribute(default=0)
     stored = NumberAttribute(default=0)
+
+
+# -- gateways (gateways/config.py) ---------------------------------------------------------------
+
+class GatewayItem(BaseModel):
+    Meta = Meta
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    type = UnicodeAttribute()  # stripe | paypal
+    name = UnicodeAttribute()
+    return_link = UnicodeAttribute(attr_name="returnLink", null=True)
+    cancel_link = UnicodeAttribute(attr_name="cancelLink", null=True)
+    cancel_link_without_login = UnicodeAttribute(attr_name="cancelLinkWithoutLogin", null=True)
+    public_key = UnicodeAttribute(attr_name="publicKey", null=True)
+    private_key = UnicodeAttribute(attr_name="privateKeySealed", null=True)
+    private_key_mask = UnicodeAttribute(attr_name="privateKeyMask", null=True)
+    webhook_secrets = UnicodeAttribute(attr_name="webhookSecretsSealed", null=True)
+    webhook_secret_masks = UnicodeAttribute(attr_name="webhookSecretMasks", null=True)  # JSON
+    paypal_receiver_email = UnicodeAttribute(attr_name="paypalReceiverEmail", null=True)
+    paypal_receiver_id = UnicodeAttribute(attr_name="paypalReceiverId", null=True)
+    paypal_mode = UnicodeAttribute(attr_name="paypalMode", null=True)
+    description = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    test_mode = BooleanAttribute(attr_name="testMode", default=False)
+    is_default = BooleanAttribute(attr_name="isDefault", default=False)
+    status = UnicodeAttribute(default="Active")
+    deleted = BooleanAttribute(default=False)
+    version = NumberAttribute(default=1)
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+
+
+class GatewayRouteItem(BaseModel):
+    """``GATEWAY#<id>``: what a notification needs, without knowing the brand first."""
+
+    Meta = Meta
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    type = UnicodeAttribute()
+    status = UnicodeAttribute(default="Active")
+    deleted = BooleanAttribute(default=False)
+    test_mode = BooleanAttribute(attr_name="testMode", default=False)
+    public_key = UnicodeAttribute(attr_name="publicKey", null=True)
+    private_key = UnicodeAttribute(attr_name="privateKeySealed", null=True)
+    webhook_secrets = UnicodeAttribute(attr_name="webhookSecretsSealed", null=True)
+    paypal_receiver_email = UnicodeAttribute(attr_name="paypalReceiverEmail", null=True)
+    paypal_receiver_id = UnicodeAttribute(attr_name="paypalReceiverId", null=True)
+    paypal_mode = UnicodeAttribute(attr_name="paypalMode", null=True)
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+
+
+class GatewayHead(BaseModel):
+    Meta = Meta
+    default_id = UnicodeAttribute(attr_name="defaultGatewayId", null=True)
+    version = NumberAttribute(default=0)
+
+
+# -- commission rates (commission.py) ------------------------------------------------------------
+
+class CommissionRateItem(BaseModel):
+    Meta = Meta
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    type = UnicodeAttribute()
+    unit = UnicodeAttribute(null=True)
+    quantity_from = NumberAttribute(attr_name="quantityFrom", null=True)
+    quantity_to = NumberAttribute(attr_name="quantityTo", null=True)
+    percentage = UnicodeAttribute()  # a Decimal, kept exact
+    description = UnicodeAttribute(null=True)
+    is_default = BooleanAttribute(attr_name="isDefault", default=False)
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+
+
+class CommissionHead(BaseModel):
+    Meta = Meta
+    version = NumberAttribute(default=0)
+
+
+# -- black list (checkout/blacklist.py) ----------------------------------------------------------
+
+class BlackListItem(BaseModel):
+    Meta = Meta
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    type = UnicodeAttribute()
+    value = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="Active")
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)

@@ -18,12 +18,14 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib import money, settings
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import NotFound
 from chalicelib.http.paging import page
-from chalicelib.payments import states
+from chalicelib.identity import user_admin, users
+from chalicelib.payments import models as m
+from chalicelib.payments.constants import STATUSES, TRANSACTION_TYPES
 from chalicelib.store import ids
 
-TRANSACTION_TYPES = ("Payment", "Authorization", "Refund", "Void", "Reversal", "Inquiry")
 LIST_LIMIT = 10000
 _FILTERS = {"appIntegrationPaymentGatewayId": "gateway_id", "priceId": "price_id",
             "code": "code", "userId": "user_id", "status": "status",
@@ -76,8 +78,6 @@ def txn_dto(t: Any) -> dict[str, Any]:
 # -- reading -------------------------------------------------------------------------------------
 
 def _query(brand_id: str, start: datetime | None = None, end: datetime | None = None) -> list:
-    from chalicelib.payments import models as m
-
     cond = ids.stamp_range(m.PaymentItem.gsi1sk, start, end)
     return list(m.PaymentItem.gsi1.query(m.payments_gsi(brand_id), cond,
                                          scan_index_forward=False, limit=LIST_LIMIT))
@@ -92,8 +92,6 @@ def list_payments(brand_id: str, query: dict[str, Any], only_user: str | None = 
             wanted["id"] = None  # someone else's payments: none of them is theirs to see
         wanted["user_id"] = only_user
     if query.get("referralUserCode"):
-        from chalicelib.identity import users
-
         wanted["referrer_id"] = users.referrer_for_code(brand_id, query["referralUserCode"]) \
             or "-"
     if query.get("testMode") is not None:
@@ -136,8 +134,6 @@ def _dtos(brand_id: str, payments: list) -> list[dict[str, Any]]:
 
 def _users(brand_id: str, user_ids: list[str]) -> dict[str, dict]:
     """IUserBase of each user (``packageCode`` is filled by ``_user_package``)."""
-    from chalicelib.identity import user_admin
-
     wanted = list(dict.fromkeys(user_ids))
     out: dict[str, dict] = {}
     for start in range(0, len(wanted), user_admin.MAX_IDS):
@@ -162,16 +158,12 @@ def _user_package(cat: Any, user: dict) -> None:
 
 
 def _catalogue(brand_id: str) -> Any:
-    from chalicelib.catalog import service as catalog
-
     return catalog.load(brand_id)
 
 
 def _priced(cat: Any, payments: list) -> tuple[dict[str, dict], dict[str, dict]]:
     if cat is None:
         return {}, {}
-    from chalicelib.catalog import service as catalog
-
     prices = {}
     for pid in {p.price_id for p in payments if p.price_id}:
         if pid in cat.prices:
@@ -186,8 +178,6 @@ def _priced(cat: Any, payments: list) -> tuple[dict[str, dict], dict[str, dict]]
 
 def get_payment(brand_id: str, payment_id: str, only_user: str | None = None) -> dict[str, Any]:
     """IPayment with ``histories`` (oldest first) and ``transactions``, from ONE Query."""
-    from chalicelib.payments import models as m
-
     payment, histories, txns = None, [], []
     for item in m.PaymentRecord.query(m.payment_pk(brand_id, payment_id), consistent_read=True):
         if isinstance(item, m.PaymentItem):
@@ -242,11 +232,11 @@ def dashboard(brand: dict, test_mode: bool | None = None) -> dict[str, Any]:
 
 
 def payment_statuses() -> list[str]:
-    return list(states.STATUSES)
+    return list(STATUSES)
 
 
 def transaction_statuses() -> list[str]:
-    return list(states.STATUSES)
+    return list(STATUSES)
 
 
 def transaction_types() -> list[str]:

@@ -21,38 +21,23 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.http.errors import Conflict
-from chalicelib.store import ids
-
-
-def _history(payment: Any, note: str, now: Any) -> Any:
-    from chalicelib.payments import models as m
-
-    return m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
-        payment_id=payment.id, from_status=payment.status, to_status=None, applied=True,
-        note=note, source="admin", created_date=now)
-
-
-def _base_actions(payment: Any, now: Any) -> list[Any]:
-    from chalicelib.payments.models import PaymentItem as P
-
-    return [P.version.set(payment.version + 1), P.history_seq.set(payment.history_seq + 1),
-            P.modified_date.set(now)]
+from chalicelib.notify import outbox
+from chalicelib.payments import effects, ledger, records
+from chalicelib.payments.checkout.start import GatewayFailed, stripe_client
+from chalicelib.payments.gateways import stripe as gw
+from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.payments.gateways.webhook import get_for_webhook
+from chalicelib.payments.inbound import intake
+from chalicelib.payments.models import PaymentItem as P
+from chalicelib.store.tx import ConditionFailed
 
 
 def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> None:
-    from chalicelib.notify import outbox
-    from chalicelib.payments.models import PaymentHistoryItem, PaymentItem
-    from chalicelib.store.tx import ConditionFailed, transaction
-
+    """The change and its history row, through ledger.change; the rows published after."""
     now = settings.now()
+    history = ledger.history_row(payment, now, note=note, source="admin")
     try:
-        with transaction() as tx:
-            tx.update(payment, actions=[*_base_actions(payment, now), *actions],
-                      condition=PaymentItem.version == payment.version)
-            tx.save(_history(payment, note, now),
-                    condition=PaymentHistoryItem.pk.does_not_exist())
-            outbox.add(tx, rows)
+        ledger.change(payment, history, actions, rows=rows, now=now)
     except ConditionFailed:
         raise Conflict("The payment changed meanwhile; read it again and retry.",
                        code="PAYMENT_CHANGED") from None
@@ -61,11 +46,7 @@ def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> Non
 
 
 def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
-    from chalicelib.notify import outbox
-    from chalicelib.payments import effects, records, service
-    from chalicelib.payments.models import PaymentItem as P
-
-    payment = service.get_payment(brand_id, payment_id)
+    payment = ledger.get_payment(brand_id, payment_id)
     if not payment.held:
         raise Conflict(f"Payment {payment_id} is not held; there is nothing to approve.",
                        code="PAYMENT_NOT_HELD")
@@ -85,9 +66,7 @@ def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
 
 
 def refund(brand_id: str, payment_id: str, admin_id: str) -> dict:
-    from chalicelib.payments import records, service
-
-    payment = service.get_payment(brand_id, payment_id)
+    payment = ledger.get_payment(brand_id, payment_id)
     if payment.status != "Completed":
         raise Conflict(f"Payment {payment_id} is {payment.status}; only a Completed payment can "
                        "be refunded.", code="PAYMENT_NOT_REFUNDABLE")
@@ -101,18 +80,14 @@ def refund(brand_id: str, payment_id: str, admin_id: str) -> dict:
 
 
 def _refund_stripe(brand_id: str, payment: Any, admin_id: str) -> None:
-    import stripe
+    import stripe  # heavy optional library: loaded only when a refund is made
 
-    from chalicelib.payments import checkout, gateway_config, intake
-    from chalicelib.payments.checkout import GatewayFailed
-    from chalicelib.payments.gateways import stripe as gw
-    from chalicelib.payments.gateways.events import GatewayEvent
 
     if not payment.merchant_ref_no:
         raise Conflict(f"Payment {payment.id} has no PaymentIntent to refund.",
                        code="PAYMENT_NOT_REFUNDABLE")
-    config = gateway_config.get_for_webhook(payment.gateway_id)
-    client = checkout.stripe_client(config["privateKey"])
+    config = get_for_webhook(payment.gateway_id)
+    client = stripe_client(config["privateKey"])
     try:
         refund = client.v1.refunds.create(params={"payment_intent": payment.merchant_ref_no},
                                           options={"idempotency_key": f"refund-{payment.id}"})
@@ -133,8 +108,6 @@ def _refund_stripe(brand_id: str, payment: Any, admin_id: str) -> None:
 
 
 def _mark_manual_refund(payment: Any, admin_id: str) -> None:
-    from chalicelib.payments.models import PaymentItem as P
-
     data = dict(payment.gateway_data or {})
     data["manualRefund"] = {"requestedBy": admin_id,
                             "requestedAt": settings.now().isoformat()}

@@ -16,8 +16,8 @@ Signals at checkout (``assess_checkout``), each with its points:
   here: checkout refuses them (blacklist.py);
 - amount or currency mismatch against the price: the payment's currency is not the price's, or
   its amount is more than the price with the brand's tax: 100.
-Signals on a gateway event (``assess_event``, for the intake): amount, currency or receiver
-different from our payment: 100.
+Signals on a gateway event (``assess_event``; ``mismatches``, which the intake applies): amount,
+currency, receiver, gateway or test mode different from our payment: 100.
 
 Reading the buyer's recent payments is one Query of the payments' ``buyer`` index over the last
 24 h (status and creation date only): its cost follows the buyer's own payments. (It was the
@@ -34,8 +34,11 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib import money, settings
+from chalicelib.identity.brands import DEFAULT_SETTING
+from chalicelib.payments import models as m
+from chalicelib.payments.constants import RISK_LEVELS
 
-LEVELS = ("Low", "Medium", "High")
+LEVELS = RISK_LEVELS
 HOLD_LEVEL = "High"
 MEDIUM_AT, HIGH_AT = 30, 60
 MAX_MARK = 100
@@ -67,8 +70,6 @@ def level_for(mark: int) -> str:
 
 def recent_payments(brand_id: str, user_id: str, hours: int = 24) -> list[Any]:
     """The buyer's payments created in the last ``hours`` (one Query, see the module doc)."""
-    from chalicelib.payments import models as m
-
     since = settings.now() - timedelta(hours=hours)
     return list(m.PaymentItem.buyer.query(
         m.buyer_pk(brand_id, user_id), m.PaymentItem.buyer_sk >= m.stamp(since)))
@@ -76,8 +77,6 @@ def recent_payments(brand_id: str, user_id: str, hours: int = 24) -> list[Any]:
 
 def velocity_thresholds(brand: dict) -> tuple[int, int]:
     """(Medium, High): the brand's ``riskVelocityMedium`` / ``riskVelocityHigh`` (0: no rule)."""
-    from chalicelib.identity.brands import DEFAULT_SETTING
-
     setting = brand.get("setting") or {}
 
     def get(name: str) -> int:
@@ -132,9 +131,38 @@ def assess_checkout(brand: dict, user_id: str, *, amount_minor: int, currency: s
 
 def assess_event(payment: Any, event: Any, live_gateway: bool = False) -> tuple[int, list[str]]:
     """``(risk_mark, reasons)`` for a verified gateway event about ``payment``: the payment's
-    own mark, raised to 100 when the event is not about our payment (the intake's own checks,
-    ``intake.mismatches``: amount, currency, receiver, gateway)."""
-    from chalicelib.payments.intake import mismatches
-
+    own mark, raised to 100 when the event is not about our payment (``mismatches``, the checks
+    the intake applies: amount, currency, receiver, gateway)."""
     reasons = mismatches(payment, event, live_gateway)
     return (MAX_MARK if reasons else int(payment.risk_mark or 0)), reasons
+
+
+def mismatches(payment: Any, event: Any, live_gateway: bool) -> list[str]:
+    """Why this verified event can't be about this payment (empty when it can)."""
+    reasons = []
+    if event.receiver_matches is False:
+        reasons.append(f"receiver {event.receiver or '-'} is not this gateway's account")
+    if payment.gateway_type and payment.gateway_type != event.gateway:
+        reasons.append(f"the payment was made through {payment.gateway_type}, not "
+                       f"{event.gateway}")
+    if event.currency and event.currency != payment.currency:
+        reasons.append(f"currency {event.currency} differs from the payment's "
+                       f"{payment.currency}")
+    elif event.kind in ("payment.succeeded", "payment.pending") and \
+            event.amount_minor is not None and event.amount_minor != payment.amount_minor:
+        reasons.append(f"amount {event.amount_minor} differs from the payment's "
+                       f"{payment.amount_minor} (minor units)")
+    elif event.kind == "payment.refunded":
+        total = refunded_total(payment, event)
+        limit = payment.amount_gross_minor or payment.amount_minor
+        if total > limit:
+            reasons.append(f"refunds total {total}, more than the {limit} paid (minor units)")
+    if live_gateway and event.test_mode:
+        reasons.append("a test-mode notification was sent to a live gateway")
+    return reasons
+
+
+def refunded_total(payment: Any, event: Any) -> int:
+    if event.refunded_minor is not None:  # Stripe: the charge's running total
+        return max(int(payment.refunded_minor or 0), event.refunded_minor)
+    return int(payment.refunded_minor or 0) + int(event.amount_minor or 0)

@@ -48,8 +48,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-STATUSES: tuple[str, ...] = ("Created", "Completed", "Refunded", "Failed", "Pending", "Denied",
-                             "Reserved", "CanceledReversal", "Deleted", "Voided")
+from chalicelib.payments.constants import STATUSES  # noqa: F401 - states.STATUSES
 
 OPEN = frozenset({"Created", "Pending"})
 

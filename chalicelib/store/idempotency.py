@@ -30,6 +30,9 @@ from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict
 
 HEADER = "Idempotency-Key"
+# Where the dispatcher keeps the records of routes declared ``idempotent=True``: every such
+# route moves money, so they live in the payments table.
+ROUTE_TABLE = "payments"
 KEEP_HOURS = 24
 LEASE_SECONDS = 60
 MAX_KEY_LENGTH = 255

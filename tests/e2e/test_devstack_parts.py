@@ -131,7 +131,7 @@ def test_seeded_gateways_keep_their_ids_and_follow_this_runs_secret_and_port(aws
     so the notification URLs a developer configured keep working), signing with the webhook
     secret localstripe is given this time and sending buyers back to this run's port."""
     from chalicelib.devstack import seed
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
     from tests.integration.payments_support import use_simulator
 
     demo = seed.seed("boss", "Boss-Passw0rd").demo
@@ -141,16 +141,16 @@ def test_seeded_gateways_keep_their_ids_and_follow_this_runs_secret_and_port(aws
         again = seed.seed_payments(demo, "http://127.0.0.1:8000", "whsec_first", "pp@x.test",
                                    "PPID")
         assert again.created == ()
-        gateway_config.clear_cache()
+        payments.clear_gateway_cache()
         later = seed.seed_payments(demo, "http://127.0.0.1:9000", "whsec_second", "pp@x.test",
                                    "PPID")
 
     assert (later.stripe["id"], later.paypal["id"]) == (first.stripe["id"], first.paypal["id"])
     assert later.stripe["ipnListenerLink"] == first.stripe["ipnListenerLink"]
-    assert [g["id"] for g in gateway_config.list_gateways(demo["id"])].count(
-        first.stripe["id"]) == 1 and len(gateway_config.list_gateways(demo["id"])) == 2
-    gateway_config.clear_cache()
-    hook = gateway_config.get_for_webhook(first.stripe["id"])
+    assert [g["id"] for g in payments.list_gateways(demo["id"])].count(
+        first.stripe["id"]) == 1 and len(payments.list_gateways(demo["id"])) == 2
+    payments.clear_gateway_cache()
+    hook = payments.get_for_webhook(first.stripe["id"])
     assert hook["webhookSecret"] == "whsec_second"
     assert hook["privateKey"] == "sk_test_local" and later.stripe["isDefault"] is True
     for gw in (later.stripe, later.paypal):

@@ -21,9 +21,9 @@ def make_gateway(brand: dict, kind: str = "stripe", *, secret: str = SECRET,
                  receiver_email: str | None = "seller@jfw.localhost",
                  receiver_id: str | None = None, test_mode: bool = True,
                  api_key: str = API_KEY) -> str:
-    """A gateway of ``brand`` created through the checkout side's gateway_config; its id.
+    """A gateway of ``brand`` created through payments.create_gateway; its id.
     A PayPal gateway verifies at the simulator (``use_simulator`` sets its URL)."""
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     data: dict[str, Any] = {"appIntegrationId": kind, "name": f"{kind} gateway",
                             "testMode": test_mode}
@@ -35,7 +35,7 @@ def make_gateway(brand: dict, kind: str = "stripe", *, secret: str = SECRET,
         test_mode_url = "simulator" if settings.get().paypal_simulator_url else "sandbox"
         data.update(paypalReceiverEmail=receiver_email, paypalReceiverId=receiver_id,
                     paypalMode=test_mode_url if test_mode else "live")
-    return gateway_config.create(brand["id"], data)["id"]
+    return payments.create_gateway(brand["id"], data)["id"]
 
 
 @contextmanager
@@ -43,16 +43,16 @@ def use_simulator(url: str) -> Iterator[None]:
     """Point the ``simulator`` PayPal mode at ``url`` (a simulator on a free port)."""
 
     from chalicelib import settings
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     before = settings.get()
     settings._settings = before._replace(paypal_simulator_url=url)
-    gateway_config.clear_cache()
+    payments.clear_gateway_cache()
     try:
         yield
     finally:
         settings._settings = before
-        gateway_config.clear_cache()
+        payments.clear_gateway_cache()
 
 
 # -- payments --------------------------------------------------------------------------------------

@@ -152,8 +152,8 @@ def test_amounts_in_a_zero_decimal_currency(api, buyer, shop, gateway, stripe_ba
 
 def test_an_admin_refunds_a_stripe_payment_at_stripe(api, admin, buyer, shop, gateway,
                                                      stripe_base, sk, demo_brand):
-    from chalicelib.payments import intake
     from chalicelib.payments.gateways import stripe as gw
+    from chalicelib.payments.inbound import intake
 
     _, _, payment = pay(api, buyer, shop, stripe_base, demo_brand)
     pi = gw.fetch_payment_intent("sk_test_local", payment.merchant_ref_no, stripe_base)

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.payments import commission, intake, service
+from chalicelib.payments import commission, service
+from chalicelib.payments.inbound import intake
 from tests.conftest import login, make_user, register_and_login
 from tests.integration import test_checkout_support as support
 from tests.integration.test_bad_input import assert_unchanged, dump_tables

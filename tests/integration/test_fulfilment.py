@@ -344,7 +344,8 @@ def test_purchase_checkout_link_issues_prepaid_licenses_to_hand_out(api, admin, 
                                                                     demo_brand, clock):
     from urllib.parse import parse_qs, urlsplit
 
-    from chalicelib.payments import intake, service
+    from chalicelib.payments import service
+    from chalicelib.payments.inbound import intake
 
     admin.ok("POST", "v1/app-integrations/payment-gateway", PAYPAL)
     body = {"packageId": shop["pro"], "subscriptionTypeId": "D30", "quantity": 3,

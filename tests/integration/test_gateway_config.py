@@ -38,7 +38,7 @@ def assert_masked(dto: dict) -> None:
 
 def test_stripe_gateway_secrets_are_masked_in_every_reply_and_sealed_in_the_table(admin,
                                                                                   demo_brand):
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     body = {**STRIPE_BODY, "ipnListenerLink": "https://evil.example/steal"}
     created = admin.ok("POST", GW, body)
@@ -64,7 +64,7 @@ def test_stripe_gateway_secrets_are_masked_in_every_reply_and_sealed_in_the_tabl
         assert row["webhookSecretsSealed"]["S"].startswith("v1:")
 
     # What the webhook gets: the secrets opened, the brand from the routing row.
-    hook = gateway_config.get_for_webhook(gid)
+    hook = payments.get_for_webhook(gid)
     assert hook["brandId"] == demo_brand["id"] and hook["type"] == "stripe"
     assert hook["privateKey"] == SECRET_KEY
     assert hook["webhookSecrets"] == [SIGNING] and hook["webhookSecret"] == SIGNING
@@ -72,7 +72,7 @@ def test_stripe_gateway_secrets_are_masked_in_every_reply_and_sealed_in_the_tabl
 
 
 def test_put_keeps_secrets_left_out_or_sent_back_masked_and_takes_a_rotation_list(admin):
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     gid = admin.ok("POST", GW, STRIPE_BODY)["id"]
     echoed = admin.ok("GET", f"{GW}/{gid}")
@@ -80,18 +80,18 @@ def test_put_keeps_secrets_left_out_or_sent_back_masked_and_takes_a_rotation_lis
     updated = admin.ok("PUT", f"{GW}/{gid}", echoed)  # GET -> PUT round trip, masks and all
     assert updated["name"] == "Stripe (cards)"
     assert_masked(updated)
-    assert gateway_config.get_for_webhook(gid)["privateKey"] == SECRET_KEY
+    assert payments.get_for_webhook(gid)["privateKey"] == SECRET_KEY
 
     left_out = {k: v for k, v in STRIPE_BODY.items() if k not in ("privateKey",
                                                                    "webhookSecret")}
     admin.ok("PUT", f"{GW}/{gid}", left_out)
-    hook = gateway_config.get_for_webhook(gid)
+    hook = payments.get_for_webhook(gid)
     assert (hook["privateKey"], hook["webhookSecrets"]) == (SECRET_KEY, [SIGNING])
 
     rolled = admin.ok("PUT", f"{GW}/{gid}", {**STRIPE_BODY, "webhookSecret": [
         "whsec_NewSigningSecret00005678", SIGNING]})
     assert rolled["webhookSecrets"] == ["whsec_…5678", "whsec_…1234"]
-    assert gateway_config.get_for_webhook(gid)["webhookSecrets"] == [
+    assert payments.get_for_webhook(gid)["webhookSecrets"] == [
         "whsec_NewSigningSecret00005678", SIGNING]
 
 
@@ -215,9 +215,9 @@ def test_the_sdk_stripe_body_makes_a_gateway_that_waits_for_its_webhook_secret(
     replayed = admin.ok("POST", f"v1/payments/notifications/{row['id']}/replay")
     assert replayed["outcome"] == "applied"
     assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments.gateways import choice
 
-    assert gateway_config.for_checkout(demo_brand["id"], gid)["id"] == gid  # checkouts again
+    assert choice.for_checkout(demo_brand["id"], gid)["id"] == gid  # checkouts again
 
 
 def test_stripe_without_a_webhook_secret_is_ready_with_one_and_put_keeps_it(admin):
@@ -232,13 +232,13 @@ def test_stripe_without_a_webhook_secret_is_ready_with_one_and_put_keeps_it(admi
     ("SELLER0000001", {"paypalReceiverEmail": None, "paypalReceiverId": "SELLER0000001"}),
 ])
 def test_the_sdk_paypal_body_takes_the_receiver_from_public_key(admin, public_key, receiver):
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     created = admin.ok("POST", GW, {**SDK_PAYPAL, "publicKey": public_key})
     assert {k: created[k] for k in receiver} == receiver
     assert created["publicKey"] == public_key and created["readyForNotifications"] is True
     assert created["ipnListenerLink"].endswith(f"/api/v1/ipn/paypal/{created['id']}")
-    hook = gateway_config.get_for_webhook(created["id"])
+    hook = payments.get_for_webhook(created["id"])
     assert (hook["paypalReceiverEmail"], hook["paypalReceiverId"]) == (
         receiver["paypalReceiverEmail"], receiver["paypalReceiverId"])
     assert hook["missing"] == []
@@ -274,7 +274,7 @@ def test_a_paypal_gateway_answers_its_receiver_as_public_key(admin):
 
 
 def test_paypal_gateway_verification_url_per_mode(admin, simulator_setting):
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     sandbox = admin.ok("POST", GW, PAYPAL_BODY)
     assert sandbox["paypalMode"] == "sandbox" and sandbox["privateKey"] is None
@@ -282,12 +282,12 @@ def test_paypal_gateway_verification_url_per_mode(admin, simulator_setting):
     sim = admin.ok("POST", GW, {**PAYPAL_BODY, "paypalMode": "simulator"})
     live = admin.ok("POST", GW, {**PAYPAL_BODY, "paypalMode": None, "testMode": False})
     assert live["paypalMode"] == "live"
-    urls = {g["id"]: gateway_config.get_for_webhook(g["id"])["verifyUrl"]
+    urls = {g["id"]: payments.get_for_webhook(g["id"])["verifyUrl"]
             for g in (sandbox, sim, live)}
     assert urls == {sandbox["id"]: "https://ipnpb.sandbox.paypal.com/cgi-bin/webscr",
                     sim["id"]: simulator_setting + "/cgi-bin/webscr",
                     live["id"]: "https://ipnpb.paypal.com/cgi-bin/webscr"}
-    assert gateway_config.get_for_webhook(sim["id"])["paypalReceiverEmail"] == \
+    assert payments.get_for_webhook(sim["id"])["paypalReceiverEmail"] == \
         "seller@demo.test"
 
 
@@ -302,14 +302,14 @@ def test_type_cannot_change_and_unknown_ids_are_404(admin):
 
 
 def test_delete_is_soft_and_notifications_still_find_the_gateway(admin, demo_brand):
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
 
     gid = admin.ok("POST", GW, STRIPE_BODY)["id"]
     assert admin.ok("DELETE", f"{GW}/{gid}") is True
     assert admin.get(f"{GW}/{gid}").status_code == 404
     assert admin.ok("GET", GW) == []
-    gateway_config.clear_cache()
-    hook = gateway_config.get_for_webhook(gid)
+    payments.clear_gateway_cache()
+    hook = payments.get_for_webhook(gid)
     assert hook["deleted"] is True and hook["webhookSecret"] == SIGNING
     assert hook["brandId"] == demo_brand["id"]
 

@@ -150,7 +150,7 @@ def test_unreachable_postback_is_503_and_kept(server, demo_brand):
 
 def paypal_link(server, sim, gw, pay) -> str:
     """The PayPal link our checkout answers for ``pay`` (checkout.paypal_url, as checkout does)."""
-    from chalicelib.payments import checkout
+    from chalicelib.payments.checkout import start as checkout
 
     gateway = {"paypalReceiverEmail": sim.receiver_email, "paypalMode": "simulator",
                "ipnListenerLink": url(server, gw), "returnLink": f"{server}/back/{{paymentId}}"}

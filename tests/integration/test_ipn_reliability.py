@@ -16,8 +16,9 @@ from chalicelib.identity import brands, users
 from chalicelib.licensing import fulfilment, subscriptions
 from chalicelib.licensing import models as lm
 from chalicelib.notify import mailer
-from chalicelib.payments import intake, service
+from chalicelib.payments import service
 from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.payments.inbound import intake
 from chalicelib.store import bootstrap
 from tests.conftest import make_user, reset_process_state
 from tests.integration import payments_support as ps
@@ -44,7 +45,7 @@ def _request(gw: str, body: bytes, headers: dict[str, str]) -> SimpleNamespace:
 
 def test_the_same_notification_20_times_concurrently_has_one_effect(app, demo_brand, gw, pay):
     from chalicelib.http.dispatch import handle
-    from chalicelib.payments import ipn_routes
+    from chalicelib.payments.inbound import routes as ipn_routes
 
     route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
     body = ps.pi_event(pay.id, event_id="evt_storm")
@@ -70,7 +71,7 @@ def test_different_events_for_one_payment_concurrently_all_apply_in_turn(
     """Concurrent different events race on the payment's version: each is applied once.
     (PayPal-style partial refunds: each message carries its own amount, so all four count.)"""
     from chalicelib import settings
-    from chalicelib.payments import intake
+    from chalicelib.payments.inbound import intake
     def event(key: str, kind: str, status: str, amount: int) -> GatewayEvent:
         return GatewayEvent(gateway="stripe", dedupe_key=key, kind=kind, event_type=kind,
                             occurred_at=settings.now(), payment_ref=pay.id,
@@ -101,7 +102,7 @@ def test_stripe_running_refund_totals_out_of_order_keep_the_highest(client, demo
 def test_a_crash_between_commit_and_send_is_delivered_by_the_sweeper_once(
         client, demo_brand, gw, pay, monkeypatch):
     from chalicelib.notify import jobs
-    from chalicelib.payments import intake
+    from chalicelib.payments.inbound import intake
 
     ps.verify_sender()
     body = ps.pi_event(pay.id, event_id="evt_crash")
@@ -206,7 +207,7 @@ def test_unverifiable_notifications_are_stored_at_most_n_per_gateway_per_hour(
     """Forged traffic can't grow the table: past the hourly allowance a rejected notification
     is answered the same 400 but only counted."""
     from chalicelib.payments import models as m
-    from chalicelib.payments import notifications
+    from chalicelib.payments.inbound import notifications
 
     monkeypatch.setattr(notifications, "REJECTED_PER_HOUR", 3)
     other = ps.make_gateway(demo_brand, "stripe")

@@ -196,7 +196,7 @@ def _b_payment(env: Env) -> str:
 
 
 def _b_notification(env: Env) -> str:
-    from chalicelib.payments import notifications
+    from chalicelib.payments.inbound import notifications
 
     item = notifications.new(env.other["id"], "stripe", "b-gateway", b"{}")
     notifications.save_outcome(item, "unknown_payment", "made by the isolation test")

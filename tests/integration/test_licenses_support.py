@@ -133,7 +133,8 @@ def success_payload(brand: dict, user_id: str | None, package_id: str, price_id:
                     email: str | None = "alice@example.com", quote: dict | None = None,
                     gateway_id: str = "gw-none") -> dict[str, Any]:
     """A PAYMENT.PROCESSED.SUCCESS payload as payments builds it, for a real payment item."""
-    from chalicelib.payments import intake, service
+    from chalicelib.payments import service
+    from chalicelib.payments.inbound import intake
 
     payment = service.create_payment(
         brand, amount_minor=amount, currency="USD", gateway_id=gateway_id, gateway_type="stripe",

@@ -42,8 +42,8 @@ def test_nothing_is_due_before_the_first_check(demo_brand, clock):
 
 def test_an_old_paypal_payment_is_expired_and_a_late_completion_still_applies(
         client, demo_brand, clock):
-    from chalicelib.payments import intake
     from chalicelib.payments.gateways.events import GatewayEvent
+    from chalicelib.payments.inbound import intake
 
     gw = ps.make_gateway(demo_brand, "paypal")
     pay = ps.make_payment(demo_brand, gw, kind="paypal", amount=1000)

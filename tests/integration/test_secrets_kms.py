@@ -172,7 +172,7 @@ def test_an_unusable_kms_key_is_a_clear_configuration_error(kms_key):
 
 def test_a_stripe_gateway_saved_on_a_kms_stage_is_sealed_with_kms_and_works(kms_key, api,
                                                                           demo_brand):
-    from chalicelib.payments import gateway_config
+    from chalicelib.payments import service as payments
     from tests.integration.test_checkout_support import STRIPE_BODY, raw_items
 
     make_user(demo_brand, "boss", "Admin")
@@ -183,6 +183,6 @@ def test_a_stripe_gateway_saved_on_a_kms_stage_is_sealed_with_kms_and_works(kms_
     assert rows and rows[0]["privateKeySealed"]["S"].startswith("v2:")
     assert STRIPE_BODY["privateKey"] not in repr(rows)
     cold()
-    gateway_config.clear_cache()
-    opened = gateway_config.get_for_webhook(created["id"])
+    payments.clear_gateway_cache()
+    opened = payments.get_for_webhook(created["id"])
     assert STRIPE_BODY["webhookSecret"] in repr(opened)

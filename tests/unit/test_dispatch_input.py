@@ -108,7 +108,7 @@ def test_a_body_that_is_not_json_is_415():
 # -- numbers are exact decimals, never floats (issue 10) -------------------------------------
 
 PRICE = "chalicelib.catalog.schemas:PriceBody"
-COMMISSION = "chalicelib.payments.checkout_schemas:CommissionRateBody"
+COMMISSION = "chalicelib.payments.schemas:CommissionRateBody"
 
 
 def price_raw(amount: str) -> bytes:

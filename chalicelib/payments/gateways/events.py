@@ -25,7 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
+
+from chalicelib import money
+from chalicelib.http.errors import ApiError
+from chalicelib.payments.constants import JfwPaymentStatus
 
 GatewayName = Literal["stripe", "paypal"]
 
@@ -39,12 +44,6 @@ EventKind = Literal[
     "dispute.closed",
     "ignored",
 ]
-
-JfwPaymentStatus = Literal[
-    "Created", "Completed", "Refunded", "Failed", "Pending", "Denied", "Reserved",
-    "CanceledReversal", "Deleted", "Voided",
-]
-
 
 class SignatureError(Exception):
     """The notification's signature can't be trusted; the message says why (for the log and the
@@ -128,9 +127,6 @@ class GatewayEvent:
 
 def currency_code(value: object, what: str) -> str:
     """An ISO 4217 code, upper case, or MalformedNotification."""
-    from chalicelib import money
-    from chalicelib.http.errors import ApiError
-
     code = value.upper() if isinstance(value, str) else ""
     try:
         money.exponent(code)
@@ -141,11 +137,6 @@ def currency_code(value: object, what: str) -> str:
 
 def decimal_to_minor(value: str, currency: str, what: str) -> int:
     """A gateway's decimal amount (``"-10.00"``) -> absolute minor units of ``currency``."""
-    from decimal import Decimal, InvalidOperation
-
-    from chalicelib import money
-    from chalicelib.http.errors import ApiError
-
     try:
         amount = abs(Decimal(value.strip()))
     except (InvalidOperation, AttributeError):

@@ -14,9 +14,12 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import unquote_to_bytes
 
+from chalicelib import settings
 from chalicelib.payments.gateways.events import (
     EventKind,
     GatewayEvent,
@@ -93,9 +96,6 @@ def parse(raw_body: bytes) -> list[tuple[str, str]]:
 def verify_postback(raw_body: bytes, verify_url: str, timeout: float = 10) -> bool:
     """Post the message back unchanged; True on VERIFIED, False on INVALID. Raises
     VerificationUnavailable on anything else, so the caller answers 5xx and PayPal resends."""
-    import urllib.error
-    import urllib.request
-
     if not verify_url.lower().startswith(("https://", "http://")):
         raise ValueError(f"PayPal verification URL must be http(s): {verify_url!r}")
     request = urllib.request.Request(
@@ -267,6 +267,4 @@ def _ignored_key(f: dict[str, str], txn_type: str, status: str) -> str:
 
 
 def _now() -> datetime:
-    from chalicelib import settings
-
     return settings.now()

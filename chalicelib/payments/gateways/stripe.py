@@ -281,7 +281,7 @@ def to_stripe_amount(minor: int, currency: str) -> int:
 
 @lru_cache(maxsize=16)
 def _client(api_key: str, api_base: str | None) -> Any:
-    import stripe
+    import stripe  # heavy optional library: only the janitor reads PaymentIntents
 
     return stripe.StripeClient(api_key, base_addresses={"api": api_base} if api_base else None,
                                max_network_retries=2)
@@ -291,7 +291,7 @@ def fetch_payment_intent(api_key: str, pi_id: str, api_base: str | None = None
                          ) -> dict[str, Any] | None:
     """Read a PaymentIntent from Stripe (or localstripe at ``api_base``) as plain data; None when
     Stripe says it doesn't exist. Raises GatewayUnavailable when Stripe can't be asked."""
-    import stripe
+    import stripe  # heavy optional library: only the janitor reads PaymentIntents
 
     try:
         pi = _client(api_key, api_base).v1.payment_intents.retrieve(pi_id)

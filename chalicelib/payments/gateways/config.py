@@ -1,15 +1,10 @@
-"""A brand's payment gateways (JFW's ``IAppIntegrationPaymentGateway``), secrets encrypted at
-rest (store/secrets.py), and what the webhook and the checkout need of them.
+"""A brand's payment gateways (JFW's ``IAppIntegrationPaymentGateway``): read, create, change,
+delete, and their DTO. Secrets are sealed at rest (sealed.py); what the webhook needs of a
+gateway is webhook.py, which gateway a checkout uses is choice.py.
 
-Items (table ``payments``):
-- ``B#<brand>#GW#<id>`` / ``GATEWAY``  the gateway; a brand's gateways: gsi1 ``B#<brand>#GATEWAYS``
-- ``GATEWAY#<id>`` / ``GATEWAY``         global routing row: the webhook URL carries only the
-                                         gateway id. It holds what verification needs (brand, type,
-                                         encrypted secrets, PayPal receiver), so a notification
-                                         costs one GetItem, cached here for ``CACHE_SECONDS``.
-- ``B#<brand>#GWHEAD`` / ``HEAD``        the brand's default gateway id and a version: every
-                                         change of the default is conditioned on it, so a brand
-                                         never has two defaults.
+Items (models.py): the gateway, its global routing row ``GATEWAY#<id>`` (what a notification
+needs without knowing the brand) and the brand's gateway head (the default gateway id and a
+version: every change of the default is conditioned on it, so a brand never has two defaults).
 All three change in one transaction.
 
 Rules:
@@ -42,32 +37,21 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
-
-from pynamodb.attributes import (
-    BooleanAttribute,
-    NumberAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
-from chalicelib.payments.models import Gsi1, stamp
+from chalicelib.payments import models as m
+from chalicelib.payments.constants import GATEWAY_TYPES
+from chalicelib.payments.gateways.sealed import contexts as secret_contexts
+from chalicelib.payments.gateways.webhook import clear_cache, missing_for_notifications
 from chalicelib.store import ids, secrets
-from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.store.ids import stamp
+from chalicelib.store.tx import ConditionFailed, transaction
 
-Meta = table_meta("payments")
-
-CACHE_SECONDS = 30.0
-GATEWAY_SK = "GATEWAY"
-HEAD_SK = "HEAD"
-TYPES = ("stripe", "paypal")
 PAYPAL_MODES = ("live", "sandbox", "simulator")
 PAYPAL_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 PAYPAL_MERCHANT_ID = re.compile(r"^[A-Z0-9]{13}$")
-STATUSES = ("Inactive", "Active")
 
 # JFW's IAppIntegration rows for the gateways this server speaks (fixed ids).
 INTEGRATIONS: tuple[dict[str, Any], ...] = (
@@ -82,108 +66,37 @@ INTEGRATIONS: tuple[dict[str, Any], ...] = (
 )
 
 
-# -- items ---------------------------------------------------------------------------------------
-
-def gateway_pk(brand_id: str, gateway_id: str) -> str:
-    return f"B#{brand_id}#GW#{gateway_id}"
-
-
-def gateways_gsi(brand_id: str) -> str:
-    return f"B#{brand_id}#GATEWAYS"
-
-
-def route_pk(gateway_id: str) -> str:
-    return f"GATEWAY#{gateway_id}"
-
-
-def head_pk(brand_id: str) -> str:
-    return f"B#{brand_id}#GWHEAD"
-
-
-class GatewayItem(BaseModel):
-    Meta = Meta
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    gsi1 = Gsi1()
-    id = UnicodeAttribute()
-    brand_id = UnicodeAttribute(attr_name="brandId")
-    type = UnicodeAttribute()  # stripe | paypal
-    name = UnicodeAttribute()
-    return_link = UnicodeAttribute(attr_name="returnLink", null=True)
-    cancel_link = UnicodeAttribute(attr_name="cancelLink", null=True)
-    cancel_link_without_login = UnicodeAttribute(attr_name="cancelLinkWithoutLogin", null=True)
-    public_key = UnicodeAttribute(attr_name="publicKey", null=True)
-    private_key = UnicodeAttribute(attr_name="privateKeySealed", null=True)
-    private_key_mask = UnicodeAttribute(attr_name="privateKeyMask", null=True)
-    webhook_secrets = UnicodeAttribute(attr_name="webhookSecretsSealed", null=True)
-    webhook_secret_masks = UnicodeAttribute(attr_name="webhookSecretMasks", null=True)  # JSON
-    paypal_receiver_email = UnicodeAttribute(attr_name="paypalReceiverEmail", null=True)
-    paypal_receiver_id = UnicodeAttribute(attr_name="paypalReceiverId", null=True)
-    paypal_mode = UnicodeAttribute(attr_name="paypalMode", null=True)
-    description = UnicodeAttribute(null=True)
-    notes = UnicodeAttribute(null=True)
-    test_mode = BooleanAttribute(attr_name="testMode", default=False)
-    is_default = BooleanAttribute(attr_name="isDefault", default=False)
-    status = UnicodeAttribute(default="Active")
-    deleted = BooleanAttribute(default=False)
-    version = NumberAttribute(default=1)
-    created_date = UTCDateTimeAttribute(attr_name="createdDate")
-    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
-
-
-class GatewayRouteItem(BaseModel):
-    """``GATEWAY#<id>``: what a notification needs, without knowing the brand first."""
-
-    Meta = Meta
-    brand_id = UnicodeAttribute(attr_name="brandId")
-    type = UnicodeAttribute()
-    status = UnicodeAttribute(default="Active")
-    deleted = BooleanAttribute(default=False)
-    test_mode = BooleanAttribute(attr_name="testMode", default=False)
-    public_key = UnicodeAttribute(attr_name="publicKey", null=True)
-    private_key = UnicodeAttribute(attr_name="privateKeySealed", null=True)
-    webhook_secrets = UnicodeAttribute(attr_name="webhookSecretsSealed", null=True)
-    paypal_receiver_email = UnicodeAttribute(attr_name="paypalReceiverEmail", null=True)
-    paypal_receiver_id = UnicodeAttribute(attr_name="paypalReceiverId", null=True)
-    paypal_mode = UnicodeAttribute(attr_name="paypalMode", null=True)
-    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
-
-
-class GatewayHead(BaseModel):
-    Meta = Meta
-    default_id = UnicodeAttribute(attr_name="defaultGatewayId", null=True)
-    version = NumberAttribute(default=0)
-
-
 # -- reading -------------------------------------------------------------------------------------
 
-def _item(brand_id: str, gateway_id: str) -> GatewayItem:
+def gateway_item(brand_id: str, gateway_id: str) -> m.GatewayItem:
     try:
-        item = GatewayItem.get(gateway_pk(brand_id, gateway_id), GATEWAY_SK, consistent_read=True)
-    except GatewayItem.DoesNotExist:
+        item = m.GatewayItem.get(m.gateway_pk(brand_id, gateway_id), m.GATEWAY_SK,
+                                 consistent_read=True)
+    except m.GatewayItem.DoesNotExist:
         item = None
     if item is None or item.deleted:
         raise NotFound(f"Payment gateway {gateway_id} was not found.", code="GATEWAY_NOT_FOUND")
     return item
 
 
-def _items(brand_id: str) -> list[GatewayItem]:
-    return [i for i in GatewayItem.gsi1.query(gateways_gsi(brand_id)) if not i.deleted]
+def gateway_items(brand_id: str) -> list[m.GatewayItem]:
+    return [i for i in m.GatewayItem.gsi1.query(m.gateways_gsi(brand_id)) if not i.deleted]
 
 
-def _head(brand_id: str) -> GatewayHead | None:
+def gateway_head(brand_id: str) -> m.GatewayHead | None:
     try:
-        return GatewayHead.get(head_pk(brand_id), HEAD_SK, consistent_read=True)
-    except GatewayHead.DoesNotExist:
+        return m.GatewayHead.get(m.gateway_head_pk(brand_id), m.HEAD_SK, consistent_read=True)
+    except m.GatewayHead.DoesNotExist:
         return None
 
 
 def list_gateways(brand_id: str) -> list[dict]:
-    return [to_dto(i) for i in sorted(_items(brand_id), key=lambda i: (i.created_date, i.id))]
+    return [to_dto(i) for i in sorted(gateway_items(brand_id),
+                                      key=lambda i: (i.created_date, i.id))]
 
 
 def get(brand_id: str, gateway_id: str) -> dict:
-    return to_dto(_item(brand_id, gateway_id))
+    return to_dto(gateway_item(brand_id, gateway_id))
 
 
 def ipn_link(kind: str, gateway_id: str) -> str:
@@ -208,10 +121,10 @@ def list_integrations(query: dict[str, Any]) -> list[dict]:
     return out
 
 
-def to_dto(item: GatewayItem) -> dict:
+def to_dto(item: m.GatewayItem) -> dict:
     """JFW's IAppIntegrationPaymentGateway, secrets masked, plus our verification fields."""
     masks = json.loads(item.webhook_secret_masks) if item.webhook_secret_masks else []
-    missing = _missing(item)
+    missing = missing_of(item)
     return {
         "id": item.id,
         "createdDate": item.created_date,
@@ -241,24 +154,12 @@ def to_dto(item: GatewayItem) -> dict:
     }
 
 
-def _missing(item: GatewayItem) -> list[str]:
+def missing_of(item: m.GatewayItem) -> list[str]:
     return missing_for_notifications(item.type, item.webhook_secrets,
                                      item.paypal_receiver_email, item.paypal_receiver_id)
 
 
-def missing_for_notifications(kind: str, webhook_secrets: str | None,
-                              receiver_email: str | None, receiver_id: str | None) -> list[str]:
-    """What a gateway still needs before a notification can be verified and checked as ours."""
-    if kind == "stripe":
-        return [] if webhook_secrets else ["webhookSecret"]
-    return [] if receiver_email or receiver_id else ["paypalReceiverEmail"]
-
-
 # -- writing -------------------------------------------------------------------------------------
-
-def _secret_contexts(gateway_id: str) -> tuple[str, str]:
-    return f"gateway:{gateway_id}:privateKey", f"gateway:{gateway_id}:webhookSecret"
-
 
 def _check(kind: str, v: dict[str, Any]) -> None:
     """The rules of one gateway type, on the merged values (after PUT keeps old secrets)."""
@@ -313,7 +214,7 @@ _PAYPAL_ATTRS = {"paypalReceiverEmail": "paypal_receiver_email",
 
 
 def _values(kind: str, gateway_id: str, data: dict[str, Any],
-            current: GatewayItem | None) -> dict[str, Any]:
+            current: m.GatewayItem | None) -> dict[str, Any]:
     """The stored attributes a create or update body gives (secrets sealed here)."""
     test = bool(data.get("testMode")) if data.get("testMode") is not None else (
         bool(current.test_mode) if current else False)
@@ -325,7 +226,7 @@ def _values(kind: str, gateway_id: str, data: dict[str, Any],
         "description": data.get("description"), "notes": data.get("notes"), "test_mode": test,
         "status": data.get("status") or (current.status if current else "Active"),
     }
-    pk_ctx, wh_ctx = _secret_contexts(gateway_id)
+    pk_ctx, wh_ctx = secret_contexts(gateway_id)
     private = (data.get("privateKey") or "").strip()
     if private and not secrets.is_masked(private):
         v["private_key"] = secrets.encrypt(private, pk_ctx)
@@ -374,8 +275,8 @@ def _paypal_receiver(v: dict[str, Any]) -> None:
 
 def _kind(app_integration_id: str) -> str:
     kind = (app_integration_id or "").strip().lower()
-    if kind not in TYPES:
-        raise BadRequest(f"appIntegrationId must be one of {', '.join(TYPES)} (GET "
+    if kind not in GATEWAY_TYPES:
+        raise BadRequest(f"appIntegrationId must be one of {', '.join(GATEWAY_TYPES)} (GET "
                          "v1/app-integrations lists them).", code="APP_INTEGRATION_NOT_FOUND",
                          field="appIntegrationId")
     return kind
@@ -385,37 +286,37 @@ _ROUTE_FIELDS = ("type", "status", "deleted", "test_mode", "public_key", "privat
                  "webhook_secrets", "paypal_receiver_email", "paypal_receiver_id", "paypal_mode")
 
 
-def _route_for(item: GatewayItem) -> GatewayRouteItem:
-    return GatewayRouteItem(route_pk(item.id), GATEWAY_SK, brand_id=item.brand_id,
+def _route_for(item: m.GatewayItem) -> m.GatewayRouteItem:
+    return m.GatewayRouteItem(m.gateway_route_pk(item.id), m.GATEWAY_SK, brand_id=item.brand_id,
                             modified_date=item.modified_date,
                             **{f: getattr(item, f) for f in _ROUTE_FIELDS})
 
 
-def _default_writes(tx: Any, brand_id: str, head: GatewayHead | None, new_default: str | None,
+def _default_writes(tx: Any, brand_id: str, head: m.GatewayHead | None, new_default: str | None,
                     written: str | None = None) -> None:
     """Point the brand's head at ``new_default``, unsetting the old default (unless it is
     ``written``, which the transaction changes already), conditioned on the head as read (a
     concurrent change of the default makes the transaction fail)."""
     now = settings.now()
     if head is None:
-        tx.save(GatewayHead(head_pk(brand_id), HEAD_SK, default_id=new_default, version=1),
-                condition=GatewayHead.pk.does_not_exist())
+        tx.save(m.GatewayHead(m.gateway_head_pk(brand_id), m.HEAD_SK, default_id=new_default,
+                              version=1),
+                condition=m.GatewayHead.pk.does_not_exist())
     else:
-        tx.update(GatewayHead(head_pk(brand_id), HEAD_SK),
-                  actions=[GatewayHead.default_id.set(new_default) if new_default
-                           else GatewayHead.default_id.remove(),
-                           GatewayHead.version.set(head.version + 1)],
-                  condition=GatewayHead.version == head.version)
+        tx.update(m.GatewayHead(m.gateway_head_pk(brand_id), m.HEAD_SK),
+                  actions=[m.GatewayHead.default_id.set(new_default) if new_default
+                           else m.GatewayHead.default_id.remove(),
+                           m.GatewayHead.version.set(head.version + 1)],
+                  condition=m.GatewayHead.version == head.version)
     old = head.default_id if head else None
     if old and old not in (new_default, written):
-        tx.update(GatewayItem(gateway_pk(brand_id, old), GATEWAY_SK),
-                  actions=[GatewayItem.is_default.set(False), GatewayItem.modified_date.set(now)],
-                  condition=GatewayItem.pk.exists())
+        tx.update(m.GatewayItem(m.gateway_pk(brand_id, old), m.GATEWAY_SK),
+                  actions=[m.GatewayItem.is_default.set(False),
+                           m.GatewayItem.modified_date.set(now)],
+                  condition=m.GatewayItem.pk.exists())
 
 
 def _commit(write: Any) -> None:
-    from chalicelib.store.tx import ConditionFailed
-
     try:
         write()
     except ConditionFailed:
@@ -426,26 +327,24 @@ def _commit(write: Any) -> None:
 
 
 def create(brand_id: str, data: dict[str, Any]) -> dict:
-    from chalicelib.store.tx import transaction
-
     kind = _kind(data.get("appIntegrationId") or "")
     gateway_id = ids.new_id()
     v = _values(kind, gateway_id, data, None)
-    head = _head(brand_id)
+    head = gateway_head(brand_id)
     has_default = bool(head and head.default_id)
     make_default = bool(data.get("isDefault")) or (not has_default and v["status"] == "Active")
     if make_default and v["status"] != "Active":
         raise BadRequest("The default gateway must be Active.", field="isDefault")
     now = settings.now()
-    item = GatewayItem(gateway_pk(brand_id, gateway_id), GATEWAY_SK, id=gateway_id,
-                       brand_id=brand_id, type=kind, gsi1pk=gateways_gsi(brand_id),
+    item = m.GatewayItem(m.gateway_pk(brand_id, gateway_id), m.GATEWAY_SK, id=gateway_id,
+                       brand_id=brand_id, type=kind, gsi1pk=m.gateways_gsi(brand_id),
                        gsi1sk=f"{stamp(now)}#{gateway_id}", is_default=make_default,
                        version=1, created_date=now, modified_date=now, **v)
 
     def write() -> None:
         with transaction() as tx:
-            tx.save(item, condition=GatewayItem.pk.does_not_exist())
-            tx.save(_route_for(item), condition=GatewayRouteItem.pk.does_not_exist())
+            tx.save(item, condition=m.GatewayItem.pk.does_not_exist())
+            tx.save(_route_for(item), condition=m.GatewayRouteItem.pk.does_not_exist())
             if make_default:
                 _default_writes(tx, brand_id, head, gateway_id)
 
@@ -454,14 +353,12 @@ def create(brand_id: str, data: dict[str, Any]) -> dict:
 
 
 def update(brand_id: str, gateway_id: str, data: dict[str, Any]) -> dict:
-    from chalicelib.store.tx import transaction
-
-    current = _item(brand_id, gateway_id)
+    current = gateway_item(brand_id, gateway_id)
     if data.get("appIntegrationId") and _kind(data["appIntegrationId"]) != current.type:
         raise BadRequest(f"A gateway's appIntegrationId can't change ({current.type}); create "
                          "a new gateway instead.", field="appIntegrationId")
     v = _values(current.type, gateway_id, data, current)
-    head = _head(brand_id)
+    head = gateway_head(brand_id)
     want_default = data.get("isDefault")
     if current.is_default and want_default is False:
         raise BadRequest("This is the brand's default gateway; make another gateway the "
@@ -470,12 +367,12 @@ def update(brand_id: str, gateway_id: str, data: dict[str, Any]) -> dict:
     if (current.is_default or make_default) and v["status"] != "Active":
         raise BadRequest("The default gateway must be Active.", field="status")
     now = settings.now()
-    actions = [getattr(GatewayItem, k).set(val) if val is not None
-               else getattr(GatewayItem, k).remove() for k, val in v.items()]
-    actions += [GatewayItem.version.set(current.version + 1),
-                GatewayItem.modified_date.set(now)]
+    actions = [getattr(m.GatewayItem, k).set(val) if val is not None
+               else getattr(m.GatewayItem, k).remove() for k, val in v.items()]
+    actions += [m.GatewayItem.version.set(current.version + 1),
+                m.GatewayItem.modified_date.set(now)]
     if make_default:
-        actions.append(GatewayItem.is_default.set(True))
+        actions.append(m.GatewayItem.is_default.set(True))
     for k, val in v.items():
         setattr(current, k, val)
     current.version, current.modified_date = current.version + 1, now
@@ -483,10 +380,11 @@ def update(brand_id: str, gateway_id: str, data: dict[str, Any]) -> dict:
 
     def write() -> None:
         with transaction() as tx:
-            tx.update(GatewayItem(gateway_pk(brand_id, gateway_id), GATEWAY_SK), actions=actions,
-                      condition=(GatewayItem.version == current.version - 1)
-                      & (GatewayItem.deleted == False))  # noqa: E712
-            tx.save(_route_for(current), condition=GatewayRouteItem.pk.exists())
+            tx.update(m.GatewayItem(m.gateway_pk(brand_id, gateway_id), m.GATEWAY_SK),
+                      actions=actions,
+                      condition=(m.GatewayItem.version == current.version - 1)
+                      & (m.GatewayItem.deleted == False))  # noqa: E712
+            tx.save(_route_for(current), condition=m.GatewayRouteItem.pk.exists())
             if make_default:
                 _default_writes(tx, brand_id, head, gateway_id)
 
@@ -495,127 +393,27 @@ def update(brand_id: str, gateway_id: str, data: dict[str, Any]) -> dict:
 
 
 def delete(brand_id: str, gateway_id: str) -> bool:
-    from chalicelib.store.tx import transaction
-
-    current = _item(brand_id, gateway_id)
-    head = _head(brand_id)
+    current = gateway_item(brand_id, gateway_id)
+    head = gateway_head(brand_id)
     now = settings.now()
     current.deleted, current.is_default, current.modified_date = True, False, now
 
     def write() -> None:
         with transaction() as tx:
-            tx.update(GatewayItem(gateway_pk(brand_id, gateway_id), GATEWAY_SK), actions=[
-                GatewayItem.deleted.set(True), GatewayItem.is_default.set(False),
-                GatewayItem.gsi1pk.remove(), GatewayItem.gsi1sk.remove(),
-                GatewayItem.version.set(current.version + 1),
-                GatewayItem.modified_date.set(now)],
-                condition=GatewayItem.version == current.version)
-            tx.update(GatewayRouteItem(route_pk(gateway_id), GATEWAY_SK),
-                      actions=[GatewayRouteItem.deleted.set(True),
-                               GatewayRouteItem.modified_date.set(now)],
-                      condition=GatewayRouteItem.pk.exists())
+            tx.update(m.GatewayItem(m.gateway_pk(brand_id, gateway_id), m.GATEWAY_SK), actions=[
+                m.GatewayItem.deleted.set(True), m.GatewayItem.is_default.set(False),
+                m.GatewayItem.gsi1pk.remove(), m.GatewayItem.gsi1sk.remove(),
+                m.GatewayItem.version.set(current.version + 1),
+                m.GatewayItem.modified_date.set(now)],
+                condition=m.GatewayItem.version == current.version)
+            tx.update(m.GatewayRouteItem(m.gateway_route_pk(gateway_id), m.GATEWAY_SK),
+                      actions=[m.GatewayRouteItem.deleted.set(True),
+                               m.GatewayRouteItem.modified_date.set(now)],
+                      condition=m.GatewayRouteItem.pk.exists())
             if head is not None and head.default_id == gateway_id:
                 _default_writes(tx, brand_id, head, None, written=gateway_id)
 
     _commit(write)
     return True
 
-
-# -- what the webhook and the checkout use ------------------------------------------------------
-
-_cache: dict[str, tuple[float, dict]] = {}
-
-
-def clear_cache() -> None:
-    _cache.clear()
-
-
-def _verify_url(kind: str, mode: str | None) -> str | None:
-    if kind != "paypal":
-        return None
-    from chalicelib.payments.gateways.paypal import verify_url_for
-
-    try:
-        return verify_url_for(mode or "live", settings.get().paypal_simulator_url)
-    except ValueError:  # simulator without its URL configured: nothing can verify
-        return None
-
-
-def _open_secrets(gateway_id: str, private_key: str | None, webhook_secrets: str | None
-                  ) -> tuple[str | None, list[str]]:
-    pk_ctx, wh_ctx = _secret_contexts(gateway_id)
-    key = secrets.decrypt(private_key, pk_ctx) if private_key else None
-    hooks = json.loads(secrets.decrypt(webhook_secrets, wh_ctx)) if webhook_secrets else []
-    return key, hooks
-
-
-def get_for_webhook(gateway_id: str) -> dict:
-    """What a notification to ``/api/v1/ipn/<type>/<gatewayId>`` needs (decrypted), read from
-    the routing row (one GetItem) and kept ``CACHE_SECONDS`` in memory. 404 when unknown.
-    A deleted gateway is still returned (``deleted: true``): payments made through it may
-    still be notified about."""
-    hit = _cache.get(gateway_id)
-    if hit and hit[0] > time.monotonic():
-        return dict(hit[1])
-    try:
-        row = GatewayRouteItem.get(route_pk(gateway_id), GATEWAY_SK)
-    except GatewayRouteItem.DoesNotExist:
-        raise NotFound(f"Payment gateway {gateway_id} was not found.",
-                       code="GATEWAY_NOT_FOUND") from None
-    key, hooks = _open_secrets(gateway_id, row.private_key, row.webhook_secrets)
-    out = {
-        "id": gateway_id, "brandId": row.brand_id, "type": row.type, "status": row.status,
-        "deleted": bool(row.deleted), "testMode": bool(row.test_mode),
-        "publicKey": row.public_key, "privateKey": key,
-        "webhookSecret": hooks[0] if hooks else None, "webhookSecrets": hooks,
-        "paypalReceiverEmail": row.paypal_receiver_email,
-        "paypalReceiverId": row.paypal_receiver_id, "paypalMode": row.paypal_mode,
-        "verifyUrl": _verify_url(row.type, row.paypal_mode),
-        "missing": missing_for_notifications(row.type, row.webhook_secrets,
-                                             row.paypal_receiver_email, row.paypal_receiver_id),
-    }
-    _cache[gateway_id] = (time.monotonic() + CACHE_SECONDS, out)
-    return dict(out)
-
-
-def for_checkout(brand_id: str, app_integration_id: str | None) -> dict:
-    """The Active gateway a checkout uses, secrets opened: ``app_integration_id`` is one of the
-    brand's gateway ids, or ``stripe`` / ``paypal`` (the brand's default gateway of that type,
-    else its oldest Active one); absent, the brand's default gateway."""
-    wanted = (app_integration_id or "").strip()
-    if wanted and wanted.lower() not in TYPES:
-        try:
-            item = _item(brand_id, wanted)
-        except NotFound:
-            raise BadRequest(f"appIntegrationId '{wanted}' is neither one of this brand's "
-                             "payment gateways nor stripe/paypal.", code="GATEWAY_NOT_FOUND",
-                             field="appIntegrationId") from None
-    elif wanted:
-        kind = wanted.lower()
-        candidates = sorted((i for i in _items(brand_id) if i.type == kind
-                             and i.status == "Active"),
-                            key=lambda i: (bool(_missing(i)), not i.is_default,
-                                           i.created_date, i.id))
-        if not candidates:
-            raise BadRequest(f"This brand has no Active {kind} gateway.",
-                             code="GATEWAY_NOT_FOUND", field="appIntegrationId")
-        item = candidates[0]
-    else:
-        head = _head(brand_id)
-        if head is None or not head.default_id:
-            raise BadRequest("This brand has no default payment gateway; send "
-                             "appIntegrationId.", code="GATEWAY_NOT_FOUND",
-                             field="appIntegrationId")
-        item = _item(brand_id, head.default_id)
-    if item.status != "Active":
-        raise Conflict(f"Payment gateway {item.id} is Inactive.", code="GATEWAY_INACTIVE")
-    missing = _missing(item)
-    if missing:
-        raise Conflict(f"Payment gateway {item.id} can't receive payment notifications yet, so "
-                       f"it takes no payments: set its {' and '.join(missing)} "
-                       f"(PUT v1/app-integrations/payment-gateway/{item.id}).",
-                       code="GATEWAY_NOT_READY")
-    key, hooks = _open_secrets(item.id, item.private_key, item.webhook_secrets)
-    return {**to_dto(item), "type": item.type, "privateKey": key,
-            "ipnListenerLink": ipn_link(item.type, item.id)}
 

@@ -15,7 +15,7 @@ its status. Errors are HTML pages too (the buyer's browser reads this route, not
 
 Every answer carries a Content-Security-Policy: only this page's own nonce'd ``<script>`` and
 ``<style>`` run (a fresh nonce per answer, no 'unsafe-inline'), scripts, API calls and frames
-only from where Stripe.js needs them (checkout.stripe_js_sources: js.stripe.com,
+only from where Stripe.js needs them (start.stripe_js_sources: js.stripe.com,
 api.stripe.com, hooks.stripe.com deployed; localstripe's origin locally), and no site may frame
 the page (frame-ancestors 'none').
 """
@@ -31,7 +31,8 @@ from chalice import Response
 
 from chalicelib import money
 from chalicelib.http.context import RequestContext
-from chalicelib.payments.checkout import return_link, stripe_js_sources, stripe_js_url
+from chalicelib.payments import ledger
+from chalicelib.payments.checkout.start import return_link, stripe_js_sources, stripe_js_url
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
            "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
@@ -84,10 +85,8 @@ def _js(value: Any) -> str:
 
 
 def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - path parameter
-    from chalicelib.payments import service
-
     brand_id = ctx.query.get("brandId") or ""
-    payment = service.find_payment(brand_id, paymentCode) if brand_id else None
+    payment = ledger.find_payment(brand_id, paymentCode) if brand_id else None
     if payment is None:
         return _message("Payment not found", "This checkout link is not valid. Ask the shop "
                         "for a new one.", 404)

@@ -1,5 +1,5 @@
 """Verify a raw gateway notification, normalise it, and hand it to intake; used by the webhook
-routes and by ``replay``.
+handlers and by ``replay`` (an admin runs a stored notification again).
 
 Every notification that reaches a known gateway is kept (notifications.py) with its outcome:
 - ``rejected``: the signature (Stripe) or the postback (PayPal ``INVALID``) failed. Answered
@@ -21,14 +21,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.http.errors import ApiError, BadRequest
-from chalicelib.payments import intake, notifications
-from chalicelib.payments.gateway_view import Gateway
+from chalicelib.http.errors import ApiError, BadRequest, NotFound
+from chalicelib.payments.gateways import paypal, stripe, webhook
 from chalicelib.payments.gateways.events import (
     GatewayUnavailable,
     MalformedNotification,
     SignatureError,
 )
+from chalicelib.payments.gateways.webhook import Gateway
+from chalicelib.payments.inbound import intake, notifications
 
 # A replay checks that Stripe signed the stored bytes, not that it did so recently.
 REPLAY_TOLERANCE_SECONDS = 10 * 365 * 24 * 3600
@@ -43,7 +44,7 @@ class NotReady(ApiError):
 
 
 def _ready(gw: Gateway, notification: Any, replay: bool) -> None:
-    """A gateway that can't verify notifications yet (gateway_config.missing_for_notifications)
+    """A gateway that can't verify notifications yet (gateways/webhook.missing_for_notifications)
     answers 409, so the gateway resends them later; the notification is kept (bounded, as a
     rejected one), except on a replay, which leaves its row as it was."""
     if not gw.missing:
@@ -58,8 +59,6 @@ def _ready(gw: Gateway, notification: Any, replay: bool) -> None:
 
 def stripe_notification(gw: Gateway, raw: bytes, signature: str | None, notification: Any,
                         *, replay: bool = False) -> intake.Outcome:
-    from chalicelib.payments.gateways import stripe
-
     _ready(gw, notification, replay)
     # The real wall clock, not settings.now(): Stripe signs with real time.
     now = datetime.now(UTC)
@@ -76,8 +75,6 @@ def stripe_notification(gw: Gateway, raw: bytes, signature: str | None, notifica
 def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
                         verify: bool = True, replay: bool = False) -> intake.Outcome:
     """``verify=False`` only for a replay of a message PayPal already VERIFIED."""
-    from chalicelib.payments.gateways import paypal
-
     _ready(gw, notification, replay)
     if verify:
         if not gw.verify_url:
@@ -96,6 +93,24 @@ def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
     except MalformedNotification as e:
         return _error(notification, e.message)
     return _apply(gw, event, notification)
+
+
+def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
+    """Run a stored notification again (notifications.py says why that is safe); returns it with
+    its new outcome."""
+    item = notifications.get_item(brand_id, notification_id)
+    gw = webhook.get(item.gateway_id, item.gateway)
+    if gw.brand_id != brand_id:
+        raise NotFound(f"Notification {notification_id} was not found.",
+                       code="NOTIFICATION_NOT_FOUND")
+    item.attempts = int(item.attempts or 1) + 1
+    raw = bytes(item.raw_body or b"")
+    if item.gateway == "stripe":
+        stripe_notification(gw, raw, (item.headers or {}).get("stripe-signature"), item,
+                            replay=True)
+    else:
+        paypal_notification(gw, raw, item, verify=not item.verified, replay=True)
+    return notifications.to_dto(notifications.get_item(brand_id, notification_id))
 
 
 def _apply(gw: Gateway, event: Any, notification: Any) -> intake.Outcome:

@@ -14,9 +14,10 @@ event does, and commits in one transaction:
 - the transaction record (``TXN#<merchantRef>#<type>``) and the gateway-reference row,
 - outbox rows (effects.py): the customer's mail, a ``payment-event`` row for fulfilment, the
   coupon redemption,
-- the payment update, conditioned on the ``version`` it was read at (last: PynamoDB sends puts
-  before updates). A concurrent delivery makes it fail; the read and the transaction are
-  retried (``MAX_ATTEMPTS``, then 503 so the gateway resends),
+- the payment update, conditioned on the ``version`` it was read at (ledger.change, the one
+  writer of a payment's changes, which also writes the history row). A concurrent delivery
+  makes it fail; the read and the transaction are retried (``MAX_ATTEMPTS``, then 503 so the
+  gateway resends),
 
 then publishes the outbox rows (one SQS batch send). If the process dies before the send, the
 outbox sweeper publishes them later.
@@ -35,8 +36,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+
 from chalicelib import settings
-from chalicelib.payments import risk, states
+from chalicelib.notify import outbox
+from chalicelib.payments import commission, ledger, risk, states
+from chalicelib.payments import models as m
 from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_context: API
     effect_rows,
     event_payload,
@@ -45,17 +50,17 @@ from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_co
     snapshot,
 )
 from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.payments.ledger import find_payment as by_id
+from chalicelib.payments.models import PaymentItem as P
+from chalicelib.payments.risk import mismatches, refunded_total
 from chalicelib.store import ids
+from chalicelib.store.tx import ConditionFailed, is_own, new_token
 
 MAX_ATTEMPTS = 5
 TXN_TYPES = {"payment.succeeded": "Payment", "payment.pending": "Authorization",
              "payment.failed": "Payment", "payment.canceled": "Void",
              "payment.refunded": "Refund", "dispute.created": "Reversal",
              "dispute.closed": "Reversal"}
-
-
-class Stale(Exception):
-    """The payment changed since it was read (and the event is not a duplicate)."""
 
 
 class Busy(Exception):
@@ -81,6 +86,7 @@ class _Plan:
     rows: list[Any] = field(default_factory=list)
     extra: list[Any] = field(default_factory=list)
     to_status: str | None = None
+    decision: states.Decision | None = None
 
 
 def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
@@ -88,10 +94,6 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
           ) -> Outcome:
     """Apply one verified event. ``notification`` (an unsaved NotificationItem) is written in
     the same transaction with its outcome; ``live_gateway``: a test-mode event is a mismatch."""
-    from pynamodb.exceptions import TransactWriteError
-
-    from chalicelib.store.tx import ConditionFailed, is_own, new_token
-
     if event.ignored:
         return _record_only(notification, "ignored", f"event type {event.event_type} is not "
                             "acted on", None)
@@ -106,14 +108,16 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
         try:
             _commit(brand_id, payment, event, notification_id, notification, plan, token)
         except ConditionFailed as e:
-            if not e.failed(0):
+            if e.failed(0):  # the dedupe row exists: a duplicate, or our own retried write
+                if not is_own(_dedupe_row(brand_id, event), token):
+                    return _record_only(notification, "duplicate",
+                                        f"event {event.dedupe_key} was already received",
+                                        payment)
+            elif isinstance(e, ledger.PaymentChanged):
+                _pause(attempt)
+                continue
+            else:
                 raise
-            if not is_own(_dedupe_row(brand_id, event), token):
-                return _record_only(notification, "duplicate",
-                                    f"event {event.dedupe_key} was already received", payment)
-        except Stale:
-            _pause(attempt)
-            continue
         except TransactWriteError as e:  # DynamoDB's own conflict with a concurrent write
             if "TransactionConflict" not in [r.code for r in e.cancellation_reasons or [] if r]:
                 raise
@@ -126,8 +130,6 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
 
 
 def _dedupe_row(brand_id: str, event: GatewayEvent) -> Any:
-    from chalicelib.payments import models as m
-
     try:
         return m.DedupeItem.get(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key),
                                 m.DEDUPE_SK, consistent_read=True)
@@ -140,16 +142,11 @@ def _pause(attempt: int) -> None:
 
 
 def _publish(rows: list[Any]) -> int:
-    from chalicelib.notify import outbox
-
     return outbox.publish(rows) if rows else 0
 
 
 def find_payment(brand_id: str, event: GatewayEvent) -> Any:
     """The event's payment (one GetItem), found by our reference, else by the gateway's."""
-    from chalicelib.payments import models as m
-    from chalicelib.payments.service import find_payment as by_id
-
     if event.payment_ref:
         payment = by_id(brand_id, event.payment_ref)
         if payment is not None:
@@ -168,44 +165,10 @@ def find_payment(brand_id: str, event: GatewayEvent) -> Any:
 
 # -- deciding ----------------------------------------------------------------------------------
 
-def mismatches(payment: Any, event: GatewayEvent, live_gateway: bool) -> list[str]:
-    """Why this verified event can't be about this payment (empty when it can)."""
-    reasons = []
-    if event.receiver_matches is False:
-        reasons.append(f"receiver {event.receiver or '-'} is not this gateway's account")
-    if payment.gateway_type and payment.gateway_type != event.gateway:
-        reasons.append(f"the payment was made through {payment.gateway_type}, not "
-                       f"{event.gateway}")
-    if event.currency and event.currency != payment.currency:
-        reasons.append(f"currency {event.currency} differs from the payment's "
-                       f"{payment.currency}")
-    elif event.kind in ("payment.succeeded", "payment.pending") and \
-            event.amount_minor is not None and event.amount_minor != payment.amount_minor:
-        reasons.append(f"amount {event.amount_minor} differs from the payment's "
-                       f"{payment.amount_minor} (minor units)")
-    elif event.kind == "payment.refunded":
-        total = _refunded_total(payment, event)
-        limit = payment.amount_gross_minor or payment.amount_minor
-        if total > limit:
-            reasons.append(f"refunds total {total}, more than the {limit} paid (minor units)")
-    if live_gateway and event.test_mode:
-        reasons.append("a test-mode notification was sent to a live gateway")
-    return reasons
-
-
-def _refunded_total(payment: Any, event: GatewayEvent) -> int:
-    if event.refunded_minor is not None:  # Stripe: the charge's running total
-        return max(int(payment.refunded_minor or 0), event.refunded_minor)
-    return int(payment.refunded_minor or 0) + int(event.amount_minor or 0)
-
-
 def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_gateway: bool,
           source: str) -> _Plan:
-    from chalicelib.payments.models import PaymentItem as P
-
     now = settings.now()
-    actions: list[Any] = [P.version.set(payment.version + 1),
-                          P.history_seq.set(payment.history_seq + 1), P.modified_date.set(now)]
+    actions: list[Any] = []  # ledger.change adds the version, history sequence and date
     reasons = mismatches(payment, event, live_gateway)
     if reasons:
         detail = "mismatch: " + "; ".join(reasons)
@@ -225,10 +188,6 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
     if not decision.applied:
         return _Plan("ignored", decision.note, actions, hist)
     to = decision.to_status
-    if to:
-        actions.append(P.status.set(to))
-        if not states.needs_watch(to, payment.gateway_type):
-            actions += [P.due_pk.remove(), P.due_sk.remove()]
     if decision.completion_missing:
         actions.append(P.completion_missing.set(True))
     if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
@@ -238,7 +197,7 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
         actions += _completion_actions(payment, event, after)
     after["status"] = to or payment.status
     rows = effect_rows(payment, after, event, to, 0, notification_id)
-    return _Plan("applied", decision.note, actions, hist, rows, to_status=to)
+    return _Plan("applied", decision.note, actions, hist, rows, to_status=to, decision=decision)
 
 
 def _about_the_money(payment: Any, event: GatewayEvent) -> bool:
@@ -253,8 +212,6 @@ def _about_the_money(payment: Any, event: GatewayEvent) -> bool:
 
 def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
                 now: datetime, actions: list[Any]) -> _Plan:
-    from chalicelib.payments.models import PaymentItem as P
-
     completed = payment.amount_gross_minor is not None
     refunded = int(payment.refunded_minor or 0)
     disputes = dict(payment.disputes or {})
@@ -269,7 +226,7 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
             actions.append(P.completion_missing.set(False))
             what = "late completion"
     elif event.kind == "payment.refunded":
-        total = _refunded_total(payment, event)
+        total = refunded_total(payment, event)
         if total <= refunded:
             # Stripe's charge.refunded reports the running total: after our own refund call (or
             # a replayed older event) it may add nothing.
@@ -299,23 +256,19 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
     if not (completed or completed_now):
         note += " (before any completion)"
         actions.append(P.completion_missing.set(True))
-    if to:
-        actions.append(P.status.set(to))
-        if not states.needs_watch(to, payment.gateway_type):
-            actions += [P.due_pk.remove(), P.due_sk.remove()]
     if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
         actions.append(P.merchant_ref_no.set(event.merchant_ref))
     hist = _history(payment, event, notification_id, source, now, True, note, to)
     after["status"] = status
     rows = effect_rows(payment, after, event, to, refunded_now, notification_id,
                        completed_now=completed_now)
-    return _Plan("applied", note, actions, hist, rows, to_status=to)
+    # The money facts' status (states.money_status) is the state machine's decision here.
+    return _Plan("applied", note, actions, hist, rows, to_status=to,
+                 decision=states.Decision(True, note, to_status=to) if to else None)
 
 
 def _completion_actions(payment: Any, event: GatewayEvent, after: dict[str, Any]) -> list[Any]:
     """What the gateway says was received (gross, fee, commission, date), also into ``after``."""
-    from chalicelib.payments.models import PaymentItem as P
-
     amounts = _completion_amounts(payment, event)
     after.update(amounts, payment_date=event.occurred_at)
     return [*(getattr(P, k).set(v) for k, v in amounts.items()),
@@ -334,49 +287,34 @@ def _completion_amounts(payment: Any, event: GatewayEvent) -> dict[str, Any]:
 
 
 def commission_split(payment: Any) -> dict[str, int]:
-    """The checkout helper's ``commission.split`` when it exists; no commission otherwise."""
-    try:
-        from chalicelib.payments import commission  # type: ignore[attr-defined]
-    except ImportError:
-        return {"commission_minor": 0, "shared_amount_minor": 0}
-    split = getattr(commission, "split", None)
-    if split is None:
-        return {"commission_minor": 0, "shared_amount_minor": 0}
-    out = split(payment.brand_id, payment) or {}
+    """The commission of a completing payment (commission.split)."""
+    out = commission.split(payment.brand_id, payment) or {}
     return {"commission_minor": int(out.get("commission_minor") or 0),
             "shared_amount_minor": int(out.get("shared_amount_minor") or 0)}
 
 
 def _history(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
              now: datetime, applied: bool, note: str, to_status: str | None) -> Any:
-    from chalicelib.payments import models as m
-
-    return m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
-        payment_id=payment.id, from_status=payment.status, to_status=to_status,
-        event_status=event.jfw_status, applied=applied, note=note, source=source,
-        event_type=event.event_type, dedupe_key=event.dedupe_key,
+    return ledger.history_row(
+        payment, now, note=note, source=source, to_status=to_status, applied=applied,
+        event_status=event.jfw_status, event_type=event.event_type, dedupe_key=event.dedupe_key,
         notification_id=notification_id, amount_minor=event.amount_minor,
-        currency=event.currency, created_date=now)
+        currency=event.currency)
 
 
 # -- writing -------------------------------------------------------------------------------------
 
 def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: str | None,
             notification: Any, plan: _Plan, token: str) -> None:
-    from chalicelib.notify import outbox
-    from chalicelib.payments import models as m
-    from chalicelib.store.tx import ConditionFailed, transaction
-
+    """One transaction through ledger.change: the dedupe row first (its failure, index 0, is a
+    duplicate), the notification, the transaction record and gateway reference, the history
+    row, the outbox rows, and the payment's update."""
     now = settings.now()
     dedupe = m.DedupeItem(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key), m.DEDUPE_SK,
                           brand_id=brand_id, gateway=event.gateway, dedupe_key=event.dedupe_key,
                           payment_id=payment.id, notification_id=notification_id,
                           outcome=plan.outcome, write_id=token, created_date=now)
-    puts: list[tuple[Any, Any]] = [
-        (dedupe, m.DedupeItem.pk.does_not_exist()),  # first: ConditionFailed index 0
-        (plan.history, m.PaymentHistoryItem.pk.does_not_exist()),
-    ]
+    puts: list[tuple[Any, Any]] = [(dedupe, m.DedupeItem.pk.does_not_exist())]
     if notification is not None:
         _stamp(notification, plan.outcome, plan.detail, event, payment.id)
         puts.append((notification, None))
@@ -386,23 +324,11 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
             puts.append((m.MerchantRefItem(m.mref_pk(brand_id, event.gateway, event.merchant_ref),
                                            m.MREF_SK, payment_id=payment.id, created_date=now),
                          None))
-    try:
-        with transaction(token) as tx:
-            for item, condition in puts:
-                tx.save(item, condition=condition)
-            outbox.add(tx, plan.rows)
-            # PynamoDB sends every put before any update: the payment update comes last.
-            tx.update(payment, actions=plan.actions,
-                      condition=m.PaymentItem.version == payment.version)
-    except ConditionFailed as e:
-        if e.failed(len(puts) + len(plan.rows)) and not e.failed(0):
-            raise Stale() from None
-        raise
+    ledger.change(payment, plan.history, plan.actions, to_status=plan.to_status,
+                  decision=plan.decision, puts=puts, rows=plan.rows, token=token, now=now)
 
 
 def _txn(payment: Any, event: GatewayEvent, now: datetime) -> Any:
-    from chalicelib.payments import models as m
-
     kind = TXN_TYPES.get(event.kind, "Inquiry")
     return m.TransactionItem(
         payment.pk, m.txn_sk(event.merchant_ref or "-", kind), id=ids.new_id(),

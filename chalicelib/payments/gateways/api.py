@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 from chalicelib.http.context import RequestContext
-from chalicelib.payments import gateway_config
+from chalicelib.payments.gateways import config
 
 
 def list_integrations(ctx: RequestContext) -> list[dict]:
-    return gateway_config.list_integrations(ctx.query)
+    return config.list_integrations(ctx.query)
 
 
 def list_gateways(ctx: RequestContext) -> list[dict]:
-    return gateway_config.list_gateways(ctx.brand_id)
+    return config.list_gateways(ctx.brand_id)
 
 
 def get_gateway(ctx: RequestContext, id: str) -> dict:  # noqa: A002 - the path parameter
-    return gateway_config.get(ctx.brand_id, id)
+    return config.get(ctx.brand_id, id)
 
 
 def create_gateway(ctx: RequestContext) -> dict:
-    return gateway_config.create(ctx.brand_id, ctx.body.model_dump())
+    return config.create(ctx.brand_id, ctx.body.model_dump())
 
 
 def update_gateway(ctx: RequestContext, id: str) -> dict:  # noqa: A002
-    return gateway_config.update(ctx.brand_id, id, ctx.body.model_dump())
+    return config.update(ctx.brand_id, id, ctx.body.model_dump())
 
 
 def delete_gateway(ctx: RequestContext, id: str) -> bool:  # noqa: A002
-    return gateway_config.delete(ctx.brand_id, id)
+    return config.delete(ctx.brand_id, id)

@@ -1,12 +1,12 @@
-"""The log of received gateway notifications (as dj-stripe and Lago keep one): list, read and
-replay.
+"""The log of received gateway notifications (as dj-stripe and Lago keep one): the rows, listed
+and read.
 
-A replay runs the stored raw notification through the same verification and intake again. It is
-safe because of the dedupe row: a replay of an applied notification is a ``duplicate``; one that
-found no payment (``unknown_payment``) or could not be read (``error``) is applied now if it can
-be. Stripe replays check the stored signature without the 300 s freshness window (the bytes are
-what Stripe signed; only the time has passed); PayPal replays skip the postback when PayPal
-already answered VERIFIED for the message.
+A replay (receive.replay) runs the stored raw notification through the same verification and
+intake again. It is safe because of the dedupe row: a replay of an applied notification is a
+``duplicate``; one that found no payment (``unknown_payment``) or could not be read (``error``)
+is applied now if it can be. Stripe replays check the stored signature without the 300 s
+freshness window (the bytes are what Stripe signed; only the time has passed); PayPal replays
+skip the postback when PayPal already answered VERIFIED for the message.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 from chalicelib import settings
 from chalicelib.http.errors import NotFound
 from chalicelib.http.paging import page
+from chalicelib.payments import models as m
 from chalicelib.store import ids
+from chalicelib.store.tx import ConditionFailed, transaction
 
-OUTCOMES = ("verified", "duplicate", "applied", "ignored", "mismatch", "unknown_payment",
-            "rejected", "not_ready", "error")
 REJECTED_KEEP_DAYS = 30
 REJECTED_MAX_BODY = 8 * 1024
 # A notification to a gateway not ready yet is kept whole enough to replay once it is (a Stripe
@@ -35,8 +35,6 @@ LIST_LIMIT = 5000  # newest notifications a listing looks at
 def new(brand_id: str, gateway: str, gateway_id: str, raw: bytes,
         headers: dict[str, str] | None = None) -> Any:
     """An unsaved notification row (intake writes it in its transaction, with the outcome)."""
-    from chalicelib.payments import models as m
-
     now = settings.now()
     nid = ids.new_id()
     return m.NotificationItem(
@@ -60,9 +58,6 @@ def save_unverified(item: Any, outcome: str, detail: str) -> bool:
     ``REJECTED_KEEP_DAYS``) and the hour's counter are one transaction, conditioned on the
     counter's ``stored`` being under ``REJECTED_PER_HOUR``. Over it, only the counter's
     ``received`` grows. True when stored."""
-    from chalicelib.payments import models as m
-    from chalicelib.store.tx import ConditionFailed, transaction
-
     now = settings.now()
     expires = int((now + timedelta(days=REJECTED_KEEP_DAYS)).timestamp())
     cut = NOT_READY_MAX_BODY if outcome == "not_ready" else REJECTED_MAX_BODY
@@ -97,8 +92,6 @@ def to_dto(item: Any, full: bool = False) -> dict[str, Any]:
 
 
 def get_item(brand_id: str, notification_id: str) -> Any:
-    from chalicelib.payments import models as m
-
     try:
         return m.NotificationItem.get(m.notif_pk(brand_id, notification_id), m.NOTIF_SK,
                                       consistent_read=True)
@@ -113,8 +106,6 @@ def get(brand_id: str, notification_id: str) -> dict[str, Any]:
 
 def list_notifications(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
     """One Query of the brand's notifications (newest first, date range on the index key)."""
-    from chalicelib.payments import models as m
-
     cond = ids.stamp_range(m.NotificationItem.gsi1sk, query.get("createdDateFrom"),
                   query.get("createdDateTo"))
     items = m.NotificationItem.gsi1.query(m.notifs_gsi(brand_id), cond,
@@ -127,22 +118,3 @@ def list_notifications(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
             rows.append(dto)
     return page(rows, query, sortable=["outcome", "gateway", "eventType", "paymentId"],
                 keyword_fields=["eventType", "eventId", "paymentId", "detail", "outcome"])
-
-
-def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
-    """Run a stored notification again; returns it with its new outcome."""
-    from chalicelib.payments import gateway_view, receive
-
-    item = get_item(brand_id, notification_id)
-    gw = gateway_view.get(item.gateway_id, item.gateway)
-    if gw.brand_id != brand_id:
-        raise NotFound(f"Notification {notification_id} was not found.",
-                       code="NOTIFICATION_NOT_FOUND")
-    item.attempts = int(item.attempts or 1) + 1
-    raw = bytes(item.raw_body or b"")
-    if item.gateway == "stripe":
-        receive.stripe_notification(gw, raw, (item.headers or {}).get("stripe-signature"),
-                                    item, replay=True)
-    else:
-        receive.paypal_notification(gw, raw, item, verify=not item.verified, replay=True)
-    return to_dto(get_item(brand_id, notification_id))

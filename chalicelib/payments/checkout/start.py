@@ -1,36 +1,51 @@
-"""Checkout: a buyer asks for a link to pay a price; we create the payment and the gateway's side.
+"""Checkout: a buyer asks for a link to pay; we create the payment and the gateway's side.
 
-Order of a checkout (``start``), so that a refusal writes nothing:
-0. the package and price named (404 for the path's, 400 for the body's);
-1. the buyer (the logged-in user of this brand) against the brand's black list -> 403;
+``checkout`` is THE checkout sequence; a price's checkout (``start``) and licensing's purchase of
+licenses both run it, each saying what is bought (an ``Order``). Order of a checkout, so that a
+refusal writes nothing:
+0. the buyer is a user of this brand (403), then the caller's own checks (``before``: for a
+   price, the package and price named: 404 for the path's, 400 for the body's);
+1. the buyer against the brand's black list -> 403;
 2. the gateway (``appIntegrationId``: a gateway id, ``stripe``/``paypal``, or the default);
-3. the quote (catalog.quotes: coupon, upgrade proration, tax) -> the amount, kept on the payment;
+3. what is bought (the ``order`` callback: for a price, the quote of catalog.quotes: coupon,
+   upgrade proration, tax) -> the amount, kept on the payment; 0 to pay is a 409;
 4. the risk level (risk.py); a High one is created ``held``;
 5. the gateway's side, with the payment id generated up front:
    - Stripe: a PaymentIntent (Idempotency-Key = the payment id, metadata ``payment_code`` = the
      payment id), paid on our hosted page ``/api/checkout/<paymentId>?brandId=<brand>``
-     (checkout_page.py) with Stripe.js. Against localstripe (``JFW_STRIPE_API_BASE`` not
+     (page.py) with Stripe.js. Against localstripe (``JFW_STRIPE_API_BASE`` not
      Stripe's), whose Stripe.js can only complete a 3-D Secure step, the PaymentIntent is
      created with a 3-D Secure test card and confirmed, so it waits in ``requires_action`` for
      the page (see /work/notes/localstripe-findings.md);
    - PayPal: a Payments Standard URL (``_xclick``) carrying ``custom`` = the payment id and our
      ``notify_url``; nothing is created at PayPal until the buyer pays;
-6. the payment (``Created``) through payments.service.create_payment, in one transaction.
+6. the payment (``Created``) through ledger.create_payment, in one transaction.
 If the gateway can't be reached, the answer is a 502 and nothing is stored (a PaymentIntent left
 behind at Stripe has no payment and nobody holds its client secret).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from chalicelib import money, settings
+from chalicelib.catalog import coupons, quotes
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.identity import users
+from chalicelib.payments import ledger, risk
+from chalicelib.payments import models as m
+from chalicelib.payments.checkout import blacklist
+from chalicelib.payments.gateways.choice import for_checkout
+from chalicelib.payments.gateways.stripe import to_stripe_amount
+from chalicelib.payments.gateways.webhook import get_for_webhook
 from chalicelib.store import ids
+from chalicelib.store.tx import ConditionFailed
 
 STRIPE_API = "https://api.stripe.com"
 STRIPE_JS = "https://js.stripe.com/v3/"
@@ -82,7 +97,7 @@ def stripe_js_sources() -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=16)
 def _client(api_key: str, api_base: str) -> Any:
-    import stripe
+    import stripe  # heavy optional library: loaded only when a Stripe call is made
 
     return stripe.StripeClient(api_key, base_addresses={"api": api_base},
                                max_network_retries=2)
@@ -110,9 +125,7 @@ def page_url(brand_id: str, payment_id: str) -> str:
 
 def _stripe_link(gateway: dict, brand_id: str, payment_id: str, amount_minor: int,
                  currency: str, idempotency_key: str) -> Link:
-    import stripe
-
-    from chalicelib.payments.gateways.stripe import to_stripe_amount
+    import stripe  # heavy optional library: loaded only when a Stripe call is made
 
     client = stripe_client(gateway["privateKey"])
     params: dict[str, Any] = {
@@ -141,12 +154,10 @@ def cancel_payment_intent(gateway_id: str | None, pi_id: str | None) -> None:
     """Best effort: the buyer switched to another gateway, so the old PaymentIntent goes."""
     if not gateway_id or not pi_id:
         return
-    import stripe
-
-    from chalicelib.payments import gateway_config
+    import stripe  # heavy optional library: loaded only when a Stripe call is made
 
     try:
-        key = gateway_config.get_for_webhook(gateway_id).get("privateKey")
+        key = get_for_webhook(gateway_id).get("privateKey")
         if key:
             stripe_client(key).v1.payment_intents.cancel(pi_id)
     except (stripe.StripeError, ApiError):
@@ -200,8 +211,6 @@ def _link(gateway: dict, brand_id: str, payment_id: str, code: str, amount_minor
 # -- starting a checkout -------------------------------------------------------------------------
 
 def buyer_account(brand_id: str, caller: Any) -> Any:
-    from chalicelib.identity import users
-
     if caller is None or caller.brand_id != brand_id:
         raise Forbidden("Log in as a user of this brand to buy from it.",
                         code="BUYER_NOT_OF_BRAND")
@@ -219,6 +228,58 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Order:
+    """What a checkout sells, for the buyer and gateway it checked: the catalogue ``price`` (kept
+    on the payment), the ``quote`` (stored with it, plus ``snapshot``), the ``amount`` to pay in
+    minor units of ``currency``, the payment's ``name``. ``risk_price``: the price the risk
+    assessment compares the amount with (default ``price``); ``nothing_to_pay``: the 409's
+    message for an amount of 0; ``test_mode``: default the gateway's; ``fields``: more
+    PaymentItem fields (the coupon)."""
+
+    price: dict
+    quote: dict
+    amount: int
+    currency: str
+    name: str
+    nothing_to_pay: str
+    risk_price: dict | None = None
+    snapshot: dict | None = None
+    test_mode: bool | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def checkout(brand: dict, caller: Any, order: Callable[[Any, dict], Order], *,
+             app_integration_id: str | None = None, headers: dict[str, str] | None = None,
+             source_ip: str | None = None, before: Callable[[], Any] | None = None,
+             return_link: str | None = None, cancel_link: str | None = None
+             ) -> tuple[Any, str]:
+    """THE checkout sequence (the module doc): ``(PaymentItem, checkout URL)``. ``order(user,
+    gateway)`` says what is bought; ``before()`` runs the caller's own checks right after the
+    buyer's; ``return_link``/``cancel_link`` replace the gateway's for this payment."""
+    brand_id = brand["id"]
+    user = buyer_account(brand_id, caller)
+    if before is not None:
+        before()
+    buyer = blacklist.buyer_of(user.email_address, headers or {}, source_ip)
+    listed = blacklist.check(brand_id, buyer)
+    gateway = for_checkout(brand_id, app_integration_id)
+    if return_link or cancel_link:
+        gateway = {**gateway, "returnLink": return_link or gateway.get("returnLink"),
+                   "cancelLink": cancel_link or gateway.get("cancelLink")}
+    what = order(user, gateway)
+    if what.amount <= 0:
+        raise Conflict(what.nothing_to_pay, code="NOTHING_TO_PAY")
+    assessment = risk.assess_checkout(
+        brand, user.id, amount_minor=what.amount, currency=what.currency,
+        price=what.risk_price or what.price, tax_percent=quotes.tax_rate(brand),
+        near_misses=blacklist.near_misses(listed, buyer))
+    test_mode = what.test_mode if what.test_mode is not None else bool(gateway.get("testMode"))
+    return open_payment(brand, user, buyer, gateway, what.price, assessment, what.quote,
+                        amount=what.amount, currency=what.currency, name=what.name,
+                        test_mode=test_mode, snapshot=what.snapshot, **what.fields)
+
+
 def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = None,
           coupon_code: str | None = None, app_integration_id: str | None = None,
           headers: dict[str, str] | None = None, source_ip: str | None = None,
@@ -226,42 +287,39 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
     """Create a payment for ``price_id`` and its link: ``{"payment": PaymentItem,
     "checkoutLink": str, "quote": dict}``. An unknown price is a 404 when the path names it,
     else a 400 on ``priceId``."""
-    from chalicelib.catalog import coupons, quotes
-    from chalicelib.catalog import service as catalog
-    from chalicelib.payments import blacklist, gateway_config, risk
-
     brand_id = brand["id"]
-    user = buyer_account(brand_id, caller)
-    if package_id:
-        catalog.get_package(brand_id, package_id, public=True)  # the path's package: 404
-    try:
-        price = catalog.get_price(brand_id, price_id, public=True)
-    except NotFound:
-        if price_in_path:
-            raise
-        raise BadRequest(f"The price '{price_id}' does not exist.", code="PRICE_NOT_FOUND",
-                         field="priceId") from None
-    buyer = blacklist.buyer_of(user.email_address, headers or {}, source_ip)
-    listed = blacklist.check(brand_id, buyer)
-    gateway = gateway_config.for_checkout(brand_id, app_integration_id)
-    quote = quotes.calculate(brand, package_id or price["packageId"], price_id=price_id,
-                             coupon_code=coupon_code, user_id=user.id)
-    currency = quote["currency"]
-    amount = money.to_minor(quote["total"], currency)
-    if amount <= 0:
-        raise Conflict("Nothing to pay: this price costs 0 with this coupon and credit.",
-                       code="NOTHING_TO_PAY")
-    assessment = risk.assess_checkout(
-        brand, user.id, amount_minor=amount, currency=currency, price=price,
-        tax_percent=quotes.tax_rate(brand), near_misses=blacklist.near_misses(listed, buyer))
-    coupon = coupons.find_by_code(brand_id, quote["couponCode"]) if quote.get(
-        "couponCode") else None
-    payment, url = open_payment(
-        brand, user, buyer, gateway, price, assessment, quote, amount=amount, currency=currency,
-        name=f"{price.get('packageName') or 'Package'} - {price['name']}",
-        test_mode=bool(gateway.get("testMode")),
-        coupon_id=coupon.id if coupon else None, coupon_code=quote.get("couponCode"))
-    return {"payment": payment, "checkoutLink": url, "quote": quote}
+    found: dict[str, Any] = {}
+
+    def find_price() -> None:
+        if package_id:
+            catalog.get_package(brand_id, package_id, public=True)  # the path's package: 404
+        try:
+            found["price"] = catalog.get_price(brand_id, price_id, public=True)
+        except NotFound:
+            if price_in_path:
+                raise
+            raise BadRequest(f"The price '{price_id}' does not exist.", code="PRICE_NOT_FOUND",
+                             field="priceId") from None
+
+    def order(user: Any, gateway: dict) -> Order:
+        price = found["price"]
+        quote = found["quote"] = quotes.calculate(
+            brand, package_id or price["packageId"], price_id=price_id, coupon_code=coupon_code,
+            user_id=user.id)
+        currency = quote["currency"]
+        coupon = coupons.find_by_code(brand_id, quote["couponCode"]) if quote.get(
+            "couponCode") else None
+        return Order(price=price, quote=quote, amount=money.to_minor(quote["total"], currency),
+                     currency=currency,
+                     name=f"{price.get('packageName') or 'Package'} - {price['name']}",
+                     nothing_to_pay="Nothing to pay: this price costs 0 with this coupon and "
+                                    "credit.",
+                     fields={"coupon_id": coupon.id if coupon else None,
+                             "coupon_code": quote.get("couponCode")})
+
+    payment, url = checkout(brand, caller, order, app_integration_id=app_integration_id,
+                            headers=headers, source_ip=source_ip, before=find_price)
+    return {"payment": payment, "checkoutLink": url, "quote": found["quote"]}
 
 
 def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
@@ -270,14 +328,12 @@ def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
     """The payment (status Created) and its link at the gateway, for a checked buyer and an
     assessed amount: ``(PaymentItem, url)``. ``snapshot`` adds to the stored quote; ``fields``
     are more PaymentItem fields (the coupon)."""
-    from chalicelib.payments import service
-
     payment_id, code = ids.new_id(), f"PAY{ids.new_code(10)}"
     link = _link(gateway, brand["id"], payment_id, code, amount, currency, name, price["id"],
                  payment_id)
     stored_quote = {**_plain(quote), "totalMinor": amount,
                     "priceAmountMinor": price["amountMinor"], **(snapshot or {})}
-    payment = service.create_payment(
+    payment = ledger.create_payment(
         brand, id=payment_id, code=code, name=name, description=price.get("description"),
         amount_minor=amount, currency=currency, price_id=price["id"],
         package_id=price["packageId"], subscription_type_id=price.get("subscriptionTypeId"),
@@ -296,13 +352,9 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
     """The checkout link of the caller's own ``Created`` payment, on the gateway asked for (or
     its own, else the default). Switching gateway makes a new link and cancels an old
     PaymentIntent; the amount stays the one quoted when the payment was made."""
-    from chalicelib.payments import blacklist, gateway_config, service
-    from chalicelib.payments import models as m
-    from chalicelib.store.tx import ConditionFailed, transaction
-
     brand_id = brand["id"]
     user = buyer_account(brand_id, caller)
-    payment = service.find_payment(brand_id, payment_id)
+    payment = ledger.find_payment(brand_id, payment_id)
     if payment is None or payment.user_id != user.id:
         raise NotFound(f"Payment {payment_id} was not found.", code="PAYMENT_NOT_FOUND")
     if payment.status != "Created":
@@ -311,35 +363,28 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
     blacklist.check(brand_id, blacklist.buyer_of(user.email_address, headers or {}, source_ip))
     wanted = app_integration_id or payment.gateway_id
     try:
-        gateway = gateway_config.for_checkout(brand_id, wanted)
+        gateway = for_checkout(brand_id, wanted)
     except ApiError:
         if app_integration_id:
             raise
-        gateway = gateway_config.for_checkout(brand_id, None)  # its own is gone: the default
+        gateway = for_checkout(brand_id, None)  # its own is gone: the default
     if gateway["id"] == payment.gateway_id and payment.checkout_url:
         return payment.checkout_url
     link = _link(gateway, brand_id, payment.id, payment.code, int(payment.amount_minor),
                  payment.currency, payment.name or payment.code, payment.price_id,
                  f"{payment.id}:{gateway['id']}:{payment.version}")
-    now = settings.now()
-    P = m.PaymentItem
+    P = m.PaymentItem  # noqa: N806
     actions = [P.gateway_id.set(gateway["id"]), P.gateway_type.set(gateway["type"]),
                P.checkout_url.set(link.url), P.gateway_data.set(link.data),
                P.test_mode.set(bool(gateway.get("testMode"))),
                P.merchant_ref_no.set(link.merchant_ref) if link.merchant_ref
-               else P.merchant_ref_no.remove(),
-               P.version.set(payment.version + 1), P.history_seq.set(payment.history_seq + 1),
-               P.modified_date.set(now)]
-    hist = m.PaymentHistoryItem(
-        payment.pk, m.history_sk(now, int(payment.history_seq) + 1), id=ids.new_id(),
-        payment_id=payment.id, from_status=payment.status, to_status=None, applied=True,
-        note=f"checkout moved to gateway {gateway['id']} ({gateway['type']})",
-        source="checkout", created_date=now)
+               else P.merchant_ref_no.remove()]
+    now = settings.now()
+    history = ledger.history_row(
+        payment, now, source="checkout",
+        note=f"checkout moved to gateway {gateway['id']} ({gateway['type']})")
     try:
-        with transaction() as tx:
-            tx.update(payment, actions=actions, condition=(P.version == payment.version)
-                      & (P.status == "Created"))
-            tx.save(hist, condition=m.PaymentHistoryItem.pk.does_not_exist())
+        ledger.change(payment, history, actions, condition=P.status == "Created", now=now)
     except ConditionFailed:
         raise Conflict(f"Payment {payment_id} changed meanwhile; ask for its link again.",
                        code="PAYMENT_CHANGED") from None

@@ -9,9 +9,9 @@ Types (JFW publishes only the name of the list; these are ours, documented in th
   header. Only the edge may set it: deploy behind CloudFront (which overwrites any value a client
   sends); a request without the header is not checked by country.
 
-Items (table ``payments``): ``B#<brand>#BLACKLIST#<type>#<value>`` / ``BLACKLIST`` (the key makes
-an entry unique), gsi1 ``B#<brand>#BLACKLIST`` so the whole list is one Query. An entry's id is
-its type and value, base64url-encoded, so reading one by id is one GetItem; changing the type or
+Items (models.py): one per entry, keyed by brand, type and value (the key makes an entry
+unique); the whole list is one Query of gsi1. An entry's id is its type and value,
+base64url-encoded, so reading one by id is one GetItem; changing the type or
 value of an entry moves it to a new id (one transaction).
 """
 
@@ -24,43 +24,21 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DeleteError, PutError
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.http.paging import page
-from chalicelib.payments.models import Gsi1
-from chalicelib.store.base import BaseModel, table_meta
+from chalicelib.payments import models as m
+from chalicelib.payments.constants import BLACK_LIST_STATUSES, BLACK_LIST_TYPES
+from chalicelib.payments.models import BlackListItem
+from chalicelib.store.tx import ConditionFailed, transaction
 
-TYPES = ("Email", "IP", "Country")
-STATUSES = ("Active", "Inactive")
-SK = "BLACKLIST"
+TYPES = BLACK_LIST_TYPES
+STATUSES = BLACK_LIST_STATUSES
 COUNTRY_HEADER = "cloudfront-viewer-country"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^@[^@\s]+\.[^@\s]+$")
-
-
-def entry_pk(brand_id: str, kind: str, value: str) -> str:
-    return f"B#{brand_id}#BLACKLIST#{kind}#{value}"
-
-
-def listing_pk(brand_id: str) -> str:
-    return f"B#{brand_id}#BLACKLIST"
-
-
-class BlackListItem(BaseModel):
-    Meta = table_meta("payments")
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    gsi1 = Gsi1()
-    brand_id = UnicodeAttribute(attr_name="brandId")
-    type = UnicodeAttribute()
-    value = UnicodeAttribute()
-    description = UnicodeAttribute(null=True)
-    notes = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(default="Active")
-    created_date = UTCDateTimeAttribute(attr_name="createdDate")
-    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
 
 
 # -- values and ids ------------------------------------------------------------------------------
@@ -122,13 +100,14 @@ def _item(brand_id: str, entry: str) -> BlackListItem:
     if parsed is None:
         raise missing
     try:
-        return BlackListItem.get(entry_pk(brand_id, *parsed), SK, consistent_read=True)
+        return BlackListItem.get(m.black_list_pk(brand_id, *parsed), m.BLACKLIST_SK,
+                                 consistent_read=True)
     except BlackListItem.DoesNotExist:
         raise missing from None
 
 
 def entries(brand_id: str) -> list[BlackListItem]:
-    return list(BlackListItem.gsi1.query(listing_pk(brand_id)))
+    return list(BlackListItem.gsi1.query(m.black_list_gsi(brand_id)))
 
 
 def list_entries(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
@@ -149,12 +128,11 @@ def _taken(kind: str, value: str) -> Conflict:
 
 
 def create(brand_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    from pynamodb.exceptions import PutError
-
     kind = data["type"]
     value = normalise(kind, data["value"])
     now = settings.now()
-    item = BlackListItem(entry_pk(brand_id, kind, value), SK, gsi1pk=listing_pk(brand_id),
+    item = BlackListItem(m.black_list_pk(brand_id, kind, value), m.BLACKLIST_SK,
+                         gsi1pk=m.black_list_gsi(brand_id),
                          gsi1sk=f"{kind}#{value}", brand_id=brand_id, type=kind, value=value,
                          description=data.get("description"), notes=data.get("notes"),
                          status=data.get("status") or "Active", created_date=now,
@@ -169,8 +147,6 @@ def create(brand_id: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def update(brand_id: str, entry: str, data: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.store.tx import ConditionFailed, transaction
-
     current = _item(brand_id, entry)
     kind = data.get("type") or current.type
     value = normalise(kind, data["value"]) if data.get("value") else current.value
@@ -184,7 +160,8 @@ def update(brand_id: str, entry: str, data: dict[str, Any]) -> dict[str, Any]:
         current.update(actions=[*actions, BlackListItem.modified_date.set(now)],
                        condition=BlackListItem.pk.exists())
         return to_dto(current)
-    moved = BlackListItem(entry_pk(brand_id, kind, value), SK, gsi1pk=listing_pk(brand_id),
+    moved = BlackListItem(m.black_list_pk(brand_id, kind, value), m.BLACKLIST_SK,
+                          gsi1pk=m.black_list_gsi(brand_id),
                           gsi1sk=f"{kind}#{value}", brand_id=brand_id, type=kind, value=value,
                           created_date=current.created_date, modified_date=now, **fields)
     try:
@@ -200,8 +177,6 @@ def update(brand_id: str, entry: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete(brand_id: str, entry: str) -> bool:
-    from pynamodb.exceptions import DeleteError
-
     item = _item(brand_id, entry)
     try:
         item.delete(condition=BlackListItem.pk.exists())

@@ -1,4 +1,5 @@
-"""Webhook handlers: ``POST /api/v1/ipn/stripe/{gatewayId}`` and ``/api/v1/ipn/paypal/{gatewayId}``.
+"""Webhook handlers: ``POST /api/v1/ipn/stripe/{gatewayId}`` and ``/api/v1/ipn/paypal/{gatewayId}``;
+and the notification log (``v1/payments/notifications``: list, read, replay).
 
 No Brand-URL and no Auth-Key: the gateway id in the URL names the gateway, whose row names the
 brand; trust comes from the signature (Stripe) or the postback (PayPal). Hot path for Stripe:
@@ -16,13 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.http.context import RequestContext
+from chalicelib.payments.gateways import webhook
+from chalicelib.payments.gateways.stripe import SIGNATURE_HEADER
+from chalicelib.payments.inbound import intake, notifications, receive
 
 
 def stripe_webhook(ctx: RequestContext, gatewayId: str) -> dict[str, Any]:  # noqa: N803
-    from chalicelib.payments import gateway_view, notifications, receive
-    from chalicelib.payments.gateways.stripe import SIGNATURE_HEADER
-
-    gw = gateway_view.get(gatewayId, "stripe")
+    gw = webhook.get(gatewayId, "stripe")
     signature = ctx.header(SIGNATURE_HEADER)
     item = notifications.new(gw.brand_id, "stripe", gw.id, ctx.raw_body,
                              {"stripe-signature": signature or ""})
@@ -30,16 +31,12 @@ def stripe_webhook(ctx: RequestContext, gatewayId: str) -> dict[str, Any]:  # no
 
 
 def paypal_ipn(ctx: RequestContext, gatewayId: str) -> dict[str, Any]:  # noqa: N803
-    from chalicelib.payments import gateway_view, notifications, receive
-
-    gw = gateway_view.get(gatewayId, "paypal")
+    gw = webhook.get(gatewayId, "paypal")
     item = notifications.new(gw.brand_id, "paypal", gw.id, ctx.raw_body)
     return _answer(item, lambda: receive.paypal_notification(gw, ctx.raw_body, item))
 
 
 def _answer(item: Any, run: Any) -> dict[str, Any]:
-    from chalicelib.payments import intake, notifications, receive
-
     try:
         outcome = run()
     except intake.Busy as e:
@@ -48,3 +45,17 @@ def _answer(item: Any, run: Any) -> dict[str, Any]:
                                   "send this one again.") from None
     return {"notificationId": item.id, "outcome": outcome.outcome,
             "paymentId": outcome.payment_id, "status": outcome.status}
+
+
+# -- the notification log ------------------------------------------------------------------------
+
+def list_notifications(ctx: RequestContext) -> dict[str, Any]:
+    return notifications.list_notifications(ctx.brand_id, ctx.query)
+
+
+def get_notification(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
+    return notifications.get(ctx.brand_id, id)
+
+
+def replay_notification(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
+    return receive.replay(ctx.brand_id, id)

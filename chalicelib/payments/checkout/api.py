@@ -1,0 +1,67 @@
+"""Handlers of checkout links and of the black list (the hosted checkout page is page.py).
+The checkout POSTs are idempotent routes: the dispatcher runs them under the request's
+Idempotency-Key (store/idempotency.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import money
+from chalicelib.http.context import RequestContext
+from chalicelib.payments.checkout import blacklist, start
+from chalicelib.payments.constants import BLACK_LIST_TYPES
+
+
+def _start(ctx: RequestContext, **kw: Any) -> dict:
+    assert ctx.brand is not None
+    return start.start(ctx.brand, ctx.caller, headers=ctx.headers, source_ip=ctx.source_ip, **kw)
+
+
+def price_checkout_link(ctx: RequestContext, priceId: str) -> str:  # noqa: N803 - JFW's name
+    q = ctx.query
+    return _start(ctx, price_id=priceId, coupon_code=q.get("couponCode"),
+                  app_integration_id=q.get("appIntegrationId"))["checkoutLink"]
+
+
+def upgrade_checkout(ctx: RequestContext, packageId: str) -> dict:  # noqa: N803
+    b = ctx.body
+    started = _start(ctx, price_id=b.priceId, package_id=packageId, coupon_code=b.couponCode,
+                     app_integration_id=b.appIntegrationId, price_in_path=False)
+    currency = started["payment"].currency
+    zero = money.to_decimal(0, currency)
+    return {"walletWithdrawalAmount": zero, "walletRefundAmount": zero,
+            "walletRefundCurrency": currency, "checkoutLink": started["checkoutLink"],
+            "paymentId": started["payment"].id}
+
+
+def payment_checkout_link(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    assert ctx.brand is not None
+    link = start.relink(ctx.brand, ctx.caller, id, ctx.query.get("appIntegrationId"),
+                        headers=ctx.headers, source_ip=ctx.source_ip)
+    return {"checkoutLink": link}
+
+
+# -- black list ----------------------------------------------------------------------------------
+
+def list_black_list(ctx: RequestContext) -> dict:
+    return blacklist.list_entries(ctx.brand_id, ctx.query)
+
+
+def get_black_list_entry(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    return blacklist.get(ctx.brand_id, id)
+
+
+def create_black_list_entry(ctx: RequestContext) -> dict:
+    return blacklist.create(ctx.brand_id, ctx.body.model_dump())
+
+
+def update_black_list_entry(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    return blacklist.update(ctx.brand_id, id, ctx.body.model_dump(exclude_unset=True))
+
+
+def delete_black_list_entry(ctx: RequestContext, id: str) -> bool:  # noqa: A002
+    return blacklist.delete(ctx.brand_id, id)
+
+
+def black_list_types(ctx: RequestContext) -> list[str]:
+    return list(BLACK_LIST_TYPES)

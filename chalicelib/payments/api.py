@@ -9,9 +9,9 @@ from chalicelib.http.context import RequestContext
 
 def _only_user(ctx: RequestContext) -> str | None:
     """None when the caller may read the brand's payments; else their own user id."""
-    from chalicelib.identity import access
+    from chalicelib.identity import service as identity
 
-    if access.has(ctx, "PAYMENT.READ"):
+    if identity.has_permission(ctx, "PAYMENT.READ"):
         return None
     assert ctx.caller is not None
     return ctx.caller.user_id

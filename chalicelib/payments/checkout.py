@@ -200,13 +200,13 @@ def _link(gateway: dict, brand_id: str, payment_id: str, code: str, amount_minor
 # -- starting a checkout -------------------------------------------------------------------------
 
 def buyer_account(brand_id: str, caller: Any) -> Any:
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
     if caller is None or caller.brand_id != brand_id:
         raise Forbidden("Log in as a user of this brand to buy from it.",
                         code="BUYER_NOT_OF_BRAND")
     try:
-        return users.get_item(brand_id, caller.user_id)
+        return identity.get_user_item(brand_id, caller.user_id)
     except NotFound:
         raise Forbidden("Your account can't buy here.", code="BUYER_NOT_OF_BRAND") from None
 

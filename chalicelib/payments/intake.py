@@ -140,9 +140,9 @@ def _pause(attempt: int) -> None:
 
 
 def _publish(rows: list[Any]) -> int:
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
 
-    return outbox.publish(rows) if rows else 0
+    return notify.publish(rows) if rows else 0
 
 
 def find_payment(brand_id: str, event: GatewayEvent) -> Any:
@@ -364,7 +364,7 @@ def _history(payment: Any, event: GatewayEvent, notification_id: str | None, sou
 
 def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: str | None,
             notification: Any, plan: _Plan, token: str) -> None:
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
     from chalicelib.payments import models as m
     from chalicelib.store.tx import ConditionFailed, transaction
 
@@ -390,7 +390,7 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
         with transaction(token) as tx:
             for item, condition in puts:
                 tx.save(item, condition=condition)
-            outbox.add(tx, plan.rows)
+            notify.add(tx, plan.rows)
             # PynamoDB sends every put before any update: the payment update comes last.
             tx.update(payment, actions=plan.actions,
                       condition=m.PaymentItem.version == payment.version)

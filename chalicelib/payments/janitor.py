@@ -63,10 +63,10 @@ def run(now: datetime | None = None) -> dict[str, int]:
 
 def _brand(brand_id: str, cache: dict[str, dict | None]) -> dict | None:
     if brand_id not in cache:
-        from chalicelib.identity import brands
+        from chalicelib.identity import service as identity
 
         try:
-            cache[brand_id] = brands.get(brand_id)
+            cache[brand_id] = identity.get_brand(brand_id)
         except Exception:  # noqa: BLE001 - defaults apply
             cache[brand_id] = None
     return cache[brand_id]

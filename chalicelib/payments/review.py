@@ -41,7 +41,7 @@ def _base_actions(payment: Any, now: Any) -> list[Any]:
 
 
 def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> None:
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
     from chalicelib.payments.models import PaymentHistoryItem, PaymentItem
     from chalicelib.store.tx import ConditionFailed, transaction
 
@@ -52,16 +52,16 @@ def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> Non
                       condition=PaymentItem.version == payment.version)
             tx.save(_history(payment, note, now),
                     condition=PaymentHistoryItem.pk.does_not_exist())
-            outbox.add(tx, rows)
+            notify.add(tx, rows)
     except ConditionFailed:
         raise Conflict("The payment changed meanwhile; read it again and retry.",
                        code="PAYMENT_CHANGED") from None
     if rows:
-        outbox.publish(rows)
+        notify.publish(rows)
 
 
 def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
     from chalicelib.payments import effects, records, service
     from chalicelib.payments.models import PaymentItem as P
 
@@ -78,7 +78,7 @@ def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
         after = {**effects.snapshot(payment), "status": "Completed", "held": False}
         payload = effects.event_payload(payment, after, None, "Completed", None)
         payload.update(approvedBy=admin_id, previousStatus="Completed")
-        rows.append(outbox.row(brand_id, "payment-event", payload))
+        rows.append(notify.row(brand_id, effects.PAYMENT_EVENT, payload))
     _commit(payment, [P.held.set(False)], f"approved by admin {admin_id}: released for "
             "fulfilment", rows)
     return records.get_payment(brand_id, payment_id)

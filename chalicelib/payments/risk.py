@@ -75,13 +75,15 @@ def recent_payments(brand_id: str, user_id: str, hours: int = 24) -> list[Any]:
 
 def velocity_thresholds(brand: dict) -> tuple[int, int]:
     """(Medium, High): the brand's ``riskVelocityMedium`` / ``riskVelocityHigh`` (0: no rule)."""
-    from chalicelib.identity.brands import DEFAULT_SETTING
+    from chalicelib.identity import service as identity
 
     setting = brand.get("setting") or {}
 
     def get(name: str) -> int:
         value = setting.get(name)
-        return value if isinstance(value, int) and value >= 0 else DEFAULT_SETTING[name]
+        if isinstance(value, int) and value >= 0:
+            return value
+        return identity.DEFAULT_BRAND_SETTING[name]
 
     return get("riskVelocityMedium"), get("riskVelocityHigh")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.http.errors import NotFound
+from chalicelib.payments import effects  # noqa: F401 - registers payments' outbox kinds
 from chalicelib.store import ids
 
 DEFAULT_CHECK_AFTER_MINUTES = 15

@@ -121,8 +121,6 @@ def _ended(ent: dict[str, Any]) -> bool:
 
 def evaluate_user(brand_id: str, user_id: str) -> dict[str, Any]:
     """Steps 2-6 for a user: the verdict plus ``package`` and ``expiry`` (datetime)."""
-    from chalicelib.identity import service as identity
-
     try:
         user = identity.get_user_item(brand_id, user_id)
     except ApiError:
@@ -145,7 +143,6 @@ def evaluate_user(brand_id: str, user_id: str) -> dict[str, Any]:
 
 def evaluate_license(brand: dict, item: m.LicenseItem) -> tuple[dict[str, Any], str | None]:
     """Steps 2-5 for a license: (verdict, the user whose devices count, if any)."""
-    from chalicelib.identity import service as identity
     from chalicelib.licensing import licenses
 
     now = settings.now()
@@ -256,8 +253,6 @@ def throttle_anonymous(brand_id: str, source_ip: str | None) -> None:
 
 
 def _user_of(brand: dict, body: Any, caller_may_read_users: bool) -> str | None:
-    from chalicelib.identity import service as identity
-
     if body.authKey:
         caller = identity.caller_for_key(body.authKey)
         if caller is None or caller.brand_id != brand["id"]:

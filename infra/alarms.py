@@ -51,7 +51,7 @@ def make_alarms(scope: Construct, cfg: StageConfig, topic: sns.Topic,
             pair.dlq.metric_approximate_number_of_messages_visible(
                 period=PERIOD, statistic=cw.Stats.MAXIMUM),
             0, f"Messages of {logical} failed every retry and wait in its dead-letter queue: "
-               "fix the cause, then `python -m chalicelib.payments.redrive --queue "
+               "fix the cause, then `python -m chalicelib.notify.redrive --queue "
                f"{logical}` (README, Deploy to AWS)."))
     alarms.append(_alarm(
         scope, topic, "Api5xxRate", f"{cfg.prefix}api-5xx-rate",

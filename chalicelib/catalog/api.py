@@ -15,9 +15,9 @@ from chalicelib.http.context import RequestContext
 
 
 def _public(ctx: RequestContext, resource: str) -> bool:
-    from chalicelib.identity import access
+    from chalicelib.identity import service as identity
 
-    return not access.has(ctx, f"{resource}.READ")
+    return not identity.has_permission(ctx, f"{resource}.READ")
 
 
 def _wire_price(p: dict) -> dict:

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.identity.schemas import Body, Name, Percent, Text
+from chalicelib.http.schemas import Body, Name, Percent, Text
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_-]+$")]

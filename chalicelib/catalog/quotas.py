@@ -112,9 +112,9 @@ def _limit(feature: dict) -> int | None:
 
 
 def _user(brand_id: str, user_id: str) -> Any:
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
-    return users.get_item(brand_id, user_id)
+    return identity.get_user_item(brand_id, user_id)
 
 
 # -- reading -----------------------------------------------------------------------------------

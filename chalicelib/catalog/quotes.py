@@ -85,10 +85,10 @@ def upgrade_credit(brand_id: str, user_id: str, package_id: str, price: dict,
     subscription type as the new price, else the one giving the smallest credit.
     """
     from chalicelib.catalog import service
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
     try:
-        user = users.get_item(brand_id, user_id)
+        user = identity.get_user_item(brand_id, user_id)
     except NotFound:
         return {}
     expiry = user.expiry_date

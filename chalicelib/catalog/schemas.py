@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, RootModel, StringConstraints
 
-from chalicelib.identity.schemas import Body, Name, Text, Url
+from chalicelib.http.schemas import Body, Name, Text, Url
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                         pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")]

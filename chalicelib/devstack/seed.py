@@ -19,15 +19,15 @@ class Seeded:
 
 def _brand(domain: str, created: list[str], **fields: object) -> dict:
     from chalicelib.http.errors import Conflict
-    from chalicelib.identity import brands
+    from chalicelib.identity import service as identity
 
-    existing = brands.find_by_host(domain)
+    existing = identity.find_brand_by_host(domain)
     if existing:
         return existing
     try:
-        brand = brands.create(domain=domain, **fields)  # type: ignore[arg-type]
+        brand = identity.create_brand(domain=domain, **fields)  # type: ignore[arg-type]
     except Conflict:  # created meanwhile by another seeder
-        found = brands.find_by_host(domain)
+        found = identity.find_brand_by_host(domain)
         if found is None:
             raise
         return found
@@ -36,7 +36,7 @@ def _brand(domain: str, created: list[str], **fields: object) -> dict:
 
 
 def seed(admin_username: str, admin_password: str) -> Seeded:
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
     created: list[str] = []
     platform = _brand(PLATFORM_DOMAIN, created, name="JFW Platform", abbr="JFW",
@@ -48,15 +48,15 @@ def seed(admin_username: str, admin_password: str) -> Seeded:
                   description="A demo brand for trying the API.",
                   setting={"systemEmail": f"no-reply@{DEMO_DOMAIN}",
                            "systemEmailTitle": "Demo", "emailSupport": f"support@{DEMO_DOMAIN}"})
-    item = users.find_by_login(platform["id"], admin_username)
+    item = identity.find_user_by_login(platform["id"], admin_username)
     if item is None:
         email = admin_username if "@" in admin_username else f"{admin_username}@{PLATFORM_DOMAIN}"
-        admin = users.register(platform, password=admin_password, username=admin_username,
+        admin = identity.register_user(platform, password=admin_password, username=admin_username,
                                email_address=email,
                                first_name="Platform", last_name="Admin", user_type="SuperAdmin")
         created.append(f"SuperAdmin {admin_username}")
     else:
-        admin = users.to_dto(item)
+        admin = identity.user_dto(item)
     return Seeded(platform, demo, admin, tuple(created))
 
 
@@ -77,7 +77,7 @@ def verify_senders(addresses: list[str], domains: list[str]) -> None:
 
     ses = aws.client("ses")
     try:
-        from chalicelib.notify.mailer import ensure_sender_verified
+        from chalicelib.notify.service import ensure_sender_verified
     except ImportError:  # the mailer is optional for the stack itself
         def ensure_sender_verified(address: str) -> None:
             ses.verify_email_identity(EmailAddress=address)

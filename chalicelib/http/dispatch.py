@@ -159,14 +159,14 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
         )
         if route.brand or route.auth != "none" or route.permission:
             # Deferred: access pulls in the storage layer, which health and the like never need.
-            from chalicelib.identity import access
+            from chalicelib.identity import service as identity
 
             if route.brand:
-                ctx.brand = access.resolve_brand(headers)
+                ctx.brand = identity.resolve_brand(headers)
             if route.auth != "none":
-                ctx.caller = access.authenticate(ctx, required=route.auth == "user")
+                ctx.caller = identity.authenticate(ctx, required=route.auth == "user")
             if route.permission:
-                access.require(ctx, route.permission)
+                identity.require_permission(ctx, route.permission)
         # After the brand and the caller: a 401 or 403 comes before any complaint about input.
         ctx.query = parse_query(route.query, request.query_params or {})
         if route.body:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from chalicelib import settings
 from chalicelib.http.context import Caller, RequestContext
-from chalicelib.http.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from chalicelib.identity import models, permissions
+from chalicelib.http.errors import BadRequest, Forbidden, Unauthorized
+from chalicelib.identity import brands, models, permissions, roles, sessions
 
-# Brands change rarely and every request needs one: a warm Lambda keeps host -> brand for a short
-# while. A brand's own writes clear the entry; another container sees a change within the TTL.
-BRAND_CACHE_SECONDS = 30.0
-_brand_cache: dict[str, tuple[float, dict]] = {}
-
-
-def clear_cache() -> None:
-    _brand_cache.clear()
-
-
-def forget_hosts(hosts: Iterable[str]) -> None:
-    """A brand changed: its hosts are read afresh on their next request in this container."""
-    for host in hosts:
-        _brand_cache.pop(host, None)
+# The host -> brand cache lives with the brands that clear it (brands.py).
+clear_cache = brands.clear_cache
 
 
 def normalise_host(value: str | None) -> str | None:
@@ -51,30 +37,7 @@ def resolve_brand(headers: dict[str, str]) -> dict:
     if not host:
         raise BadRequest("Send the Brand-URL header (your brand's domain) to say which brand "
                          "this request is for.", code="BRAND_REQUIRED", field="Brand-URL")
-    return brand_by_host(host)
-
-
-def brand_by_host(host: str) -> dict:
-    from chalicelib.identity import brands
-
-    hit = _brand_cache.get(host)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    brand = brands.find_by_host(host)
-    if brand is None:
-        raise NotFound(f"No brand is registered for the domain '{host}'.", code="BRAND_NOT_FOUND",
-                       field="Brand-URL")
-    if brand["status"] != "Active":
-        raise Forbidden(f"The brand for '{host}' is inactive.", code="BRAND_INACTIVE")
-    _brand_cache[host] = (time.monotonic() + BRAND_CACHE_SECONDS, brand)
-    return brand
-
-
-def parse_auth_key(key: str) -> tuple[str, str, str] | None:
-    parts = key.strip().split(".")
-    if len(parts) != 3 or not all(parts):
-        return None
-    return parts[0], parts[1], parts[2]
+    return brands.by_host(host)
 
 
 def authenticate(ctx: RequestContext, required: bool = True) -> Caller | None:
@@ -84,8 +47,6 @@ def authenticate(ctx: RequestContext, required: bool = True) -> Caller | None:
             raise Unauthorized("Send the Auth-Key header that POST v1/users/auth returned.",
                                code="AUTH_KEY_REQUIRED")
         return None
-    from chalicelib.identity import sessions
-
     caller = sessions.caller_for_key(key)
     if caller is None:
         raise Unauthorized("The Auth-Key is invalid, expired or revoked; log in again.",
@@ -110,8 +71,6 @@ def effective_permissions(caller: Caller, brand_id: str) -> frozenset[str]:
         return frozenset()
     if caller.permissions is not None:
         return caller.permissions
-    from chalicelib.identity import roles
-
     codes: set[str] = set()
     for role_id in [permissions.TYPE_ROLES.get(caller.user_type, "USER"), *caller.role_ids]:
         codes |= set(roles.role_permissions(brand_id, role_id))
@@ -122,8 +81,6 @@ def effective_permissions(caller: Caller, brand_id: str) -> frozenset[str]:
 
 
 def _custom_codes(brand_id: str) -> frozenset[str]:
-    from chalicelib.identity import roles
-
     return frozenset(p["code"] for p in roles.custom_permissions(brand_id))
 
 

@@ -14,9 +14,11 @@ and its descendants. Anything outside is "not found", the same as missing.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
@@ -24,12 +26,12 @@ from chalicelib import settings
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.http.paging import page
 from chalicelib.identity.models import BrandItem, DomainItem, brand_pk
+from chalicelib.notify import service as notify
 from chalicelib.store import ids
 from chalicelib.store.base import plain
 from chalicelib.store.tx import ConditionFailed, transaction
 
 PASSWORD_POLICY_LEVELS = ("Low", "Medium", "High")
-BRAND_STATUSES = ("Active", "Inactive")
 DOMAIN_TYPES = ("CPanel", "Admin", "Client", "Protocol", "Documentation")
 MAX_DOMAINS = 20
 LISTED, DELETED = "BRANDS", "BRANDS#DELETED"
@@ -72,10 +74,37 @@ def check_host(value: str) -> str:
     return host
 
 
-def is_local_host(host: str) -> bool:
-    """``localhost`` or a name under it (RFC 6761): this machine, no DNS."""
-    host = host.lower().rstrip(".")
-    return host == "localhost" or host.endswith(".localhost")
+# -- the host -> brand cache -------------------------------------------------------------------
+
+# Brands change rarely and every request needs one: a warm Lambda keeps host -> brand for a short
+# while. A brand's own writes clear the entry; another container sees a change within the TTL.
+BRAND_CACHE_SECONDS = 30.0
+_brand_cache: dict[str, tuple[float, dict]] = {}
+
+
+def clear_cache() -> None:
+    _brand_cache.clear()
+
+
+def forget_hosts(hosts: Iterable[str]) -> None:
+    """A brand changed: its hosts are read afresh on their next request in this container."""
+    for host in hosts:
+        _brand_cache.pop(host, None)
+
+
+def by_host(host: str) -> dict:
+    """The live, Active brand of a request's host (cached); 404 / 403 naming ``Brand-URL``."""
+    hit = _brand_cache.get(host)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    brand = find_by_host(host)
+    if brand is None:
+        raise NotFound(f"No brand is registered for the domain '{host}'.", code="BRAND_NOT_FOUND",
+                       field="Brand-URL")
+    if brand["status"] != "Active":
+        raise Forbidden(f"The brand for '{host}' is inactive.", code="BRAND_INACTIVE")
+    _brand_cache[host] = (time.monotonic() + BRAND_CACHE_SECONDS, brand)
+    return brand
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -262,12 +291,8 @@ class MailServiceUnavailable(ApiError):
 def check_sender(address: str) -> None:
     """BadRequest naming how to verify ``address`` unless SES may send as it: mail from an
     unverified sender is refused by SES, and every mail of the brand would end in the DLQ."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from chalicelib.notify import mailer
-
     try:
-        if mailer.sender_verified(address):
+        if notify.sender_verified(address):
             return
     except (BotoCoreError, ClientError) as e:
         raise MailServiceUnavailable(f"SES could not be asked whether {address} is a verified "
@@ -424,11 +449,13 @@ def _hosts(domains: Iterable[Any]) -> list[str]:
 
 
 def _forget(hosts: Iterable[str]) -> None:
-    from chalicelib.identity import access
-
-    access.forget_hosts(hosts)
+    forget_hosts(hosts)
 
 
 def _busy() -> Conflict:
     return Conflict("The brand was changed by someone else at the same time; try again.",
                     code="BRAND_CHANGED")
+
+
+# Notify sends each mail in its brand's name and asks identity for the brand this way.
+notify.set_brand_lookup(get)

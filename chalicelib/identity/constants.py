@@ -1,17 +1,9 @@
-"""``GET v1/constants/user/...``: JFW's enum names, as string[]."""
+"""Identity's enum names (JFW's), in one place: the users rules, the routes' query enums and
+``GET v1/constants/user/...`` all read them. Data only: the route table imports this at cold
+start."""
 
-from __future__ import annotations
-
-from chalicelib.http.context import RequestContext
-
-
-def user_statuses(ctx: RequestContext) -> list[str]:
-    from chalicelib.identity.users import USER_STATUSES
-
-    return list(USER_STATUSES)
-
-
-def user_types(ctx: RequestContext) -> list[str]:
-    from chalicelib.identity.users import USER_TYPES
-
-    return list(USER_TYPES)
+USER_TYPES = ("EndUser", "Partner", "Admin", "SuperAdmin")
+USER_STATUSES = ("Inactive", "Active", "Deleted", "Suspended", "Locked")
+# ``type`` filter of the role and permission lists.
+TYPE_FILTER = ("None", "All", "BuiltIn", "Custom")
+BRAND_STATUSES = ("Active", "Inactive")

@@ -30,7 +30,7 @@ def check_policy(password: str, level: str, field: str = "password") -> None:
 
 @lru_cache(maxsize=1)
 def _hasher():
-    from argon2 import PasswordHasher
+    from argon2 import PasswordHasher  # heavy, optional: only password checks and changes
 
     s = settings.get()
     return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib,
@@ -42,7 +42,7 @@ def hash_password(password: str) -> str:
 
 
 def verify(password_hash: str, password: str) -> bool:
-    from argon2.exceptions import InvalidHashError, VerificationError
+    from argon2.exceptions import InvalidHashError, VerificationError  # heavy (see _hasher)
 
     try:
         return _hasher().verify(password_hash, password)

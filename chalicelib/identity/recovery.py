@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pynamodb.exceptions import DoesNotExist
@@ -24,16 +23,12 @@ from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict
 from chalicelib.identity import links, passwords, ratelimit, throttle, users
 from chalicelib.identity.models import ResetTokenItem, UniqueItem, UserItem, user_pk
-from chalicelib.notify import catalog, outbox, templates
+from chalicelib.notify import service as notify
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
 
-if TYPE_CHECKING:
-    from chalicelib.notify.models import OutboxItem
-
-RESET_REQUESTED = catalog.PASSWORD_RESET_REQUESTED.code
-RESET_KIND = "password-reset"  # the outbox kind (notify/outbox.py KINDS) behind forgot-password
-PASSWORD_CHANGED = catalog.PASSWORD_CHANGED.code
+RESET_REQUESTED = notify.PASSWORD_RESET_REQUESTED.code
+PASSWORD_CHANGED = notify.PASSWORD_CHANGED.code
 
 
 def _reset_key(brand_id: str, token: str) -> tuple[str, str]:
@@ -45,7 +40,7 @@ def _policy(brand: dict) -> str:
 
 
 def _user_vars(user: UserItem) -> dict:
-    return templates.user_vars(
+    return notify.user_vars(
         username=user.username, email_address=user.email_address, first_name=user.first_name,
         last_name=user.last_name, nick_name=user.nick_name,
         expiry_date=user.expiry_date.isoformat() if user.expiry_date else None)
@@ -84,23 +79,21 @@ def forgot_password(brand: dict, email_address: str, reset_password_link: str) -
     ratelimit.check(brand["id"], "RESETMAIL", email_address, s.reset_mail_max, window,
                     "Too many password reset mails for this address", "RESET_MAIL_LIMIT")
     ratelimit.hit(brand["id"], "RESETMAIL", email_address, window)
-    rows = [outbox.row(brand["id"], RESET_KIND, {"emailAddress": email_address,
+    rows = [notify.row(brand["id"], RESET_KIND, {"emailAddress": email_address,
                                                  "link": reset_password_link})]
     with transaction() as tx:
-        outbox.add(tx, rows)
-    outbox.publish(rows)
+        notify.add(tx, rows)
+    notify.publish(rows)
     return True
 
 
-def deliver_reset(item: OutboxItem) -> outbox.Delivery:
+def deliver_reset(item: notify.OutboxItem) -> notify.Delivery:
     """The ``password-reset`` outbox kind: if an account has the address, a single-use token is
     stored and the link mailed (the mail is logged with the token redacted)."""
-    from chalicelib.notify import mailer
-
     payload = item.payload or {}
     user = _user_by_email(item.brand_id, str(payload.get("emailAddress") or ""))
     if user is None or user.status == "Deleted" or not user.email_address:
-        return outbox.Delivery(result={"mailed": False})
+        return notify.Delivery(result={"mailed": False})
     s = settings.get()
     expires = settings.now() + timedelta(minutes=s.reset_token_ttl_minutes)
     token = ids.new_secret()
@@ -115,11 +108,15 @@ def deliver_reset(item: OutboxItem) -> outbox.Delivery:
             "expiry_date": expires.isoformat(),
         },
     }
-    mail = outbox.mail(item.brand_id, RESET_REQUESTED, user.email_address, context,
+    mail = notify.mail(item.brand_id, RESET_REQUESTED, user.email_address, context,
                        language_code=user.language_code, secrets=[token])
     mail.id = item.id  # the sent-mail log points at this row
-    sent = mailer.deliver(mail)
-    return outbox.Delivery(result={**sent.result, "mailed": True}, writes=sent.writes)
+    sent = notify.deliver_mail(mail)
+    return notify.Delivery(result={**sent.result, "mailed": True}, writes=sent.writes)
+
+
+# The outbox kind behind forgot-password; the consumer runs deliver_reset for it.
+RESET_KIND = notify.register_kind("password-reset", deliver_reset)
 
 
 def _invalid_token() -> BadRequest:
@@ -153,10 +150,10 @@ def reset_password(brand: dict, email_address: str, token: str, new_password: st
                       & (ResetTokenItem.user_id == user.id)
                       & (ResetTokenItem.expires_at > now))
             _set_password(tx, user, new_password)
-            outbox.add(tx, rows)
+            notify.add(tx, rows)
     except ConditionFailed:
         raise _invalid_token() from None
-    outbox.publish(rows)
+    notify.publish(rows)
     return True
 
 
@@ -182,11 +179,11 @@ def change_password(brand: dict, user_id: str, old_password: str, new_password: 
     try:
         with transaction() as tx:
             _set_password(tx, user, new_password)
-            outbox.add(tx, rows)
+            notify.add(tx, rows)
     except ConditionFailed:
         raise Conflict("The password was changed by another request meanwhile; log in again.",
                        code="PASSWORD_CHANGED_MEANWHILE") from None
-    outbox.publish(rows)
+    notify.publish(rows)
     return True
 
 
@@ -206,7 +203,7 @@ def _changed_mail(brand_id: str, user: UserItem, method: str) -> list:
     if not user.email_address:
         return []
     context = {"user": _user_vars(user),
-               "change": {"date": settings.now().strftime("%Y-%m-%d %H:%M UTC"),
+               "change": {"date": notify.mail_date(settings.now()),
                           "method": method}}
-    return [outbox.mail(brand_id, PASSWORD_CHANGED, user.email_address, context,
+    return [notify.mail(brand_id, PASSWORD_CHANGED, user.email_address, context,
                         language_code=user.language_code)]

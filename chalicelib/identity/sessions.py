@@ -15,6 +15,7 @@ from chalicelib import settings
 from chalicelib.http.context import Caller
 from chalicelib.identity.models import SessionItem, UserItem, user_pk
 from chalicelib.store import ids
+from chalicelib.store.base import connection
 
 
 def issue(user: UserItem) -> dict:
@@ -30,9 +31,14 @@ def issue(user: UserItem) -> dict:
     return {"authKey": f"{user.brand_id}.{user.id}.{secret}", "expiresIn": expires}
 
 
-def caller_for_key(key: str) -> Caller | None:
-    from chalicelib.identity.access import parse_auth_key
+def parse_auth_key(key: str) -> tuple[str, str, str] | None:
+    parts = key.strip().split(".")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
 
+
+def caller_for_key(key: str) -> Caller | None:
     parsed = parse_auth_key(key)
     if parsed is None:
         return None
@@ -54,8 +60,6 @@ def caller_for_key(key: str) -> Caller | None:
 
 def _batch_get(pk: str, session_sk: str) -> list:
     """The user and the session in one BatchGetItem (pynamodb batches one model class only)."""
-    from chalicelib.store.base import connection
-
     table = UserItem.Meta.table_name
     keys = [{"pk": {"S": pk}, "sk": {"S": "USER"}}, {"pk": {"S": pk}, "sk": {"S": session_sk}}]
     resp = connection().client.batch_get_item(

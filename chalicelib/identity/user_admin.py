@@ -18,11 +18,11 @@ from chalicelib.http import envelope, paging
 from chalicelib.http import statistics as stats
 from chalicelib.http.context import Caller
 from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.identity import passwords, roles
+from chalicelib.identity import access, passwords, roles
+from chalicelib.identity.constants import USER_TYPES
 from chalicelib.identity.models import RoleItem, UniqueItem, UserItem, user_pk
 from chalicelib.identity.permissions import BUILT_IN_ROLES
 from chalicelib.identity.users import (
-    USER_TYPES,
     check_username,
     get_item,
     packages_of,
@@ -348,8 +348,6 @@ def user_roles(brand_id: str, user_id: str) -> list[dict]:
 
 def user_permissions(brand_id: str, user_id: str) -> list[str]:
     """Effective permission codes: the user type's role, assigned roles (as access.py sees it)."""
-    from chalicelib.identity import access
-
     user = get_item(brand_id, user_id)
     if user.status != "Active":
         return []

@@ -9,15 +9,14 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import BadRequest, Conflict, NotFound, Unauthorized
 from chalicelib.identity import passwords, sessions, throttle
 from chalicelib.identity.models import UniqueItem, UserItem, user_pk
+from chalicelib.identity.roles import describe_roles
 from chalicelib.store import ids
 from chalicelib.store.base import plain
 from chalicelib.store.tx import ConditionFailed, transaction
-
-USER_TYPES = ("EndUser", "Partner", "Admin", "SuperAdmin")
-USER_STATUSES = ("Inactive", "Active", "Deleted", "Suspended", "Locked")
 
 _BLOCKED_MESSAGES = {
     "Locked": "This account is locked; contact the brand's support.",
@@ -42,8 +41,6 @@ def packages_of(brand_id: str, items: Iterable[UserItem]) -> dict[str, dict]:
     wanted = {u.package_id for u in items if u.package_id}
     if not wanted:
         return {}
-    from chalicelib.catalog import service as catalog
-
     cat = catalog.load(brand_id)
     return {p: catalog.package_dto(cat, cat.packages[p], public=True)
             for p in wanted if p in cat.packages}
@@ -95,8 +92,6 @@ def to_dto(user: UserItem, roles: list[dict] | None = None,
 def _roles_of(user: UserItem) -> list[dict]:
     if not user.role_ids:
         return []
-    from chalicelib.identity.roles import describe_roles
-
     return describe_roles(user.brand_id, user.role_ids)
 
 

@@ -12,12 +12,12 @@ from chalicelib.http.errors import BadRequest, Forbidden, NotFound
 
 
 def _caller_code(ctx: RequestContext) -> str | None:
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
     if ctx.caller is None or ctx.caller.brand_id != ctx.brand_id:
         return None
     try:
-        return users.get_item(ctx.brand_id, ctx.caller.user_id).code
+        return identity.get_user_item(ctx.brand_id, ctx.caller.user_id).code
     except NotFound:
         return None
 
@@ -107,13 +107,13 @@ def apply_license(ctx: RequestContext) -> bool:
 
 def apply_to_login_name(ctx: RequestContext) -> bool:
     """LICENSE.UPDATE, or the owner of a Prepaid license handing it out."""
-    from chalicelib.identity import access
+    from chalicelib.identity import service as identity
     from chalicelib.licensing import apply, licenses
     from chalicelib.licensing import models as m
 
     assert ctx.brand is not None and ctx.caller is not None
     code = ctx.query["licenseCode"]
-    if not access.has(ctx, "LICENSE.UPDATE"):
+    if not identity.has_permission(ctx, "LICENSE.UPDATE"):
         item = licenses.find_by_code(ctx.brand_id, code)
         owns = (item is not None and item.type == m.PREPAID
                 and item.assigned_user_id == ctx.caller.user_id

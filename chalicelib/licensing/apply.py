@@ -41,9 +41,9 @@ def refuse_unusable(item: m.LicenseItem, now: datetime) -> None:
 
 
 def target_user(brand_id: str, user_id: str) -> Any:
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
-    user = users.get_item(brand_id, user_id)
+    user = identity.get_user_item(brand_id, user_id)
     if user.status == "Deleted":
         raise NotFound("User not found.", code="USER_NOT_FOUND")
     return user
@@ -94,7 +94,7 @@ def license_context(brand_id: str, code: str, plan: subs.Plan, **extra: Any) -> 
 
 def apply_code(brand: dict, code: str, user_id: str) -> bool:
     """Apply the license with ``code`` to the user; the user is told by mail."""
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
 
     brand_id = brand["id"]
     for _ in range(ATTEMPTS):
@@ -117,11 +117,11 @@ def apply_code(brand: dict, code: str, user_id: str) -> bool:
                                       package_id=item.package_id, duration=item.duration,
                                       now=now)
                 if user.email_address:
-                    rows = [outbox.mail(brand_id, "LICENSE.APPLIED.SUCCESS", user.email_address,
+                    rows = [notify.mail(brand_id, "LICENSE.APPLIED.SUCCESS", user.email_address,
                                         {"user": subs.user_context(user, plan.expiry),
                                          "license": license_context(brand_id, item.code, plan)},
                                         language_code=user.language_code)]
-                    outbox.add(tx, rows)
+                    notify.add(tx, rows)
         except ConditionFailed as e:
             if e.failed(0):
                 fresh = licenses.find_by_code(brand_id, code)
@@ -129,7 +129,7 @@ def apply_code(brand: dict, code: str, user_id: str) -> bool:
                     raise Conflict("This license was already used.", code="LICENSE_USED",
                                    field="licenseCode") from None
             continue  # the user's subscription moved meanwhile: read again
-        outbox.publish(rows)
+        notify.publish(rows)
         log.info("license %s applied to user %s (%s)", item.id, user_id,
                  "queued" if plan.queued else "now")
         return True
@@ -138,9 +138,9 @@ def apply_code(brand: dict, code: str, user_id: str) -> bool:
 
 
 def apply_to_login_name(brand: dict, code: str, login_name: str) -> bool:
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
-    user = users.find_by_login(brand["id"], login_name)
+    user = identity.find_user_by_login(brand["id"], login_name)
     if user is None or user.status == "Deleted":
         raise NotFound(f"No user '{login_name}' in this brand.", code="USER_NOT_FOUND",
                        field="loginName")

@@ -8,13 +8,13 @@ from chalicelib.http.context import RequestContext
 
 
 def validate(ctx: RequestContext) -> dict[str, Any]:
-    from chalicelib.identity import access
+    from chalicelib.identity import service as identity
     from chalicelib.licensing import validation
 
     if ctx.caller is None:
         validation.throttle_anonymous(ctx.brand_id, ctx.source_ip)
-    return validation.validate(ctx.brand or {}, ctx.body, access.has(ctx, "USER.READ"),
-                               full=access.has(ctx, "LICENSE.READ"))
+    return validation.validate(ctx.brand or {}, ctx.body, identity.has_permission(ctx, "USER.READ"),
+                               full=identity.has_permission(ctx, "LICENSE.READ"))
 
 
 def public_key(ctx: RequestContext) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from chalicelib.licensing import devices
 
 
 def _has(ctx: RequestContext, permission: str) -> bool:
-    from chalicelib.identity import access
+    from chalicelib.identity import service as identity
 
-    return access.has(ctx, permission)
+    return identity.has_permission(ctx, permission)
 
 
 def _me(ctx: RequestContext) -> str:
@@ -33,13 +33,11 @@ def _me(ctx: RequestContext) -> str:
 
 
 def _self_or(ctx: RequestContext, user_id: str, permission: str) -> None:
-    """The caller is the user, or holds ``permission``; the user must exist in the brand."""
-    from chalicelib.identity import users
+    """identity's "self or permission" rule; the user must exist in the brand."""
+    from chalicelib.identity import service as identity
 
-    if user_id != _me(ctx) and not _has(ctx, permission):
-        raise Forbidden(f"You need the permission {permission} for another user's devices.",
-                        code="PERMISSION_DENIED")
-    users.get_item(ctx.brand_id, user_id)
+    identity.require_self_or(ctx, user_id, permission, what="another user's devices",
+                             must_exist=True)
 
 
 def _presented_code(ctx: RequestContext) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.identity.schemas import Body, Name
+from chalicelib.http.schemas import Body, Name
 
 DeviceType = Literal["ChromeOS", "Desktop", "GoogleSync", "Mobile", "SmartDevice", "Unspecified",
                      "Web"]

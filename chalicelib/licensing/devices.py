@@ -225,9 +225,9 @@ def device_access(brand_id: str, user_id: str, device_code: str,
     if link.status != ONLINE:
         return "TOO_MANY_DEVICES"
     if brand is None:
-        from chalicelib.identity import brands
+        from chalicelib.identity import service as identity
 
-        brand = brands.get(brand_id)
+        brand = identity.get_brand(brand_id)
     limit = device_limit(brand, user_id)
     if limit is not None:
         # The package may have shrunk since the links were made: the newest logins keep access.

@@ -25,15 +25,15 @@ def delete_file(ctx: RequestContext, packageId: str, fileId: str) -> bool:
 
 def my_downloads(ctx: RequestContext) -> list[dict[str, Any]]:
     """The caller's grants; with DOWNLOAD.READ, ``?userId=`` another user's (support)."""
-    from chalicelib.identity import access, users
+    from chalicelib.identity import service as identity
 
     assert ctx.caller is not None
     user_id = ctx.query.get("userId") or ctx.caller.user_id
     if user_id != ctx.caller.user_id:
-        if not access.has(ctx, "DOWNLOAD.READ"):
+        if not identity.has_permission(ctx, "DOWNLOAD.READ"):
             raise Forbidden("You need the permission DOWNLOAD.READ for another user's "
                             "downloads.", code="PERMISSION_DENIED")
-        users.get_item(ctx.brand_id, user_id)
+        identity.get_user_item(ctx.brand_id, user_id)
     return downloads.user_grants(ctx.brand_id, user_id)
 
 

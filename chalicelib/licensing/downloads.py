@@ -34,6 +34,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from chalicelib import settings
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.licensing import models as m
+from chalicelib.notify import service as notify
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
 
@@ -256,8 +257,7 @@ def grant_for_payment(brand_id: str, payload: dict[str, Any]) -> list[dict[str, 
     ``payload`` is the payment event (payments/intake.py ``event_payload``): paymentId, userId,
     userEmail, packageId. Returns the grants (with ``downloadUrl``); [] when the package carries
     no file."""
-    from chalicelib.identity import brands
-    from chalicelib.notify import outbox
+    from chalicelib.identity import service as identity
 
     payment_id, package_id = payload.get("paymentId"), payload.get("packageId")
     if not payment_id or not package_id:
@@ -272,7 +272,7 @@ def grant_for_payment(brand_id: str, payload: dict[str, Any]) -> list[dict[str, 
     files = [f for f in files if f.status == UPLOADED]
     if not files:
         return []
-    brand = brands.get(brand_id)
+    brand = identity.get_brand(brand_id)
     now = settings.now()
     hours, count = link_hours(brand), max_count(brand)
     expires = now + timedelta(hours=hours)
@@ -305,27 +305,25 @@ def grant_for_payment(brand_id: str, payload: dict[str, Any]) -> list[dict[str, 
             tx.save(record, condition=m.DownloadPaymentItem.pk.does_not_exist())
             for g, _ in made:
                 tx.save(g, condition=m.DownloadGrantItem.pk.does_not_exist())
-            outbox.add(tx, rows)
+            notify.add(tx, rows)
     except ConditionFailed as e:
         if e.failed(0):  # granted meanwhile by another delivery of the same event
             existing = _payment_record(brand_id, payment_id)
             return _already_granted(brand_id, existing) if existing else []
         raise
-    outbox.publish(rows)
+    notify.publish(rows)
     return grants
 
 
 def _mail(brand_id: str, payload: dict[str, Any], to: str, grants: list[dict]) -> Any:
-    from chalicelib.notify import outbox
-    from chalicelib.notify.templates import user_vars
 
     downloads = [{"file_name": g["fileName"], "url": g["downloadUrl"], "max_count": g["maxCount"],
-                  "expires_at": g["expiresAt"].strftime("%Y-%m-%d %H:%M UTC")} for g in grants]
-    context = {"user": user_vars(email_address=to), "downloads": downloads,
+                  "expires_at": notify.mail_date(g["expiresAt"])} for g in grants]
+    context = {"user": notify.user_vars(email_address=to), "downloads": downloads,
                "payment": {"code": payload.get("paymentCode"),
                            "currency_code": payload.get("currency"),
                            "merchant_ref_no": payload.get("merchantRefNo")}}
-    return outbox.mail(brand_id, EVENT, to, context,
+    return notify.mail(brand_id, EVENT, to, context,
                        secrets=[d["url"] for d in downloads if d["url"]])
 
 

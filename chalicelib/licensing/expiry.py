@@ -47,9 +47,9 @@ class _Run:
 
     def brand(self, brand_id: str) -> dict:
         if brand_id not in self.brands:
-            from chalicelib.identity import brands
+            from chalicelib.identity import service as identity
 
-            self.brands[brand_id] = brands.get(brand_id)
+            self.brands[brand_id] = identity.get_brand(brand_id)
         return self.brands[brand_id]
 
     def _catalogue(self, brand_id: str) -> Any:
@@ -123,7 +123,7 @@ def _same(sub: m.SubscriptionItem, due: datetime | None, **changes: Any) -> m.Su
 
 def _commit(sub: m.SubscriptionItem, new: m.SubscriptionItem, *, mirror: bool = False,
             marker: m.ReminderItem | None = None, rows: list[Any] | None = None) -> bool:
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
 
     try:
         with transaction() as tx:
@@ -132,18 +132,18 @@ def _commit(sub: m.SubscriptionItem, new: m.SubscriptionItem, *, mirror: bool = 
                 tx.save(marker, condition=m.ReminderItem.pk.does_not_exist())
             if mirror:
                 subs.mirror(tx, sub.brand_id, sub.user_id, new.package_id, new.expiry_date)
-            outbox.add(tx, rows or [])
+            notify.add(tx, rows or [])
     except ConditionFailed:
         return False
-    outbox.publish(rows or [])
+    notify.publish(rows or [])
     return True
 
 
 def _user(brand_id: str, user_id: str) -> Any:
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
     try:
-        return users.get_item(brand_id, user_id)
+        return identity.get_user_item(brand_id, user_id)
     except NotFound:
         return None
 
@@ -167,7 +167,7 @@ def subscription(sub: m.SubscriptionItem, state: _Run) -> str:
 
 
 def _remind(sub: m.SubscriptionItem, state: _Run, reminders: list[int]) -> str:
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
 
     now, expiry = state.now, sub.expiry_date
     assert expiry is not None
@@ -182,7 +182,7 @@ def _remind(sub: m.SubscriptionItem, state: _Run, reminders: list[int]) -> str:
     user = _user(sub.brand_id, sub.user_id)
     rows = []
     if user is not None and user.email_address and user.status != "Deleted":
-        rows = [outbox.mail(sub.brand_id, "LICENSE.EXPIRING.SOON", user.email_address, {
+        rows = [notify.mail(sub.brand_id, "LICENSE.EXPIRING.SOON", user.email_address, {
             "user": subs.user_context(user, expiry),
             "license": {"package_name": state.package_name(sub.brand_id, sub.package_id),
                         "expiry_date": subs.fmt(expiry), "days_left": days}},
@@ -209,7 +209,7 @@ def _start_queued(sub: m.SubscriptionItem, state: _Run, reminders: list[int]) ->
 
 
 def _expire(sub: m.SubscriptionItem, state: _Run) -> str:
-    from chalicelib.notify import outbox
+    from chalicelib.notify import service as notify
 
     default = state.default(sub.brand_id)
     new = _same(sub, None, package_id=default["id"] if default else None, expiry=None,
@@ -217,7 +217,7 @@ def _expire(sub: m.SubscriptionItem, state: _Run) -> str:
     user = _user(sub.brand_id, sub.user_id)
     rows = []
     if user is not None and user.email_address and user.status != "Deleted":
-        rows = [outbox.mail(sub.brand_id, "LICENSE.EXPIRED.SUCCESS", user.email_address, {
+        rows = [notify.mail(sub.brand_id, "LICENSE.EXPIRED.SUCCESS", user.email_address, {
             "user": subs.user_context(user),
             "license": {"package_name": state.package_name(sub.brand_id, sub.package_id),
                         "expiry_date": subs.fmt(sub.expiry_date),

@@ -1,4 +1,4 @@
-"""What a payment gives: the ``payment-event`` subscriber (payments/jobs.py SUBSCRIBERS).
+"""What a payment gives: the ``payment-event`` subscriber (payments/effects.py SUBSCRIBERS).
 
 Each payment event carries the payment as it is after the event (status, ``completed``, gross
 and ``refundedMinor``, ``held``, ``paymentVersion``); ``wanted`` turns that into whether the
@@ -46,6 +46,7 @@ from chalicelib.licensing import apply as applying
 from chalicelib.licensing import licenses
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
+from chalicelib.notify import service as notify
 from chalicelib.store.tx import ConditionFailed, is_own, new_token, transaction
 
 log = logging.getLogger("jfw.licensing")
@@ -58,14 +59,14 @@ ISSUED, REVOKED = "Issued", "Revoked"
 
 
 def on_payment_event(payload: dict[str, Any]) -> None:
-    from chalicelib.identity import brands
+    from chalicelib.identity import service as identity
 
     brand_id = payload.get("brandId")
     event = payload.get("event") or ""
     if not brand_id or not payload.get("paymentId"):
         log.warning("payment event without brandId/paymentId ignored: %s", event)
         return
-    want = wanted(brands.get(brand_id), payload)
+    want = wanted(identity.get_brand(brand_id), payload)
     if want is True:
         fulfil(brand_id, payload)
     elif want is False:
@@ -187,13 +188,12 @@ def _payment_context(payload: dict[str, Any]) -> dict[str, Any]:
     return {"code": payload.get("paymentCode"), "name": None, "status": payload.get("status"),
             "amount": str(money.to_decimal(amount, currency)), "currency_code": currency,
             "merchant_ref_no": payload.get("merchantRefNo"),
-            "date": moment.strftime("%Y-%m-%d %H:%M UTC")}
+            "date": notify.mail_date(moment)}
 
 
 def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
     """Issue (and maybe apply) the payment's license(s), once."""
-    from chalicelib.identity import brands
-    from chalicelib.notify import outbox
+    from chalicelib.identity import service as identity
 
     payment_id = payload["paymentId"]
     if not payload.get("packageId"):
@@ -211,7 +211,7 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
         log.error("payment %s: package %s is not in the catalogue; nothing issued",
                   payment_id, payload["packageId"])
         return None
-    brand = brands.get(brand_id)
+    brand = identity.get_brand(brand_id)
     quote = payload.get("quote") or {}
     purchase = quote.get("purpose") == PURCHASE
     duration = _duration(brand_id, payload)
@@ -272,9 +272,9 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
                 if to:
                     context["user"] = (subs.user_context(user) if user is not None
                                        else {"email_address": to, "name": None})
-                    rows = [outbox.mail(brand_id, event, to, context,
+                    rows = [notify.mail(brand_id, event, to, context,
                                         language_code=user.language_code if user else None)]
-                    outbox.add(tx, rows)
+                    notify.add(tx, rows)
         except Conflict:
             delivery = "Mail"  # e.g. a queued license already waits: the buyer gets the code
             pairs[0][0].type, pairs[0][0].status = m.MAIL_DELIVERY, m.ACTIVE
@@ -299,7 +299,7 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
     else:
         raise RuntimeError(f"payment {payment_id}: fulfilment kept conflicting; the outbox "
                            "retries")
-    outbox.publish(rows)
+    notify.publish(rows)
     log.info("payment %s fulfilled: %d license(s), %s", payment_id, quantity, delivery)
     if mark is not None:
         _restore_downloads(brand_id, payment_id)  # lift the mark's tombstone
@@ -413,9 +413,9 @@ def _restore_downloads(brand_id: str, payment_id: str) -> None:
 
 def revoke_license(brand_id: str, license_id: str) -> None:
     """Refunded + Inactive; its holder loses what it gave (idempotent)."""
-    from chalicelib.identity import brands
+    from chalicelib.identity import service as identity
 
-    brand = brands.get(brand_id)
+    brand = identity.get_brand(brand_id)
     for _ in range(ATTEMPTS):
         try:
             item = L.get(m.license_pk(brand_id, license_id), m.LICENSE_SK, consistent_read=True)
@@ -464,9 +464,9 @@ def restore_license(brand_id: str, license_id: str) -> None:
     """Undo ``revoke_license``: the license's type, status and due entry as they were; its
     holder's subscription as it was when nothing changed it since the revocation, else the
     license's time added again as applying it would (idempotent)."""
-    from chalicelib.identity import brands
+    from chalicelib.identity import service as identity
 
-    brand = brands.get(brand_id)
+    brand = identity.get_brand(brand_id)
     give_back_time = True
     for _ in range(ATTEMPTS):
         try:

@@ -42,7 +42,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from chalicelib.identity.models import user_pk  # noqa: F401 - the user partition, as in identity
+from chalicelib.identity.service import user_pk  # noqa: F401 - the user partition, as in identity
 from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
 from chalicelib.store.ids import stamp
 

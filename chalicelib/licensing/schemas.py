@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from chalicelib.catalog.schemas import Id, Tags
-from chalicelib.identity.schemas import Body, Text, Url
+from chalicelib.http.schemas import Body, Text, Url
 
 Currency = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=3)]
 LicenseCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,

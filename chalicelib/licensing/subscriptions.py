@@ -27,6 +27,7 @@ from chalicelib.licensing.constants import (
     DELIVERY_TYPES,
     PARTIAL_REFUND_POLICIES,
 )
+from chalicelib.notify import service as notify
 
 S = m.SubscriptionItem
 ACTIVE, GRACE, EXPIRED = "Active", "Grace", "Expired"
@@ -66,9 +67,9 @@ def policy(brand: dict) -> dict[str, Any]:
 
 
 def save_policy(brand_id: str, values: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.identity import brands
+    from chalicelib.identity import service as identity
 
-    brand = brands.update_setting(brand_id, values)
+    brand = identity.update_brand_setting(brand_id, values)
     return policy(brand)
 
 
@@ -92,7 +93,7 @@ def current(brand_id: str, user_id: str) -> dict[str, Any]:
     """{packageId, expiryDate, status (Active | Grace | Expired), licenseId, isDefault,
     queuedLicenseId}: what the user holds now. A user no license ever reached holds what the
     identity record says, else the brand's default package."""
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
     now = settings.now()
     default_id = _default_package_id(brand_id)
@@ -102,7 +103,7 @@ def current(brand_id: str, user_id: str) -> dict[str, Any]:
         queued = sub.queued_license_id
         stored = sub.status
     else:
-        user = users.get_item(brand_id, user_id)
+        user = identity.get_user_item(brand_id, user_id)
         package_id, expiry, license_id, queued, stored = (user.package_id, user.expiry_date,
                                                           None, None, ACTIVE)
     if stored == EXPIRED or package_id is None:
@@ -117,9 +118,9 @@ def current(brand_id: str, user_id: str) -> dict[str, Any]:
 
 
 def _in_grace(brand_id: str, expiry: datetime, now: datetime) -> bool:
-    from chalicelib.identity import brands
+    from chalicelib.identity import service as identity
 
-    grace = policy(brands.get(brand_id))["licenseGraceDays"]
+    grace = policy(identity.get_brand(brand_id))["licenseGraceDays"]
     return now < expiry + timedelta(days=grace)
 
 
@@ -219,9 +220,9 @@ def put(tx: Any, item: m.SubscriptionItem, prev: m.SubscriptionItem | None) -> N
 def mirror(tx: Any, brand_id: str, user_id: str, package_id: str | None,
            expiry: datetime | None) -> None:
     """The identity record's packageId/expiryDate, in the same transaction."""
-    from chalicelib.identity import users
+    from chalicelib.identity import service as identity
 
-    item, actions, condition = users.package_update(brand_id, user_id, package_id, expiry)
+    item, actions, condition = identity.user_package_update(brand_id, user_id, package_id, expiry)
     tx.update(item, actions=actions, condition=condition)
 
 
@@ -240,12 +241,11 @@ def package_name(brand_id: str, package_id: str | None) -> str | None:
 
 
 def user_context(user: Any, expiry: datetime | None = None) -> dict[str, Any]:
-    from chalicelib.notify.templates import user_vars
 
-    return user_vars(username=user.username, email_address=user.email_address,
+    return notify.user_vars(username=user.username, email_address=user.email_address,
                      first_name=user.first_name, last_name=user.last_name,
                      nick_name=user.nick_name, expiry_date=fmt(expiry))
 
 
-def fmt(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else None
+# How mails show a date: notify owns the format.
+fmt = notify.mail_date

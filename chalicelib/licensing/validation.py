@@ -39,7 +39,7 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.http.errors import ApiError
-from chalicelib.identity import ratelimit
+from chalicelib.identity import service as identity
 from chalicelib.licensing import models as m
 
 CODES = ("VALID", "NOT_FOUND", "SUSPENDED", "EXPIRED", "NOT_STARTED", "INACTIVE", "NO_PACKAGE",
@@ -121,10 +121,8 @@ def _ended(ent: dict[str, Any]) -> bool:
 
 def evaluate_user(brand_id: str, user_id: str) -> dict[str, Any]:
     """Steps 2-6 for a user: the verdict plus ``package`` and ``expiry`` (datetime)."""
-    from chalicelib.identity import users
-
     try:
-        user = users.get_item(brand_id, user_id)
+        user = identity.get_user_item(brand_id, user_id)
     except ApiError:
         return verdict("NOT_FOUND", "No such user in this brand.", package=None, expiry=None)
     if user.status in BLOCKED_USER:
@@ -145,7 +143,6 @@ def evaluate_user(brand_id: str, user_id: str) -> dict[str, Any]:
 
 def evaluate_license(brand: dict, item: m.LicenseItem) -> tuple[dict[str, Any], str | None]:
     """Steps 2-5 for a license: (verdict, the user whose devices count, if any)."""
-    from chalicelib.identity import users
     from chalicelib.licensing import licenses
 
     now = settings.now()
@@ -167,7 +164,7 @@ def evaluate_license(brand: dict, item: m.LicenseItem) -> tuple[dict[str, Any], 
         return verdict("VALID", "The license is unused and can be applied.",
                        expiryDate=expiry), None
     try:
-        user = users.get_item(brand["id"], user_id)
+        user = identity.get_user_item(brand["id"], user_id)
     except ApiError:
         user = None
     if user is not None and user.status in BLOCKED_USER:
@@ -248,18 +245,16 @@ def throttle_anonymous(brand_id: str, source_ip: str | None) -> None:
     limits = (("VALIDATE-IP", source_ip or "unknown", s.validate_per_ip_per_minute),
               ("VALIDATE-BRAND", "*", s.validate_per_brand_per_minute))
     for purpose, key, limit in limits:
-        ratelimit.check(brand_id, purpose, key, limit, window,
+        identity.rate_limit_check(brand_id, purpose, key, limit, window,
                         "Too many license validations without an Auth-Key",
                         code="TOO_MANY_VALIDATIONS")
     for purpose, key, _ in limits:
-        ratelimit.hit(brand_id, purpose, key, window)
+        identity.rate_limit_hit(brand_id, purpose, key, window)
 
 
 def _user_of(brand: dict, body: Any, caller_may_read_users: bool) -> str | None:
-    from chalicelib.identity import sessions
-
     if body.authKey:
-        caller = sessions.caller_for_key(body.authKey)
+        caller = identity.caller_for_key(body.authKey)
         if caller is None or caller.brand_id != brand["id"]:
             return None
         if body.userId and body.userId != caller.user_id:

@@ -10,6 +10,10 @@ Consumer, per message, idempotent by the outbox id:
    failure: the claim is released with the error and the attempt counted, and the record is
    reported in ``batchItemFailures`` so SQS retries it; after the queue's max receives SQS moves
    it to the dead-letter queue, and the row becomes Failed (the sweeper leaves it alone).
+
+The consumer runs every context's kinds: it imports the services of the contexts that own some
+(identity, payments), and importing them registers their handlers (``outbox.KINDS``) and, for
+identity, the brand lookup mails are sent with.
 """
 
 from __future__ import annotations
@@ -17,14 +21,17 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import settings
+from chalicelib.identity import service as identity  # noqa: F401 - password-reset, brands
 from chalicelib.notify import outbox
-from chalicelib.store import ids
-
-if TYPE_CHECKING:
-    from chalicelib.notify.models import OutboxItem
+from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem, outbox_pk
+from chalicelib.payments import service as payments  # noqa: F401 - payment-event, payment-coupon
+from chalicelib.store import ids, schema
+from chalicelib.store.tx import ConditionFailed, transaction
 
 log = logging.getLogger("jfw.outbox")
 
@@ -40,8 +47,6 @@ class Busy(Exception):
 
 
 def _max_attempts() -> int:
-    from chalicelib.store import schema
-
     return schema.queue(outbox.QUEUE).max_receives
 
 
@@ -70,14 +75,12 @@ def consume_outbox_batch(event: dict, context: Any = None) -> dict:
 def process(brand_id: str, outbox_id: str) -> str:
     """Act on one outbox row once. Returns "sent", "already-sent" or "missing"; raises when the
     row was not done (handler failure, or another consumer holds it)."""
-    from chalicelib.http.routing import resolve
-
     item = _claim(brand_id, outbox_id)
     if isinstance(item, str):
         return item
     claim_id = item.claim_id
     try:
-        handler = resolve(outbox.KINDS[item.kind])
+        handler = outbox.KINDS[item.kind]
         delivery = handler(item)
     except Exception as e:  # noqa: BLE001 - any handler failure is recorded, then retried
         _release(item, claim_id, f"{type(e).__name__}: {e}")
@@ -87,10 +90,6 @@ def process(brand_id: str, outbox_id: str) -> str:
 
 
 def _claim(brand_id: str, outbox_id: str) -> OutboxItem | str:
-    from pynamodb.exceptions import DoesNotExist, UpdateError
-
-    from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem, outbox_pk
-
     now = settings.now()
     lease = now + timedelta(seconds=settings.get().queue_visibility_seconds)
     item = OutboxItem(outbox_pk(brand_id, outbox_id), "OUTBOX")
@@ -117,10 +116,6 @@ def _claim(brand_id: str, outbox_id: str) -> OutboxItem | str:
 
 
 def _release(item: OutboxItem, claim_id: str | None, error: str) -> None:
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.notify.models import FAILED, PENDING, OutboxItem
-
     now = settings.now()
     give_up = (item.attempts or 0) >= _max_attempts()
     actions = [OutboxItem.status.set(FAILED if give_up else PENDING),
@@ -139,9 +134,6 @@ def _release(item: OutboxItem, claim_id: str | None, error: str) -> None:
 
 
 def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery) -> None:
-    from chalicelib.notify.models import SENT, OutboxItem
-    from chalicelib.store.tx import ConditionFailed, transaction
-
     now = settings.now()
     actions = [OutboxItem.status.set(SENT), OutboxItem.sent_date.set(now),
                OutboxItem.result.set(delivery.result),
@@ -175,10 +167,6 @@ def sweep_outbox(event: Any = None, context: Any = None) -> dict:
     next due time before it is sent, so the next runs leave it alone until then: consumers
     that lag behind a backlog don't make every sweep send every queued row again.
     """
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.notify.models import SENDING, SENT, OutboxItem
-
     now = settings.now()
     cutoff = ids.stamp(now)
     late = []

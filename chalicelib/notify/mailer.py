@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from email.utils import formataddr, parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib import settings
 from chalicelib.notify import templates
-from chalicelib.notify.outbox import Delivery, stamp
+from chalicelib.notify.models import OutboxItem, SentMailItem, sent_mail_pk
+from chalicelib.notify.outbox import Delivery, register_kind, stamp
 from chalicelib.store import aws
 
-if TYPE_CHECKING:
-    from chalicelib.notify.models import OutboxItem
-
 log = logging.getLogger("jfw.mail")
+
+# The brand a mail is sent for, by id (its DTO: name, senders, support address). Identity owns
+# brands and registers the lookup (identity/brands.py); identity sends mail through notify, so
+# notify can't import it back.
+_brand_lookup: list[Callable[[str], dict]] = []
+
+
+def set_brand_lookup(lookup: Callable[[str], dict]) -> None:
+    _brand_lookup[:] = [lookup]
+
+
+def _brand(brand_id: str) -> dict:
+    if not _brand_lookup:
+        raise MailError("no brand lookup: import chalicelib.identity.service, which registers it")
+    return _brand_lookup[0](brand_id)
 
 
 class MailError(Exception):
@@ -31,6 +45,13 @@ def sender_for(brand: dict) -> str:
     return formataddr((title, address)) if title else address
 
 
+def is_local_host(host: str) -> bool:
+    """``localhost`` or a name under it (RFC 6761): this machine, no DNS (the local stack's own
+    senders, ``name@<brand>.localhost``)."""
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(".localhost")
+
+
 def ensure_sender_verified(address: str) -> None:
     """Verify a sender identity in SES. For the local stack and tests (moto refuses unverified
     senders, as SES's sandbox does); on AWS identities are verified by infra/, with DNS."""
@@ -42,8 +63,6 @@ def sender_verified(address: str) -> bool:
     """Whether SES may send as ``address``: the address or its domain is a verified identity
     (GetIdentityVerificationAttributes says Success). In the local stages a ``.localhost``
     address, which no DNS can verify, is verified in the local SES on the spot."""
-    from chalicelib.identity.brands import is_local_host
-
     _, bare = parseaddr(address)
     bare = bare or address
     domain = bare.rpartition("@")[2].lower()
@@ -79,14 +98,11 @@ def compose(brand: dict, payload: dict[str, Any]) -> tuple[templates.Template, A
 
 def deliver(item: OutboxItem) -> Delivery:
     """Send one ``mail`` outbox row; the sent-mail log row is returned to be written with it."""
-    from chalicelib.identity import brands
-    from chalicelib.notify.models import SentMailItem, sent_mail_pk
-
     payload = item.payload or {}
     to = payload.get("to")
     if not isinstance(to, str) or "@" not in to:
         raise MailError(f"the outbox payload has no usable recipient: {to!r}")
-    brand = brands.get(item.brand_id)
+    brand = _brand(item.brand_id)
     template, mail, problem = compose(brand, payload)
     sender = sender_for(brand)
     resp = aws.client("ses").send_email(
@@ -130,16 +146,12 @@ def to_dto(item: Any) -> dict:
 
 def sent_mails(brand_id: str, limit: int = 100) -> list[dict]:
     """A brand's sent mails, newest first (JFW "Tracking Email")."""
-    from chalicelib.notify.models import SentMailItem, sent_mail_pk
-
     return [to_dto(i) for i in SentMailItem.query(sent_mail_pk(brand_id),
                                                   scan_index_forward=False, limit=limit)]
 
 
 def all_sent_mails(to: str | None = None, limit: int = 100) -> list[dict]:
     """Every brand's sent mails, newest first; local and test stages only (gsi1 ``SENTMAIL``)."""
-    from chalicelib.notify.models import SentMailItem
-
     wanted = to.strip().casefold() if to else None
     out: list[dict] = []
     for item in SentMailItem.gsi1.query("SENTMAIL", scan_index_forward=False):
@@ -149,3 +161,6 @@ def all_sent_mails(to: str | None = None, limit: int = 100) -> list[dict]:
         if len(out) >= limit:
             break
     return out
+
+
+MAIL = register_kind("mail", deliver)

@@ -19,9 +19,12 @@ after each publish of its own, ``lost_after``: a message on the queue can't be l
 could have given up on it (visibility timeout x max receives), so publishing it again sooner
 only adds copies behind the same backlog.
 
-Each kind has one handler, named in ``KINDS`` as "module:function" (imported on first use).
-A handler takes the claimed ``OutboxItem`` and returns a ``Delivery``: what to record on the row
-and any items to write in the same transaction that marks the row Sent.
+Each kind has one handler in ``KINDS``, registered by the context that owns the kind
+(``register_kind``, at the import of the module that defines the handler: ``mail`` here in notify,
+``password-reset`` by identity, ``payment-event`` and ``payment-coupon`` by payments). The consumer
+(``jobs.py``) imports those contexts' services, so it knows every kind. A handler takes the
+claimed ``OutboxItem`` and returns a ``Delivery``: what to record on the row and any items to
+write in the same transaction that marks the row Sent.
 """
 
 from __future__ import annotations
@@ -29,30 +32,20 @@ from __future__ import annotations
 import json
 import logging
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib import settings
-from chalicelib.store import ids
+from chalicelib.notify.models import PENDING, OutboxItem, outbox_pk
+from chalicelib.store import aws, ids, schema
 from chalicelib.store.ids import stamp
-
-if TYPE_CHECKING:
-    from chalicelib.notify.models import OutboxItem
 
 log = logging.getLogger("jfw.outbox")
 
 QUEUE = "outbox"
 SHARDS = 8
-
-KINDS: dict[str, str] = {
-    "mail": "chalicelib.notify.mailer:deliver",
-    # Here, not registered at import: a consumer process may never import the payments modules.
-    "payment-event": "chalicelib.payments.jobs:deliver_payment_event",
-    "payment-coupon": "chalicelib.payments.jobs:redeem_coupon",
-    "password-reset": "chalicelib.identity.recovery:deliver_reset",
-}
 
 
 @dataclass
@@ -66,9 +59,17 @@ class Delivery:
     payload: dict[str, Any] | None = None
 
 
-def register_kind(kind: str, handler_ref: str) -> None:
-    """Add a kind: ``handler_ref`` is "module:function" taking an OutboxItem, returning Delivery."""
-    KINDS[kind] = handler_ref
+Handler = Callable[[OutboxItem], Delivery]
+
+# kind -> its handler; filled by the owning contexts through ``register_kind``.
+KINDS: dict[str, Handler] = {}
+
+
+def register_kind(kind: str, handler: Handler) -> str:
+    """Add a kind and its handler (takes the claimed OutboxItem, returns a Delivery); returns
+    ``kind``, for the owner to keep as the name its rows are written with."""
+    KINDS[kind] = handler
+    return kind
 
 
 def shard_of(outbox_id: str) -> str:
@@ -87,18 +88,15 @@ def lost_after(publishes: int = 1) -> timedelta:
     the queue's visibility timeout x max receives (store/schema.py), doubled for each earlier
     publish (consumers that lag by hours get a row again a few times, not once per sweep),
     at most a day (SQS keeps a message four days)."""
-    from chalicelib.store import schema
-
     window = settings.get().queue_visibility_seconds * schema.queue(QUEUE).max_receives
     return min(MAX_LOST_AFTER, timedelta(seconds=window * 2 ** max(0, publishes - 1)))
 
 
 def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
     """A new Pending outbox row (an ``OutboxItem``), due now; save it with ``add``."""
-    from chalicelib.notify.models import PENDING, OutboxItem, outbox_pk
-
     if kind not in KINDS:
-        raise ValueError(f"unknown outbox kind {kind!r}; register it in notify.outbox.KINDS")
+        raise ValueError(f"unknown outbox kind {kind!r}; register it with "
+                         "notify.service.register_kind")
     now = settings.now()
     outbox_id = ids.new_id()
     return OutboxItem(
@@ -129,8 +127,6 @@ def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
 
 def add(tx: Any, rows: Iterable[OutboxItem]) -> None:
     """Save the rows inside the caller's transaction."""
-    from chalicelib.notify.models import OutboxItem
-
     for item in rows:
         tx.save(item, condition=OutboxItem.pk.does_not_exist())
 
@@ -145,8 +141,6 @@ def publish(rows: Iterable[OutboxItem]) -> int:
     A failed send is logged, not raised: the change is committed, and the sweeper publishes any
     row still unsent after ``settings.outbox_sweep_after_seconds``.
     """
-    from chalicelib.store import aws
-
     rows = list(rows)
     sent = 0
     for start in range(0, len(rows), 10):

@@ -10,11 +10,13 @@ raises ``TemplateError`` with a one-line reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from chalicelib import settings
 from chalicelib.notify import catalog
+from chalicelib.notify.models import TemplateItem, template_pk
 from chalicelib.store import ids
 
 MAX_SOURCE_CHARS = 100_000
@@ -43,7 +45,7 @@ class Rendered:
 
 @lru_cache(maxsize=2)
 def _environment(autoescape: bool) -> Any:
-    from liquid import Environment
+    from liquid import Environment  # heavy, optional: only the outbox consumer renders
 
     class Sandboxed(Environment):
         context_depth_limit = 10
@@ -67,7 +69,7 @@ def _one_line(error: Exception) -> str:
 
 def render_text(source: str, context: dict[str, Any], *, html: bool) -> str:
     """Render one template; ``html`` escapes every value (bodies), subjects stay plain text."""
-    from liquid.exceptions import LiquidError
+    from liquid.exceptions import LiquidError  # heavy, optional (see _environment)
 
     if len(source) > MAX_SOURCE_CHARS:
         raise TemplateError(f"The template is longer than {MAX_SOURCE_CHARS} characters.")
@@ -86,7 +88,7 @@ def render(template: Template, context: dict[str, Any]) -> Rendered:
 
 def check(subject: str, body: str) -> None:
     """Parse both parts, so a brand's template can be refused when it is saved."""
-    from liquid.exceptions import LiquidError
+    from liquid.exceptions import LiquidError  # heavy, optional (see _environment)
 
     for part, source, html in (("subject", subject, False), ("body", body, True)):
         if len(source) > MAX_SOURCE_CHARS:
@@ -110,8 +112,6 @@ def default_template(event_code: str) -> Template:
 def template_for(brand_id: str, event_code: str,
                  language_code: str | None = None) -> Template:
     """The brand's own template for the event (its language, else English), else the default."""
-    from chalicelib.notify.models import TemplateItem, template_pk
-
     wanted = (language_code or DEFAULT_LANGUAGE).lower()
     found = {t.language_code: t for t in TemplateItem.query(
         template_pk(brand_id, event_code), TemplateItem.sk.startswith("LANG#"))}
@@ -129,8 +129,6 @@ def save_template(brand_id: str, event_code: str, *, subject: str, body: str,
 
     ``validate=False`` stores it unchecked: only for tests of a template broken some other way.
     """
-    from chalicelib.notify.models import TemplateItem, template_pk
-
     if validate:
         check(subject, body)
     now = settings.now()
@@ -148,6 +146,14 @@ def save_template(brand_id: str, event_code: str, *, subject: str, body: str,
 
 
 # -- what templates see ------------------------------------------------------------------------
+
+MAIL_DATE_FORMAT = "%Y-%m-%d %H:%M UTC"
+
+
+def mail_date(moment: datetime | None) -> str | None:
+    """A date as every mail shows it (``2026-12-03 15:50 UTC``); None stays None."""
+    return moment.strftime(MAIL_DATE_FORMAT) if moment else None
+
 
 def brand_vars(brand: dict) -> dict[str, Any]:
     """JFW's brand placeholders (help: brand settings, e-mail templates)."""

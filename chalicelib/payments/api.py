@@ -7,14 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.http.context import RequestContext
-from chalicelib.identity import access
+from chalicelib.identity import service as identity
 from chalicelib.payments import commission, records, review
 from chalicelib.payments.constants import COMMISSION_TYPES, RISK_LEVELS
 
 
 def _only_user(ctx: RequestContext) -> str | None:
     """None when the caller may read the brand's payments; else their own user id."""
-    if access.has(ctx, "PAYMENT.READ"):
+    if identity.has_permission(ctx, "PAYMENT.READ"):
         return None
     assert ctx.caller is not None
     return ctx.caller.user_id

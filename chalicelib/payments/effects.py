@@ -2,17 +2,33 @@
 mail (PAYMENT.PROCESSED.SUCCESS / FAILED / REFUNDED / CANCELLED), the ``payment-event`` row with
 everything fulfilment (licensing) needs, the coupon redemption, and on a mismatch the
 PAYMENT.RISK.FLAGGED event (and a mail to the brand's support address when it has one).
+
+The outbox kinds of those rows, and what the outbox consumer does with them (registered with
+notify at the end of this module; the consumer imports payments' service, which imports it):
+- ``payment-event``: what happened to a payment, with everything fulfilment needs. It is handed
+  to each subscriber in ``SUBSCRIBERS`` (functions taking the payload dict; licensing's service
+  subscribes its fulfilment with ``payments.subscribe``, so payments imports no licensing).
+  Subscribers must be idempotent by ``payload["eventId"]`` (the outbox row delivers at least
+  once). With no subscriber the row is simply marked Sent.
+- ``payment-coupon``: redeem the payment's coupon once the payment completed, idempotent by the
+  payment id (``coupons.redeem(ref=payment id)``). It runs after the commit through the outbox
+  rather than inside the payment's transaction because ``coupons.redeem`` is its own
+  transaction on another table; the outbox row, written with the completion, makes sure it
+  happens, and the ref makes sure it happens once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib import money, settings
-from chalicelib.identity import brands
-from chalicelib.notify import outbox
-from chalicelib.notify.templates import user_vars
+from chalicelib.catalog import coupons
+from chalicelib.http.errors import ApiError
+from chalicelib.identity import service as identity
+from chalicelib.notify import service as notify
+from chalicelib.payments import models as m
 from chalicelib.payments.gateways.events import GatewayEvent
 
 log = logging.getLogger("jfw.payments")
@@ -36,6 +52,7 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
     for disputes: the cardholder's bank tells them), so the same events mail the same in any
     order; a ``payment-event`` row whenever the payment's money changed (fulfilment follows it).
     ``completed_now``: a completion that came after a refund or dispute (``to`` stays None)."""
+
     completed_now = completed_now or to == "Completed"
     money = event.kind in ("payment.refunded", "dispute.created", "dispute.closed")
     rows = []
@@ -46,16 +63,16 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
     else:
         mail_code = MAIL_FOR.get(to) if to and not money else None
     if mail_code and payment.user_email:
-        rows.append(outbox.mail(payment.brand_id, mail_code, payment.user_email,
+        rows.append(notify.mail(payment.brand_id, mail_code, payment.user_email,
                                 mail_context(payment, after, refunded_now),
                                 language_code=payment.language_code))
     if to or money or completed_now:
-        rows.append(outbox.row(payment.brand_id, "payment-event",
+        rows.append(notify.row(payment.brand_id, PAYMENT_EVENT,
                                event_payload(payment, after, event, to, notification_id,
                                              completed_now=completed_now)))
     if completed_now and payment.coupon_id and payment.user_id and \
             not payment.coupon_redeemed:
-        rows.append(outbox.row(payment.brand_id, "payment-coupon",
+        rows.append(notify.row(payment.brand_id, PAYMENT_COUPON,
                                {"paymentId": payment.id, "couponId": payment.coupon_id,
                                 "userId": payment.user_id}))
     return rows
@@ -64,14 +81,14 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
 def mail_context(payment: Any, after: dict[str, Any], refunded_now: int = 0) -> dict[str, Any]:
     when = after.get("payment_date") or settings.now()
     return {
-        "user": user_vars(username=payment.user_name, email_address=payment.user_email),
+        "user": notify.user_vars(username=payment.user_name, email_address=payment.user_email),
         "payment": {
             "code": payment.code, "name": payment.name, "status": after.get("status"),
             "amount": str(money.to_decimal(int(after.get("amount_gross_minor")
                                                or payment.amount_minor), payment.currency)),
             "refunded_amount": str(money.to_decimal(refunded_now, payment.currency)),
             "currency_code": payment.currency, "merchant_ref_no": payment.merchant_ref_no,
-            "date": when.strftime("%Y-%m-%d %H:%M UTC"),
+            "date": notify.mail_date(when),
         },
     }
 
@@ -134,9 +151,9 @@ def risk_rows(payment: Any, event: GatewayEvent, reasons: list[str],
     after = {**snapshot(payment), "status": payment.status}
     payload = event_payload(payment, after, event, None, notification_id)
     payload.update(event="PAYMENT.RISK.FLAGGED", reasons=reasons, fulfil=False, held=True)
-    rows = [outbox.row(payment.brand_id, "payment-event", payload)]
+    rows = [notify.row(payment.brand_id, PAYMENT_EVENT, payload)]
     try:
-        brand = brands.get(payment.brand_id)
+        brand = identity.get_brand(payment.brand_id)
     except Exception:  # noqa: BLE001 - the flag stands without the mail
         log.warning("brand %s not readable for the risk mail", payment.brand_id, exc_info=True)
         brand = {}
@@ -146,5 +163,56 @@ def risk_rows(payment: Any, event: GatewayEvent, reasons: list[str],
         context["user"] = {"name": f"{brand.get('name') or 'support'} team"}
         context["risk"] = {"reasons": "; ".join(reasons), "gateway": event.gateway,
                            "notification_id": notification_id}
-        rows.append(outbox.mail(payment.brand_id, "PAYMENT.RISK.FLAGGED", support, context))
+        rows.append(notify.mail(payment.brand_id, "PAYMENT.RISK.FLAGGED", support, context))
     return rows
+
+
+# -- the outbox kinds (run by the outbox consumer, notify/jobs.py) --------------------------------
+
+Subscriber = Callable[[dict[str, Any]], Any]
+SUBSCRIBERS: list[Subscriber] = []
+
+
+def subscribe(handler: Subscriber) -> None:
+    """Add a ``payment-event`` subscriber (a function taking the payload dict)."""
+    if handler not in SUBSCRIBERS:
+        SUBSCRIBERS.append(handler)
+
+
+def _name(handler: Subscriber) -> str:
+    return f"{handler.__module__}:{handler.__qualname__}"
+
+
+def deliver_payment_event(item: notify.OutboxItem) -> notify.Delivery:
+    payload = dict(item.payload or {})
+    payload.setdefault("eventId", item.id)
+    payload.setdefault("brandId", item.brand_id)
+    for handler in SUBSCRIBERS:
+        handler(payload)
+    return notify.Delivery(result={"event": payload.get("event"),
+                                   "subscribers": [_name(h) for h in SUBSCRIBERS]})
+
+
+def redeem_coupon(item: notify.OutboxItem) -> notify.Delivery:
+    p = item.payload or {}
+    try:
+        coupons.redeem(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
+    except ApiError as e:
+        # The coupon ran out (or was withdrawn) between the quote and the payment: the buyer
+        # paid the discounted price and keeps it. Retrying can't change the answer.
+        log.warning("payment %s: coupon %s not redeemed: %s", p.get("paymentId"),
+                    p.get("couponId"), e.message)
+        return notify.Delivery(result={"redeemed": False, "reason": e.message})
+    _mark_redeemed(item.brand_id, p["paymentId"])
+    return notify.Delivery(result={"redeemed": True})
+
+
+def _mark_redeemed(brand_id: str, payment_id: str) -> None:
+    m.PaymentItem(m.payment_pk(brand_id, payment_id), m.PAYMENT_SK).update(
+        actions=[m.PaymentItem.coupon_redeemed.set(True)],
+        condition=m.PaymentItem.pk.exists())
+
+
+# The outbox kinds payments owns (written here and by review.py).
+PAYMENT_EVENT = notify.register_kind("payment-event", deliver_payment_event)
+PAYMENT_COUPON = notify.register_kind("payment-coupon", redeem_coupon)

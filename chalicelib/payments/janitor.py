@@ -31,7 +31,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import settings
-from chalicelib.identity import brands as brand_store
+from chalicelib.identity import service as identity
 from chalicelib.payments import ledger, states
 from chalicelib.payments import models as m
 from chalicelib.payments.gateways import stripe, webhook
@@ -70,7 +70,7 @@ def run(now: datetime | None = None) -> dict[str, int]:
 def _brand(brand_id: str, cache: dict[str, dict | None]) -> dict | None:
     if brand_id not in cache:
         try:
-            cache[brand_id] = brand_store.get(brand_id)
+            cache[brand_id] = identity.get_brand(brand_id)
         except Exception:  # noqa: BLE001 - defaults apply
             cache[brand_id] = None
     return cache[brand_id]

@@ -22,7 +22,7 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.http.errors import NotFound
-from chalicelib.notify import outbox
+from chalicelib.notify import service as notify
 from chalicelib.payments import models as m
 from chalicelib.payments import states
 from chalicelib.store import ids
@@ -186,7 +186,7 @@ def change(payment: Any, history: Any, actions: list[Any] | None = None, *,
             for item, item_condition in puts:
                 tx.save(item, condition=item_condition)
             tx.save(history, condition=m.PaymentHistoryItem.pk.does_not_exist())
-            outbox.add(tx, rows)
+            notify.add(tx, rows)
             # PynamoDB sends every put before any update: the payment update comes last.
             tx.update(payment, actions=update, condition=guard)
     except ConditionFailed as e:

@@ -21,7 +21,7 @@ from chalicelib import money, settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import NotFound
 from chalicelib.http.paging import page
-from chalicelib.identity import user_admin, users
+from chalicelib.identity import service as identity
 from chalicelib.payments import models as m
 from chalicelib.payments.constants import STATUSES, TRANSACTION_TYPES
 from chalicelib.store import ids
@@ -92,7 +92,7 @@ def list_payments(brand_id: str, query: dict[str, Any], only_user: str | None = 
             wanted["id"] = None  # someone else's payments: none of them is theirs to see
         wanted["user_id"] = only_user
     if query.get("referralUserCode"):
-        wanted["referrer_id"] = users.referrer_for_code(brand_id, query["referralUserCode"]) \
+        wanted["referrer_id"] = identity.referrer_for_code(brand_id, query["referralUserCode"]) \
             or "-"
     if query.get("testMode") is not None:
         wanted["test_mode"] = query["testMode"]
@@ -136,8 +136,8 @@ def _users(brand_id: str, user_ids: list[str]) -> dict[str, dict]:
     """IUserBase of each user (``packageCode`` is filled by ``_user_package``)."""
     wanted = list(dict.fromkeys(user_ids))
     out: dict[str, dict] = {}
-    for start in range(0, len(wanted), user_admin.MAX_IDS):
-        for u in user_admin.by_ids(brand_id, wanted[start:start + user_admin.MAX_IDS]):
+    for start in range(0, len(wanted), identity.MAX_USER_IDS):
+        for u in identity.users_by_ids(brand_id, wanted[start:start + identity.MAX_USER_IDS]):
             out[u["id"]] = {"id": u["id"], "createdDate": u["createdDate"], "code": u["code"],
                             "avatar": u.get("avatar"), "packageId": u.get("packageId"),
                             "packageCode": None, "emailAddress": u.get("emailAddress"),

@@ -21,7 +21,7 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.http.errors import Conflict
-from chalicelib.notify import outbox
+from chalicelib.notify import service as notify
 from chalicelib.payments import effects, ledger, records
 from chalicelib.payments.checkout.start import GatewayFailed, stripe_client
 from chalicelib.payments.gateways import stripe as gw
@@ -42,7 +42,7 @@ def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> Non
         raise Conflict("The payment changed meanwhile; read it again and retry.",
                        code="PAYMENT_CHANGED") from None
     if rows:
-        outbox.publish(rows)
+        notify.publish(rows)
 
 
 def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
@@ -59,7 +59,7 @@ def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
         after = {**effects.snapshot(payment), "status": "Completed", "held": False}
         payload = effects.event_payload(payment, after, None, "Completed", None)
         payload.update(approvedBy=admin_id, previousStatus="Completed")
-        rows.append(outbox.row(brand_id, "payment-event", payload))
+        rows.append(notify.row(brand_id, effects.PAYMENT_EVENT, payload))
     _commit(payment, [P.held.set(False)], f"approved by admin {admin_id}: released for "
             "fulfilment", rows)
     return records.get_payment(brand_id, payment_id)

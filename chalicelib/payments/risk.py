@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib import money, settings
-from chalicelib.identity.brands import DEFAULT_SETTING
+from chalicelib.identity import service as identity
 from chalicelib.payments import models as m
 from chalicelib.payments.constants import RISK_LEVELS
 
@@ -81,7 +81,9 @@ def velocity_thresholds(brand: dict) -> tuple[int, int]:
 
     def get(name: str) -> int:
         value = setting.get(name)
-        return value if isinstance(value, int) and value >= 0 else DEFAULT_SETTING[name]
+        if isinstance(value, int) and value >= 0:
+            return value
+        return identity.DEFAULT_BRAND_SETTING[name]
 
     return get("riskVelocityMedium"), get("riskVelocityHigh")
 

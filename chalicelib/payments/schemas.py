@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.identity.schemas import Body, Percent, Text
+from chalicelib.http.schemas import Body, Percent, Text
 
 Quantity = Annotated[int, Field(ge=0, le=10**9)]
 

@@ -17,6 +17,7 @@ Everything else in payments is internal: its own routes, jobs and rules.
 """
 
 from chalicelib.payments.checkout.start import GatewayFailed, Order, checkout
+from chalicelib.payments.effects import subscribe  # importing effects registers the kinds
 from chalicelib.payments.gateways.config import create as create_gateway
 from chalicelib.payments.gateways.config import list_gateways
 from chalicelib.payments.gateways.config import update as update_gateway
@@ -50,6 +51,6 @@ __all__ = [
     "STRIPE_EVENT_TYPES", "GatewayFailed", "Order", "PaymentHistoryItem", "PaymentItem",
     "checkout", "clear_gateway_cache", "create_gateway", "create_payment", "find_payment",
     "format_paypal_payment_date", "get_for_webhook", "get_payment", "list_gateways",
-    "parse_paypal_message", "payment_pk", "record_merchant_ref", "sign_stripe_payload",
+    "parse_paypal_message", "payment_pk", "record_merchant_ref", "sign_stripe_payload", "subscribe",
     "update_gateway",
 ]

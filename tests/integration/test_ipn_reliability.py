@@ -256,7 +256,7 @@ def test_notifications_need_the_permission_and_stay_in_their_brand(
 
 def test_redrive_moves_dead_letters_back_and_they_are_delivered(client, demo_brand, gw, pay,
                                                                capsys):
-    from chalicelib.payments import redrive
+    from chalicelib.notify import redrive
     from chalicelib.store import aws
 
     ps.verify_sender()
@@ -279,7 +279,7 @@ def test_redrive_moves_dead_letters_back_and_they_are_delivered(client, demo_bra
 
 def test_redrive_dry_run_says_where_it_connects(demo_brand, capsys, monkeypatch):
     """Which SQS it would talk to (real AWS or the local stack), in which region, which queues."""
-    from chalicelib.payments import redrive
+    from chalicelib.notify import redrive
     from chalicelib.store import aws
 
     aws.client("sqs").send_message(QueueUrl=aws.queue_url("outbox-dlq"), MessageBody='{"x": 1}')

@@ -77,7 +77,7 @@ def test_a_required_parameter_must_be_sent():
     assert e.value.field == "licenseCode" and "required" in e.value.message
 
 
-BODY = "chalicelib.identity.brand_schemas:BrandUpdateBody"
+BODY = "chalicelib.identity.schemas:BrandUpdateBody"
 
 
 def test_a_valid_body_becomes_the_model():

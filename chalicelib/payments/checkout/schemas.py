@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from chalicelib.identity.schemas import Body, Text
+from chalicelib.http.schemas import Body, Text
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_-]+$")]

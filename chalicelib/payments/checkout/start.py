@@ -37,7 +37,7 @@ from chalicelib import money, settings
 from chalicelib.catalog import coupons, quotes
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.identity import users
+from chalicelib.identity import service as identity
 from chalicelib.payments import ledger, risk
 from chalicelib.payments import models as m
 from chalicelib.payments.checkout import blacklist
@@ -215,7 +215,7 @@ def buyer_account(brand_id: str, caller: Any) -> Any:
         raise Forbidden("Log in as a user of this brand to buy from it.",
                         code="BUYER_NOT_OF_BRAND")
     try:
-        return users.get_item(brand_id, caller.user_id)
+        return identity.get_user_item(brand_id, caller.user_id)
     except NotFound:
         raise Forbidden("Your account can't buy here.", code="BUYER_NOT_OF_BRAND") from None
 

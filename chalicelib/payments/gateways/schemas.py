@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
-from chalicelib.identity.schemas import Body, Name, Text, Url
+from chalicelib.http.schemas import Body, Name, Text, Url
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(lambda v: None if v == "" else v)]

@@ -39,7 +39,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import settings
-from chalicelib.notify import outbox
+from chalicelib.notify import service as notify
 from chalicelib.payments import commission, ledger, risk, states
 from chalicelib.payments import models as m
 from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_context: API
@@ -142,7 +142,7 @@ def _pause(attempt: int) -> None:
 
 
 def _publish(rows: list[Any]) -> int:
-    return outbox.publish(rows) if rows else 0
+    return notify.publish(rows) if rows else 0
 
 
 def find_payment(brand_id: str, event: GatewayEvent) -> Any:

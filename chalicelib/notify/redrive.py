@@ -1,7 +1,7 @@
 """Move messages from a queue's dead-letter queue back to the queue, so they are tried again.
 
-    python -m chalicelib.payments.redrive                 # the outbox queue
-    python -m chalicelib.payments.redrive --queue outbox --max 100 [--dry-run]
+    python -m chalicelib.notify.redrive                 # the outbox queue
+    python -m chalicelib.notify.redrive --queue outbox --max 100 [--dry-run]
 
 A message lands in ``<queue>-dlq`` after the queue's ``max_receives`` failed tries (mail that SES
 refused, a payment-event subscriber that raised, ...). Fix the cause, then redrive: each message
@@ -19,11 +19,12 @@ import argparse
 import sys
 from typing import Any
 
+from chalicelib import settings
+from chalicelib.store import aws, schema
+
 
 def redrive(queue: str = "outbox", limit: int | None = None, dry_run: bool = False) -> int:
     """Move up to ``limit`` messages (all when None) from ``queue``'s DLQ back; how many."""
-    from chalicelib.store import aws, schema
-
     q = schema.queue(queue)
     sqs: Any = aws.client("sqs")
     source, dlq = aws.queue_url(q.name), aws.queue_url(q.dlq_name)
@@ -59,9 +60,6 @@ def redrive(queue: str = "outbox", limit: int | None = None, dry_run: bool = Fal
 
 def where(queue: str) -> str:
     """The SQS endpoint, region and queues a redrive of ``queue`` talks to."""
-    from chalicelib import settings
-    from chalicelib.store import aws, schema
-
     s = settings.get()
     endpoint = aws.client("sqs").meta.endpoint_url
     source = "JFW_AWS_ENDPOINT_URL" if s.aws_endpoint_url else "AWS"
@@ -71,9 +69,7 @@ def where(queue: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chalicelib.store import schema
-
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.payments.redrive",
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.notify.redrive",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--queue", default="outbox", choices=[q.name for q in schema.QUEUES])
     parser.add_argument("--max", type=int, default=None, help="move at most this many")

@@ -1,0 +1,67 @@
+"""Notify's public face: what other contexts use to cause a side effect (a mail, an outbox job).
+
+The outbox (outbox.py): build rows, save them in your own transaction, publish after the commit::
+
+    rows = [notify.mail(brand_id, "USER.PASSWORD.CHANGED", to, context)]
+    with transaction() as tx:
+        ...                         # the change itself
+        notify.add(tx, rows)
+    notify.publish(rows)
+
+A context that owns an outbox kind registers its handler with ``register_kind`` (the consumer,
+jobs.py, imports that context's service). Mail contexts are built with ``user_vars`` and dates
+shown with ``mail_date``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.notify import outbox
+from chalicelib.notify.catalog import PASSWORD_CHANGED, PASSWORD_RESET_REQUESTED, Event
+from chalicelib.notify.mailer import (
+    MailError,
+    all_sent_mails,
+    ensure_sender_verified,
+    is_local_host,
+    sender_verified,
+    sent_mails,
+    set_brand_lookup,
+)
+from chalicelib.notify.mailer import deliver as deliver_mail
+from chalicelib.notify.models import OutboxItem
+from chalicelib.notify.outbox import Delivery, register_kind
+from chalicelib.notify.templates import brand_vars, mail_date, save_template, user_vars
+
+__all__ = [
+    "PASSWORD_CHANGED", "PASSWORD_RESET_REQUESTED", "Delivery", "Event", "MailError",
+    "OutboxItem", "add", "all_sent_mails", "brand_vars", "deliver_mail", "ensure_sender_verified",
+    "is_local_host", "mail", "mail_date", "publish", "register_kind", "row", "save_template",
+    "sender_verified", "sent_mails", "set_brand_lookup", "user_vars",
+]
+
+
+# The outbox, as plain calls into outbox.py (looked up there at each call, so a test that
+# replaces outbox.publish sees every caller use its replacement).
+
+def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
+    """A new Pending outbox row of a registered ``kind``; save it with ``add``."""
+    return outbox.row(brand_id, kind, payload)
+
+
+def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
+         language_code: str | None = None, secrets: list[str] | None = None) -> OutboxItem:
+    """An outbox row that mails the event's template to ``to`` (outbox.mail)."""
+    return outbox.mail(brand_id, event_code, to, context, language_code=language_code,
+                       secrets=secrets)
+
+
+def add(tx: Any, rows: Iterable[OutboxItem]) -> None:
+    """Save the rows inside the caller's transaction."""
+    outbox.add(tx, rows)
+
+
+def publish(rows: Iterable[OutboxItem]) -> int:
+    """Send the rows to SQS after the commit (a failure is left to the sweeper)."""
+    return outbox.publish(rows)

@@ -8,7 +8,6 @@ from chalicelib.http.routing import Route
 
 def all_routes(stage: str | None = None) -> list[Route]:
     from chalicelib import system
-    from chalicelib.catalog import coupon_routes
     from chalicelib.catalog import routes as catalog
     from chalicelib.identity import admin_routes, brand_routes, recovery_routes
     from chalicelib.identity import routes as identity
@@ -27,7 +26,6 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *brand_routes.ROUTES,
         *notify.ROUTES,
         *catalog.ROUTES,
-        *coupon_routes.ROUTES,
         *payments.ROUTES,
         *ipn_routes.ROUTES,
         *gateway_routes.ROUTES,

@@ -226,7 +226,6 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
     """Create a payment for ``price_id`` and its link: ``{"payment": PaymentItem,
     "checkoutLink": str, "quote": dict}``. An unknown price is a 404 when the path names it,
     else a 400 on ``priceId``."""
-    from chalicelib.catalog import coupons, quotes
     from chalicelib.catalog import service as catalog
     from chalicelib.payments import blacklist, gateway_config, risk
 
@@ -244,8 +243,8 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
     buyer = blacklist.buyer_of(user.email_address, headers or {}, source_ip)
     listed = blacklist.check(brand_id, buyer)
     gateway = gateway_config.for_checkout(brand_id, app_integration_id)
-    quote = quotes.calculate(brand, package_id or price["packageId"], price_id=price_id,
-                             coupon_code=coupon_code, user_id=user.id)
+    quote = catalog.quote(brand, package_id or price["packageId"], price_id=price_id,
+                          coupon_code=coupon_code, user_id=user.id)
     currency = quote["currency"]
     amount = money.to_minor(quote["total"], currency)
     if amount <= 0:
@@ -253,8 +252,8 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
                        code="NOTHING_TO_PAY")
     assessment = risk.assess_checkout(
         brand, user.id, amount_minor=amount, currency=currency, price=price,
-        tax_percent=quotes.tax_rate(brand), near_misses=blacklist.near_misses(listed, buyer))
-    coupon = coupons.find_by_code(brand_id, quote["couponCode"]) if quote.get(
+        tax_percent=catalog.tax_rate(brand), near_misses=blacklist.near_misses(listed, buyer))
+    coupon = catalog.find_coupon(brand_id, quote["couponCode"]) if quote.get(
         "couponCode") else None
     payment, url = open_payment(
         brand, user, buyer, gateway, price, assessment, quote, amount=amount, currency=currency,

@@ -52,13 +52,13 @@ def deliver_payment_event(item: OutboxItem) -> Delivery:
 
 
 def redeem_coupon(item: OutboxItem) -> Delivery:
-    from chalicelib.catalog import coupons
+    from chalicelib.catalog import service as catalog
     from chalicelib.http.errors import ApiError
     from chalicelib.notify.outbox import Delivery
 
     p = item.payload or {}
     try:
-        coupons.redeem(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
+        catalog.redeem_coupon(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
     except ApiError as e:
         # The coupon ran out (or was withdrawn) between the quote and the payment: the buyer
         # paid the discounted price and keeps it. Retrying can't change the answer.

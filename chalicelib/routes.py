@@ -9,9 +9,9 @@ from chalicelib.http.routing import Route
 def all_routes(stage: str | None = None) -> list[Route]:
     from chalicelib import system
     from chalicelib.catalog import routes as catalog
+    from chalicelib.devroutes import routes as devroutes
     from chalicelib.identity import admin_routes, brand_routes, recovery_routes
     from chalicelib.identity import routes as identity
-    from chalicelib.licensing import cert_routes, device_routes, download_routes
     from chalicelib.licensing import routes as licensing
     from chalicelib.notify import routes as notify
     from chalicelib.payments import checkout_routes, commission_routes, gateway_routes, ipn_routes
@@ -32,6 +32,6 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *checkout_routes.ROUTES,
         *commission_routes.ROUTES,
         *licensing.ROUTES,
-        *device_routes.ROUTES, *cert_routes.ROUTES, *download_routes.ROUTES,
+        *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

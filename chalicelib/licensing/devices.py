@@ -37,10 +37,6 @@ from chalicelib.licensing import subscriptions as subs
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
 
-DEVICE_TYPES = ("ChromeOS", "Desktop", "GoogleSync", "Mobile", "SmartDevice", "Unspecified",
-                "Web")
-DEVICE_STATUSES = ("Inactive", "Active", "Suspended", "Locked")
-USER_DEVICE_STATUSES = ("Offline", "Online", "Deleted")
 ONLINE, OFFLINE, DELETED = "Online", "Offline", "Deleted"
 DEFAULT_FEATURE_CODE = "DEVICE"
 SORTABLE = ("code", "name", "type", "status", "modifiedDate")

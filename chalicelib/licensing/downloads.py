@@ -37,6 +37,7 @@ from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.identity import brands
 from chalicelib.licensing import models as m
+from chalicelib.licensing.constants import MAX_INLINE_BYTES
 from chalicelib.notify import outbox
 from chalicelib.notify.templates import user_vars
 from chalicelib.store import aws, ids, secrets
@@ -47,7 +48,6 @@ DEFAULT_MAX_COUNT = 5
 MAX_LINK_HOURS = 24 * 365
 MAX_COUNT = 1000
 MAX_FILES = 40  # per package: a payment grants them all in one transaction
-MAX_INLINE_BYTES = 180 * 1024
 UPLOAD_URL_SECONDS = 15 * 60
 DOWNLOAD_URL_SECONDS = 5 * 60
 PENDING, UPLOADED = "Pending", "Uploaded"

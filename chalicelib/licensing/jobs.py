@@ -2,7 +2,8 @@
 
 - ``run_expiry``: the scheduled job ``license-expiry`` (store/schema.py SCHEDULES, every 10
   minutes);
-- ``on_payment_event``: the ``payment-event`` subscriber (payments/jobs.py SUBSCRIBERS).
+- ``on_payment_event``: the ``payment-event`` subscriber (payments/jobs.py SUBSCRIBERS names it
+  through service.py).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("jfw.payments")
 
-SUBSCRIBERS: list[str] = ["chalicelib.licensing.jobs:on_payment_event"]
+SUBSCRIBERS: list[str] = ["chalicelib.licensing.service:on_payment_event"]
 
 
 def subscribe(handler_ref: str) -> None:

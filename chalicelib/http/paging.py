@@ -1,6 +1,4 @@
-"""JFW paging and sorting over a list a single Query returned: ``page`` for the paged lists
-({items, totalItems, ...}), ``cut`` for the lists JFW answers as a plain array (prices, commission
-rates). Both take the same ``pageNumber``/``pageSize`` with the same bounds."""
+"""JFW paging and sorting over a list a single Query returned."""
 
 from __future__ import annotations
 
@@ -17,7 +15,7 @@ def page(items: Iterable[dict], query: dict[str, Any], sortable: Iterable[str],
          default_sort: str = "createdDate",
          keyword_fields: Iterable[str] = ()) -> dict[str, Any]:
     """Filter by ``keywords``, sort, and cut one page: {items, totalItems, pageNumber, pageSize}."""
-    number, size = bounds(query)
+    number, size = _number_and_size(query)
     sort_field = query.get("sortDataField") or default_sort
     allowed = set(sortable) | {"id", "createdDate"}
     if sort_field not in allowed:
@@ -36,9 +34,16 @@ def page(items: Iterable[dict], query: dict[str, Any], sortable: Iterable[str],
             "pageSize": size}
 
 
-def bounds(query: dict[str, Any]) -> tuple[int, int]:
-    """(pageNumber, pageSize) of the query, defaults applied; 400 naming the field when out of
-    bounds (pageSize 1..MAX_PAGE_SIZE)."""
+def cut(rows: list[dict], query: dict[str, Any]) -> list[dict]:
+    """One page of a plain array (JFW's array lists), only when ``pageNumber`` or ``pageSize``
+    is sent; the rows as they are otherwise. Same bounds as ``page``."""
+    if "pageNumber" not in query and "pageSize" not in query:
+        return rows
+    number, size = _number_and_size(query)
+    return rows[number * size:(number + 1) * size]
+
+
+def _number_and_size(query: dict[str, Any]) -> tuple[int, int]:
     number = query.get("pageNumber", 0)
     size = query.get("pageSize", DEFAULT_PAGE_SIZE)
     if number < 0:
@@ -46,15 +51,6 @@ def bounds(query: dict[str, Any]) -> tuple[int, int]:
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise BadRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}.", field="pageSize")
     return number, size
-
-
-def cut(rows: list[dict], query: dict[str, Any]) -> list[dict]:
-    """One page of a plain array (already filtered and sorted), only when ``pageNumber`` or
-    ``pageSize`` is sent; else the whole array."""
-    if "pageNumber" not in query and "pageSize" not in query:
-        return rows
-    number, size = bounds(query)
-    return rows[number * size:(number + 1) * size]
 
 
 def _sort_key(field: str) -> Callable[[dict], Any]:

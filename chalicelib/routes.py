@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from chalicelib import settings
-from chalicelib.catalog import coupon_routes
 from chalicelib.catalog import routes as catalog
+from chalicelib.devroutes import routes as devroutes
 from chalicelib.http.routing import Route
 from chalicelib.identity import routes as identity
-from chalicelib.licensing import cert_routes, device_routes, download_routes
 from chalicelib.licensing import routes as licensing
 from chalicelib.notify import routes as notify
 from chalicelib.payments import routes as payments
@@ -32,12 +31,11 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *identity.ROUTES,
         *notify.ROUTES,
         *catalog.ROUTES,
-        *coupon_routes.ROUTES,
         *payments_inbound.ROUTES,
         *payments.ROUTES,
         *payments_gateways.ROUTES,
         *payments_checkout.ROUTES,
         *licensing.ROUTES,
-        *device_routes.ROUTES, *cert_routes.ROUTES, *download_routes.ROUTES,
+        *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

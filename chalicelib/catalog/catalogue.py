@@ -34,7 +34,7 @@ from chalicelib.catalog.models import (
     code_key,
     subtype_sk,
 )
-from chalicelib.http.errors import ApiError, Conflict
+from chalicelib.http.errors import ApiError, BadRequest, Conflict
 from chalicelib.store.tx import ConditionFailed, transaction
 
 T = TypeVar("T")
@@ -393,8 +393,6 @@ def sort_rows(rows: list[dict], query: dict, allowed: tuple[str, ...],
     """Catalogue lists sort by ``zOrder`` ascending unless told otherwise (pricing pages show
     packages in the brand's order); an explicit ``sortDataField`` sorts descending by default,
     as JFW does."""
-    from chalicelib.http.errors import BadRequest
-
     field_ = query.get("sortDataField") or default
     if field_ not in allowed:
         raise BadRequest(f"sortDataField must be one of {', '.join(allowed)}.",

@@ -23,7 +23,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import money, settings
-from chalicelib.catalog import pricing
+from chalicelib.catalog import packages, pricing
 from chalicelib.catalog.models import (
     CouponCodeItem,
     CouponItem,
@@ -148,7 +148,7 @@ def list_coupons(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
 # -- writing -------------------------------------------------------------------------------------
 
 def create(brand_id: str, values: dict[str, Any]) -> dict[str, Any]:
-    """``values``: validated terms (see coupon_api.terms); the code is claimed atomically."""
+    """``values``: validated terms (see api.terms); the code is claimed atomically."""
     _check_terms(brand_id, values)
     now = settings.now()
     coupon_id = ids.new_id()
@@ -255,10 +255,8 @@ def _check_terms(brand_id: str, v: dict[str, Any]) -> None:
         raise BadRequest("status must be Active or Inactive (Expired follows from endDate; "
                          "Deleted from DELETE).", field="status")
     for package_id in v.get("package_ids") or []:
-        from chalicelib.catalog import service
-
         try:
-            service.get_package(brand_id, package_id)
+            packages.get_package(brand_id, package_id)
         except NotFound:
             raise BadRequest(f"packageIds: the package '{package_id}' does not exist.",
                              code="PACKAGE_NOT_FOUND", field="packageIds") from None

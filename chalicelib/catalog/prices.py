@@ -41,6 +41,7 @@ from chalicelib.catalog.models import (
     price_sk,
     subtype_sk,
 )
+from chalicelib.http import paging
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
 from chalicelib.store import ids
 
@@ -83,7 +84,8 @@ def prices_for_package(brand_id: str, package_id: str, public: bool = False) -> 
 
 def list_prices(brand_id: str, query: dict[str, Any] | None = None,
                 public: bool = False) -> list[dict]:
-    """A plain array (JFW), filtered and sorted; ``pageNumber``/``pageSize`` cut it when sent."""
+    """A plain array (JFW), filtered and sorted; ``pageNumber``/``pageSize`` cut it when sent
+    (http/paging.cut: the same bounds as every paged list)."""
     q = query or {}
     cat = load(brand_id)
     rows = []
@@ -110,14 +112,7 @@ def list_prices(brand_id: str, query: dict[str, Any] | None = None,
         if keywords_match(row, q.get("keywords"), ("code", "name", "description", "tags")):
             rows.append(row)
     rows = sort_rows(rows, q, ("id", "createdDate", "zOrder", "name", "code", "amount"))
-    if "pageSize" in q or "pageNumber" in q:
-        size = q.get("pageSize", 200)
-        number = q.get("pageNumber", 0)
-        if size < 1 or number < 0:
-            raise BadRequest("pageSize must be 1 or more and pageNumber 0 or more.",
-                             field="pageSize")
-        rows = rows[number * size:(number + 1) * size]
-    return rows
+    return paging.cut(rows, q)
 
 
 # -- writes --------------------------------------------------------------------------------------

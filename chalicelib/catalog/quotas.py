@@ -22,8 +22,11 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import settings
+from chalicelib.catalog import packages
+from chalicelib.catalog.features import package_features
 from chalicelib.catalog.models import QuotaUsageItem, quota_pk
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
+from chalicelib.identity import service as identity
 
 WARNING_RATIO_PERCENT = 80
 KEEP_PAST_PERIODS = timedelta(days=400)
@@ -80,24 +83,20 @@ def status_for(used: int, limit: int | None, unlimited: bool) -> str:
 def current_package(brand_id: str, package_id: str | None, expiry: datetime | None
                     ) -> dict | None:
     """The package a user holds now: theirs until it expires, else the brand's default."""
-    from chalicelib.catalog import service
-
     if package_id and (expiry is None or expiry > settings.now()):
         try:
-            return service.get_package(brand_id, package_id)
+            return packages.get_package(brand_id, package_id)
         except NotFound:
             pass
-    return service.default_package(brand_id)
+    return packages.default_package(brand_id)
 
 
 def _features(brand_id: str, package: dict | None) -> list[dict]:
     if package is None:
         return []
-    from chalicelib.catalog import service
-
     features = package.get("features")
     if features is None:
-        features = service.package_features(brand_id, package["id"])
+        features = package_features(brand_id, package["id"])
     return [f for f in features if f.get("type") in ("Function", "Limitation")]
 
 
@@ -112,8 +111,6 @@ def _limit(feature: dict) -> int | None:
 
 
 def _user(brand_id: str, user_id: str) -> Any:
-    from chalicelib.identity import service as identity
-
     return identity.get_user_item(brand_id, user_id)
 
 

@@ -12,8 +12,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.catalog import coupons, pricing
+from chalicelib.catalog import coupons, packages, prices, pricing, subscription_types
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
+from chalicelib.identity import service as identity
 
 
 def calculate(brand: dict, package_id: str, *, price_id: str | None,
@@ -22,15 +23,13 @@ def calculate(brand: dict, package_id: str, *, price_id: str | None,
     """The quote for ``price_id`` of ``package_id``; ``user_id`` is the logged-in buyer (for
     the per-user coupon limit and the upgrade credit), None for an anonymous quote.
     ``wallet_id`` is accepted as JFW sends it; ``walletUsed`` stays 0 until wallets exist."""
-    from chalicelib.catalog import service
-
     brand_id = brand["id"]
     if body_package_id and body_package_id != package_id:
         raise BadRequest(f"packageId '{body_package_id}' in the body differs from the package "
                          f"'{package_id}' in the path.", field="packageId")
     if not price_id:
         raise BadRequest("priceId is required.", field="priceId")
-    service.get_package(brand_id, package_id, public=True)  # buyers see active packages
+    packages.get_package(brand_id, package_id, public=True)  # buyers see active packages
     price = _price(brand_id, price_id)
     if price["packageId"] != package_id:
         raise BadRequest(f"The price '{price_id}' is not a price of the package '{package_id}'.",
@@ -51,10 +50,8 @@ def calculate(brand: dict, package_id: str, *, price_id: str | None,
 
 
 def _price(brand_id: str, price_id: str) -> dict:
-    from chalicelib.catalog import service
-
     try:
-        return service.get_price(brand_id, price_id, public=True)
+        return prices.get_price(brand_id, price_id, public=True)
     except NotFound:
         raise BadRequest(f"The price '{price_id}' does not exist.", code="PRICE_NOT_FOUND",
                          field="priceId") from None
@@ -84,9 +81,6 @@ def upgrade_credit(brand_id: str, user_id: str, package_id: str, price: dict,
     (licences come with payments), so the price credited is the one with the same
     subscription type as the new price, else the one giving the smallest credit.
     """
-    from chalicelib.catalog import service
-    from chalicelib.identity import service as identity
-
     try:
         user = identity.get_user_item(brand_id, user_id)
     except NotFound:
@@ -95,12 +89,12 @@ def upgrade_credit(brand_id: str, user_id: str, package_id: str, price: dict,
     if not user.package_id or user.package_id == package_id or expiry is None or expiry <= now:
         return {}
     try:
-        service.get_package(brand_id, user.package_id)
+        packages.get_package(brand_id, user.package_id)
     except NotFound:
         return {}
     remaining = int((expiry - now).total_seconds())
     best: tuple[bool, int, str, int, int] | None = None  # other type?, credit, id, amount, secs
-    for p in service.prices_for_package(brand_id, user.package_id):
+    for p in prices.prices_for_package(brand_id, user.package_id):
         if (p["currency"] != price["currency"] or not p.get("subscriptionTypeId")
                 or p.get("pricingModel") == "OneTime"):
             continue
@@ -119,13 +113,11 @@ def upgrade_credit(brand_id: str, user_id: str, package_id: str, price: dict,
 
 
 def _duration_seconds(brand_id: str, subtype_id: str, now: datetime) -> int | None:
-    from chalicelib.catalog import service
-
     try:
-        subtype = service.get_subscription_type(brand_id, subtype_id)
+        subtype = subscription_types.get_subscription_type(brand_id, subtype_id)
     except NotFound:
         return None
-    end = service.subscription_end(now, subtype)
+    end = subscription_types.subscription_end(now, subtype)
     if end is None:
         return None
     return int((end - now).total_seconds())

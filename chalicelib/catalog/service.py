@@ -1,13 +1,18 @@
-"""The catalog's use cases, in one import: packages, features, subscription types, prices.
+"""The catalog's public service: the only module of catalog/ that other contexts import
+(``from chalicelib.catalog import service as catalog``).
 
-Other contexts (coupons, quotes, quotas, later licensing and payments) call these functions and
-never the models. Every read is one Query of the brand's catalogue partition (``catalogue.load``);
-``load`` is public too, for a caller that needs several things from one snapshot.
+Packages, features, subscription types and prices (every read is one Query of the brand's
+catalogue partition, ``catalogue.load``; ``load`` is public too, for a caller that needs several
+things from one snapshot), the price quote a checkout charges (``quote``, ``tax_rate``) and the
+coupon a paid checkout redeems (``find_coupon``, ``redeem_coupon``). Callers never touch the
+models.
 """
 
 from __future__ import annotations
 
 from chalicelib.catalog.catalogue import Catalogue, load, package_dto, price_dto, subtype_dto
+from chalicelib.catalog.coupons import find_by_code as find_coupon
+from chalicelib.catalog.coupons import redeem as redeem_coupon
 from chalicelib.catalog.features import (
     add_feature_packages,
     add_package_features,
@@ -40,6 +45,8 @@ from chalicelib.catalog.prices import (
     prices_for_package,
     update_price,
 )
+from chalicelib.catalog.quotes import calculate as quote
+from chalicelib.catalog.quotes import tax_rate
 from chalicelib.catalog.subscription_types import (
     add_months,
     create_subscription_type,
@@ -65,4 +72,5 @@ __all__ = [
     "add_months", "create_subscription_type", "delete_subscription_type",
     "get_subscription_type", "list_subscription_types", "subscription_duration",
     "subscription_end", "subscription_type_prices", "update_subscription_type",
+    "quote", "tax_rate", "find_coupon", "redeem_coupon",
 ]

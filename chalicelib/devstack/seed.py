@@ -106,29 +106,29 @@ class SeededPayments:
 def _catalog(brand_id: str, created: list[str]) -> tuple[dict, dict]:
     """FREE (the default package, so new users are not on PRO) and PRO with a monthly USD
     price, so a checkout can be tried at once."""
-    from chalicelib.catalog import service
+    from chalicelib.catalog import service as catalog
 
-    packages = {p["code"]: p for p in service.list_packages(brand_id)}
+    packages = {p["code"]: p for p in catalog.list_packages(brand_id)}
     if "FREE" not in packages:
-        packages["FREE"] = service.create_package(brand_id, {
+        packages["FREE"] = catalog.create_package(brand_id, {
             "code": "FREE", "name": "Free", "isFree": True, "isDefault": True,
             "description": "What every user starts with."})
         created.append("package FREE")
     if "PRO" not in packages:
-        packages["PRO"] = service.create_package(brand_id, {
+        packages["PRO"] = catalog.create_package(brand_id, {
             "code": "PRO", "name": "Pro", "description": "Everything, billed monthly."})
         created.append("package PRO")
-    monthly = next((t for t in service.list_subscription_types(brand_id)
+    monthly = next((t for t in catalog.list_subscription_types(brand_id)
                     if t["unit"] == "Month" and int(t.get("quantity") or 1) == 1), None)
     if monthly is None:
-        monthly = service.create_subscription_type(brand_id, {
+        monthly = catalog.create_subscription_type(brand_id, {
             "name": "Monthly", "unit": "Month", "quantity": 1, "zOrder": 1,
             "status": "Active"})
         created.append("subscription type Monthly")
-    price = next((p for p in service.prices_for_package(brand_id, packages["PRO"]["id"])
+    price = next((p for p in catalog.prices_for_package(brand_id, packages["PRO"]["id"])
                   if p["code"] == "PRO-MONTHLY-USD"), None)
     if price is None:
-        price = service.create_price(brand_id, {
+        price = catalog.create_price(brand_id, {
             "packageId": packages["PRO"]["id"], "subscriptionTypeId": monthly["id"],
             "code": "PRO-MONTHLY-USD", "name": "Pro monthly", "amount": "9.99",
             "currency": "USD"})

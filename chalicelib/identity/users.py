@@ -9,7 +9,6 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
-from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import BadRequest, Conflict, NotFound, Unauthorized
 from chalicelib.identity import passwords, sessions, throttle
 from chalicelib.identity.models import UniqueItem, UserItem, user_pk
@@ -38,6 +37,10 @@ NO_EXPIRY = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 def packages_of(brand_id: str, items: Iterable[UserItem]) -> dict[str, dict]:
     """IPackage of each package the users are on, from one read of the brand's catalogue (none
     when no user has a package)."""
+    # Catalog reads users (a quote needs the buyer's package): the one import kept in a function,
+    # so identity and catalog don't import each other at load.
+    from chalicelib.catalog import service as catalog
+
     wanted = {u.package_id for u in items if u.package_id}
     if not wanted:
         return {}

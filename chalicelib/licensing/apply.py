@@ -14,10 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import settings
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import Conflict, NotFound
+from chalicelib.identity import service as identity
 from chalicelib.licensing import licenses
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
+from chalicelib.notify import service as notify
 from chalicelib.store.tx import ConditionFailed, transaction
 
 log = logging.getLogger("jfw.licensing")
@@ -41,8 +44,6 @@ def refuse_unusable(item: m.LicenseItem, now: datetime) -> None:
 
 
 def target_user(brand_id: str, user_id: str) -> Any:
-    from chalicelib.identity import service as identity
-
     user = identity.get_user_item(brand_id, user_id)
     if user.status == "Deleted":
         raise NotFound("User not found.", code="USER_NOT_FOUND")
@@ -53,8 +54,6 @@ def entitlement(tx: Any, brand: dict, user: Any, sub: m.SubscriptionItem | None,
                 license_id: str, package_id: str, duration: dict | None,
                 now: datetime) -> tuple[subs.Plan, m.SubscriptionItem]:
     """Add the subscription (and, unless queued, the identity mirror) to ``tx``."""
-    from chalicelib.catalog import service as catalog
-
     brand_id = brand["id"]
     policy = subs.policy(brand)
     default = catalog.default_package(brand_id)
@@ -94,8 +93,6 @@ def license_context(brand_id: str, code: str, plan: subs.Plan, **extra: Any) -> 
 
 def apply_code(brand: dict, code: str, user_id: str) -> bool:
     """Apply the license with ``code`` to the user; the user is told by mail."""
-    from chalicelib.notify import service as notify
-
     brand_id = brand["id"]
     for _ in range(ATTEMPTS):
         item = licenses.get_by_code(brand_id, code)
@@ -138,8 +135,6 @@ def apply_code(brand: dict, code: str, user_id: str) -> bool:
 
 
 def apply_to_login_name(brand: dict, code: str, login_name: str) -> bool:
-    from chalicelib.identity import service as identity
-
     user = identity.find_user_by_login(brand["id"], login_name)
     if user is None or user.status == "Deleted":
         raise NotFound(f"No user '{login_name}' in this brand.", code="USER_NOT_FOUND",

@@ -31,8 +31,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pynamodb.exceptions import DoesNotExist, PutError
+
 from chalicelib import settings
 from chalicelib.http.errors import Conflict, Forbidden
+from chalicelib.licensing import devices, validation
+from chalicelib.licensing import models as m
+from chalicelib.store import secrets
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -78,6 +83,7 @@ def sign(claims: dict[str, Any], private_key: Ed25519PrivateKey) -> str:
 def verify(certificate: str, public_key: Ed25519PublicKey,
            now: datetime | None = None) -> dict[str, Any]:
     """The claims of a certificate the key signed and whose ``notAfter`` is still ahead."""
+    # cryptography is heavy: deferred so only certificate work loads it
     from cryptography.exceptions import InvalidSignature
 
     try:
@@ -95,6 +101,7 @@ def verify(certificate: str, public_key: Ed25519PublicKey,
 
 
 def new_key_pair() -> tuple[Ed25519PrivateKey, Ed25519PublicKey]:
+    # cryptography is heavy: deferred so only certificate work loads it
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     private = Ed25519PrivateKey.generate()
@@ -102,6 +109,7 @@ def new_key_pair() -> tuple[Ed25519PrivateKey, Ed25519PublicKey]:
 
 
 def raw_private(private_key: Ed25519PrivateKey) -> bytes:
+    # cryptography is heavy: deferred so only certificate work loads it
     from cryptography.hazmat.primitives import serialization as ser
 
     return private_key.private_bytes(ser.Encoding.Raw, ser.PrivateFormat.Raw,
@@ -109,12 +117,14 @@ def raw_private(private_key: Ed25519PrivateKey) -> bytes:
 
 
 def raw_public(public_key: Ed25519PublicKey) -> bytes:
+    # cryptography is heavy: deferred so only certificate work loads it
     from cryptography.hazmat.primitives import serialization as ser
 
     return public_key.public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw)
 
 
 def public_pem(public_key: Ed25519PublicKey) -> str:
+    # cryptography is heavy: deferred so only certificate work loads it
     from cryptography.hazmat.primitives import serialization as ser
 
     return public_key.public_bytes(ser.Encoding.PEM,
@@ -129,8 +139,6 @@ def key_id(raw_public_key: bytes) -> str:
 def claims_for(*, brand_id: str, user_id: str, package: dict, expiry: datetime | None,
                device_code: str | None, issued_at: datetime, ttl_days: int,
                kid: str) -> dict[str, Any]:
-    from chalicelib.licensing import validation
-
     claims: dict[str, Any] = {
         "v": FORMAT_VERSION, "keyId": kid, "brandId": brand_id, "userId": user_id,
         "packageId": package["id"], "packageCode": package.get("code"),
@@ -158,11 +166,8 @@ def brand_key(brand_id: str) -> tuple[Ed25519PrivateKey, str, bytes]:
     hit = _keys.get(brand_id)
     if hit:
         return hit
+    # cryptography is heavy: deferred so only certificate work loads it
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from pynamodb.exceptions import DoesNotExist, PutError
-
-    from chalicelib.licensing import models as m
-    from chalicelib.store import secrets
 
     pk = m.signkey_pk(brand_id)
     try:
@@ -195,6 +200,7 @@ def forget_keys() -> None:
 
 
 def public_key_dto(brand_id: str) -> dict[str, Any]:
+    # cryptography is heavy: deferred so only certificate work loads it
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     _, kid, raw = brand_key(brand_id)
@@ -218,8 +224,6 @@ def ttl_days(brand: dict) -> int:
 
 def issue(brand: dict, user_id: str, device_code: str | None = None) -> dict[str, Any]:
     """A certificate for the user's current package (and device, when given)."""
-    from chalicelib.licensing import devices, validation
-
     brand_id = brand["id"]
     verdict = validation.evaluate_user(brand_id, user_id)
     if not verdict["valid"]:

@@ -11,6 +11,12 @@ LICENSE_TYPES = ("Normal", "Refunded", "Prepaid", "Postpaid", "MailDelivery")
 # (v1/licenses/purchase/checkout-link). Wallet: reserved for the wallet issue.
 LICENSE_SOURCES = ("Manual", "Payment", "Purchase", "Wallet")
 
+# DeviceType / DeviceStatus (JFW v6.9.3 §17), and the status of a user's link to a device (ours).
+DEVICE_TYPES = ("ChromeOS", "Desktop", "GoogleSync", "Mobile", "SmartDevice", "Unspecified",
+                "Web")
+DEVICE_STATUSES = ("Inactive", "Active", "Suspended", "Locked")
+USER_DEVICE_STATUSES = ("Offline", "Online", "Deleted")
+
 CONSTANTS: dict[str, tuple[str, ...]] = {
     "license/status": LICENSE_STATUSES,
     "license/types": LICENSE_TYPES,
@@ -35,3 +41,7 @@ DEFAULT_SETTINGS: dict[str, object] = {
 # a purchase is fulfilled in one transaction (2 items per license plus the fulfilment row).
 MAX_BULK_QUANTITY = 1000
 MAX_PURCHASE_QUANTITY = 40
+
+# Package files uploaded inline (base64 in the request) stay under API Gateway's request limit
+# (256 KiB): base64 of 180 KiB is 240 KiB. Larger files go through a presigned upload URL.
+MAX_INLINE_BYTES = 180 * 1024

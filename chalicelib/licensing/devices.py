@@ -31,14 +31,12 @@ from chalicelib import settings
 from chalicelib.http import statistics
 from chalicelib.http.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.http.paging import page
+from chalicelib.identity import service as identity
 from chalicelib.licensing import models as m
+from chalicelib.licensing import subscriptions as subs
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
 
-DEVICE_TYPES = ("ChromeOS", "Desktop", "GoogleSync", "Mobile", "SmartDevice", "Unspecified",
-                "Web")
-DEVICE_STATUSES = ("Inactive", "Active", "Suspended", "Locked")
-USER_DEVICE_STATUSES = ("Offline", "Online", "Deleted")
 ONLINE, OFFLINE, DELETED = "Online", "Offline", "Deleted"
 DEFAULT_FEATURE_CODE = "DEVICE"
 SORTABLE = ("code", "name", "type", "status", "modifiedDate")
@@ -195,9 +193,7 @@ def limit_of(features: list[dict], code: str) -> int | None:
 
 
 def device_limit(brand: dict, user_id: str) -> int | None:
-    from chalicelib.licensing import validation
-
-    package = validation.entitlement(brand["id"], user_id)["package"]
+    package = subs.entitlement(brand["id"], user_id)["package"]
     if package is None:
         return None
     return limit_of(package.get("features") or [], feature_code(brand))
@@ -225,8 +221,6 @@ def device_access(brand_id: str, user_id: str, device_code: str,
     if link.status != ONLINE:
         return "TOO_MANY_DEVICES"
     if brand is None:
-        from chalicelib.identity import service as identity
-
         brand = identity.get_brand(brand_id)
     limit = device_limit(brand, user_id)
     if limit is not None:

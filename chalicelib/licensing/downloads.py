@@ -29,13 +29,17 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from chalicelib import settings
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, NotFound
+from chalicelib.identity import service as identity
 from chalicelib.licensing import models as m
+from chalicelib.licensing.constants import MAX_INLINE_BYTES
 from chalicelib.notify import service as notify
-from chalicelib.store import ids
+from chalicelib.store import aws, ids, secrets
 from chalicelib.store.tx import ConditionFailed, transaction
 
 DEFAULT_LINK_HOURS = 72
@@ -43,7 +47,6 @@ DEFAULT_MAX_COUNT = 5
 MAX_LINK_HOURS = 24 * 365
 MAX_COUNT = 1000
 MAX_FILES = 40  # per package: a payment grants them all in one transaction
-MAX_INLINE_BYTES = 180 * 1024
 UPLOAD_URL_SECONDS = 15 * 60
 DOWNLOAD_URL_SECONDS = 5 * 60
 PENDING, UPLOADED = "Pending", "Uploaded"
@@ -94,8 +97,6 @@ def _seal_context(brand_id: str, token_digest: str) -> str:
 
 
 def _s3() -> Any:
-    from chalicelib.store import aws
-
     return aws.client("s3")
 
 
@@ -108,9 +109,7 @@ def file_dto(f: m.PackageFileItem) -> dict[str, Any]:
 
 
 def _check_package(brand_id: str, package_id: str) -> dict:
-    from chalicelib.catalog import service
-
-    return service.get_package(brand_id, package_id)  # NotFound in another brand
+    return catalog.get_package(brand_id, package_id)  # NotFound in another brand
 
 
 def _files(brand_id: str, package_id: str) -> list[m.PackageFileItem]:
@@ -124,8 +123,6 @@ def _settle_pending(f: m.PackageFileItem) -> m.PackageFileItem:
     """A Pending file whose bytes arrived through its upload URL becomes Uploaded."""
     if f.status != PENDING:
         return f
-    from botocore.exceptions import ClientError
-
     try:
         head = _s3().head_object(Bucket=bucket(), Key=f.s3_key)
     except ClientError:
@@ -219,8 +216,6 @@ def grant_status(g: m.DownloadGrantItem) -> str:
 
 def grant_dto(g: m.DownloadGrantItem, token: str | None = None) -> dict[str, Any]:
     if token is None and g.token_sealed:
-        from chalicelib.store import secrets
-
         token = secrets.decrypt(g.token_sealed, _seal_context(g.brand_id, g.pk.rsplit("#", 1)[1]))
     status = grant_status(g)
     return {"id": g.pk.rsplit("#", 1)[1][:16], "createdDate": g.created_date,
@@ -257,8 +252,6 @@ def grant_for_payment(brand_id: str, payload: dict[str, Any]) -> list[dict[str, 
     ``payload`` is the payment event (payments/intake.py ``event_payload``): paymentId, userId,
     userEmail, packageId. Returns the grants (with ``downloadUrl``); [] when the package carries
     no file."""
-    from chalicelib.identity import service as identity
-
     payment_id, package_id = payload.get("paymentId"), payload.get("packageId")
     if not payment_id or not package_id:
         return []
@@ -279,8 +272,6 @@ def grant_for_payment(brand_id: str, payload: dict[str, Any]) -> list[dict[str, 
     user_id = payload.get("userId")
     made: list[tuple[m.DownloadGrantItem, str]] = []
     for f in files:
-        from chalicelib.store import secrets
-
         token = f"{brand_id}.{ids.new_secret()}"
         d = digest(token)
         made.append((m.DownloadGrantItem(
@@ -316,9 +307,8 @@ def grant_for_payment(brand_id: str, payload: dict[str, Any]) -> list[dict[str, 
 
 
 def _mail(brand_id: str, payload: dict[str, Any], to: str, grants: list[dict]) -> Any:
-
     downloads = [{"file_name": g["fileName"], "url": g["downloadUrl"], "max_count": g["maxCount"],
-                  "expires_at": notify.mail_date(g["expiresAt"])} for g in grants]
+                  "expires_at": g["expiresAt"].strftime("%Y-%m-%d %H:%M UTC")} for g in grants]
     context = {"user": notify.user_vars(email_address=to), "downloads": downloads,
                "payment": {"code": payload.get("paymentCode"),
                            "currency_code": payload.get("currency"),

@@ -24,9 +24,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import settings
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import NotFound
+from chalicelib.identity import service as identity
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
+from chalicelib.notify import service as notify
 from chalicelib.store.tx import ConditionFailed, transaction
 
 log = logging.getLogger("jfw.licensing")
@@ -47,15 +50,11 @@ class _Run:
 
     def brand(self, brand_id: str) -> dict:
         if brand_id not in self.brands:
-            from chalicelib.identity import service as identity
-
             self.brands[brand_id] = identity.get_brand(brand_id)
         return self.brands[brand_id]
 
     def _catalogue(self, brand_id: str) -> Any:
         if brand_id not in self.catalogues:
-            from chalicelib.catalog import service as catalog
-
             self.catalogues[brand_id] = catalog.load(brand_id)
         return self.catalogues[brand_id]
 
@@ -123,8 +122,6 @@ def _same(sub: m.SubscriptionItem, due: datetime | None, **changes: Any) -> m.Su
 
 def _commit(sub: m.SubscriptionItem, new: m.SubscriptionItem, *, mirror: bool = False,
             marker: m.ReminderItem | None = None, rows: list[Any] | None = None) -> bool:
-    from chalicelib.notify import service as notify
-
     try:
         with transaction() as tx:
             subs.put(tx, new, sub)
@@ -140,8 +137,6 @@ def _commit(sub: m.SubscriptionItem, new: m.SubscriptionItem, *, mirror: bool = 
 
 
 def _user(brand_id: str, user_id: str) -> Any:
-    from chalicelib.identity import service as identity
-
     try:
         return identity.get_user_item(brand_id, user_id)
     except NotFound:
@@ -167,8 +162,6 @@ def subscription(sub: m.SubscriptionItem, state: _Run) -> str:
 
 
 def _remind(sub: m.SubscriptionItem, state: _Run, reminders: list[int]) -> str:
-    from chalicelib.notify import service as notify
-
     now, expiry = state.now, sub.expiry_date
     assert expiry is not None
     due = subs.next_due(expiry, reminders, now)
@@ -209,8 +202,6 @@ def _start_queued(sub: m.SubscriptionItem, state: _Run, reminders: list[int]) ->
 
 
 def _expire(sub: m.SubscriptionItem, state: _Run) -> str:
-    from chalicelib.notify import service as notify
-
     default = state.default(sub.brand_id)
     new = _same(sub, None, package_id=default["id"] if default else None, expiry=None,
                 license_ids=[], status=subs.EXPIRED, keep_queue=False)

@@ -1,4 +1,5 @@
-"""What a payment gives: the ``payment-event`` subscriber (payments/effects.py SUBSCRIBERS).
+"""What a payment gives: the rules behind the ``payment-event`` subscriber (jobs.py
+``on_payment_event``, named in payments/jobs.py SUBSCRIBERS).
 
 Each payment event carries the payment as it is after the event (status, ``completed``, gross
 and ``refundedMinor``, ``held``, ``paymentVersion``); ``wanted`` turns that into whether the
@@ -28,7 +29,7 @@ older than the fulfilment's ``paymentVersion`` changes nothing).
   back, and its holder the subscription it had, when nothing changed it since; otherwise the
   license's time is added as applying it would. A Revoked mark with no license is issued now.
   No mail: none was sent when it was taken. The fulfilment's ``history`` lists each step.
-- Digital downloads (``downloads.py``, the devices helper's) are granted, withdrawn and given
+- Digital downloads (``downloads.py``) are granted, withdrawn and given
   back here too.
 """
 
@@ -38,12 +39,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib import money, settings
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import Conflict, NotFound
+from chalicelib.identity import service as identity
 from chalicelib.licensing import apply as applying
-from chalicelib.licensing import licenses
+from chalicelib.licensing import downloads, licenses
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
 from chalicelib.notify import service as notify
@@ -56,21 +59,6 @@ ATTEMPTS = 6
 F = m.FulfilmentItem
 L = m.LicenseItem
 ISSUED, REVOKED = "Issued", "Revoked"
-
-
-def on_payment_event(payload: dict[str, Any]) -> None:
-    from chalicelib.identity import service as identity
-
-    brand_id = payload.get("brandId")
-    event = payload.get("event") or ""
-    if not brand_id or not payload.get("paymentId"):
-        log.warning("payment event without brandId/paymentId ignored: %s", event)
-        return
-    want = wanted(identity.get_brand(brand_id), payload)
-    if want is True:
-        fulfil(brand_id, payload)
-    elif want is False:
-        revoke(brand_id, payload)
 
 
 def wanted(brand: dict, payload: dict[str, Any]) -> bool | None:
@@ -125,8 +113,6 @@ def _step(action: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]
 
 def _seen(record: m.FulfilmentItem, payload: dict[str, Any]) -> None:
     """Remember the newest payment version followed, also when it changed nothing."""
-    from pynamodb.exceptions import UpdateError
-
     version = _version(payload)
     if version is None or (record.payment_version is not None
                            and version <= int(record.payment_version)):
@@ -142,8 +128,6 @@ def _seen(record: m.FulfilmentItem, payload: dict[str, Any]) -> None:
 # -- issuing -------------------------------------------------------------------------------------
 
 def _package(brand_id: str, package_id: str) -> dict | None:
-    from chalicelib.catalog import service as catalog
-
     try:
         return catalog.get_package(brand_id, package_id)
     except NotFound:  # a package with prices can't be deleted: not one of the catalogue's
@@ -151,8 +135,6 @@ def _package(brand_id: str, package_id: str) -> dict | None:
 
 
 def _duration(brand_id: str, payload: dict[str, Any]) -> dict | None:
-    from chalicelib.catalog import service as catalog
-
     if payload.get("priceId"):
         try:
             if catalog.get_price(brand_id, payload["priceId"]).get("pricingModel") == "OneTime":
@@ -188,13 +170,11 @@ def _payment_context(payload: dict[str, Any]) -> dict[str, Any]:
     return {"code": payload.get("paymentCode"), "name": None, "status": payload.get("status"),
             "amount": str(money.to_decimal(amount, currency)), "currency_code": currency,
             "merchant_ref_no": payload.get("merchantRefNo"),
-            "date": notify.mail_date(moment)}
+            "date": moment.strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
     """Issue (and maybe apply) the payment's license(s), once."""
-    from chalicelib.identity import service as identity
-
     payment_id = payload["paymentId"]
     if not payload.get("packageId"):
         return None  # nothing licensable was bought
@@ -314,21 +294,10 @@ def _window(quote: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
     return parse(quote.get("startDate")), parse(quote.get("endDate"))
 
 
-def _downloads() -> Any:
-    try:
-        from chalicelib.licensing import downloads  # the devices helper's module
-    except ImportError:
-        return None
-    return downloads
-
-
 def _grant_downloads(brand_id: str, record: m.FulfilmentItem, payload: dict[str, Any]) -> None:
     """Once per fulfilment: the flag is set after the grant, so a crash in between grants again
     on the next delivery (the grant itself is keyed by the payment)."""
     if record.status != ISSUED or getattr(record, "downloads_granted", False):
-        return
-    downloads = _downloads()
-    if downloads is None or not hasattr(downloads, "grant_for_payment"):
         return
     downloads.grant_for_payment(brand_id, payload)
     try:
@@ -353,8 +322,6 @@ def revoke(brand_id: str, payload: dict[str, Any]) -> None:
             _revoke_downloads(brand_id, payment_id)
             return
         except Exception as e:  # noqa: BLE001 - only the condition is expected
-            from pynamodb.exceptions import PutError
-
             if not isinstance(e, PutError):
                 raise
             record = get_fulfilment(brand_id, payment_id)
@@ -385,8 +352,6 @@ def restore(brand_id: str, record: m.FulfilmentItem, payload: dict[str, Any]
 
 def _transition(record: m.FulfilmentItem, status: str, payload: dict[str, Any],
                 now: datetime) -> None:
-    from pynamodb.exceptions import UpdateError
-
     action = REVOKED if status == REVOKED else "Restored"
     actions = [F.status.set(status), F.version.set(int(record.version) + 1),
                F.history.set([*(record.history or []), _step(action, payload, now)])]
@@ -400,21 +365,15 @@ def _transition(record: m.FulfilmentItem, status: str, payload: dict[str, Any],
 
 
 def _revoke_downloads(brand_id: str, payment_id: str) -> None:
-    downloads = _downloads()
-    if downloads is not None and hasattr(downloads, "revoke_for_payment"):
-        downloads.revoke_for_payment(brand_id, payment_id)
+    downloads.revoke_for_payment(brand_id, payment_id)
 
 
 def _restore_downloads(brand_id: str, payment_id: str) -> None:
-    downloads = _downloads()
-    if downloads is not None and hasattr(downloads, "restore_for_payment"):
-        downloads.restore_for_payment(brand_id, payment_id)
+    downloads.restore_for_payment(brand_id, payment_id)
 
 
 def revoke_license(brand_id: str, license_id: str) -> None:
     """Refunded + Inactive; its holder loses what it gave (idempotent)."""
-    from chalicelib.identity import service as identity
-
     brand = identity.get_brand(brand_id)
     for _ in range(ATTEMPTS):
         try:
@@ -464,8 +423,6 @@ def restore_license(brand_id: str, license_id: str) -> None:
     """Undo ``revoke_license``: the license's type, status and due entry as they were; its
     holder's subscription as it was when nothing changed it since the revocation, else the
     license's time added again as applying it would (idempotent)."""
-    from chalicelib.identity import service as identity
-
     brand = identity.get_brand(brand_id)
     give_back_time = True
     for _ in range(ATTEMPTS):
@@ -534,8 +491,6 @@ def _give_back(tx: Any, brand: dict, item: m.LicenseItem, holder: dict[str, Any]
 def _holder_change(brand: dict, sub: m.SubscriptionItem, item: m.LicenseItem, now: datetime
                    ) -> tuple[m.SubscriptionItem, bool] | None:
     """The holder's new subscription without this license's time: (item, mirror to identity?)."""
-    from chalicelib.catalog import service as catalog
-
     brand_id, user_id = brand["id"], sub.user_id
     if sub.queued_license_id == item.id:
         due = subs.next_due(sub.expiry_date, subs.policy(brand)["licenseReminderDays"], now,

@@ -16,6 +16,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import money, settings
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
 from chalicelib.http.paging import page
 from chalicelib.licensing import codes
@@ -202,8 +203,6 @@ def count(brand_id: str, query: dict[str, Any]) -> dict[str, int]:
 def catalog_refs(brand_id: str, package_id: str, subtype_id: str | None
                  ) -> tuple[dict, dict | None]:
     """The package and subscription type a license names; unknown ones are a 400."""
-    from chalicelib.catalog import service as catalog
-
     try:
         package = catalog.get_package(brand_id, package_id)
     except NotFound:

@@ -64,11 +64,10 @@ FILE_PREFIX = "FILE#"
 GRANT_SK = "GRANT"
 
 # LicenseStatus / LicenseType (api-surface §21, exact wire values).
+# (constants.py lists them for the routes and GET v1/constants/license/...)
 NOT_STARTED, INACTIVE, ACTIVE, EXPIRED, USED = "NotStarted", "Inactive", "Active", "Expired", "Used"
-LICENSE_STATUSES = (NOT_STARTED, EXPIRED, INACTIVE, ACTIVE, USED)
 NORMAL, REFUNDED, PREPAID, POSTPAID, MAIL_DELIVERY = (
     "Normal", "Refunded", "Prepaid", "Postpaid", "MailDelivery")
-LICENSE_TYPES = (NORMAL, REFUNDED, PREPAID, POSTPAID, MAIL_DELIVERY)
 
 
 # -- keys ----------------------------------------------------------------------------------------

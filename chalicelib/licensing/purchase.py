@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import money
-from chalicelib.catalog import quotes
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import BadRequest, NotFound
 from chalicelib.licensing import licenses
@@ -52,7 +51,7 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
         price = _price(brand_id, data["packageId"], data["subscriptionTypeId"])
         _, subtype = licenses.catalog_refs(brand_id, data["packageId"],
                                            data["subscriptionTypeId"])
-        quote = quotes.calculate(brand, data["packageId"], price_id=price["id"])
+        quote = catalog.quote(brand, data["packageId"], price_id=price["id"])
         currency = quote["currency"]
         unit = money.to_minor(quote["total"], currency)
         amount = money.check_minor(unit * quantity, currency, field="quantity",

@@ -20,6 +20,9 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
+from chalicelib.catalog import service as catalog
+from chalicelib.http.errors import ApiError, NotFound
+from chalicelib.identity import service as identity
 from chalicelib.licensing import models as m
 from chalicelib.licensing.constants import (
     CHANGE_POLICIES,
@@ -27,6 +30,7 @@ from chalicelib.licensing.constants import (
     DELIVERY_TYPES,
     PARTIAL_REFUND_POLICIES,
 )
+from chalicelib.licensing.licenses import utc
 from chalicelib.notify import service as notify
 
 S = m.SubscriptionItem
@@ -67,8 +71,6 @@ def policy(brand: dict) -> dict[str, Any]:
 
 
 def save_policy(brand_id: str, values: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.identity import service as identity
-
     brand = identity.update_brand_setting(brand_id, values)
     return policy(brand)
 
@@ -83,8 +85,6 @@ def get_item(brand_id: str, user_id: str) -> m.SubscriptionItem | None:
 
 
 def _default_package_id(brand_id: str) -> str | None:
-    from chalicelib.catalog import service as catalog
-
     package = catalog.default_package(brand_id)
     return package["id"] if package else None
 
@@ -93,8 +93,6 @@ def current(brand_id: str, user_id: str) -> dict[str, Any]:
     """{packageId, expiryDate, status (Active | Grace | Expired), licenseId, isDefault,
     queuedLicenseId}: what the user holds now. A user no license ever reached holds what the
     identity record says, else the brand's default package."""
-    from chalicelib.identity import service as identity
-
     now = settings.now()
     default_id = _default_package_id(brand_id)
     sub = get_item(brand_id, user_id)
@@ -117,9 +115,30 @@ def current(brand_id: str, user_id: str) -> dict[str, Any]:
             "queuedLicenseId": queued}
 
 
-def _in_grace(brand_id: str, expiry: datetime, now: datetime) -> bool:
-    from chalicelib.identity import service as identity
+def package_of(brand_id: str, package_id: str | None) -> dict | None:
+    """The package (IPackage with features), None when there is none or it was deleted since
+    (the user then holds nothing usable)."""
+    if not package_id:
+        return None
+    try:
+        return catalog.get_package(brand_id, package_id)
+    except ApiError:
+        return None
 
+
+def entitlement(brand_id: str, user_id: str) -> dict[str, Any]:
+    """The user's package now (``current``: the SUBSCRIPTION item, else the identity user's
+    packageId, else the brand's default package): {package (IPackage with features) | None,
+    expiry, status (Active | Grace | Expired), licenseId, queuedLicenseId} (validation.py,
+    devices.py and certificates.py read it)."""
+    cur = current(brand_id, user_id)
+    return {"package": package_of(brand_id, cur.get("packageId")),
+            "packageId": cur.get("packageId"), "expiry": utc(cur.get("expiryDate")),
+            "status": cur.get("status"), "licenseId": cur.get("licenseId"),
+            "queuedLicenseId": cur.get("queuedLicenseId"), "isDefault": bool(cur.get("isDefault"))}
+
+
+def _in_grace(brand_id: str, expiry: datetime, now: datetime) -> bool:
     grace = policy(identity.get_brand(brand_id))["licenseGraceDays"]
     return now < expiry + timedelta(days=grace)
 
@@ -136,8 +155,6 @@ class Plan:
 
 
 def end_of(start: datetime, duration: dict | None) -> datetime | None:
-    from chalicelib.catalog import service as catalog
-
     return catalog.subscription_end(start, duration) if duration else None
 
 
@@ -220,8 +237,6 @@ def put(tx: Any, item: m.SubscriptionItem, prev: m.SubscriptionItem | None) -> N
 def mirror(tx: Any, brand_id: str, user_id: str, package_id: str | None,
            expiry: datetime | None) -> None:
     """The identity record's packageId/expiryDate, in the same transaction."""
-    from chalicelib.identity import service as identity
-
     item, actions, condition = identity.user_package_update(brand_id, user_id, package_id, expiry)
     tx.update(item, actions=actions, condition=condition)
 
@@ -229,9 +244,6 @@ def mirror(tx: Any, brand_id: str, user_id: str, package_id: str | None,
 # -- mail helpers --------------------------------------------------------------------------------
 
 def package_name(brand_id: str, package_id: str | None) -> str | None:
-    from chalicelib.catalog import service as catalog
-    from chalicelib.http.errors import NotFound
-
     if not package_id:
         return None
     try:
@@ -241,11 +253,10 @@ def package_name(brand_id: str, package_id: str | None) -> str | None:
 
 
 def user_context(user: Any, expiry: datetime | None = None) -> dict[str, Any]:
-
     return notify.user_vars(username=user.username, email_address=user.email_address,
                      first_name=user.first_name, last_name=user.last_name,
                      nick_name=user.nick_name, expiry_date=fmt(expiry))
 
 
-# How mails show a date: notify owns the format.
-fmt = notify.mail_date
+def fmt(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else None

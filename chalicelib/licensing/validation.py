@@ -34,13 +34,16 @@ license codes can't be guessed at speed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.http.errors import ApiError
+from chalicelib.http.errors import ApiError, Forbidden
 from chalicelib.identity import service as identity
+from chalicelib.licensing import devices, licenses, subscriptions
 from chalicelib.licensing import models as m
+from chalicelib.licensing import subscriptions as subs
+from chalicelib.licensing.licenses import utc
 
 CODES = ("VALID", "NOT_FOUND", "SUSPENDED", "EXPIRED", "NOT_STARTED", "INACTIVE", "NO_PACKAGE",
          "DEVICE_NOT_LINKED", "TOO_MANY_DEVICES")
@@ -55,37 +58,7 @@ def verdict(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"valid": code == "VALID", "code": code, "detail": detail, **extra}
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    from chalicelib.licensing.licenses import utc
-
-    return utc(value)
-
-
 # -- what the user has ----------------------------------------------------------------------------
-
-def _package(brand_id: str, package_id: str | None) -> dict | None:
-    from chalicelib.catalog import service
-
-    if not package_id:
-        return None
-    try:
-        return service.get_package(brand_id, package_id)
-    except ApiError:  # deleted since: the user holds nothing usable
-        return None
-
-
-def entitlement(brand_id: str, user_id: str) -> dict[str, Any]:
-    """The user's package now (subscriptions.current: the SUBSCRIPTION item, else the identity
-    user's packageId, else the brand's default package): {package (IPackage with features) |
-    None, expiry, status (Active | Grace | Expired), licenseId, queuedLicenseId}."""
-    from chalicelib.licensing import subscriptions
-
-    cur = subscriptions.current(brand_id, user_id)
-    return {"package": _package(brand_id, cur.get("packageId")), "packageId": cur.get("packageId"),
-            "expiry": _utc(cur.get("expiryDate")), "status": cur.get("status"),
-            "licenseId": cur.get("licenseId"), "queuedLicenseId": cur.get("queuedLicenseId"),
-            "isDefault": bool(cur.get("isDefault"))}
-
 
 def features_of(package: dict | None) -> list[dict[str, Any]]:
     """The package's Active features as an app reads them (also the certificates' claim)."""
@@ -104,8 +77,6 @@ def _package_fields(package: dict | None, package_id: str | None = None) -> dict
 
 def _license_ids(brand_id: str, user_id: str, ent: dict[str, Any]) -> set[str]:
     """The licenses whose time makes up the user's current package (one, plus extensions)."""
-    from chalicelib.licensing import subscriptions
-
     sub = subscriptions.get_item(brand_id, user_id)
     found = set(getattr(sub, "license_ids", None) or []) if sub else set()
     return found | ({ent["licenseId"]} if ent["licenseId"] else set())
@@ -128,7 +99,7 @@ def evaluate_user(brand_id: str, user_id: str) -> dict[str, Any]:
     if user.status in BLOCKED_USER:
         return verdict("SUSPENDED", f"The account is {user.status}.", package=None,
                        expiry=None)
-    ent = entitlement(brand_id, user_id)
+    ent = subs.entitlement(brand_id, user_id)
     extra = {"package": ent["package"], "expiry": ent["expiry"]}
     if ent["package"] is not None and _ended(ent):
         return verdict("EXPIRED", f"The package ended on {ent['expiry']:%Y-%m-%d %H:%M} UTC.",
@@ -143,10 +114,8 @@ def evaluate_user(brand_id: str, user_id: str) -> dict[str, Any]:
 
 def evaluate_license(brand: dict, item: m.LicenseItem) -> tuple[dict[str, Any], str | None]:
     """Steps 2-5 for a license: (verdict, the user whose devices count, if any)."""
-    from chalicelib.licensing import licenses
-
     now = settings.now()
-    expiry = _utc(item.end_date)
+    expiry = utc(item.end_date)
     if item.type == m.REFUNDED:
         return verdict("SUSPENDED", "The license was revoked (its payment was refunded or "
                                     "disputed).", expiryDate=expiry), None
@@ -171,7 +140,7 @@ def evaluate_license(brand: dict, item: m.LicenseItem) -> tuple[dict[str, Any], 
         return verdict("SUSPENDED", f"The license's user is {user.status}.",
                        expiryDate=expiry), user_id
     try:
-        ent = entitlement(brand["id"], user_id)
+        ent = subs.entitlement(brand["id"], user_id)
     except ApiError:
         return verdict("INACTIVE", "The license's user no longer exists.",
                        expiryDate=expiry), None
@@ -195,8 +164,6 @@ def evaluate_license(brand: dict, item: m.LicenseItem) -> tuple[dict[str, Any], 
 
 def _device_step(brand: dict, user_id: str | None, device_code: str | None,
                  result: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.licensing import devices
-
     if not device_code or not result["valid"]:
         return result
     if user_id is None:
@@ -212,8 +179,6 @@ def _device_step(brand: dict, user_id: str | None, device_code: str | None,
 def validate(brand: dict, body: Any, caller_may_read_users: bool = False,
              full: bool = False) -> dict[str, Any]:
     """The validate route's answer for a ValidateBody; ``full`` (LICENSE.READ) adds who."""
-    from chalicelib.licensing import licenses
-
     if body.licenseCode:
         item = licenses.find_by_code(brand["id"], body.licenseCode)
         if item is None:
@@ -221,7 +186,7 @@ def validate(brand: dict, body: Any, caller_may_read_users: bool = False,
         result, user_id = evaluate_license(brand, item)
         result = _device_step(brand, user_id, body.device, result)
         dto = licenses.to_dto(item)
-        answer = {**result, **_package_fields(_package(brand["id"], item.package_id),
+        answer = {**result, **_package_fields(subs.package_of(brand["id"], item.package_id),
                                               item.package_id),
                   "license": dto if full else {k: dto[k] for k in PUBLIC_LICENSE_FIELDS}}
         return {**answer, "userId": user_id} if full else answer
@@ -262,7 +227,5 @@ def _user_of(brand: dict, body: Any, caller_may_read_users: bool) -> str | None:
         return caller.user_id
     if caller_may_read_users:
         return body.userId
-    from chalicelib.http.errors import Forbidden
-
     raise Forbidden("Validating a user by userId alone needs an Auth-Key with USER.READ; an "
                     "app sends the user's authKey in the body instead.", code="PERMISSION_DENIED")

@@ -11,7 +11,8 @@ notify at the end of this module; the consumer imports payments' service, which 
   Subscribers must be idempotent by ``payload["eventId"]`` (the outbox row delivers at least
   once). With no subscriber the row is simply marked Sent.
 - ``payment-coupon``: redeem the payment's coupon once the payment completed, idempotent by the
-  payment id (``coupons.redeem(ref=payment id)``). It runs after the commit through the outbox
+  payment id (``catalog.redeem_coupon(ref=payment id)``). It runs after the commit through the
+  outbox
   rather than inside the payment's transaction because ``coupons.redeem`` is its own
   transaction on another table; the outbox row, written with the completion, makes sure it
   happens, and the ref makes sure it happens once.
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import money, settings
-from chalicelib.catalog import coupons
+from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError
 from chalicelib.identity import service as identity
 from chalicelib.notify import service as notify
@@ -196,7 +197,7 @@ def deliver_payment_event(item: notify.OutboxItem) -> notify.Delivery:
 def redeem_coupon(item: notify.OutboxItem) -> notify.Delivery:
     p = item.payload or {}
     try:
-        coupons.redeem(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
+        catalog.redeem_coupon(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
     except ApiError as e:
         # The coupon ran out (or was withdrawn) between the quote and the payment: the buyer
         # paid the discounted price and keeps it. Retrying can't change the answer.

@@ -242,6 +242,19 @@ def test_list_filters_and_paging(admin, api, pkg):
     assert [p["code"] for p in admin.ok("GET", "v1/prices")] == ["C", "B", "A"]
 
 
+@pytest.mark.parametrize("query, field", [
+    ("pageSize=1001", "pageSize"),
+    ("pageSize=0", "pageSize"),
+    ("pageNumber=-1", "pageNumber"),
+])
+def test_price_paging_has_the_bounds_of_every_paged_list(api, pkg, query, field):
+    """The plain array is cut by http/paging as the paged lists are (page size 1..1000)."""
+    resp = api.get(f"v1/prices?{query}")
+    assert resp.status_code == 400
+    assert err(resp)["field"] == field and field in err(resp)["message"]
+    assert api.ok("GET", "v1/prices?pageSize=1000") == api.ok("GET", "v1/prices")
+
+
 def test_price_writes_need_permissions(api, pkg):
     from tests.conftest import register_and_login
 

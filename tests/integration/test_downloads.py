@@ -51,11 +51,11 @@ def follow(api, url: str):
 
 def pay(demo_brand, alice, shop, **extra) -> dict:
     """A completed payment for PRO, delivered to fulfilment as the outbox would."""
-    from chalicelib.licensing import fulfilment
+    from chalicelib.licensing import jobs
 
     payload = success_payload(demo_brand, user_id_of(alice), shop["pro"], shop["pro_price"],
                               **extra)
-    fulfilment.on_payment_event(payload)
+    jobs.on_payment_event(payload)
     return payload
 
 
@@ -133,9 +133,9 @@ def test_a_payment_grants_links_once_and_mails_them(api, admin, alice, shop, gui
     url = mine[0]["downloadUrl"]
     assert url.startswith(settings.get().base_url + "/api/v1/downloads/")
     # Delivered again (the outbox delivers at least once): nothing new.
-    from chalicelib.licensing import fulfilment
+    from chalicelib.licensing import jobs
 
-    fulfilment.on_payment_event(payload)
+    jobs.on_payment_event(payload)
     again = downloads.grant_for_payment(demo_brand["id"], payload)
     assert [g["downloadUrl"] for g in again] == [url]
     assert len(alice.ok("GET", "v1/downloads")) == 1
@@ -192,12 +192,12 @@ def test_a_link_expires(api, admin, alice, shop, guide, clock, demo_brand):
 
 
 def test_a_refund_withdraws_the_links(api, admin, alice, shop, guide, clock, demo_brand):
-    from chalicelib.licensing import downloads, fulfilment
+    from chalicelib.licensing import downloads, jobs
 
     payload = pay(demo_brand, alice, shop)
     url = alice.ok("GET", "v1/downloads")[0]["downloadUrl"]
     assert follow(api, url)[0].status_code == 302
-    fulfilment.on_payment_event(support.refund_payload(payload))
+    jobs.on_payment_event(support.refund_payload(payload))
     resp, _ = follow(api, url)
     assert resp.status_code == 410 and error_of(resp)["code"] == "DOWNLOAD_REVOKED"
     assert alice.ok("GET", "v1/downloads")[0]["status"] == "Revoked"

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.licensing import fulfilment
+from chalicelib.licensing import jobs
 from chalicelib.licensing import models as m
 from tests.conftest import login, register_and_login
 from tests.integration import payments_support as ps
@@ -44,7 +44,7 @@ def paid(demo_brand, alice, shop, clock) -> dict:
 
 def test_direct_delivery_applies_the_license_and_sends_the_receipt(demo_brand, alice, shop,
                                                                    paid):
-    fulfilment.on_payment_event(paid)
+    jobs.on_payment_event(paid)
     [lic] = licenses_of(demo_brand["id"])
     assert (lic.type, lic.status, lic.used_by_user_id) == ("Normal", "Used", user_id_of(alice))
     assert (lic.source, lic.payment_id, int(lic.amount_minor)) == ("Payment", paid["paymentId"],
@@ -60,9 +60,9 @@ def test_direct_delivery_applies_the_license_and_sends_the_receipt(demo_brand, a
 
 
 def test_a_duplicate_delivery_issues_nothing_more(demo_brand, paid):
-    fulfilment.on_payment_event(paid)
-    fulfilment.on_payment_event(paid)
-    fulfilment.on_payment_event({**paid, "eventId": "another-delivery"})
+    jobs.on_payment_event(paid)
+    jobs.on_payment_event(paid)
+    jobs.on_payment_event({**paid, "eventId": "another-delivery"})
     assert len(licenses_of(demo_brand["id"])) == 1
     assert len(licensing_items(m.FulfilmentItem)) == 1
     assert len(mails(demo_brand["id"], "PAYMENT.RECEIPT-SENT.DIRECT-APPLIED")) == 1
@@ -70,7 +70,7 @@ def test_a_duplicate_delivery_issues_nothing_more(demo_brand, paid):
 
 def test_concurrent_deliveries_issue_one_license(demo_brand, alice, shop, paid):
     with ps.serialised_dynamodb():
-        outcomes = ps.run_together(4, lambda i: fulfilment.on_payment_event(paid))
+        outcomes = ps.run_together(4, lambda i: jobs.on_payment_event(paid))
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert len(licenses_of(demo_brand["id"])) == 1
     assert len(mails(demo_brand["id"], "PAYMENT.RECEIPT-SENT.DIRECT-APPLIED")) == 1
@@ -111,7 +111,7 @@ def test_a_fulfilment_whose_commit_reply_was_lost_sends_its_receipt_at_once(demo
     write is recognised as ours: the receipt is published now, not after the sweeper's delay."""
     ps.verify_sender()
     with ps.lost_reply(when=ps.writes_to("LICPAY")) as sent:
-        fulfilment.on_payment_event(paid)
+        jobs.on_payment_event(paid)
     assert len(sent) == 2 and sent[0]["ClientRequestToken"] == sent[1]["ClientRequestToken"]
     assert len(licenses_of(demo_brand["id"])) == 1
     assert ps.drain_outbox() == 1  # the receipt, on the queue at once
@@ -121,7 +121,7 @@ def test_a_fulfilment_whose_commit_reply_was_lost_sends_its_receipt_at_once(demo
 
 def test_mail_delivery_mails_the_code_and_applies_nothing(demo_brand, alice, shop, paid, admin):
     set_policy(demo_brand["id"], licenseDeliveryType="Mail")
-    fulfilment.on_payment_event(paid)
+    jobs.on_payment_event(paid)
     [lic] = licenses_of(demo_brand["id"])
     assert (lic.type, lic.status, lic.used_by_user_id) == ("MailDelivery", "Active", None)
     assert alice.ok("GET", "v1/users/me")["packageId"] is None
@@ -135,7 +135,7 @@ def test_mail_delivery_mails_the_code_and_applies_nothing(demo_brand, alice, sho
 def test_a_payment_without_an_account_gets_its_code_by_mail(demo_brand, shop, clock):
     payload = success_payload(demo_brand, None, shop["pro"], shop["pro_price"],
                               email="guest@example.com")
-    fulfilment.on_payment_event(payload)
+    jobs.on_payment_event(payload)
     [lic] = licenses_of(demo_brand["id"])
     assert lic.type == "MailDelivery"
     [mail] = mails(demo_brand["id"], "PAYMENT.RECEIPT-SENT.MAIL-DELIVERY")
@@ -145,30 +145,30 @@ def test_a_payment_without_an_account_gets_its_code_by_mail(demo_brand, shop, cl
 def test_a_one_time_purchase_has_no_end(demo_brand, alice, shop, clock):
     payload = success_payload(demo_brand, user_id_of(alice), shop["pro"], shop["pro_lifetime"],
                               subtype=None, amount=9900)
-    fulfilment.on_payment_event(payload)
+    jobs.on_payment_event(payload)
     me = alice.ok("GET", "v1/users/me")
     assert me["packageId"] == shop["pro"] and me["expiryDate"] == NEVER
 
 
 def test_events_that_fulfil_nothing(demo_brand, alice, shop, clock, paid):
-    fulfilment.on_payment_event({**paid, "fulfil": False})  # held for review
-    fulfilment.on_payment_event({**paid, "event": "PAYMENT.PROCESSED.FAILED"})
-    fulfilment.on_payment_event({**paid, "packageId": None})
-    fulfilment.on_payment_event({**paid, "packageId": "not-a-package"})
+    jobs.on_payment_event({**paid, "fulfil": False})  # held for review
+    jobs.on_payment_event({**paid, "event": "PAYMENT.PROCESSED.FAILED"})
+    jobs.on_payment_event({**paid, "packageId": None})
+    jobs.on_payment_event({**paid, "packageId": "not-a-package"})
     assert licensing_items(m.LicensingRecord) == []
 
 
 def test_refund_revokes_the_license_and_moves_the_user_to_the_default_package(
         demo_brand, alice, shop, paid, admin):
-    fulfilment.on_payment_event(paid)
-    fulfilment.on_payment_event(refund_payload(paid))
+    jobs.on_payment_event(paid)
+    jobs.on_payment_event(refund_payload(paid))
     [lic] = licenses_of(demo_brand["id"])
     got = admin.ok("GET", f"v1/licenses/{lic.id}")
     assert (got["type"], got["status"]) == ("Refunded", "Inactive")
     me = alice.ok("GET", "v1/users/me")
     assert me["packageId"] == shop["basic"] and me["expiryDate"] == NEVER
     assert licensing_items(m.FulfilmentItem)[0].status == "Revoked"
-    fulfilment.on_payment_event(refund_payload(paid))  # again: nothing changes
+    jobs.on_payment_event(refund_payload(paid))  # again: nothing changes
     assert admin.ok("GET", f"v1/licenses/{lic.id}") == got
     assert admin.ok("GET", "v1/licenses?type=Refunded")["totalItems"] == 1
 
@@ -176,17 +176,17 @@ def test_refund_revokes_the_license_and_moves_the_user_to_the_default_package(
 def test_refund_of_one_renewal_takes_back_only_its_time(demo_brand, alice, shop, clock, admin):
     first = success_payload(demo_brand, user_id_of(alice), shop["pro"], shop["pro_price"])
     second = success_payload(demo_brand, user_id_of(alice), shop["pro"], shop["pro_price"])
-    fulfilment.on_payment_event(first)
-    fulfilment.on_payment_event(second)
+    jobs.on_payment_event(first)
+    jobs.on_payment_event(second)
     assert alice.ok("GET", "v1/users/me")["expiryDate"].startswith("2030-05-09")  # 60 days
-    fulfilment.on_payment_event(refund_payload(first))
+    jobs.on_payment_event(refund_payload(first))
     me = alice.ok("GET", "v1/users/me")
     assert me["packageId"] == shop["pro"] and me["expiryDate"].startswith("2030-04-09")
 
 
 def test_a_lost_dispute_revokes_like_a_refund(demo_brand, alice, shop, paid):
-    fulfilment.on_payment_event(paid)
-    fulfilment.on_payment_event({**paid, "event": "PAYMENT.STATUS.RESERVED",
+    jobs.on_payment_event(paid)
+    jobs.on_payment_event({**paid, "event": "PAYMENT.STATUS.RESERVED",
                                  "status": "Reserved", "fulfil": False})
     [lic] = licenses_of(demo_brand["id"])
     assert (lic.type, lic.status) == ("Refunded", "Inactive")
@@ -195,8 +195,8 @@ def test_a_lost_dispute_revokes_like_a_refund(demo_brand, alice, shop, paid):
 
 def test_a_refund_that_overtakes_the_success_leaves_nothing_issued(demo_brand, alice, shop,
                                                                    paid):
-    fulfilment.on_payment_event(refund_payload(paid))
-    fulfilment.on_payment_event(paid)
+    jobs.on_payment_event(refund_payload(paid))
+    jobs.on_payment_event(paid)
     assert licenses_of(demo_brand["id"]) == []
     assert alice.ok("GET", "v1/users/me")["packageId"] is None
 
@@ -312,7 +312,7 @@ def test_a_queued_license_already_waiting_sends_the_new_one_by_mail(demo_brand, 
     gold = new_license(admin, shop["gold"])[0]
     alice.ok("POST", f"v1/licenses/apply?licenseCode={pro['code']}")
     alice.ok("POST", f"v1/licenses/apply?licenseCode={gold['code']}")  # queued
-    fulfilment.on_payment_event(success_payload(demo_brand, user_id_of(alice), shop["gold"],
+    jobs.on_payment_event(success_payload(demo_brand, user_id_of(alice), shop["gold"],
                                                 shop["gold_price"], amount=3000))
     issued = [i for i in licenses_of(demo_brand["id"]) if i.source == "Payment"]
     assert [(i.type, i.status) for i in issued] == [("MailDelivery", "Active")]
@@ -327,9 +327,9 @@ def test_downloads_are_granted_once_and_withdrawn_on_refund(demo_brand, paid, mo
                         lambda b, p: calls.append(("grant", p["paymentId"])) or [])
     monkeypatch.setattr(downloads, "revoke_for_payment",
                         lambda b, pid: calls.append(("revoke", pid)) or 0)
-    fulfilment.on_payment_event(paid)
-    fulfilment.on_payment_event(paid)
-    fulfilment.on_payment_event(refund_payload(paid))
+    jobs.on_payment_event(paid)
+    jobs.on_payment_event(paid)
+    jobs.on_payment_event(refund_payload(paid))
     assert calls == [("grant", paid["paymentId"]), ("revoke", paid["paymentId"])]
 
 
@@ -360,7 +360,7 @@ def test_purchase_checkout_link_issues_prepaid_licenses_to_hand_out(api, admin, 
     payload = intake.event_payload(payment, {"status": "Completed",
                                              "amount_gross_minor": 6000}, None, "Completed",
                                    None)
-    fulfilment.on_payment_event({**payload, "brandId": demo_brand["id"], "eventId": "e1"})
+    jobs.on_payment_event({**payload, "brandId": demo_brand["id"], "eventId": "e1"})
     issued = licenses_of(demo_brand["id"])
     assert sorted((i.type, i.status, i.assigned_user_id, int(i.amount_minor)) for i in issued) \
         == [("Prepaid", "Active", user_id_of(alice), 2000)] * 3
@@ -379,7 +379,7 @@ def test_purchase_checkout_link_issues_prepaid_licenses_to_hand_out(api, admin, 
     carol = login(api, "carol")
     assert carol.ok("GET", "v1/users/me")["packageId"] == shop["pro"]
     # The purchase is refunded: every license it paid for goes, with what it gave.
-    fulfilment.on_payment_event({**payload, "brandId": demo_brand["id"], "eventId": "e2",
+    jobs.on_payment_event({**payload, "brandId": demo_brand["id"], "eventId": "e2",
                                  "event": "PAYMENT.PROCESSED.REFUNDED", "status": "Refunded"})
     assert {(i.type, i.status) for i in licenses_of(demo_brand["id"])} == {
         ("Refunded", "Inactive")}

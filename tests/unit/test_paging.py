@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.http.errors import BadRequest
-from chalicelib.http.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page
+from chalicelib.http.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, cut, page
 
 ROWS = [
     {"id": "a", "createdDate": "2024-01-01", "name": "Cherry", "zOrder": 3},
@@ -71,3 +71,23 @@ def test_bad_values_are_400_naming_the_field(query, field):
 
 def test_max_page_size_is_allowed():
     assert page(ROWS, {"pageSize": MAX_PAGE_SIZE}, sortable=[])["pageSize"] == MAX_PAGE_SIZE
+
+
+def test_cut_pages_a_plain_array_only_when_asked():
+    rows = [{"id": str(i)} for i in range(5)]
+    assert cut(rows, {}) == rows
+    assert cut(rows, {"pageSize": 2}) == rows[:2]
+    assert cut(rows, {"pageSize": 2, "pageNumber": 2}) == rows[4:]
+    assert cut(rows, {"pageNumber": 1}) == []  # the default page size, 200
+    assert cut(rows, {"pageSize": MAX_PAGE_SIZE}) == rows
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"pageNumber": -1}, "pageNumber"),
+    ({"pageSize": 0}, "pageSize"),
+    ({"pageSize": MAX_PAGE_SIZE + 1}, "pageSize"),
+])
+def test_cut_has_the_bounds_of_page(query, field):
+    with pytest.raises(BadRequest) as e:
+        cut([{"id": "a"}], query)
+    assert e.value.field == field and field in e.value.message

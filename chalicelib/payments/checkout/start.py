@@ -34,7 +34,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from chalicelib import money, settings
-from chalicelib.catalog import coupons, quotes
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.identity import service as identity
@@ -272,7 +271,7 @@ def checkout(brand: dict, caller: Any, order: Callable[[Any, dict], Order], *,
         raise Conflict(what.nothing_to_pay, code="NOTHING_TO_PAY")
     assessment = risk.assess_checkout(
         brand, user.id, amount_minor=what.amount, currency=what.currency,
-        price=what.risk_price or what.price, tax_percent=quotes.tax_rate(brand),
+        price=what.risk_price or what.price, tax_percent=catalog.tax_rate(brand),
         near_misses=blacklist.near_misses(listed, buyer))
     test_mode = what.test_mode if what.test_mode is not None else bool(gateway.get("testMode"))
     return open_payment(brand, user, buyer, gateway, what.price, assessment, what.quote,
@@ -303,11 +302,11 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
 
     def order(user: Any, gateway: dict) -> Order:
         price = found["price"]
-        quote = found["quote"] = quotes.calculate(
+        quote = found["quote"] = catalog.quote(
             brand, package_id or price["packageId"], price_id=price_id, coupon_code=coupon_code,
             user_id=user.id)
         currency = quote["currency"]
-        coupon = coupons.find_by_code(brand_id, quote["couponCode"]) if quote.get(
+        coupon = catalog.find_coupon(brand_id, quote["couponCode"]) if quote.get(
             "couponCode") else None
         return Order(price=price, quote=quote, amount=money.to_minor(quote["total"], currency),
                      currency=currency,

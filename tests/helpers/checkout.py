@@ -1,5 +1,5 @@
-"""Fixtures and helpers shared by the checkout, gateway, black-list and commission tests (no
-tests here: the other modules import what they use)."""
+"""Helpers shared by the checkout, gateway, black-list and commission tests (their fixtures:
+tests/integration/payments/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from chalicelib import settings
-from tests.conftest import Api, login, make_user, register_and_login
+from tests.helpers.api import Api
 
 SIMULATOR_URL = "http://127.0.0.1:9/paypal-sim"  # never called: checkout only builds URLs
 
@@ -23,51 +21,6 @@ PAYPAL_BODY = {"appIntegrationId": "paypal", "name": "PayPal",
                "returnLink": "https://demo.test/paid", "cancelLink": "https://demo.test/cancel",
                "paypalReceiverEmail": "seller@demo.test", "paypalMode": "sandbox",
                "testMode": True}
-
-
-@pytest.fixture
-def simulator_setting(monkeypatch):
-    """JFW_PAYPAL_SIMULATOR_URL set for the test (settings are read once: reload)."""
-    monkeypatch.setenv("JFW_PAYPAL_SIMULATOR_URL", SIMULATOR_URL)
-    settings.reload()
-    yield SIMULATOR_URL
-    monkeypatch.delenv("JFW_PAYPAL_SIMULATOR_URL")
-    settings.reload()
-
-
-@pytest.fixture
-def admin(api, demo_brand) -> Api:
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
-
-
-@pytest.fixture
-def buyer(api) -> Api:
-    return register_and_login(api, "bob", email="bob@shop-buyers.com")
-
-
-@pytest.fixture
-def shop(demo_brand) -> dict:
-    """BASIC (the brand's default, free) and PRO with a 30-day USD price and a EUR price."""
-    from chalicelib.catalog import service
-
-    b = demo_brand["id"]
-    basic = service.create_package(b, {"code": "BASIC", "name": "Basic", "isFree": True})
-    pro = service.create_package(b, {"code": "PRO", "name": "Pro"})
-
-    def price(code: str, amount: str, currency: str) -> str:
-        return service.create_price(b, {"packageId": pro["id"], "subscriptionTypeId": "D30",
-                                        "code": code, "name": code, "amount": amount,
-                                        "currency": currency})["id"]
-
-    return {"basic": basic["id"], "pro": pro["id"], "usd": price("PRO-30", "20.00", "USD"),
-            "eur": price("PRO-30-EUR", "18.00", "EUR"), "jpy": price("PRO-30-JPY", "3000",
-                                                                     "JPY")}
-
-
-@pytest.fixture
-def paypal(admin) -> dict:
-    return admin.ok("POST", "v1/app-integrations/payment-gateway", PAYPAL_BODY)
 
 
 def checkout_link(buyer: Api, price_id: str, **query: str) -> str:

@@ -1,15 +1,13 @@
-"""Fixtures and helpers shared by the licensing core tests (no tests here: the test modules import
-what they use)."""
+"""Helpers shared by the licensing core tests (their fixtures: tests/integration/licensing/
+conftest.py): the movable Clock, the shop, licenses, payloads and mails."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from chalicelib import settings
-from tests.conftest import Api, login, make_user, register_and_login
+from tests.helpers.api import Api
 
 T0 = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -28,54 +26,6 @@ class Clock:
     def set(self, moment: datetime) -> datetime:
         self.now = moment
         return moment
-
-
-@pytest.fixture
-def clock(aws_env) -> Clock:
-    """Time starts at T0 and moves when told; Auth-Keys last ten years, so a moved clock does
-    not log the test's users out."""
-
-    before = settings.get()
-    settings._settings = before._replace(auth_key_ttl_hours=24 * 3650)
-    c = Clock()
-    yield c
-    settings.set_clock(None)
-    settings._settings = before
-
-
-@pytest.fixture
-def admin(api, demo_brand, clock) -> Api:
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
-
-
-@pytest.fixture
-def alice(api, clock) -> Api:
-    return register_and_login(api, "alice", email="alice@example.com")
-
-
-@pytest.fixture
-def shop(demo_brand) -> dict[str, Any]:
-    """BASIC (the default, free), PRO and GOLD with 30-day USD prices, PRO also one-time."""
-    from chalicelib.catalog import service
-
-    b = demo_brand["id"]
-    basic = service.create_package(b, {"code": "BASIC", "name": "Basic", "isFree": True})
-    pro = service.create_package(b, {"code": "PRO", "name": "Pro"})
-    gold = service.create_package(b, {"code": "GOLD", "name": "Gold"})
-
-    def price(package: dict, code: str, amount: str, subtype: str | None = "D30",
-              model: str | None = None) -> str:
-        body = {"packageId": package["id"], "subscriptionTypeId": subtype, "code": code,
-                "name": code, "amount": amount, "currency": "USD"}
-        if model:
-            body["pricingModel"] = model
-        return service.create_price(b, body)["id"]
-
-    return {"basic": basic["id"], "pro": pro["id"], "gold": gold["id"],
-            "pro_price": price(pro, "PRO-30", "20.00"),
-            "gold_price": price(gold, "GOLD-30", "30.00"),
-            "pro_lifetime": price(pro, "PRO-LIFE", "99.00", None, "OneTime")}
 
 
 def user_item(brand_id: str, user_id: str) -> Any:
@@ -156,3 +106,26 @@ def refund_payload(success: dict[str, Any], refunded: int | None = None) -> dict
     if refunded is not None:
         out["refundedMinor"] = refunded
     return out
+
+
+def licensing_shop(demo_brand: dict) -> dict[str, Any]:
+    """BASIC (the default, free), PRO and GOLD with 30-day USD prices, PRO also one-time."""
+    from chalicelib.catalog import service
+
+    b = demo_brand["id"]
+    basic = service.create_package(b, {"code": "BASIC", "name": "Basic", "isFree": True})
+    pro = service.create_package(b, {"code": "PRO", "name": "Pro"})
+    gold = service.create_package(b, {"code": "GOLD", "name": "Gold"})
+
+    def price(package: dict, code: str, amount: str, subtype: str | None = "D30",
+              model: str | None = None) -> str:
+        body = {"packageId": package["id"], "subscriptionTypeId": subtype, "code": code,
+                "name": code, "amount": amount, "currency": "USD"}
+        if model:
+            body["pricingModel"] = model
+        return service.create_price(b, body)["id"]
+
+    return {"basic": basic["id"], "pro": pro["id"], "gold": gold["id"],
+            "pro_price": price(pro, "PRO-30", "20.00"),
+            "gold_price": price(gold, "GOLD-30", "30.00"),
+            "pro_lifetime": price(pro, "PRO-LIFE", "99.00", None, "OneTime")}

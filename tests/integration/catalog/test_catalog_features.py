@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login, make_user
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
+from tests.helpers.api import login, make_user
 
 
 @pytest.fixture

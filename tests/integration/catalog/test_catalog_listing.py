@@ -6,14 +6,6 @@ import json
 
 import pytest
 
-from tests.conftest import login, make_user
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
-
 
 @pytest.fixture
 def dynamodb_calls():

@@ -6,14 +6,9 @@ import json
 
 import pytest
 
-from tests.conftest import login, make_user
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
+from tests.helpers.api import login, make_user
+from tests.helpers.catalog import set_amount_minor, with_literals
+from tests.helpers.tables import assert_unchanged, dump_tables
 
 
 @pytest.fixture
@@ -42,15 +37,6 @@ def counts(brand: dict, package_id: str) -> tuple[int, int]:
 
 def err(resp) -> dict:
     return resp.json_body["errors"][0]
-
-
-def with_literals(body: dict, **literals: str) -> bytes:
-    """``body`` as JSON with the named fields written as these exact number literals (a Python
-    float could not carry 9.990000000000000000001, and json.dumps writes no NaN on purpose)."""
-    text = json.dumps({**body, **{k: f"@{k}@" for k in literals}})
-    for k, literal in literals.items():
-        text = text.replace(f'"@{k}@"', literal)
-    return text.encode()
 
 
 # Each answers 400 naming the field, and writes nothing (issue 10: 1e26 was stored, then every
@@ -243,7 +229,7 @@ def test_list_filters_and_paging(admin, api, pkg):
 
 
 def test_price_writes_need_permissions(api, pkg):
-    from tests.conftest import register_and_login
+    from tests.helpers.api import register_and_login
 
     assert api.post("v1/prices", price_body(pkg)).status_code == 401
     user = register_and_login(api, "enduser")
@@ -303,15 +289,6 @@ def test_the_amount_filter_is_exact(admin, api, pkg):
     assert [p["code"] for p in api.ok("GET", "v1/prices?amount=9.99")] == ["PRO-M"]
     assert api.ok("GET", "v1/prices?amount=9.990000000000000000001") == []
     assert api.get("v1/prices?amount=NaN").status_code == 400
-
-
-def set_amount_minor(brand: dict, price_id: str, minor: int) -> None:
-    """What a price row holds if it was stored before the ceiling existed (DynamoDB keeps up
-    to 38 digits)."""
-    from chalicelib.catalog.models import PriceItem, cat_pk, price_sk
-
-    PriceItem(cat_pk(brand["id"]), price_sk(price_id)).update(
-        actions=[PriceItem.amount_minor.set(minor)])
 
 
 def test_an_amount_stored_before_the_ceiling_breaks_no_listing(admin, api, pkg, demo_brand):

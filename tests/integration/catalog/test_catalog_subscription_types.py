@@ -6,17 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import login, make_user
+from tests.helpers.api import login, make_user
 
 PREDEFINED = [("D1", "1 day", 1), ("D3", "3 days", 3), ("D7", "7 days", 7),
               ("D14", "14 days", 14), ("D30", "30 days", 30), ("D90", "90 days", 90),
               ("D180", "180 days", 180), ("D365", "365 days", 365)]
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
 
 
 def stored_types(brand: dict) -> dict:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import settings
-from tests.conftest import login, make_user, register_and_login
-from tests.integration.test_coupons_concurrency import run_together, serialised_dynamodb
+from tests.concurrency import run_together, serialised_dynamodb
+from tests.helpers.api import login, make_user, register_and_login
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)  # a Tuesday
 

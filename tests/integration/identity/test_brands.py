@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api, login, make_user, register_and_login
+from tests.helpers.api import Api, login, make_user, register_and_login
 
 
 @pytest.fixture
@@ -481,7 +481,7 @@ def test_a_child_created_while_its_parent_is_deleted_is_not_orphaned(demo_brand,
 
 def test_tax_rate_setting_is_used_by_quotes_exactly(client, demo_brand):
     """taxRate (our addition) is set through the setting route and kept as an exact decimal."""
-    from tests.conftest import Api, login, make_user
+    from tests.helpers.api import Api, login, make_user
 
     make_user(demo_brand, "taxboss", "Admin")
     admin = login(Api(client, "demo.test"), "taxboss")

@@ -9,8 +9,8 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 from chalicelib import settings
-from tests.conftest import login, make_user, register_and_login
-from tests.integration.test_user_admin import admin_of, error_of
+from tests.helpers.api import login, make_user, register_and_login
+from tests.helpers.users import admin_of, error_of
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 

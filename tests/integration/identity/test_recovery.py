@@ -11,12 +11,8 @@ import pytest
 
 from chalicelib import settings
 from chalicelib.store import aws
-from tests.conftest import Api, login, register_and_login
-from tests.integration import test_mail_outbox as mailbox
-from tests.integration.test_mail_outbox import drain, mails_to, receive, ses_sent
-
-mail_env = mailbox.mail_env  # fixtures shared with the outbox tests
-mail_api = mailbox.mail_api
+from tests.helpers.api import Api, login, register_and_login
+from tests.helpers.mail import drain, mails_to, receive, ses_sent
 
 RESET_PAGE = "https://demo.test/account/reset"
 OLD, NEW = "s3cret-Pass", "n3w-Passw0rd"

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import make_user, register_and_login
-from tests.integration.test_user_admin import admin_of, error_of, platform_root
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    return admin_of(api, demo_brand)
+from tests.helpers.api import make_user, register_and_login
+from tests.helpers.users import admin_of, error_of, platform_root
 
 
 def _role(admin, code="OPS", name="Operations", **extra) -> dict:

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.integration.test_user_admin import admin_of, error_of
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    return admin_of(api, demo_brand)
+from tests.helpers.users import error_of
 
 
 def _perm(admin, code="REPORT.EXPORT", resource="REPORT", name="Export reports",

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import Api, make_user, register_and_login
-from tests.integration.test_user_admin import admin_of, error_of
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    return admin_of(api, demo_brand)
+from tests.helpers.api import Api, make_user, register_and_login
+from tests.helpers.users import admin_of, error_of
 
 
 def test_check_a_code_without_auth(api, client, demo_brand, other_brand):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login, make_user, register_and_login
-from tests.integration.test_user_admin import admin_of, error_of, platform_root
+from tests.helpers.api import login, make_user, register_and_login
+from tests.helpers.users import error_of, platform_root
 
 STATUSES = ("Inactive", "Active", "Deleted", "Suspended", "Locked")
 # action -> {from: to}; every other (status, action) pair is a 409 that changes nothing.
@@ -19,11 +19,6 @@ EXPECTED = {
     "delete": {"Active": "Deleted", "Inactive": "Deleted", "Locked": "Deleted",
                "Suspended": "Deleted"},
 }
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    return admin_of(api, demo_brand)
 
 
 def _force_status(brand: dict, user_id: str, status: str) -> None:

@@ -1,4 +1,4 @@
-from tests.conftest import login, register_and_login
+from tests.helpers.api import login, register_and_login
 
 
 def test_register_login_me(api):
@@ -11,7 +11,7 @@ def test_register_login_me(api):
 
 
 def test_health_without_auth(client):
-    from tests.conftest import Api
+    from tests.helpers.api import Api
 
     resp = Api(client).get("v1/health")
     assert resp.status_code == 200

@@ -12,13 +12,11 @@ import pytest
 import requests
 
 from chalicelib import settings
-from tests.integration import test_licenses_support as support
-from tests.integration.payments_support import drain_outbox, sent_mails, verify_sender
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_licenses_support import mails, success_payload, user_id_of
-from tests.integration.test_user_admin import admin_of, error_of
-
-admin, alice, clock, shop = support.admin, support.alice, support.clock, support.shop
+from tests.helpers import licensing as support
+from tests.helpers.licensing import mails, success_payload, user_id_of
+from tests.helpers.payments import drain_outbox, sent_mails, verify_sender
+from tests.helpers.tables import assert_unchanged, dump_tables
+from tests.helpers.users import admin_of, error_of
 
 GUIDE = b"%PDF-1.4 the guide\n"
 

@@ -10,10 +10,9 @@ import pytest
 
 from chalicelib.licensing import apply, expiry
 from chalicelib.licensing import models as m
-from tests.conftest import make_user
-from tests.integration import payments_support as ps
-from tests.integration import test_licenses_support as support
-from tests.integration.test_licenses_support import (
+from tests.helpers import payments as ps
+from tests.helpers.api import make_user
+from tests.helpers.licensing import (
     T0,
     licensing_items,
     mails,
@@ -25,11 +24,6 @@ from tests.integration.test_licenses_support import (
 
 NO_EXPIRY = "9999-12-31T23:59:59Z"  # users.NO_EXPIRY as the API writes it
 
-# Fixtures shared with the other licensing modules.
-admin = support.admin
-alice = support.alice
-clock = support.clock
-shop = support.shop
 
 EXPIRY = T0 + timedelta(days=30)
 

@@ -10,10 +10,9 @@ import pytest
 
 from chalicelib.licensing import fulfilment
 from chalicelib.licensing import models as m
-from tests.conftest import login, register_and_login
-from tests.integration import payments_support as ps
-from tests.integration import test_licenses_support as support
-from tests.integration.test_licenses_support import (
+from tests.helpers import payments as ps
+from tests.helpers.api import login, register_and_login
+from tests.helpers.licensing import (
     T0,
     licensing_items,
     mails,
@@ -26,11 +25,6 @@ from tests.integration.test_licenses_support import (
 
 NEVER = "9999-12-31T23:59:59Z"  # IUser.expiryDate of a package with no end
 
-# Fixtures shared with the other licensing modules.
-admin = support.admin
-alice = support.alice
-clock = support.clock
-shop = support.shop
 
 
 def licenses_of(brand_id: str) -> list[m.LicenseItem]:

@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.licensing import models as m
-from tests.conftest import login, make_user, register_and_login
-from tests.integration import test_licenses_support as support
-from tests.integration.payments_support import run_together, serialised_dynamodb
-from tests.integration.test_licenses_support import (
+from tests.helpers.api import login, make_user, register_and_login
+from tests.helpers.licensing import (
     T0,
     licensing_items,
     mails,
@@ -19,14 +17,10 @@ from tests.integration.test_licenses_support import (
     user_id_of,
     user_item,
 )
+from tests.helpers.payments import run_together, serialised_dynamodb
 
 NEVER = "9999-12-31T23:59:59Z"  # IUser.expiryDate of a package with no end
 
-# Fixtures shared with the other licensing modules.
-admin = support.admin
-alice = support.alice
-clock = support.clock
-shop = support.shop
 
 
 def iso(moment) -> str:

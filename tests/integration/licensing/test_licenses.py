@@ -9,21 +9,10 @@ from datetime import timedelta
 from chalicelib import settings
 from chalicelib.licensing import codes
 from chalicelib.licensing import models as m
-from tests.conftest import register_and_login
-from tests.integration import test_licenses_support as support
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_catalog_prices import with_literals
-from tests.integration.test_licenses_support import (
-    T0,
-    licensing_items,
-    new_license,
-)
-
-# Fixtures shared with the other licensing modules.
-admin = support.admin
-alice = support.alice
-clock = support.clock
-shop = support.shop
+from tests.helpers.api import register_and_login
+from tests.helpers.catalog import with_literals
+from tests.helpers.licensing import T0, licensing_items, new_license
+from tests.helpers.tables import assert_unchanged, dump_tables
 
 CODE = re.compile(r"^DEMOPD30C[A-Z0-9]{6}$")  # brand DEMO, package PRO, type D30, March
 
@@ -92,7 +81,7 @@ def test_get_update_delete_and_cross_brand_404(api, admin, shop, clock, other_br
                                                               True)
     assert changed["duration"] == {"unit": "Day", "quantity": 90}
     # Another brand's admin sees nothing of it.
-    from tests.conftest import login, make_user
+    from tests.helpers.api import login, make_user
 
     make_user(other_brand, "otherboss", "Admin")
     other = login(api.as_(None, "other.test"), "otherboss")

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import register_and_login
-from tests.integration import test_licenses_support as support
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_devices import device_body, package_with_devices
-from tests.integration.test_licenses_support import T0, new_license, user_id_of
-from tests.integration.test_user_admin import error_of
-
-# The licensing core's fixtures: a moved clock (T0) with long-lived Auth-Keys, an Admin, alice,
-# and a shop of BASIC (the default), PRO and GOLD.
-admin, alice, clock, shop = support.admin, support.alice, support.clock, support.shop
+from tests.helpers.api import register_and_login
+from tests.helpers.devices import device_body, package_with_devices
+from tests.helpers.licensing import T0, new_license, user_id_of
+from tests.helpers.tables import assert_unchanged, dump_tables
+from tests.helpers.users import error_of
 
 
 def validate(api, **body) -> dict:

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login, make_user
-from tests.integration import test_checkout_support as support
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_checkout_support import (
-    error_of,
-    payments_of,
-)
-
-# Fixtures shared with the other checkout modules.
-admin = support.admin
-buyer = support.buyer
-shop = support.shop
-paypal = support.paypal
+from tests.helpers.api import login, make_user
+from tests.helpers.checkout import error_of, payments_of
+from tests.helpers.tables import assert_unchanged, dump_tables
 
 BL = "v1/black-lists"
 
@@ -77,7 +67,7 @@ def test_bad_values_are_400_and_write_nothing(admin, kind, value):
 
 
 def test_entries_of_another_brand_are_404_and_end_users_are_refused(api, admin, other_brand):
-    from tests.conftest import register_and_login
+    from tests.helpers.api import register_and_login
 
     entry = admin.ok("POST", BL, {"type": "Country", "value": "KP"})
     make_user(other_brand, "otheradmin", "Admin")

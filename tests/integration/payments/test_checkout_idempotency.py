@@ -7,19 +7,8 @@ import threading
 
 from chalicelib import settings
 from chalicelib.store import idempotency
-from tests.conftest import register_and_login
-from tests.integration import test_checkout_support as support
-from tests.integration.test_checkout_support import (
-    error_of,
-    payments_of,
-    raw_items,
-)
-
-# Fixtures shared with the other checkout modules.
-admin = support.admin
-buyer = support.buyer
-shop = support.shop
-paypal = support.paypal
+from tests.helpers.api import register_and_login
+from tests.helpers.checkout import error_of, payments_of, raw_items
 
 
 def link(buyer, price_id: str, key: str | None, query: str = ""):

@@ -4,7 +4,7 @@ only renders what checkout stored); test_checkout_stripe runs it against localst
 from __future__ import annotations
 
 from chalicelib.payments import service
-from tests.integration.test_checkout_support import assert_page_obeys_its_csp, csp_of
+from tests.helpers.checkout import assert_page_obeys_its_csp, csp_of
 
 
 def _page(api, demo_brand, **query: str):

@@ -6,10 +6,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from chalicelib.payments import service
-from tests.conftest import register_and_login
-from tests.integration import test_checkout_support as support
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_checkout_support import (
+from tests.helpers.api import register_and_login
+from tests.helpers.checkout import (
     PAYPAL_BODY,
     STRIPE_BODY,
     checkout_link,
@@ -17,13 +15,7 @@ from tests.integration.test_checkout_support import (
     payments_of,
     query_of,
 )
-
-# Fixtures shared with the other checkout modules.
-admin = support.admin
-buyer = support.buyer
-shop = support.shop
-paypal = support.paypal
-simulator_setting = support.simulator_setting
+from tests.helpers.tables import assert_unchanged, dump_tables
 
 GW = "v1/app-integrations/payment-gateway"
 

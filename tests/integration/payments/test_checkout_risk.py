@@ -10,8 +10,7 @@ import pytest
 
 from chalicelib import settings
 from chalicelib.payments import intake, risk, service
-from tests.integration import test_checkout_support as support
-from tests.integration.test_checkout_support import (
+from tests.helpers.checkout import (
     checkout_link,
     error_of,
     outbox_rows,
@@ -19,12 +18,6 @@ from tests.integration.test_checkout_support import (
     paypal_completion,
     query_of,
 )
-
-# Fixtures shared with the other checkout modules.
-admin = support.admin
-buyer = support.buyer
-shop = support.shop
-paypal = support.paypal
 
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 

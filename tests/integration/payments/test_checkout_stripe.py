@@ -13,21 +13,12 @@ import pytest
 
 from chalicelib import settings
 from chalicelib.payments import service
-from tests.integration import test_checkout_support as support
-from tests.integration.test_checkout_support import (
-    PAYPAL_BODY,
-    assert_page_obeys_its_csp,
-    outbox_rows,
-    payments_of,
-)
+from tests.helpers import checkout as support
+from tests.helpers.checkout import PAYPAL_BODY, assert_page_obeys_its_csp, outbox_rows, payments_of
 from tests.localstripe import Receiver, for_pi, register_webhook, running_localstripe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("checkout_localstripe")]
 
-# Fixtures shared with the other checkout modules.
-admin = support.admin
-buyer = support.buyer
-shop = support.shop
 
 GW = "v1/app-integrations/payment-gateway"
 SECRET = "whsec_checkout_localstripe"

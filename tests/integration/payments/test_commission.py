@@ -9,16 +9,10 @@ from types import SimpleNamespace
 import pytest
 
 from chalicelib.payments import commission, intake, service
-from tests.conftest import login, make_user, register_and_login
-from tests.integration import test_checkout_support as support
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_catalog_prices import with_literals
-from tests.integration.test_checkout_support import error_of, paypal_completion, query_of
-
-# Fixtures shared with the other checkout modules.
-admin = support.admin
-shop = support.shop
-paypal = support.paypal
+from tests.helpers.api import login, make_user, register_and_login
+from tests.helpers.catalog import with_literals
+from tests.helpers.checkout import error_of, paypal_completion, query_of
+from tests.helpers.tables import assert_unchanged, dump_tables
 
 CR = "v1/commission-rates"
 

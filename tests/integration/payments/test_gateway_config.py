@@ -6,23 +6,11 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.store import secrets
-from tests.conftest import login, make_user
-from tests.integration import payments_support as ps
-from tests.integration import test_checkout_support as support
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_checkout_support import (
-    PAYPAL_BODY,
-    STRIPE_BODY,
-    error_of,
-    raw_items,
-    raw_text,
-)
-
-# Fixtures shared with the other checkout modules.
-admin = support.admin
-simulator_setting = support.simulator_setting
-buyer = support.buyer
-shop = support.shop
+from tests.helpers import checkout as support
+from tests.helpers import payments as ps
+from tests.helpers.api import login, make_user
+from tests.helpers.checkout import PAYPAL_BODY, STRIPE_BODY, error_of, raw_items, raw_text
+from tests.helpers.tables import assert_unchanged, dump_tables
 
 GW = "v1/app-integrations/payment-gateway"
 SECRET_KEY = STRIPE_BODY["privateKey"]
@@ -130,7 +118,7 @@ def test_a_gateway_of_another_brand_is_404(api, admin, other_brand):
 
 
 def test_end_users_cannot_see_or_change_gateways(api, admin):
-    from tests.conftest import register_and_login
+    from tests.helpers.api import register_and_login
 
     admin.ok("POST", GW, STRIPE_BODY)
     user = register_and_login(api, "carol")

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from chalicelib.devstack.paypal_simulator import PayPalSimulator
-from tests.integration import payments_support as ps
+from tests.helpers import payments as ps
 
 
 def _free_port() -> int:

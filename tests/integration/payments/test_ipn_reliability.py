@@ -19,10 +19,10 @@ from chalicelib.notify import mailer
 from chalicelib.payments import intake, service
 from chalicelib.payments.gateways.events import GatewayEvent
 from chalicelib.store import bootstrap
-from tests.conftest import make_user, reset_process_state
-from tests.integration import payments_support as ps
-from tests.integration.test_licenses_support import Clock
-from tests.integration.test_licenses_support import shop as shop_fixture
+from tests.conftest import reset_process_state
+from tests.helpers import payments as ps
+from tests.helpers.api import make_user
+from tests.helpers.licensing import Clock, licensing_shop
 
 
 @pytest.fixture
@@ -156,14 +156,6 @@ def test_a_commit_whose_reply_was_lost_is_applied_and_published_at_once(client, 
     assert ps.drain_outbox() == 0
 
 
-@pytest.fixture
-def admin(api, demo_brand):
-    make_user(demo_brand, "boss", "Admin")
-    from tests.conftest import login
-
-    return login(api, "boss")
-
-
 def test_notifications_are_listed_and_a_replay_is_safe(client, admin, demo_brand, gw, pay):
     body = ps.pi_event(pay.id, event_id="evt_replay")
     nid = ps.post_stripe(client, gw, body).json_body["data"]["notificationId"]
@@ -239,14 +231,14 @@ def test_unverifiable_notifications_are_stored_at_most_n_per_gateway_per_hour(
 
 def test_notifications_need_the_permission_and_stay_in_their_brand(
         client, api, demo_brand, other_brand, gw, pay):
-    from tests.conftest import register_and_login
+    from tests.helpers.api import register_and_login
 
     body = ps.pi_event(pay.id)
     nid = ps.post_stripe(client, gw, body).json_body["data"]["notificationId"]
     buyer = register_and_login(api, "buyer1")
     assert buyer.get("v1/payments/notifications").status_code == 403
     make_user(other_brand, "otherboss", "Admin")
-    from tests.conftest import login
+    from tests.helpers.api import login
 
     other = login(api.as_(None, "other.test"), "otherboss")
     assert other.get(f"v1/payments/notifications/{nid}").status_code == 404
@@ -387,7 +379,7 @@ def test_shuffled_and_repeated_events_end_as_the_events_in_order():
                 Clock()
                 ps.verify_sender()
                 brand = brands.create(name="Demo", abbr="DEMO", domain="demo.test")
-                shop = shop_fixture.__wrapped__(brand)
+                shop = licensing_shop(brand)
                 gw = ps.make_gateway(brand, "paypal")
                 expected = run(brand, shop, gw, events, in_order, 1)
                 got = run(brand, shop, gw, events, mixed, 2)

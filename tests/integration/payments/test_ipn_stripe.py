@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.integration import payments_support as ps
+from tests.helpers import payments as ps
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import settings
-from tests.integration import payments_support as ps
+from tests.helpers import payments as ps
 from tests.localstripe import running_localstripe
 
 

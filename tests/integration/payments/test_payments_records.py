@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login, make_user, register_and_login
-from tests.integration import payments_support as ps
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
+from tests.helpers import payments as ps
+from tests.helpers.api import login, make_user, register_and_login
 
 
 @pytest.fixture
@@ -120,8 +114,8 @@ def test_an_amount_stored_before_the_ceiling_breaks_no_listing(client, admin, de
     """Issue 10: a payment of 10^26 USD (its price was stored before the ceiling) made
     v1/payments a 500 for the brand. The records read exactly; buying such a price is a 400 that
     writes nothing."""
-    from tests.integration.test_bad_input import assert_unchanged, dump_tables
-    from tests.integration.test_catalog_prices import set_amount_minor
+    from tests.helpers.catalog import set_amount_minor
+    from tests.helpers.tables import assert_unchanged, dump_tables
 
     big = ps.make_payment(demo_brand, gw, user_id=buyers["ids"]["alice"], amount=10 ** 28)
     assert admin.ok("GET", "v1/payments")["totalItems"] == 4

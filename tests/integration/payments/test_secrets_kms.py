@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib import settings
 from chalicelib.store import aws, secrets
-from tests.conftest import login, make_user
+from tests.helpers.api import login, make_user
 
 CTX = "gateway:G1:privateKey"
 
@@ -173,7 +173,7 @@ def test_an_unusable_kms_key_is_a_clear_configuration_error(kms_key):
 def test_a_stripe_gateway_saved_on_a_kms_stage_is_sealed_with_kms_and_works(kms_key, api,
                                                                           demo_brand):
     from chalicelib.payments import gateway_config
-    from tests.integration.test_checkout_support import STRIPE_BODY, raw_items
+    from tests.helpers.checkout import STRIPE_BODY, raw_items
 
     make_user(demo_brand, "boss", "Admin")
     admin = login(api, "boss")

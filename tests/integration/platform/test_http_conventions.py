@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import Api, login, make_user
+from tests.helpers.api import Api, login, make_user
 
 ENVELOPE_KEYS = {"success", "statusCode", "message", "data", "errors"}
 JFW_HEADERS = ("Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "X-Device-Code")

@@ -20,19 +20,12 @@ import pytest
 
 from chalicelib.http.routing import Route, resolve
 from chalicelib.routes import all_routes
-from tests.conftest import Api, make_user
-from tests.integration import test_bad_input
-from tests.integration.test_bad_input import (
-    Schema,
-    assert_unchanged,
-    dump_tables,
-    fill_path,
-    route_id,
-)
-from tests.integration.test_user_admin import admin_of, error_of
+from tests.helpers.api import Api, make_user
+from tests.helpers.routes import Schema, fill_path, route_id
+from tests.helpers.tables import assert_unchanged, dump_tables
+from tests.helpers.users import admin_of, error_of
 
 ROUTES = all_routes("test")
-world = test_bad_input.world  # the module-scoped moto world, as a fixture of this module too
 
 # (method, path) -> why the route is not checked here. Rule-based exemptions come on top:
 # routes with auth="none" (public by design), brand=False (no tenant), or limited to dev stages.
@@ -73,7 +66,7 @@ class Env:
         made = self.maybe(segment, param)
         if made is None:
             pytest.fail(f"No way to make brand B's object for '{segment}/{{{param}}}': add an "
-                        "entry to FACTORIES in tests/integration/test_isolation.py. "
+                        "entry to FACTORIES in tests/integration/platform/test_isolation.py. "
                         f"({self.why.get(segment, 'no POST route for the collection')})")
         return made
 

@@ -10,7 +10,7 @@ import pytest
 from pydantic import StringConstraints
 
 from chalicelib.identity.schemas import Body
-from tests.conftest import register_and_login
+from tests.helpers.api import register_and_login
 
 
 @pytest.fixture
@@ -228,7 +228,7 @@ def test_idempotent_routes_are_declared_and_documented(served):
 
 
 def test_what_the_pipeline_answers_is_documented(served, api, demo_brand):
-    from tests.conftest import make_user
+    from tests.helpers.api import make_user
 
     # a wrong password (an anonymous route's 401), then the lockout's 429
     make_user(demo_brand, "alice")

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from chalicelib import settings
-from tests.conftest import register_and_login
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_devices import device_body, package_with_devices, user_id_of
-from tests.integration.test_user_admin import admin_of, error_of
+from tests.helpers.api import register_and_login
+from tests.helpers.devices import device_body, package_with_devices, user_id_of
+from tests.helpers.tables import assert_unchanged, dump_tables
+from tests.helpers.users import error_of
 
 # The README's snippet (also /work/notes/cert-snippet.md), character for character.
 SNIPPET = '''\
@@ -49,11 +49,6 @@ def b64e(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-
-
-@pytest.fixture
-def admin(api, demo_brand):
-    return admin_of(api, demo_brand)
 
 
 @pytest.fixture

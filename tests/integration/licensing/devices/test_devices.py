@@ -7,40 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import settings
-from tests.conftest import Api, register_and_login
-from tests.integration.test_bad_input import assert_unchanged, dump_tables
-from tests.integration.test_user_admin import admin_of, error_of
+from tests.helpers.api import Api, register_and_login
+from tests.helpers.devices import device_body, package_with_devices, user_id_of
+from tests.helpers.tables import assert_unchanged, dump_tables
+from tests.helpers.users import admin_of, error_of
 
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 
 
-# -- helpers (other test modules import them) ---------------------------------------------------
-
-def device_body(code: str, **extra) -> dict:
-    return {"type": "Desktop", "code": code, "name": f"Device {code}", "osDevice": "Linux",
-            "appVersionNumber": "1.0", **extra}
-
-
-def package_with_devices(admin: Api, limit: int | None, *, code: str = "PRO",
-                         default: bool = True, feature_code: str = "DEVICE",
-                         extra_features: tuple = ()) -> dict:
-    """A package whose feature ``feature_code`` allows ``limit`` devices (None: unlimited);
-    by default the brand's default package, so every user holds it."""
-    pkg = admin.ok("POST", "v1/packages", {"code": code, "name": code.title(),
-                                           "isDefault": default})
-    features = admin.ok("GET", "v1/features")["items"]
-    feature = next((f for f in features if f["code"] == feature_code), None) or admin.ok(
-        "POST", "v1/features", {"code": feature_code, "name": "Devices"})
-    link = ({"featureId": feature["id"], "type": "Limitation", "isUnlimited": True}
-            if limit is None else
-            {"featureId": feature["id"], "type": "Limitation", "value": limit})
-    admin.ok("POST", f"v1/packages/{pkg['id']}/features", [link, *extra_features])
-    return pkg
-
-
-def user_id_of(api: Api) -> str:
-    return api.ok("GET", "v1/users/me")["id"]
-
+# -- helpers (the shared ones are in tests/helpers/devices.py) -------------------------------------
 
 def links_of(brand: dict, user_id: str) -> dict[str, str]:
     """deviceId -> stored link status."""
@@ -52,11 +27,6 @@ def links_of(brand: dict, user_id: str) -> dict[str, str]:
 
 def at(moment: datetime) -> None:
     settings.set_clock(lambda: moment)
-
-
-@pytest.fixture
-def admin(api, demo_brand) -> Api:
-    return admin_of(api, demo_brand)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import settings
-from tests.conftest import login, make_user, register_and_login
-from tests.integration.test_catalog_prices import with_literals
+from tests.helpers.api import login, make_user, register_and_login
+from tests.helpers.catalog import with_literals
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -22,19 +22,6 @@ def coupon_body(**over) -> dict:
             "startDate": iso(NOW - timedelta(days=1)), "endDate": iso(NOW + timedelta(days=30))}
     body.update(over)
     return {k: v for k, v in body.items() if v is not ...}
-
-
-@pytest.fixture
-def clock():
-    settings.set_clock(lambda: NOW)
-    yield
-    settings.set_clock(None)
-
-
-@pytest.fixture
-def admin(api, demo_brand, clock):
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
 
 
 @pytest.fixture

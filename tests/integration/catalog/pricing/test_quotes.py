@@ -7,26 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import settings
-from tests.conftest import login, make_user, register_and_login
+from tests.helpers.api import register_and_login
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def iso(dt: datetime) -> str:
     return dt.isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture
-def clock():
-    settings.set_clock(lambda: NOW)
-    yield
-    settings.set_clock(None)
-
-
-@pytest.fixture
-def admin(api, demo_brand, clock):
-    make_user(demo_brand, "boss", "Admin")
-    return login(api, "boss")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Shared fixtures: moto in-process per test, the tables and queues from store/schema.py, and a
-JFW-speaking client over chalice.test.Client (tests/helpers/api.py)."""
+JFW-speaking client over chalice.test.Client (tests/helpers/api.py). tests/integration/conftest.py
+swaps the per-test moto for one per process, emptied per test (tests/helpers/moto_world.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ os.environ.update({
 for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+from pathlib import Path  # noqa: E402
+
+import botocore.loaders  # noqa: E402
+import botocore.session  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
@@ -26,6 +31,37 @@ from chalicelib import settings  # noqa: E402
 from tests.helpers.api import Api, login, make_user, register_and_login  # noqa: E402, F401
 
 settings.reload()
+
+# Every boto3 session (store/aws.py makes one per client, and every test drops its clients) reads
+# the same botocore JSON models: one loader for the process reads them once (~150 ms a client).
+_LOADER = botocore.loaders.create_loader()
+botocore.session.create_loader = lambda *_args, **_kwargs: _LOADER
+
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "own_moto: the test gets a moto of its own (tests/integration: not the "
+                   "process's shared one)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Only tests/integration tests that use ``aws_env`` share the process's moto; before any
+    other test it stops, so a test's own ``mock_aws`` starts from nothing, as it always did."""
+    from tests.helpers.moto_world import WORLD
+
+    shares = ("aws_env" in item.fixturenames and INTEGRATION in item.path.parents
+              and item.get_closest_marker("own_moto") is None)
+    if WORLD.running and not shares:
+        WORLD.stop()
+
+
+def pytest_sessionfinish(session) -> None:
+    from tests.helpers.moto_world import WORLD
+
+    WORLD.stop()
 
 
 def reset_process_state() -> None:

@@ -1,6 +1,9 @@
 """Shared fixtures: moto in-process per test, the tables and queues from store/schema.py, and a
 JFW-speaking client over chalice.test.Client (tests/helpers/api.py). tests/integration/conftest.py
-swaps the per-test moto for one per process, emptied per test (tests/helpers/moto_world.py)."""
+swaps the per-test moto for one per process, emptied per test (tests/helpers/moto_world.py).
+
+``--shuffle=SEED`` runs the tests in a random order (modules shuffled, then the tests of each
+module), the same on every xdist worker: it shows that no test depends on another's leftovers."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ os.environ.update({
 for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+import random  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import botocore.loaders  # noqa: E402
@@ -40,10 +44,35 @@ botocore.session.create_loader = lambda *_args, **_kwargs: _LOADER
 INTEGRATION = Path(__file__).parent / "integration"
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--shuffle", type=int, default=None, metavar="SEED",
+                     help="run modules, and the tests in each, in an order drawn from SEED")
+
+
 def pytest_configure(config) -> None:
     config.addinivalue_line(
         "markers", "own_moto: the test gets a moto of its own (tests/integration: not the "
                    "process's shared one)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    seed = config.getoption("--shuffle")
+    if seed is None:
+        return
+    rnd = random.Random(seed)
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    groups = list(modules.values())
+    rnd.shuffle(groups)
+    for group in groups:
+        rnd.shuffle(group)
+    items[:] = [item for group in groups for item in group]
+
+
+def pytest_report_header(config) -> str | None:
+    seed = config.getoption("--shuffle")
+    return None if seed is None else f"shuffled with --shuffle={seed}"
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+
+NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)  # the coupon and quote tests' time (their clock)
 
 
 def with_literals(body: dict, **literals: str) -> bytes:

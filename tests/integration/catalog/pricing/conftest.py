@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from chalicelib import settings
 from tests.helpers.api import Api, login, make_user
-
-NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
+from tests.helpers.catalog import NOW
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from chalicelib import settings
 from tests.helpers.api import login, make_user, register_and_login
-from tests.helpers.catalog import with_literals
-
-NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
+from tests.helpers.catalog import NOW, with_literals
 
 
 def iso(dt: datetime) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from chalicelib import settings
 from tests.helpers.api import register_and_login
-
-NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
+from tests.helpers.catalog import NOW
 
 
 def iso(dt: datetime) -> str:

@@ -1,9 +1,12 @@
 """Shared fixtures: moto in-process per test, the tables and queues from store/schema.py, and a
-JFW-speaking client over chalice.test.Client."""
+JFW-speaking client over chalice.test.Client (tests/helpers/api.py). tests/integration/conftest.py
+swaps the per-test moto for one per process, emptied per test (tests/helpers/moto_world.py).
+
+``--shuffle=SEED`` runs the tests in a random order (modules shuffled, then the tests of each
+module), the same on every xdist worker: it shows that no test depends on another's leftovers."""
 
 from __future__ import annotations
 
-import json
 import os
 
 # Before any project import: the settings are read once.
@@ -20,12 +23,74 @@ os.environ.update({
 for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+import random  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import botocore.loaders  # noqa: E402
+import botocore.session  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import settings  # noqa: E402
+from tests.helpers.api import Api, login, make_user, register_and_login  # noqa: E402, F401
 
 settings.reload()
+
+# Every boto3 session (store/aws.py makes one per client, and every test drops its clients) reads
+# the same botocore JSON models: one loader for the process reads them once (~150 ms a client).
+_LOADER = botocore.loaders.create_loader()
+botocore.session.create_loader = lambda *_args, **_kwargs: _LOADER
+
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--shuffle", type=int, default=None, metavar="SEED",
+                     help="run modules, and the tests in each, in an order drawn from SEED")
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "own_moto: the test gets a moto of its own (tests/integration: not the "
+                   "process's shared one)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    seed = config.getoption("--shuffle")
+    if seed is None:
+        return
+    rnd = random.Random(seed)
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    groups = list(modules.values())
+    rnd.shuffle(groups)
+    for group in groups:
+        rnd.shuffle(group)
+    items[:] = [item for group in groups for item in group]
+
+
+def pytest_report_header(config) -> str | None:
+    seed = config.getoption("--shuffle")
+    return None if seed is None else f"shuffled with --shuffle={seed}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Only tests/integration tests that use ``aws_env`` share the process's moto; before any
+    other test it stops, so a test's own ``mock_aws`` starts from nothing, as it always did."""
+    from tests.helpers.moto_world import WORLD
+
+    shares = ("aws_env" in item.fixturenames and INTEGRATION in item.path.parents
+              and item.get_closest_marker("own_moto") is None)
+    if WORLD.running and not shares:
+        WORLD.stop()
+
+
+def pytest_sessionfinish(session) -> None:
+    from tests.helpers.moto_world import WORLD
+
+    WORLD.stop()
 
 
 def reset_process_state() -> None:
@@ -47,55 +112,6 @@ def aws_env():
         bootstrap.create_all()
         yield
         reset_process_state()
-
-
-class Api:
-    """Speaks JFW to the app: JSON bodies, Brand-URL and Auth-Key headers, envelope checks."""
-
-    def __init__(self, client, brand_url: str | None = None) -> None:
-        self.client = client
-        self.brand_url = brand_url
-        self.auth_key: str | None = None
-
-    def as_(self, auth_key: str | None = None, brand_url: str | None = None) -> Api:
-        other = Api(self.client, brand_url or self.brand_url)
-        other.auth_key = auth_key
-        return other
-
-    def request(self, method: str, path: str, body=None, headers: dict | None = None,
-                raw: bytes | str | None = None):
-        h = {"Content-Type": "application/json"}
-        if self.brand_url is not None:
-            h["Brand-URL"] = self.brand_url
-        if self.auth_key:
-            h["Auth-Key"] = self.auth_key
-        h.update(headers or {})
-        if not path.startswith("/"):
-            path = "/api/" + path
-        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        resp = getattr(self.client.http, method.lower())(path, headers=h, body=data)
-        assert resp.status_code != 500, f"{method} {path} -> 500: {resp.body!r}"
-        return resp
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, body=None, **kw):
-        return self.request("POST", path, body, **kw)
-
-    def put(self, path, body=None, **kw):
-        return self.request("PUT", path, body, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
-
-    def ok(self, method: str, path: str, body=None, **kw):
-        resp = self.request(method, path, body, **kw)
-        assert 200 <= resp.status_code < 300, (
-            f"{method} {path} -> {resp.status_code}: {resp.body!r}")
-        env = resp.json_body
-        assert env["success"] is True and env["errors"] == []
-        return env["data"]
 
 
 @pytest.fixture
@@ -132,29 +148,6 @@ def other_brand(aws_env):
 @pytest.fixture
 def api(client, demo_brand) -> Api:
     return Api(client, "demo.test")
-
-
-def register_and_login(api: Api, username: str = "alice", password: str = "s3cret-Pass",
-                       email: str | None = None, **extra) -> Api:
-    api.ok("POST", "v1/users/register", {"username": username, "password": password,
-                                         "emailAddress": email or f"{username}@example.com",
-                                         **extra})
-    data = api.ok("POST", "v1/users/auth", {"username": username, "password": password})
-    return api.as_(data["authKey"])
-
-
-def make_user(brand: dict, username: str, user_type: str = "EndUser",
-              password: str = "s3cret-Pass") -> dict:
-    """A user created through the service (for admins, which register can't make)."""
-    from chalicelib.identity import users
-
-    return users.register(brand, password=password, username=username,
-                          email_address=f"{username}@example.com", user_type=user_type)
-
-
-def login(api: Api, username: str, password: str = "s3cret-Pass") -> Api:
-    data = api.ok("POST", "v1/users/auth", {"username": username, "password": password})
-    return api.as_(data["authKey"])
 
 
 @pytest.fixture

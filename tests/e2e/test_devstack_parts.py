@@ -132,7 +132,7 @@ def test_seeded_gateways_keep_their_ids_and_follow_this_runs_secret_and_port(aws
     secret localstripe is given this time and sending buyers back to this run's port."""
     from chalicelib.devstack import seed
     from chalicelib.payments import service as payments
-    from tests.integration.payments_support import use_simulator
+    from tests.helpers.payments import use_simulator
 
     demo = seed.seed("boss", "Boss-Passw0rd").demo
     with use_simulator("http://127.0.0.1:8421"):

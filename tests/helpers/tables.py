@@ -1,0 +1,34 @@
+"""Every table item by item: a request that must write nothing leaves them unchanged."""
+
+from __future__ import annotations
+
+import json
+
+
+def dump_tables(brand_id: str | None = None) -> dict[str, list[str]]:
+    """Every item of every table (Scan is fine in tests, never on a request path); with
+    ``brand_id``, only the items of that brand (their keys start with ``B#<brand_id>``)."""
+    from chalicelib import settings
+    from chalicelib.store import aws, schema
+
+    ddb = aws.client("dynamodb")
+    out = {}
+    for t in schema.TABLES:
+        items: list[str] = []
+        for page in ddb.get_paginator("scan").paginate(
+                TableName=settings.get().table_name(t.name), ConsistentRead=True):
+            items += [json.dumps(i, sort_keys=True) for i in page["Items"]
+                      if brand_id is None or i["pk"]["S"] == f"B#{brand_id}"
+                      or i["pk"]["S"].startswith(f"B#{brand_id}#")]
+        out[t.name] = sorted(items)
+    return out
+
+
+def assert_unchanged(before: dict[str, list[str]], what: str,
+                     brand_id: str | None = None) -> None:
+    after = dump_tables(brand_id)
+    for table, items in before.items():
+        added = sorted(set(after[table]) - set(items))
+        removed = sorted(set(items) - set(after[table]))
+        assert not added and not removed, (
+            f"{what} wrote to the {table} table: added {added[:3]}, removed {removed[:3]}")

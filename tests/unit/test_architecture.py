@@ -1061,7 +1061,7 @@ def _is_type_checking(test: ast.expr) -> bool:
 def _imports(mod: Module) -> list[Import]:
     found: list[Import] = []
 
-    def targets(node: ast.Import | ast.ImportFrom) -> list[str]:
+    def targets(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
         if isinstance(node, ast.Import):
             return [(a.name, ast.unparse(ast.Import(names=[a]))) for a in node.names]
         if node.level:

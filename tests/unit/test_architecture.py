@@ -176,29 +176,29 @@ KNOWN_FUNCTION_IMPORTS: set[str] = {  # 406
     'devstack.seed:seed_payments -> payments.gateway_config',
     'devstack.seed:verify_senders -> notify.mailer',
     'devstack.seed:verify_senders -> store.aws',
-    'devstack.stack:buckets -> settings',
-    'devstack.stack:buckets -> store.schema',
+    'devstack.stack:Stack.buckets -> settings',
+    'devstack.stack:Stack.buckets -> store.schema',
+    'devstack.stack:Stack.create_resources -> devstack.seed',
+    'devstack.stack:Stack.create_resources -> http.errors',
+    'devstack.stack:Stack.create_resources -> settings',
+    'devstack.stack:Stack.create_resources -> store.aws',
+    'devstack.stack:Stack.create_resources -> store.bootstrap',
+    'devstack.stack:Stack.save_s3_files -> store.aws',
+    'devstack.stack:Stack.seed_payments -> devstack.paypal_simulator',
+    'devstack.stack:Stack.seed_payments -> devstack.seed',
+    'devstack.stack:Stack.start_api -> app',
+    'devstack.stack:Stack.start_api -> chalice',
+    'devstack.stack:Stack.start_timer -> devstack.timer',
+    'devstack.stack:Stack.start_timer -> store.schema',
+    'devstack.stack:Stack.start_workers -> devstack.worker',
+    'devstack.stack:Stack.start_workers -> store.schema',
     'devstack.stack:chalice_config -> chalice',
-    'devstack.stack:create_resources -> devstack.seed',
-    'devstack.stack:create_resources -> http.errors',
-    'devstack.stack:create_resources -> settings',
-    'devstack.stack:create_resources -> store.aws',
-    'devstack.stack:create_resources -> store.bootstrap',
     'devstack.stack:fewer_malloc_arenas -> ctypes',
     'devstack.stack:load -> http.routing',
     'devstack.stack:paypal_sim_port -> devstack.paypal_simulator',
     'devstack.stack:reset_app_state -> settings',
     'devstack.stack:reset_app_state -> store.aws',
     'devstack.stack:reset_app_state -> store.base',
-    'devstack.stack:save_s3_files -> store.aws',
-    'devstack.stack:seed_payments -> devstack.paypal_simulator',
-    'devstack.stack:seed_payments -> devstack.seed',
-    'devstack.stack:start_api -> app',
-    'devstack.stack:start_api -> chalice',
-    'devstack.stack:start_timer -> devstack.timer',
-    'devstack.stack:start_timer -> store.schema',
-    'devstack.stack:start_workers -> devstack.worker',
-    'devstack.stack:start_workers -> store.schema',
     'devstack.stack:stripe_webhook_secret -> devstack.seed',
     'devstack.stripe_server:main -> aiohttp (no comment)',
     'devstack.stripe_server:main -> localstripe (no comment)',
@@ -289,12 +289,12 @@ KNOWN_FUNCTION_IMPORTS: set[str] = {  # 406
     'licensing.downloads:grant_for_payment -> identity.brands',
     'licensing.downloads:grant_for_payment -> notify.outbox',
     'licensing.downloads:grant_for_payment -> store.secrets',
-    'licensing.expiry:_catalogue -> catalog.service',
+    'licensing.expiry:_Run._catalogue -> catalog.service',
+    'licensing.expiry:_Run.brand -> identity.brands',
     'licensing.expiry:_commit -> notify.outbox',
     'licensing.expiry:_expire -> notify.outbox',
     'licensing.expiry:_remind -> notify.outbox',
     'licensing.expiry:_user -> identity.users',
-    'licensing.expiry:brand -> identity.brands',
     'licensing.fulfilment:_downloads -> licensing.downloads',
     'licensing.fulfilment:_duration -> catalog.service',
     'licensing.fulfilment:_holder_change -> catalog.service',
@@ -1077,7 +1077,7 @@ def _imports(mod: Module) -> list[Import]:
                 ast.ImportFrom(module=origin, names=[alias], level=0))))
         return out
 
-    def visit(node: ast.AST, function: str, type_only: bool) -> None:
+    def visit(node: ast.AST, scope: str, in_function: bool, type_only: bool) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Import | ast.ImportFrom):
                 seen = set()
@@ -1087,21 +1087,22 @@ def _imports(mod: Module) -> list[Import]:
                     if target not in seen:
                         seen.add(target)
                         found.append(Import(mod, child.lineno, child.end_lineno or child.lineno,
-                                            target, function, type_only, spelled))
-            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                visit(child, f"{function}.{child.name}" if function else child.name, type_only)
-            elif isinstance(child, ast.ClassDef):
+                                            target, scope if in_function else "", type_only,
+                                            spelled))
+            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 # A class body at module level runs at import: its imports are module level.
-                visit(child, f"{function}.{child.name}" if function else "", type_only)
+                name = f"{scope}.{child.name}" if scope else child.name
+                visit(child, name, in_function or not isinstance(child, ast.ClassDef), type_only)
             elif isinstance(child, ast.If) and _is_type_checking(child.test):
                 for stmt in child.body:
-                    visit(ast.Module(body=[stmt], type_ignores=[]), function, True)
+                    visit(ast.Module(body=[stmt], type_ignores=[]), scope, in_function, True)
                 for stmt in child.orelse:
-                    visit(ast.Module(body=[stmt], type_ignores=[]), function, type_only)
+                    visit(ast.Module(body=[stmt], type_ignores=[]), scope, in_function,
+                          type_only)
             else:
-                visit(child, function, type_only)
+                visit(child, scope, in_function, type_only)
 
-    visit(mod.tree, "", False)
+    visit(mod.tree, "", False, False)
     return found
 
 

@@ -1543,6 +1543,57 @@ def test_devstack_help_cites_only_what_the_repo_has():
 
 
 # ---------------------------------------------------------------------------------------------
+# The checks can fail: each finds what it should in a small made-up package.
+# ---------------------------------------------------------------------------------------------
+
+FAKE = {
+    "alpha/service.py": "from chalicelib.alpha import rules\n",
+    "alpha/rules.py": "import json\n\n\ndef f():\n    from chalicelib.beta import models\n",
+    "alpha/routes.py": (
+        "from chalicelib.http.routing import Route\n\nH = 'chalicelib.alpha.api:'\n"
+        "ROUTES = [Route('GET', '/a', H + 'x', 's'),\n"
+        "          Route('GET', '/b', 'chalicelib.beta.api:y', 's', body=f'{H}B')]\n"),
+    "alpha/api.py": "KIND = 'chalicelib.beta.models:Item'\n",
+    "alpha/models.py": "",
+    "beta/service.py": "",
+    "beta/models.py": (
+        "def g():\n    import stripe\n    # cold start\n    import argon2\n"
+        "    from chalicelib.alpha import service\n"),
+    "beta/extra_routes.py": "",
+}
+
+
+def test_the_checks_find_what_they_should(tmp_path, monkeypatch):
+    for rel, text in {"chalicelib/__init__.py": "", "chalicelib/alpha/__init__.py": "",
+                      "chalicelib/beta/__init__.py": "",
+                      **{f"chalicelib/{k}": v for k, v in FAKE.items()}}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    me = sys.modules[__name__]
+    monkeypatch.setattr(me, "ROOT", tmp_path)
+    monkeypatch.setattr(me, "PKG", tmp_path / "chalicelib")
+    monkeypatch.setattr(me, "CONTEXTS", {"alpha", "beta"})
+    monkeypatch.setattr(me, "MODULES", _load())
+    monkeypatch.setattr(me, "IMPORTS", [i for m in me.MODULES.values() for i in _imports(m)])
+
+    assert set(cross_context_violations()) == {
+        "alpha.rules -> beta.models",
+        "beta.models -> alpha.service: from chalicelib.alpha import service"}
+    assert set(cycle_violations()) == {
+        "alpha.rules -> beta.models", "beta.models -> alpha.service",
+        "alpha.service -> alpha.rules"}
+    assert set(function_import_violations()) == {
+        "alpha.rules:f -> beta.models", "beta.models:g -> stripe (no comment)",
+        "beta.models:g -> alpha.service"}
+    assert set(route_ref_violations()) == {
+        "alpha.routes: GET handler=H + 'x'", "alpha.routes: GET body=f'{H}B'",
+        "alpha.routes: handler beta.api:y", "alpha.api: names beta.models:Item"}
+    assert set(layout_violations()) == {
+        "chalicelib/beta/routes.py",
+        "chalicelib/beta/extra_routes.py"}
+
+
+# ---------------------------------------------------------------------------------------------
 
 def _known_now() -> list[tuple[str, str]]:
     """(name, Python source of the set) of every KNOWN_* set as the code is now."""

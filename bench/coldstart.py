@@ -1,7 +1,7 @@
 """Cold start: how long ``import app`` takes as Lambda loads it, next to a bare Chalice app.
 
 Both apps are copied to a temporary directory and precompiled the way the package ships
-(``compileall --invalidation-mode unchecked-hash``, design.md "Cold start"). Each sample is a
+(``compileall --invalidation-mode unchecked-hash``, ARCHITECTURE.md "Cold start"). Each sample is a
 fresh interpreter that times only the import (and, for the second figure, the import plus one
 ``GET /api/v1/health`` through the Lambda handler; no AWS involved). Samples alternate between
 the apps so a noisy machine affects both alike. Prints:

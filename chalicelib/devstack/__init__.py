@@ -1,2 +1,2 @@
 """The local stack behind ``make run``: moto, localstripe, the API, a queue worker, a timer and
-seed data, all on 127.0.0.1 (design.md, "Local stack")."""
+seed data, all on 127.0.0.1 (ARCHITECTURE.md, "The local stack")."""

@@ -1,4 +1,4 @@
-"""Starts and stops the local stack (design.md, "Local stack").
+"""Starts and stops the local stack (ARCHITECTURE.md, "The local stack"; README.md, "Two commands").
 
 Order: DynamoDB Local, moto (SQS, SES, SNS, S3), localstripe and the PayPal IPN simulator
 (subprocesses) -> tables (those missing), queues, buckets and their saved files, mail senders,

@@ -21,7 +21,7 @@ def register(app: Any) -> dict[str, Any]:
     """Register every consumer and job; returns {name: Lambda handler} for app.py to expose:
     Lambda calls ``app.<function __name__>`` (Chalice's handler string), so each needs its own
     name and must be an attribute of app.py (tests/infra/test_handlers.py)."""
-    from chalice import Rate
+    from chalice import Rate  # cold start
 
     s = settings.get()
     handlers: dict[str, Any] = {}

@@ -25,7 +25,7 @@ MAX_INT64 = 2 ** 63 - 1
 @lru_cache(maxsize=1)
 def currencies() -> dict[str, dict]:
     """Tradable ISO 4217 currencies: code -> {code, name, numericCode, exponent}."""
-    import iso4217
+    import iso4217  # cold start
 
     return {
         c.code: {"code": c.code, "name": c.currency_name, "numericCode": c.number,

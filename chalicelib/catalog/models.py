@@ -2,7 +2,7 @@
 
 Access patterns (pk / sk):
 - a brand's whole catalogue ... ``B#<brand>#CAT`` / everything below: ONE Query lists packages
-  with their features and prices, features, subscription types and prices (design.md, "Data").
+  with their features and prices, features, subscription types and prices (ARCHITECTURE.md, "Data").
   - catalogue head .......... ``HEAD``: defaultPackageId, defaultSubscriptionTypeId, version. Every
                               change of a default is conditioned on ``version`` (exactly one).
   - package ................. ``PKG#<id>`` (priceCount/paidPriceCount: live prices referring to it)

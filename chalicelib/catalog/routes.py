@@ -9,7 +9,6 @@ see).
 """
 
 from chalicelib.catalog.constants import (
-    CONSTANTS,
     COUPON_STATUSES,
     JFW_STATUSES,
     PRICING_MODELS,
@@ -170,9 +169,27 @@ ROUTES = [
           permission="QUOTA.READ", tag="Quota usage", query=(
               Q("userId"), Q("featureId"), Q("featureCode"), Q("amount", "integer"))),
     # -- constants (§20; all but feature/types and coupon/status are ours) -----------------------
-    *[Route("GET", f"/api/v1/constants/{name}", "chalicelib.catalog.api:constant",
-            f"The {name} values",
-            auth="none", brand=False, returns="strings", tag="Constants") for name in CONSTANTS],
+    Route("GET", "/api/v1/constants/feature/types", "chalicelib.catalog.api:constant",
+          "The feature/types values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/feature/reset-policies", "chalicelib.catalog.api:constant",
+          "The feature/reset-policies values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/coupon/status", "chalicelib.catalog.api:constant",
+          "The coupon/status values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/package/status", "chalicelib.catalog.api:constant",
+          "The package/status values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/subscription-type/units", "chalicelib.catalog.api:constant",
+          "The subscription-type/units values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/subscription-type/status", "chalicelib.catalog.api:constant",
+          "The subscription-type/status values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/price/pricing-models", "chalicelib.catalog.api:constant",
+          "The price/pricing-models values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
     Route("GET", "/api/v1/constants/currencies", "chalicelib.catalog.api:currencies",
           "ISO 4217 currencies with their minor-unit exponent: [{code, name, exponent}]",
           auth="none", brand=False, returns="array", tag="Constants"),

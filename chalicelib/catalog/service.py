@@ -58,6 +58,7 @@ from chalicelib.catalog.subscription_types import (
     subscription_type_prices,
     update_subscription_type,
 )
+from chalicelib.identity import service as identity
 
 __all__ = [
     "Catalogue", "load", "package_dto", "price_dto", "subtype_dto",
@@ -74,3 +75,12 @@ __all__ = [
     "subscription_end", "subscription_type_prices", "update_subscription_type",
     "quote", "tax_rate", "find_coupon", "redeem_coupon",
 ]
+
+
+def _package_dtos(brand_id: str, wanted: set[str]) -> dict[str, dict]:
+    """Users' packages (identity's DTOs), from one read of the brand's catalogue."""
+    cat = load(brand_id)
+    return {p: package_dto(cat, cat.packages[p], public=True) for p in wanted if p in cat.packages}
+
+
+identity.set_package_lookup(_package_dtos)

@@ -67,7 +67,7 @@ def serve(fd: int, host: str, port: int) -> None:
     reset_app_state()
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from app import app
+    from app import app  # after the stack's environment
 
     validate_routes(app.routes)  # as `chalice local` does: what API Gateway would refuse
     warm()

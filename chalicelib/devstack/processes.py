@@ -15,7 +15,7 @@ def _die_with_parent() -> None:
     """Runs in the child before exec: if the stack dies without cleaning up (SIGKILL), the
     kernel sends the child SIGTERM, so nothing outlives it (Linux only)."""
     if sys.platform.startswith("linux"):
-        import ctypes
+        import ctypes  # after the stack's environment
 
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -18,8 +18,8 @@ class Seeded:
 
 
 def _brand(domain: str, created: list[str], **fields: object) -> dict:
-    from chalicelib.http.errors import Conflict
-    from chalicelib.identity import service as identity
+    from chalicelib.http.errors import Conflict  # after the stack's environment
+    from chalicelib.identity import service as identity  # after the stack's environment
 
     existing = identity.find_brand_by_host(domain)
     if existing:
@@ -36,7 +36,7 @@ def _brand(domain: str, created: list[str], **fields: object) -> dict:
 
 
 def seed(admin_username: str, admin_password: str) -> Seeded:
-    from chalicelib.identity import service as identity
+    from chalicelib.identity import service as identity  # after the stack's environment
 
     created: list[str] = []
     platform = _brand(PLATFORM_DOMAIN, created, name="JFW Platform", abbr="JFW",
@@ -73,16 +73,13 @@ def sender_addresses(mail_sender: str, *brands: dict) -> list[str]:
 
 def verify_senders(addresses: list[str], domains: list[str]) -> None:
     """SES identities for the senders (and whole seeded domains), so moto accepts the sends."""
-    from chalicelib.store import aws
+    from chalicelib.store import aws  # after the stack's environment
 
     ses = aws.client("ses")
-    try:
-        from chalicelib.notify.service import ensure_sender_verified
-    except ImportError:  # the mailer is optional for the stack itself
-        def ensure_sender_verified(address: str) -> None:
-            ses.verify_email_identity(EmailAddress=address)
+    from chalicelib.notify import service as notify  # after the stack's environment is set
+
     for address in addresses:
-        ensure_sender_verified(address)
+        notify.ensure_sender_verified(address)
     for domain in domains:
         ses.verify_domain_identity(Domain=domain)
 
@@ -106,7 +103,7 @@ class SeededPayments:
 def _catalog(brand_id: str, created: list[str]) -> tuple[dict, dict]:
     """FREE (the default package, so new users are not on PRO) and PRO with a monthly USD
     price, so a checkout can be tried at once."""
-    from chalicelib.catalog import service as catalog
+    from chalicelib.catalog import service as catalog  # after the stack's environment
 
     packages = {p["code"]: p for p in catalog.list_packages(brand_id)}
     if "FREE" not in packages:
@@ -141,7 +138,7 @@ def seed_payments(demo: dict, api_url: str, stripe_webhook_secret: str,
     """The demo brand's catalogue for checkout, a Stripe gateway for localstripe (the default)
     and a PayPal gateway verified by the IPN simulator. After paying, the buyer comes back to
     our own checkout page, which shows the payment's status."""
-    from chalicelib.payments import service as payments
+    from chalicelib.payments import service as payments  # after the stack's environment
 
     created: list[str] = []
     package, price = _catalog(demo["id"], created)
@@ -181,7 +178,7 @@ def _follow(brand_id: str, gateway: dict, links: dict[str, str], webhook_secret:
     """A seeded gateway kept from an earlier run, brought in line with this run's settings:
     localstripe signs with this run's ``STRIPE_WEBHOOK_SECRET`` and the buyer comes back to this
     run's API port. Everything else (and the id) stays as it was."""
-    from chalicelib.payments import service as payments
+    from chalicelib.payments import service as payments  # after the stack's environment
 
     changes = {k: v for k, v in links.items() if gateway.get(k) != v}
     if webhook_secret is not None and \
@@ -200,10 +197,10 @@ def _follow(brand_id: str, gateway: dict, links: dict[str, str], webhook_secret:
 def register_stripe_webhook(stripe_url: str, notify_url: str, secret: str) -> None:
     """Point localstripe's webhooks at our Stripe notification URL (in memory at localstripe:
     done at every start)."""
-    import json
-    import urllib.request
+    import json  # after the stack's environment
+    import urllib.request  # after the stack's environment
 
-    from chalicelib.payments import service as payments
+    from chalicelib.payments import service as payments  # after the stack's environment
 
     body = json.dumps({"url": notify_url, "secret": secret,
                        "events": list(payments.STRIPE_EVENT_TYPES)}).encode()

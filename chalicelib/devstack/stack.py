@@ -56,7 +56,7 @@ PAYMENTS_ENV_HELP = """\
 
 def paypal_sim_port() -> int:
     """``PAYPAL_SIM_PORT``: the PayPal IPN simulator's port (default 8421)."""
-    from chalicelib.devstack.paypal_simulator import DEFAULT_PORT
+    from chalicelib.devstack.paypal_simulator import DEFAULT_PORT  # after the stack's environment
 
     return devconfig._port(os.environ, "PAYPAL_SIM_PORT", DEFAULT_PORT)
 
@@ -67,6 +67,7 @@ def paypal_sim_url(cfg: DevConfig) -> str:
 
 def stripe_webhook_secret() -> tuple[str, bool]:
     """(the demo Stripe gateway's signing secret, whether it is the printed default)."""
+    # a local-stack step: loaded when it runs, after the stack set the environment
     from chalicelib.devstack.seed import DEFAULT_STRIPE_WEBHOOK_SECRET
 
     value = os.environ.get("STRIPE_WEBHOOK_SECRET") or DEFAULT_STRIPE_WEBHOOK_SECRET
@@ -99,7 +100,7 @@ def prepare_environment(cfg: DevConfig) -> None:
 
 
 def chalice_config() -> Any:
-    from chalice.config import Config
+    from chalice.config import Config  # after the stack's environment
 
     from_disk = json.loads((ROOT / ".chalice" / "config.json").read_text())
     return Config(chalice_stage="local", user_provided_params={}, config_from_disk=from_disk,
@@ -108,8 +109,8 @@ def chalice_config() -> Any:
 
 def reset_app_state() -> None:
     """Settings are read once and clients cached: start from the environment set above."""
-    from chalicelib import settings
-    from chalicelib.store import aws, base
+    from chalicelib import settings  # after the stack's environment
+    from chalicelib.store import aws, base  # after the stack's environment
 
     settings.reload()
     aws.reset()
@@ -191,10 +192,10 @@ class Stack:
                                f"{child.log_tail()}") from None
 
     def create_resources(self) -> None:
-        from chalicelib import settings
-        from chalicelib.devstack import seed
-        from chalicelib.http.errors import ApiError
-        from chalicelib.store import aws, bootstrap
+        from chalicelib import settings  # after the stack's environment
+        from chalicelib.devstack import seed  # after the stack's environment
+        from chalicelib.http.errors import ApiError  # after the stack's environment
+        from chalicelib.store import aws, bootstrap  # after the stack's environment
 
         s = settings.get()
         bootstrap.create_all()  # the tables, queues and buckets missing (store/schema.py)
@@ -218,14 +219,14 @@ class Stack:
         return self.cfg.data_dir / "s3"
 
     def buckets(self) -> list[str]:
-        from chalicelib import settings
-        from chalicelib.store import schema
+        from chalicelib import settings  # after the stack's environment
+        from chalicelib.store import schema  # after the stack's environment
 
         return [settings.get().bucket_name(b) for b in schema.BUCKETS]
 
     def save_s3_files(self) -> None:
         """Before moto stops: its files into the data folder (moto keeps them in memory)."""
-        from chalicelib.store import aws
+        from chalicelib.store import aws  # after the stack's environment
 
         moto = next((c for c in self.children if c.name == "moto"), None)
         if not self.s3_restored or moto is None or not moto.alive():
@@ -240,8 +241,8 @@ class Stack:
 
     def seed_payments(self) -> None:
         """The demo's PRO price and its two gateways; localstripe's webhook pointed at ours."""
-        from chalicelib.devstack import seed
-        from chalicelib.devstack.paypal_simulator import (
+        from chalicelib.devstack import seed  # after the stack's environment
+        from chalicelib.devstack.paypal_simulator import (  # after the stack's environment
             DEFAULT_RECEIVER_EMAIL,
             DEFAULT_RECEIVER_ID,
         )
@@ -270,8 +271,8 @@ class Stack:
                 None, ROOT, dict(os.environ), pass_fds=(fd,)))
 
     def start_workers(self) -> None:
-        from chalicelib.devstack.worker import QueueWorker
-        from chalicelib.store import schema
+        from chalicelib.devstack.worker import QueueWorker  # after the stack's environment
+        from chalicelib.store import schema  # after the stack's environment
 
         for q in schema.QUEUES:
             consumer = load(q.consumer, f"queue {q.name}")
@@ -285,8 +286,8 @@ class Stack:
                 self.threads.append(worker)
 
     def start_timer(self) -> None:
-        from chalicelib.devstack.timer import Job, Timer
-        from chalicelib.store import schema
+        from chalicelib.devstack.timer import Job, Timer  # after the stack's environment
+        from chalicelib.store import schema  # after the stack's environment
 
         jobs = []
         for name, minutes, ref in schema.SCHEDULES:
@@ -395,7 +396,7 @@ def _host(brand: dict) -> str:
 
 def load(ref: str, what: str) -> Any:
     """Import a "module:function"; a module that does not exist yet is reported, not fatal."""
-    from chalicelib.http.routing import resolve
+    from chalicelib.http.routing import resolve  # after the stack's environment
 
     module = ref.partition(":")[0]
     try:
@@ -431,7 +432,7 @@ def fewer_malloc_arenas(count: int = 2) -> None:
     MALLOC_ARENA_MAX=2 does; before any thread starts."""
     if not sys.platform.startswith("linux"):
         return
-    import ctypes
+    import ctypes  # after the stack's environment
 
     m_arena_max = -8
     try:

@@ -17,9 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8420)
     args = parser.parse_args(argv)
 
-    from aiohttp import web
-    from localstripe import server
-    from localstripe.resources import store
+    from aiohttp import web  # after the stack's environment
+    from localstripe import server  # a dev-only tool, loaded when the stack starts it
+    from localstripe.resources import store  # after the stack's environment
 
     store.dump_to_disk = lambda: None  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")

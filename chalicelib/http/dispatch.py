@@ -88,7 +88,7 @@ def register(app: Any, routes: Iterable[Route], stage: str) -> None:
             app.route(at, methods=list(HTTP_METHODS), cors=CORS, content_types=["*/*"],
                       name=path)(_view(app, {}))
     if stage in settings.LOCAL_STAGES:
-        from chalicelib.http import localgateway
+        from chalicelib.http import localgateway  # cold start
 
         localgateway.install()
 
@@ -288,7 +288,7 @@ def parse_number(text: str) -> Decimal:
 
 
 def parse_body(schema_ref: str, raw: bytes, content_type: str | None) -> Any:
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # cold start
 
     model = resolve(schema_ref)
     if content_type and not is_json_media_type(content_type) and raw.strip():

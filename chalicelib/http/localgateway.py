@@ -24,7 +24,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from chalice import local
+    from chalice import local  # cold start
 
     chalice_match = local.RouteMatcher.match_route
 

@@ -143,7 +143,7 @@ def document(routes: list[Route]) -> dict[str, Any]:
 def _body_schemas(routes: list[Route], schemas: dict[str, Any]) -> dict[str, dict]:
     """Every body model in one pass, so pydantic names shared and clashing models consistently;
     their definitions join ``components.schemas``. Returns body ref -> schema ({"$ref": ...})."""
-    from pydantic.json_schema import models_json_schema
+    from pydantic.json_schema import models_json_schema  # cold start
 
     refs = list(dict.fromkeys(r.body for r in routes if r.body))
     models = [resolve(ref) for ref in refs]

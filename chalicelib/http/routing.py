@@ -4,7 +4,7 @@ Each bounded context lists its routes in ``routes.py`` as ``Route`` values; one 
 serves four readers: the Chalice app (registration), the dispatcher (auth, permission, input
 validation), the OpenAPI document, and the tests that walk every route (tenant isolation, bad
 input). Handlers and body schemas are named as "module:attr" strings and imported on first use,
-so importing the app stays as cheap as a bare Chalice app (design.md, "Cold start").
+so importing the app stays as cheap as a bare Chalice app (ARCHITECTURE.md, "Cold start").
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.catalog import service as catalog  # noqa: F401 - users' packages (set_package_lookup)
 from chalicelib.http import paging
 from chalicelib.http.context import RequestContext
 from chalicelib.http.errors import BadRequest, Forbidden

@@ -36,7 +36,7 @@ from chalicelib.identity.recovery import RESET_KIND  # the outbox kind it regist
 from chalicelib.identity.sessions import caller_for_key
 from chalicelib.identity.user_admin import MAX_IDS as MAX_USER_IDS
 from chalicelib.identity.user_admin import by_ids as users_by_ids
-from chalicelib.identity.users import NO_EXPIRY, referrer_for_code
+from chalicelib.identity.users import NO_EXPIRY, referrer_for_code, set_package_lookup
 from chalicelib.identity.users import find_by_login as find_user_by_login
 from chalicelib.identity.users import get_item as get_user_item
 from chalicelib.identity.users import package_update as user_package_update
@@ -48,6 +48,6 @@ __all__ = [
     "USER_TYPES", "authenticate", "caller_for_key", "clear_brand_cache", "create_brand",
     "find_brand_by_host", "find_user_by_login", "get_brand", "get_user_item", "has_permission",
     "hash_password", "is_self", "rate_limit_check", "rate_limit_hit", "referrer_for_code",
-    "register_user", "require_permission", "require_self_or", "resolve_brand",
+    "register_user", "require_permission", "require_self_or", "resolve_brand", "set_package_lookup",
     "update_brand_setting", "user_dto", "user_package_update", "user_pk", "users_by_ids",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,19 +34,27 @@ def unique_key(brand_id: str, kind: str, value: str) -> tuple[str, str]:
 NO_EXPIRY = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+# What a package looks like is the catalog's to say, and the catalog reads users (a quote needs
+# the buyer's package), so identity does not import it: catalog/service.py registers its lookup
+# (``set_package_lookup``) when it is imported, as every module that shows users does.
+PackageLookup = Callable[[str, set[str]], dict[str, dict]]
+_package_lookup: PackageLookup | None = None
+
+
+def set_package_lookup(lookup: PackageLookup) -> None:
+    global _package_lookup
+    _package_lookup = lookup
+
+
 def packages_of(brand_id: str, items: Iterable[UserItem]) -> dict[str, dict]:
     """IPackage of each package the users are on, from one read of the brand's catalogue (none
     when no user has a package)."""
-    # Catalog reads users (a quote needs the buyer's package): the one import kept in a function,
-    # so identity and catalog don't import each other at load.
-    from chalicelib.catalog import service as catalog
-
     wanted = {u.package_id for u in items if u.package_id}
     if not wanted:
         return {}
-    cat = catalog.load(brand_id)
-    return {p: catalog.package_dto(cat, cat.packages[p], public=True)
-            for p in wanted if p in cat.packages}
+    if _package_lookup is None:
+        raise RuntimeError("users' packages need chalicelib.catalog.service imported")
+    return _package_lookup(brand_id, wanted)
 
 
 def to_dto(user: UserItem, roles: list[dict] | None = None,

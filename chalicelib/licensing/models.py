@@ -42,9 +42,11 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from chalicelib.identity.service import user_pk  # noqa: F401 - the user partition, as in identity
+from chalicelib.identity import service as identity
 from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
 from chalicelib.store.ids import stamp
+
+user_pk = identity.user_pk  # the user partition, as identity keys it
 
 Meta = table_meta("licensing")
 

@@ -13,7 +13,6 @@ the link is clicked in a mail, and the token names its brand (downloads.py).
 from chalicelib.http.routing import PAGING, Q, Route
 from chalicelib.http.statistics import QUERY as STATISTICS
 from chalicelib.licensing.constants import (
-    CONSTANTS,
     DEVICE_STATUSES,
     DEVICE_TYPES,
     LICENSE_STATUSES,
@@ -96,9 +95,15 @@ ROUTES = [
     Route("PUT", "/api/v1/licenses/{licenseId}/deactivate",
           "chalicelib.licensing.api:deactivate_license",
           "Deactivate (Inactive); 409 when used", permission="LICENSE.UPDATE", tag="Licenses"),
-    *[Route("GET", f"/api/v1/constants/{name}", "chalicelib.licensing.api:constant",
-            f"The {name} values", auth="none", brand=False, returns="strings",
-            tag="Constants") for name in CONSTANTS],
+    Route("GET", "/api/v1/constants/license/status", "chalicelib.licensing.api:constant",
+          "The license/status values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/license/types", "chalicelib.licensing.api:constant",
+          "The license/types values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
+    Route("GET", "/api/v1/constants/license/sources", "chalicelib.licensing.api:constant",
+          "The license/sources values", auth="none", brand=False, returns="strings",
+          tag="Constants"),
     # -- validation and offline certificates (ours, beyond JFW) ------------------------------------
     Route("POST", "/api/v1/licenses/validate", "chalicelib.licensing.api:validate",
           "Is a license (or a user's package) valid now, with a reason code (Keygen style)",

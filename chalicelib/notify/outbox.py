@@ -1,4 +1,4 @@
-"""The outbox (design.md, "Side effects go through an outbox").
+"""The outbox (ARCHITECTURE.md, "Side effects go through an outbox").
 
 A service that causes a side effect (a mail today; a webhook or an invoice PDF later) builds an
 outbox row and saves it in ITS OWN transaction, then publishes it to SQS after the commit::

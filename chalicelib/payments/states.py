@@ -1,5 +1,5 @@
-"""The payment state machine over JFW's PaymentStatus values (design.md, "Status changes follow an
-explicit state machine").
+"""The payment state machine over JFW's PaymentStatus values (ARCHITECTURE.md, "Status changes
+follow an explicit state machine").
 
 A gateway event names the status it reports (``GatewayEvent.jfw_status``); ``decide`` says what
 that does to a payment in its current status. Every event is recorded in the payment's history

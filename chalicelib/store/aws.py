@@ -1,4 +1,4 @@
-"""boto3 clients, created once per process, lazily, and shared (design.md, "Cold start").
+"""boto3 clients, created once per process, lazily, and shared (ARCHITECTURE.md, "Cold start").
 
 Once also under threads (the local stack's API and workers): ``functools.cache`` lets every
 thread that misses at the same moment build its own client (~0.1 s of CPU each), which made

@@ -1,5 +1,5 @@
-"""``Idempotency-Key`` for POSTs that move money (design.md): the same key with the same request
-replays the first answer; the same key with a different request is a 409.
+"""``Idempotency-Key`` for POSTs that move money (ARCHITECTURE.md): the same key with the same
+request replays the first answer; the same key with a different request is a 409.
 
 A record lives in the table of the context that uses it (``table``, a logical name with a
 ``ttl`` attribute), keyed ``B#<brand>#IDEM#<scope>#<sha256(key)>`` / ``IDEM`` where ``scope`` is
@@ -40,9 +40,10 @@ MAX_KEY_LENGTH = 255
 
 @cache
 def _model(table: str) -> Any:
+    # cold start: loaded on first use, not by every invocation
     from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-    from chalicelib.store.base import BaseModel, table_meta
+    from chalicelib.store.base import BaseModel, table_meta  # cold start
 
     class IdempotencyItem(BaseModel):
         Meta = table_meta(table)
@@ -80,7 +81,7 @@ def run(table: str, brand_id: str, scope: str, key: str | None, request_fingerpr
     Without a key the action simply runs."""
     if key is None:
         return action(), False
-    from pynamodb.exceptions import PutError
+    from pynamodb.exceptions import PutError  # cold start
 
     model = _model(table)
     now = settings.now()
@@ -103,7 +104,7 @@ def run(table: str, brand_id: str, scope: str, key: str | None, request_fingerpr
     except BaseException:
         _release(model, claim, request_fingerprint)
         raise
-    from pynamodb.exceptions import UpdateError
+    from pynamodb.exceptions import UpdateError  # cold start
 
     try:
         claim.update(actions=[model.state.set("done"),
@@ -115,7 +116,7 @@ def run(table: str, brand_id: str, scope: str, key: str | None, request_fingerpr
 
 
 def _release(model: Any, claim: Any, request_fingerprint: str) -> None:
-    from pynamodb.exceptions import DeleteError
+    from pynamodb.exceptions import DeleteError  # cold start
 
     try:
         claim.delete(condition=(model.state == "pending")
@@ -146,6 +147,6 @@ def _reused() -> Conflict:
 
 
 def _json_default(value: Any) -> Any:
-    from chalicelib.http.envelope import _default
+    from chalicelib.http.envelope import _default  # cold start
 
     return _default(value)

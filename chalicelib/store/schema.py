@@ -47,7 +47,7 @@ class Queue(NamedTuple):
 
 # Every table has gsi1 for listings inside a brand and a sparse "due" index whose hash key is a
 # sharded bucket (e.g. "OUTBOX#3") and whose range key is the due time, so jobs read only what
-# is due (design.md, "Data").
+# is due (ARCHITECTURE.md, "Data").
 GSI1 = Index("gsi1", "gsi1pk", "gsi1sk")
 DUE = Index("due", "duePk", "dueSk")
 # A buyer's payments by creation time: all the checkout's risk rules read (payments/risk.py), so

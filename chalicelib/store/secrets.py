@@ -84,7 +84,7 @@ def _key(configured: str | None, stage: str) -> bytes:
 
 
 def _gcm(key: bytes) -> Any:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # cold start
 
     return AESGCM(key)
 
@@ -111,7 +111,7 @@ def encrypt(plaintext: str, context: str) -> str:
 
 def decrypt(stored: str, context: str) -> str:
     """The plaintext of a value ``encrypt`` produced for the same ``context``."""
-    from cryptography.exceptions import InvalidTag
+    from cryptography.exceptions import InvalidTag  # cold start
 
     version, _, rest = (stored or "").partition(":")
     if version not in VERSIONS:
@@ -191,9 +191,9 @@ _UNUSABLE_KEY = {"NotFoundException", "DisabledException", "KMSInvalidStateExcep
 
 
 def _kms(operation: str, key_id: str, **params: Any) -> dict[str, Any]:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # cold start
 
-    from chalicelib.store import aws
+    from chalicelib.store import aws  # cold start
 
     try:
         return getattr(aws.client("kms"), operation)(**params)

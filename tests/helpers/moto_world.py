@@ -75,7 +75,7 @@ class MotoWorld:
 
         def client(service: str) -> Any:
             if service not in self._clients:
-                self._clients[service] = app_client.__wrapped__(service)
+                self._clients[service] = aws._create(service)
             return self._clients[service]
 
         aws.client = client

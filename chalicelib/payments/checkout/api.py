@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib import money
 from chalicelib.http.context import RequestContext
 from chalicelib.payments.checkout import blacklist, start
+from chalicelib.payments.checkout import page as checkout_page
 from chalicelib.payments.constants import BLACK_LIST_TYPES
 
 
@@ -65,3 +66,8 @@ def delete_black_list_entry(ctx: RequestContext, id: str) -> bool:  # noqa: A002
 
 def black_list_types(ctx: RequestContext) -> list[str]:
     return list(BLACK_LIST_TYPES)
+
+
+def page(ctx: RequestContext, paymentCode: str) -> Any:  # noqa: N803 - path parameter
+    """The hosted checkout page (HTML, no envelope): checkout/page.py."""
+    return checkout_page.page(ctx, paymentCode)

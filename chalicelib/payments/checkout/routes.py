@@ -30,7 +30,7 @@ ROUTES = [
           "chalicelib.payments.checkout.api:payment_checkout_link",
           "The checkout link of the caller's own Created payment (another gateway: a new link)",
           tag="Checkout", query=(GATEWAY_Q,), idempotent=True, answers=(502,)),
-    Route("GET", "/api/checkout/{paymentCode}", "chalicelib.payments.checkout.page:page",
+    Route("GET", "/api/checkout/{paymentCode}", "chalicelib.payments.checkout.api:page",
           "The hosted checkout page of a Stripe payment (HTML, Stripe.js); a PayPal payment "
           "redirects to PayPal", auth="none", brand=False, returns="html", tag="Checkout",
           answers=(302, 409),  # PayPal's page; a payment this page can't take

@@ -16,7 +16,7 @@ refusal writes nothing:
      (page.py) with Stripe.js. Against localstripe (``JFW_STRIPE_API_BASE`` not
      Stripe's), whose Stripe.js can only complete a 3-D Secure step, the PaymentIntent is
      created with a 3-D Secure test card and confirmed, so it waits in ``requires_action`` for
-     the page (see /work/notes/localstripe-findings.md);
+     the page (localstripe's findings are in README, "Payments");
    - PayPal: a Payments Standard URL (``_xclick``) carrying ``custom`` = the payment id and our
      ``notify_url``; nothing is created at PayPal until the buyer pays;
 6. the payment (``Created``) through ledger.create_payment, in one transaction.

@@ -13,6 +13,7 @@ import requests
 
 from chalicelib import settings
 from tests.helpers import licensing as support
+from tests.helpers.api import register_and_login
 from tests.helpers.licensing import mails, success_payload, user_id_of
 from tests.helpers.payments import drain_outbox, sent_mails, verify_sender
 from tests.helpers.tables import assert_unchanged, dump_tables
@@ -262,6 +263,6 @@ def test_another_brand_never_reaches_the_files_or_the_grants(api, admin, alice, 
     assert other.ok("GET", "v1/downloads") == []
     assert_unchanged(before, "brand B reaching for brand A's files", demo_brand["id"])
     # Inside the brand, another user's grants need DOWNLOAD.READ.
-    bob = support.register_and_login(api, "bob")
+    bob = register_and_login(api, "bob")
     assert bob.get(f"v1/downloads?userId={user_id_of(alice)}").status_code == 403
     assert len(admin.ok("GET", f"v1/downloads?userId={user_id_of(alice)}")) == 1

@@ -23,7 +23,7 @@ from chalicelib.devstack import paypal_simulator
 from chalicelib.devstack.paypal_simulator import PayPalSimulator
 from chalicelib.payments.gateways import paypal
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Receiver:

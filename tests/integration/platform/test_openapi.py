@@ -209,18 +209,15 @@ def test_the_declared_reply_shape_matches_each_handler(served):
 
 
 def test_idempotent_routes_are_declared_and_documented(served):
-    """The routes whose handler runs under the Idempotency-Key say so, and the document lists the
-    header and the 409 of a reused key."""
-    import inspect
-
-    from chalicelib.http.routing import resolve
+    """The routes that move money run under the Idempotency-Key (the dispatcher does it for every
+    route that declares it), and the document lists the header and the 409 of a reused key."""
     from chalicelib.routes import all_routes
 
-    idempotent = [r for r in all_routes()
-                  if "_idempotent(" in inspect.getsource(resolve(r.handler))]
+    idempotent = [r for r in all_routes() if r.idempotent]
+    assert {(r.method, r.path) for r in idempotent} >= {
+        ("POST", "/api/v1/prices/{priceId}/generate-checkout-link"),
+        ("POST", "/api/v1/licenses/purchase/checkout-link")}
     assert len(idempotent) >= 5
-    assert {(r.method, r.path) for r in all_routes() if r.idempotent} == {
-        (r.method, r.path) for r in idempotent}
     for r in idempotent:
         op = served["paths"][r.path][r.method.lower()]
         assert ("header", "Idempotency-Key") in {(p["in"], p["name"]) for p in op["parameters"]}

@@ -193,7 +193,7 @@ def test_no_package_no_certificate(api, demo_brand):
 
 def test_the_readme_snippet_is_this_one():
     """The README shows the snippet this module runs, character for character."""
-    readme = Path(__file__).resolve().parents[2] / "README.md"
+    readme = Path(__file__).resolve().parents[4] / "README.md"
     blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
     shown = [b for b in blocks if "def verify_certificate" in b]
     assert shown and shown[0] == SNIPPET

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.stackproc import StackProcess
-from tests.e2e.test_payments_e2e import completed, mails_to, ok, page_config, wait_until
+from tests.helpers.stack import completed, mails_to, ok, page_config, wait_until
 
 NEVER = "9999-12-31T23:59:59Z"  # IUser.expiryDate of a package with no end
 

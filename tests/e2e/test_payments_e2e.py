@@ -13,7 +13,6 @@ A buyer registers on demo.localhost, asks for a checkout link for the seeded PRO
 from __future__ import annotations
 
 import json
-import re
 import signal
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.e2e.stackproc import StackProcess, alive
+from tests.helpers.stack import completed, mails_to, ok, page_config, wait_until
 
 requests = pytest.importorskip("requests")
 stripe = pytest.importorskip("stripe")
@@ -29,8 +29,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_stack")]
 
 ADMIN = {"username": "e2e-pay-root", "password": "e2e-Admin-Pass1"}
 SECRET = "whsec_e2e_payments_secret"
-DEMO = "demo.localhost"
-TIMEOUT = 45.0
 
 
 @pytest.fixture
@@ -44,49 +42,9 @@ def stack(tmp_path):
         proc.kill_everything()
 
 
-def ok(stack: StackProcess, method: str, path: str, brand: str = DEMO, auth: str | None = None,
-       body: dict | None = None):
-    headers = {"Brand-URL": brand, **({"Auth-Key": auth} if auth else {})}
-    resp = requests.request(method, f"{stack.api}/{path}", json=body, headers=headers,
-                            timeout=30)
-    assert resp.status_code == 200, f"{method} {path} -> {resp.status_code}: {resp.text}\n" \
-                                    f"{stack.output()}"
-    return resp.json()["data"]
-
-
-def wait_until(what: str, stack: StackProcess, probe):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"{what} did not happen within {TIMEOUT:.0f} s\n{stack.output()}")
-
-
-def completed(stack: StackProcess, key: str, payment_id: str) -> dict:
-    def probe():
-        p = ok(stack, "GET", f"v1/payments/{payment_id}", auth=key)
-        return p if p["status"] == "Completed" else None
-
-    return wait_until(f"payment {payment_id} Completed", stack, probe)
-
-
-def mails_to(stack: StackProcess, address: str) -> list[dict]:
-    return [m for m in ok(stack, "GET", "v1/dev/mails")
-            if address in (m["to"] if isinstance(m["to"], list) else [m["to"]])]
-
-
 def received(stack: StackProcess, email: str) -> int:
     """How many payment success mails went to ``email``."""
     return sum(m["subject"] == "Your Demo payment was received" for m in mails_to(stack, email))
-
-
-def page_config(html: str) -> dict:
-    found = re.search(r'<script id="checkout-config" type="application/json">(.*?)</script>',
-                      html, re.S)
-    assert found, html[:500]
-    return json.loads(found.group(1))
 
 
 def test_a_buyer_pays_with_stripe_and_paypal_on_the_local_stack(stack):

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.stackproc import StackProcess
-from tests.e2e.test_payments_e2e import completed, ok, page_config, wait_until
+from tests.helpers.stack import completed, ok, page_config, wait_until
 
 requests = pytest.importorskip("requests")
 stripe = pytest.importorskip("stripe")

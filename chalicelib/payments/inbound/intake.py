@@ -320,7 +320,11 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
         puts.append((notification, None))
     if event.merchant_ref:
         puts.append((_txn(payment, event, now), None))
-        if event.kind.startswith("payment."):
+        # The gateway-reference row is written with the payment's merchant_ref_no (at checkout,
+        # or by the first event that names it, in that event's transaction): once the payment
+        # has this reference, its row exists and a later event needn't write it again.
+        known = payment.merchant_ref_no == event.merchant_ref and payment.gateway_type
+        if event.kind.startswith("payment.") and not known:
             puts.append((m.MerchantRefItem(m.mref_pk(brand_id, event.gateway, event.merchant_ref),
                                            m.MREF_SK, payment_id=payment.id, created_date=now),
                          None))

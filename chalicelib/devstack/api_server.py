@@ -14,7 +14,6 @@ The dev clock is shared by every process of the stack (settings.share_clock).
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import socket
 import sys
@@ -25,12 +24,15 @@ from chalice import local
 from chalice.deploy.validate import validate_routes
 
 from chalicelib.devstack.config import ROOT
-from chalicelib.devstack.stack import chalice_config, fewer_malloc_arenas, reset_app_state
+from chalicelib.devstack.stack import (
+    chalice_config,
+    configure_logging,
+    fewer_malloc_arenas,
+    reset_app_state,
+)
 from chalicelib.http.routing import resolve
 from chalicelib.routes import all_routes
 from chalicelib.store import aws, base, schema
-
-log = logging.getLogger("jfw.devstack.api")
 
 
 def server_class(fd: int) -> type:
@@ -94,11 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     fewer_malloc_arenas()  # a thread per connection, argon2's 19 MiB per login (see there)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("botocore", "pynamodb"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+    configure_logging()
     serve(args.fd, args.host, args.port)
     return 0
 

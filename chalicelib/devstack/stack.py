@@ -441,6 +441,16 @@ def fewer_malloc_arenas(count: int = 2) -> None:
         pass
 
 
+def configure_logging() -> None:
+    """One log format for the stack's processes (the stack itself and its API processes)."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("botocore", "pynamodb"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    # "Connection pool is full": more threads than a client's pool under load; harmless.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     fewer_malloc_arenas()
     parser = argparse.ArgumentParser(
@@ -454,12 +464,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="local: DynamoDB Local, kept in the data folder (default); moto: "
                              "moto's server in memory, as before (for bench/stack.py)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("botocore", "pynamodb"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-    # "Connection pool is full": more threads than a client's pool under load; harmless.
-    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+    configure_logging()
     try:
         cfg = dataclasses.replace(DevConfig.from_env(), fresh=args.fresh, dynamodb=args.dynamodb)
     except ConfigError as e:

@@ -48,6 +48,8 @@ class Settings(NamedTuple):
     paypal_simulator_url: str | None
     bucket: str = ""  # the files bucket (package downloads): JFW_BUCKET
     secrets_kms_key_id: str | None = None  # KMS key for store/secrets.py v2 (id, ARN, alias)
+    ledger_key: str | None = None  # base64 of 32 bytes: wallet ledger HMACs (wallet/chain.py)
+    wallet_audit_days: int = 30  # every wallet's ledger is proven in full at least this often
 
     @property
     def is_local(self) -> bool:
@@ -99,6 +101,8 @@ def _load() -> Settings:
         paypal_simulator_url=os.environ.get("JFW_PAYPAL_SIMULATOR_URL") or None,
         bucket=os.environ.get("JFW_BUCKET") or f"jfw-{stage}-files",
         secrets_kms_key_id=os.environ.get("JFW_SECRETS_KMS_KEY_ID") or None,
+        ledger_key=os.environ.get("JFW_LEDGER_KEY") or None,
+        wallet_audit_days=_int("JFW_WALLET_AUDIT_DAYS", 30),
     )
 
 

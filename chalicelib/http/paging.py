@@ -43,6 +43,12 @@ def cut(rows: list[dict], query: dict[str, Any]) -> list[dict]:
     return rows[number * size:(number + 1) * size]
 
 
+def bounds(query: dict[str, Any]) -> tuple[int, int]:
+    """``(pageNumber, pageSize)`` of the query, checked: for a lister that reads one page
+    itself (from keys it can compute) instead of cutting a list."""
+    return _number_and_size(query)
+
+
 def _number_and_size(query: dict[str, Any]) -> tuple[int, int]:
     number = query.get("pageNumber", 0)
     size = query.get("pageSize", DEFAULT_PAGE_SIZE)

@@ -28,6 +28,10 @@ RESOURCES: dict[str, str] = {
     "COMMISSION-RATE": "Commission rates",
     "LICENSE": "Licenses",
     "DOWNLOAD": "Digital downloads",
+    "WALLET": "Wallets",
+    "REDEEM-CODE": "Redeem codes",
+    "EARNING-EVENT": "Wallet earning events",
+    "EXCHANGE-RATE": "Exchange rates",
 }
 
 

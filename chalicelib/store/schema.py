@@ -60,6 +60,7 @@ TABLES: tuple[Table, ...] = (
     Table("catalog", indexes=(GSI1,)),
     Table("payments", indexes=(GSI1, DUE, BUYER)),
     Table("licensing", indexes=(GSI1, DUE)),
+    Table("wallet", indexes=(GSI1, DUE)),
 )
 
 QUEUES: tuple[Queue, ...] = (

@@ -83,6 +83,13 @@ def _key(configured: str | None, stage: str) -> bytes:
                        "refuses to store secrets with the development key.")
 
 
+def base_key() -> bytes:
+    """The ``v1`` key (or the local development key), for keys derived from it (the wallet
+    ledger's HMAC key when ``JFW_LEDGER_KEY`` is not set)."""
+    s = settings.get()
+    return _key(s.secrets_key, s.stage)
+
+
 def _gcm(key: bytes) -> Any:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # cold start
 

@@ -1,0 +1,3 @@
+"""Wallet's entry points run by a timer or the outbox, not by a route."""
+
+from __future__ import annotations

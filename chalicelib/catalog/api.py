@@ -23,7 +23,9 @@ from chalicelib.catalog import (
     subscription_types,
 )
 from chalicelib.http.context import RequestContext
+from chalicelib.http.errors import Unauthorized
 from chalicelib.identity import service as identity
+from chalicelib.wallet import service as wallet
 
 if TYPE_CHECKING:  # pydantic stays out of the GET handlers' import
     from chalicelib.catalog.schemas import CouponBody
@@ -105,9 +107,16 @@ def calculate(ctx: RequestContext, packageId: str) -> dict:  # noqa: N803 - JFW'
 
     caller = ctx.caller
     user_id = caller.user_id if caller is not None and caller.brand_id == ctx.brand_id else None
-    return quotes.calculate(ctx.brand, packageId, body_package_id=pick("packageId"),
-                            price_id=pick("priceId"), coupon_code=pick("couponCode"),
-                            wallet_id=pick("walletId"), user_id=user_id)
+    wallet_id = pick("walletId")
+    quote = quotes.calculate(ctx.brand, packageId, body_package_id=pick("packageId"),
+                             price_id=pick("priceId"), coupon_code=pick("couponCode"),
+                             user_id=user_id)
+    if not wallet_id:
+        return quote
+    if user_id is None:
+        raise Unauthorized("Log in to use a wallet: send the Auth-Key header.",
+                           code="AUTH_KEY_REQUIRED")
+    return wallet.Funds(ctx.brand_id, wallet_id).quoted(user_id, quote)
 
 
 # -- features ------------------------------------------------------------------------------------

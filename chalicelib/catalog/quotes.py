@@ -19,10 +19,11 @@ from chalicelib.identity import service as identity
 
 def calculate(brand: dict, package_id: str, *, price_id: str | None,
               body_package_id: str | None = None, coupon_code: str | None = None,
-              wallet_id: str | None = None, user_id: str | None = None) -> dict[str, Any]:
+              user_id: str | None = None) -> dict[str, Any]:
     """The quote for ``price_id`` of ``package_id``; ``user_id`` is the logged-in buyer (for
     the per-user coupon limit and the upgrade credit), None for an anonymous quote.
-    ``wallet_id`` is accepted as JFW sends it; ``walletUsed`` stays 0 until wallets exist."""
+    A wallet (JFW's ``walletId``) is applied by the wallet context on top of this quote
+    (``walletUsed``, and ``total`` less it): catalog knows no wallets."""
     brand_id = brand["id"]
     if body_package_id and body_package_id != package_id:
         raise BadRequest(f"packageId '{body_package_id}' in the body differs from the package "

@@ -11,6 +11,7 @@ internal.
   ``caller_for_key`` (an Auth-Key sent in a body), ``hash_password``;
 - brands: ``get_brand``, ``find_brand_by_host``, ``create_brand``, ``update_brand_setting``,
   ``DEFAULT_BRAND_SETTING``, ``clear_brand_cache``;
+- links: ``check_brand_link`` (a link must open one of the brand's own pages);
 - rate limits: ``rate_limit_check`` / ``rate_limit_hit`` (the fixed-window counters);
 - the user partition key ``user_pk`` (items other contexts keep in a user's partition).
 """
@@ -27,6 +28,7 @@ from chalicelib.identity.brands import find_by_host as find_brand_by_host
 from chalicelib.identity.brands import get as get_brand
 from chalicelib.identity.brands import update_setting as update_brand_setting
 from chalicelib.identity.constants import USER_STATUSES, USER_TYPES
+from chalicelib.identity.links import check_brand_link
 from chalicelib.identity.models import user_pk
 from chalicelib.identity.passwords import hash_password
 from chalicelib.identity.policy import is_self, require_self_or
@@ -45,7 +47,8 @@ from chalicelib.identity.users import to_dto as user_dto
 
 __all__ = [
     "DEFAULT_BRAND_SETTING", "MAX_USER_IDS", "NO_EXPIRY", "RESET_KIND", "USER_STATUSES",
-    "USER_TYPES", "authenticate", "caller_for_key", "clear_brand_cache", "create_brand",
+    "USER_TYPES", "authenticate", "caller_for_key", "check_brand_link", "clear_brand_cache",
+    "create_brand",
     "find_brand_by_host", "find_user_by_login", "get_brand", "get_user_item", "has_permission",
     "hash_password", "is_self", "rate_limit_check", "rate_limit_hit", "referrer_for_code",
     "register_user", "require_permission", "require_self_or", "resolve_brand", "set_package_lookup",

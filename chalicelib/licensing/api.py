@@ -122,6 +122,13 @@ def purchase_checkout_link(ctx: RequestContext) -> Any:
                                   source_ip=ctx.source_ip)
 
 
+def purchase_by_wallet(ctx: RequestContext) -> str:
+    # An idempotent route: the dispatcher runs it under the Idempotency-Key.
+    assert ctx.brand is not None
+    return purchase.by_wallet(ctx.brand, ctx.caller, ctx.query["walletId"], _body(ctx),
+                              headers=ctx.headers, source_ip=ctx.source_ip)
+
+
 # -- constants and settings ----------------------------------------------------------------------
 
 def constant(ctx: RequestContext) -> list[str]:

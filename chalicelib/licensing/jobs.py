@@ -31,6 +31,8 @@ def on_payment_event(payload: dict[str, Any]) -> None:
     if not brand_id or not payload.get("paymentId"):
         log.warning("payment event without brandId/paymentId ignored: %s", event)
         return
+    if not payload.get("packageId"):
+        return  # a payment that buys no package (a wallet top-up): nothing to fulfil
     want = fulfilment.wanted(identity.get_brand(brand_id), payload)
     if want is True:
         fulfilment.fulfil(brand_id, payload)

@@ -10,6 +10,7 @@ and mails their codes. No upgrade credit and no coupon: the licenses are for oth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib import money
@@ -19,6 +20,7 @@ from chalicelib.licensing import licenses
 from chalicelib.licensing.constants import MAX_PURCHASE_QUANTITY
 from chalicelib.licensing.fulfilment import PURCHASE
 from chalicelib.payments import service as payments
+from chalicelib.wallet import service as wallet
 
 
 def _price(brand_id: str, package_id: str, subtype_id: str) -> dict:
@@ -36,6 +38,28 @@ def _price(brand_id: str, package_id: str, subtype_id: str) -> dict:
 
 def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
                   headers: dict[str, str] | None = None, source_ip: str | None = None) -> str:
+    _, url = payments.checkout(brand, caller, _order(brand, data),
+                               app_integration_id=data.get("appIntegrationId"),
+                               headers=headers, source_ip=source_ip,
+                               return_link=data.get("returnURL"),
+                               cancel_link=data.get("cancelURL"))
+    assert url is not None
+    return url
+
+
+def by_wallet(brand: dict, caller: Any, wallet_id: str, data: dict[str, Any], *,
+              headers: dict[str, str] | None = None, source_ip: str | None = None) -> str:
+    """``POST v1/licenses/purchase/wallet``: the same purchase, paid in full from one of the
+    buyer's wallets (409 WALLET_INSUFFICIENT_FUNDS, naming what is missing, when it holds too
+    little: nothing is charged elsewhere). The payment completes at once; the licenses are
+    issued by the same fulfilment as a gateway's payment. Answers the payment's id."""
+    payment, _ = payments.checkout(brand, caller, _order(brand, data), headers=headers,
+                                   source_ip=source_ip,
+                                   funds=wallet.Funds(brand["id"], wallet_id, whole=True))
+    return payment.id
+
+
+def _order(brand: dict, data: dict[str, Any]) -> Callable[[Any, dict], payments.Order]:
     brand_id = brand["id"]
     quantity = int(data.get("quantity") or 1)
     if not 1 <= quantity <= MAX_PURCHASE_QUANTITY:
@@ -48,6 +72,9 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
                          field="endDate")
 
     def order(user: Any, gateway: dict) -> payments.Order:
+        if data.get("userCode") and data["userCode"] != user.code:
+            raise BadRequest("userCode must be your own: a wallet pays for its owner.",
+                             code="USER_CODE_MISMATCH", field="userCode")
         price = _price(brand_id, data["packageId"], data["subscriptionTypeId"])
         _, subtype = licenses.catalog_refs(brand_id, data["packageId"],
                                            data["subscriptionTypeId"])
@@ -68,9 +95,4 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
                       "startDate": start.isoformat() if start else None,
                       "endDate": end.isoformat() if end else None})
 
-    _, url = payments.checkout(brand, caller, order,
-                               app_integration_id=data.get("appIntegrationId"),
-                               headers=headers, source_ip=source_ip,
-                               return_link=data.get("returnURL"),
-                               cancel_link=data.get("cancelURL"))
-    return url
+    return order

@@ -78,6 +78,14 @@ ROUTES = [
           "honoured); the codes are mailed once paid",
           body="chalicelib.licensing.schemas:PurchaseBody", returns="string", tag="Licenses",
           idempotent=True, answers=(502,)),
+    Route("POST", "/api/v1/licenses/purchase/wallet",
+          "chalicelib.licensing.api:purchase_by_wallet",
+          "Buy quantity Prepaid licenses paid in full from one of the caller's wallets "
+          "(Idempotency-Key honoured): the payment completes at once and the codes are mailed; "
+          "answers the payment's id",
+          body="chalicelib.licensing.schemas:PurchaseByWalletBody", returns="string",
+          tag="Licenses", idempotent=True, answers=(409,),
+          query=(Q("walletId", required=True),)),
     Route("GET", "/api/v1/licenses/{licenseId}", "chalicelib.licensing.api:get_license",
           "A license", permission="LICENSE.READ", tag="Licenses"),
     Route("PUT", "/api/v1/licenses/{licenseId}", "chalicelib.licensing.api:update_license",

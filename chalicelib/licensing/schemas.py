@@ -70,6 +70,25 @@ class PurchaseBody(Body):
     appIntegrationId: Annotated[str, StringConstraints(max_length=64)] | None = None  # ours
 
 
+class PurchaseByWalletBody(Body):
+    """``POST v1/licenses/purchase/wallet?walletId=`` (JFW v6.9.3 IPurchaseToAddLicenses...).
+    ``type``, ``code``, ``description`` and ``tags`` are accepted as JFW sends them: the
+    licenses bought are Prepaid with generated codes, as bought through a checkout link.
+    ``userCode``, when sent, must be the buyer's own code (the wallet pays for its owner)."""
+
+    packageId: Id
+    subscriptionTypeId: Id
+    type: Literal["Normal", "Refunded", "Prepaid", "Postpaid", "MailDelivery"] | None = None
+    code: Annotated[str, StringConstraints(max_length=64)] | None = None
+    startDate: datetime | None = None
+    endDate: datetime | None = None
+    description: Text | None = None
+    tags: Tags | None = None
+    testMode: bool = False
+    quantity: Annotated[int, Field(ge=1, le=40)] = 1
+    userCode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+
+
 class LicenseSettingsBody(Body):
     """Our addition: the brand's licensing policy (constants.DEFAULT_SETTINGS)."""
 

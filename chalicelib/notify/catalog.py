@@ -169,7 +169,59 @@ PAYMENT_DOWNLOADS_READY = Event(
                                           "downloads[].expires_at", "downloads[].max_count"),
 )
 
+# Wallets (issue 13). ``wallet.*``: code, currency_code, amount (this movement, unsigned),
+# balance (after it), description, type (JFW's WalletHistoryType).
+_WALLET_PLACEHOLDERS = ("wallet.code", "wallet.currency_code", "wallet.amount",
+                        "wallet.balance", "wallet.description", "wallet.type")
+_WALLET_LINE = ("<p>{% if wallet.description %}{{ wallet.description }}. {% endif %}Your "
+                "{{ wallet.currency_code }} wallet <b>{{ wallet.code }}</b> now holds "
+                "<b>{{ wallet.balance }} {{ wallet.currency_code }}</b>.</p>")
+
+
+def _wallet_event(code: str, name: str, subject: str, lead: str) -> Event:
+    return Event(code=code, group="WALLET", name=name, subject=subject,
+                 body=("<p>Hello {{ user.name | default: 'there' }},</p>" + lead + _WALLET_LINE
+                       + _FOOTER), placeholders=_WALLET_PLACEHOLDERS)
+
+
+WALLET_EVENTS = (
+    _wallet_event("WALLET.ADD-MONEY.SUCCESS", "Wallet - Add Money Success",
+                  "{{ wallet.amount }} {{ wallet.currency_code }} added to your {{ brand.name }} "
+                  "wallet", "<p>We received your payment: {{ wallet.amount }} "
+                  "{{ wallet.currency_code }} was added to your wallet.</p>"),
+    _wallet_event("WALLET.REFUND.SUCCESS", "Wallet - Refund Success",
+                  "{{ wallet.amount }} {{ wallet.currency_code }} returned to your "
+                  "{{ brand.name }} wallet", "<p>A payment made from your wallet was refunded: "
+                  "{{ wallet.amount }} {{ wallet.currency_code }} is back in it.</p>"),
+    _wallet_event("WALLET.PAYMENT.RELEASED", "Wallet - Payment Released",
+                  "{{ wallet.amount }} {{ wallet.currency_code }} released to your "
+                  "{{ brand.name }} wallet", "<p>A payment did not complete, so the "
+                  "{{ wallet.amount }} {{ wallet.currency_code }} your wallet was paying is "
+                  "back in it.</p>"),
+    _wallet_event("WALLET.TOP-UP.REFUNDED", "Wallet - Top-up Refunded",
+                  "A top-up of your {{ brand.name }} wallet was refunded",
+                  "<p>A top-up was refunded, so {{ wallet.amount }} {{ wallet.currency_code }} "
+                  "was taken back from your wallet.</p>"),
+    _wallet_event("WALLET.WITHDRAW.SUCCESS", "Wallet - Withdraw Success",
+                  "{{ wallet.amount }} {{ wallet.currency_code }} withdrawn from your "
+                  "{{ brand.name }} wallet", "<p>{{ wallet.amount }} {{ wallet.currency_code }} "
+                  "was withdrawn from your wallet.</p>"),
+    _wallet_event("WALLET.REDEEM.SUCCESS", "Wallet - Redeem Success",
+                  "Code redeemed: {{ wallet.amount }} {{ wallet.currency_code }} added to your "
+                  "{{ brand.name }} wallet", "<p>Your code was redeemed: {{ wallet.amount }} "
+                  "{{ wallet.currency_code }} was added to your wallet.</p>"),
+    _wallet_event("WALLET.EARNING.SUCCESS", "Wallet - Earning Success",
+                  "You earned {{ wallet.amount }} {{ wallet.currency_code }} at "
+                  "{{ brand.name }}", "<p>You earned {{ wallet.amount }} "
+                  "{{ wallet.currency_code }}; it was added to your wallet.</p>"),
+    _wallet_event("WALLET.CONVERT.SUCCESS", "Wallet - Convert Success",
+                  "Your {{ brand.name }} wallets: conversion done",
+                  "<p>Your conversion is done: {{ wallet.amount }} {{ wallet.currency_code }} "
+                  "was added to this wallet.</p>"),
+)
+
 EVENTS: dict[str, Event] = {e.code: e for e in (
+    *WALLET_EVENTS,
     PASSWORD_RESET_REQUESTED, PASSWORD_CHANGED, PAYMENT_SUCCESS, PAYMENT_FAILED, PAYMENT_REFUNDED,
     PAYMENT_CANCELLED, PAYMENT_RISK_FLAGGED, RECEIPT_DIRECT_APPLIED, RECEIPT_MAIL_DELIVERY,
     LICENSE_APPLIED, LICENSE_EXPIRING, LICENSE_EXPIRED, PAYMENT_DOWNLOADS_READY)}

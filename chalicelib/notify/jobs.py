@@ -33,6 +33,7 @@ from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem,
 from chalicelib.payments import service as payments  # noqa: F401 - payment-event, payment-coupon
 from chalicelib.store import ids, schema
 from chalicelib.store.tx import ConditionFailed, transaction
+from chalicelib.wallet import service as wallet  # noqa: F401 - payment-event subscriber
 
 log = logging.getLogger("jfw.outbox")
 
@@ -155,6 +156,10 @@ def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery
         # Our lease ran out and another consumer claimed the row: it records its own send.
         log.error("outbox %s was sent but its claim was lost; another attempt may send again",
                   item.id)
+        return
+    # Follow-up outbox rows a handler wrote (a wallet event's mail): on the queue now, not at
+    # the next sweep.
+    outbox.publish([w for w in delivery.writes if isinstance(w, OutboxItem)])
 
 
 # -- sweeper -----------------------------------------------------------------------------------

@@ -131,6 +131,9 @@ def event_payload(payment: Any, after: dict[str, Any], event: GatewayEvent | Non
         "amountMinor": int(payment.amount_minor),
         **{_camel(k): (int(v) if v is not None else None) for k, v in after.items()
            if k.endswith("_minor")},
+        "walletId": payment.wallet_id,
+        "walletMinor": int(payment.wallet_minor) if payment.wallet_minor is not None else None,
+        "paymentType": payment.payment_type,
         "quote": payment.quote or {}, "merchantRefNo": payment.merchant_ref_no
         or (event.merchant_ref if event else None),
         "paymentDate": when.isoformat() if when else None, "testMode": bool(payment.test_mode),

@@ -35,6 +35,7 @@ from chalicelib.identity import service as identity
 from chalicelib.payments import ledger, states
 from chalicelib.payments import models as m
 from chalicelib.payments.gateways import stripe, webhook
+from chalicelib.payments.gateways import wallet as wallet_gateway
 from chalicelib.payments.gateways.events import GatewayUnavailable
 from chalicelib.payments.inbound import intake
 from chalicelib.payments.ledger import DEFAULT_EXPIRE_AFTER_HOURS, brand_setting, get_payment
@@ -82,6 +83,11 @@ def check(payment: Any, now: datetime, brands: dict[str, dict | None] | None = N
     if not states.needs_watch(payment.status, payment.gateway_type):
         _reschedule(payment, None, now)  # settled meanwhile: just leave the index
         return "skipped"
+    if wallet_gateway.needs_completing(payment):
+        # Paid: the wallet's debit committed with the payment; only its completion is missing.
+        intake.apply(payment.brand_id, wallet_gateway.paid_event(payment), None,
+                     source="janitor")
+        return "settled"
     if payment.gateway_type == "stripe" and payment.merchant_ref_no:
         if _ask_stripe(payment, now):
             return "settled"

@@ -17,6 +17,7 @@ transaction, and puts the payment in the janitor's ``due`` index (first check af
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,13 +48,30 @@ def first_check_at(brand: dict | None, created: datetime) -> datetime:
     return created + timedelta(minutes=minutes)
 
 
-def create_payment(brand: dict | str, **fields: Any) -> Any:
+def create_payment(brand: dict | str, *,
+                   write: Callable[[list[tuple[Any, Any]]], None] | None = None,
+                   **fields: Any) -> Any:
     """Create a payment in ``Created`` and return the saved ``PaymentItem``.
 
     ``brand`` is the brand DTO (its ``setting`` gives the janitor delay) or a brand id.
     ``fields`` are ``PaymentItem`` attribute names (amount_minor and currency are required;
-    ``id`` and ``code`` are generated when absent).
+    ``id`` and ``code`` are generated when absent). ``write``: who commits the payment's items
+    (``(item, condition)`` pairs), in a transaction of theirs (the wallet, whose debit must
+    commit with the payment it pays); by default one transaction here.
     """
+    item, items = payment_items(brand, **fields)
+    if write is not None:
+        write(items)
+        return item
+    with transaction() as tx:
+        for one, condition in items:
+            tx.save(one, condition=condition)
+    return item
+
+
+def payment_items(brand: dict | str, **fields: Any) -> tuple[Any, list[tuple[Any, Any]]]:
+    """The new payment (``Created``), and every item its creation writes with its condition:
+    the payment, its first history row, its gateway-reference row."""
     brand_dto = brand if isinstance(brand, dict) else None
     brand_id = brand["id"] if isinstance(brand, dict) else brand
     if "amount_minor" not in fields or "currency" not in fields:
@@ -79,14 +97,13 @@ def create_payment(brand: dict | str, **fields: Any) -> Any:
         note="payment created", amount_minor=item.amount_minor, currency=item.currency,
         created_date=now,
     )
-    with transaction() as tx:
-        tx.save(item, condition=m.PaymentItem.pk.does_not_exist())
-        tx.save(hist, condition=m.PaymentHistoryItem.pk.does_not_exist())
-        if item.merchant_ref_no and item.gateway_type:
-            tx.save(m.MerchantRefItem(m.mref_pk(brand_id, item.gateway_type,
-                                                item.merchant_ref_no), m.MREF_SK,
-                                      payment_id=payment_id, created_date=now))
-    return item
+    items = [(item, m.PaymentItem.pk.does_not_exist()),
+             (hist, m.PaymentHistoryItem.pk.does_not_exist())]
+    if item.merchant_ref_no and item.gateway_type:
+        items.append((m.MerchantRefItem(m.mref_pk(brand_id, item.gateway_type,
+                                                  item.merchant_ref_no), m.MREF_SK,
+                                        payment_id=payment_id, created_date=now), None))
+    return item, items
 
 
 def record_merchant_ref(brand_id: str, payment_id: str, gateway: str, merchant_ref: str,

@@ -243,7 +243,11 @@ class PaymentItem(PaymentRecord, discriminator="PAYMENT"):
     ip_address = UnicodeAttribute(attr_name="ipAddress", null=True)
     country_code = UnicodeAttribute(attr_name="countryCode", null=True)
     gateway_id = UnicodeAttribute(attr_name="gatewayId", null=True)
-    gateway_type = UnicodeAttribute(attr_name="gatewayType", null=True)  # stripe | paypal
+    gateway_type = UnicodeAttribute(attr_name="gatewayType", null=True)  # stripe|paypal|wallet
+    # The part a wallet pays (the rest, amount_minor, is the gateway's; all of it when the
+    # gateway is "wallet"): the wallet context holds it from the wallet with the payment.
+    wallet_id = UnicodeAttribute(attr_name="walletId", null=True)
+    wallet_minor = NumberAttribute(attr_name="walletMinor", null=True)
     merchant_ref_no = UnicodeAttribute(attr_name="merchantRefNo", null=True)
     checkout_url = UnicodeAttribute(attr_name="checkoutUrl", null=True)
     gateway_data = JSONAttribute(attr_name="gatewayData", default=dict)  # gateway-specific bits

@@ -43,7 +43,7 @@ def to_dto(p: Any, *, user: dict | None = None, price: dict | None = None,
         "id": p.id, "createdDate": p.created_date, "modifiedDate": p.modified_date,
         "code": p.code, "name": p.name, "description": p.description, "notes": p.notes,
         "paymentType": p.payment_type or p.gateway_type, "status": p.status,
-        "amount": _dec(p.amount_minor, c), "amountGross": _dec(p.amount_gross_minor, c),
+        "amount": _dec(_total(p), c), "amountGross": _dec(p.amount_gross_minor, c),
         "amountFee": _dec(p.amount_fee_minor, c), "amountNet": _dec(p.amount_net_minor, c),
         "commission": _dec(p.commission_minor, c),
         "sharedAmount": _dec(p.shared_amount_minor, c),
@@ -55,7 +55,16 @@ def to_dto(p: Any, *, user: dict | None = None, price: dict | None = None,
         "gatewayType": p.gateway_type, "userId": p.user_id, "priceId": p.price_id,
         "packageId": p.package_id, "subscriptionTypeId": p.subscription_type_id,
         "user": user, "price": price, "package": package,
+        "walletId": p.wallet_id, "walletAmount": _dec(p.wallet_minor, c),
     }
+
+
+def _total(p: Any) -> int:
+    """What the payment is worth: the gateway's part plus a wallet's (a wallet-only payment's
+    amount is the wallet's already)."""
+    if p.gateway_type == "wallet" or p.wallet_minor is None:
+        return int(p.amount_minor or 0)
+    return int(p.amount_minor or 0) + int(p.wallet_minor)
 
 
 def history_dto(h: Any) -> dict[str, Any]:
@@ -202,7 +211,10 @@ def dashboard(brand: dict, test_mode: bool | None = None) -> dict[str, Any]:
     figures per currency in ``byCurrency`` (revenues of different currencies can't be added).
 
     A sell is a payment that completed (also when refunded later); revenue is what was received
-    minus what was refunded (gross - refunds). "Daily" is today, UTC. ``testMode`` filters when
+    minus what was refunded (gross - refunds), so money is counted once, when it comes in: a
+    wallet top-up is revenue but no sell, a purchase paid from a wallet is a sell with no
+    revenue (its money was counted at the top-up; a part paid through a gateway counts). "Daily"
+    is today, UTC. ``testMode`` filters when
     given; without it both live and test payments count.
     """
     today = settings.now().date()
@@ -215,11 +227,13 @@ def dashboard(brand: dict, test_mode: bool | None = None) -> dict[str, Any]:
             continue
         f = per.setdefault(p.currency, {"totalSells": 0, "totalRevenue": 0, "dailySells": 0,
                                         "dailyRevenue": 0})
-        revenue = int(p.amount_gross_minor) - int(p.refunded_minor or 0)
-        f["totalSells"] += 1
+        revenue = 0 if p.gateway_type == "wallet" else \
+            int(p.amount_gross_minor) - int(p.refunded_minor or 0)
+        sells = 0 if p.payment_type == "WalletTopUp" else 1
+        f["totalSells"] += sells
         f["totalRevenue"] += revenue
         if p.payment_date and p.payment_date.date() == today:
-            f["dailySells"] += 1
+            f["dailySells"] += sells
             f["dailyRevenue"] += revenue
     by_currency = {c: {**f, "totalRevenue": _dec(f["totalRevenue"], c),
                        "dailyRevenue": _dec(f["dailyRevenue"], c)} for c, f in per.items()}

@@ -9,6 +9,8 @@
     then applied at once through the intake as a ``payment.refunded`` event (dedupe key
     ``refund:<re_id>``): status Refunded, a transaction record, the customer's refund mail. Stripe's
     own ``charge.refunded`` webhook later reports the same total and changes nothing more.
+  - a wallet's payment: a ``payment.refunded`` event of the whole amount through the intake;
+    the wallet context gives the money back to the wallet when it hears it.
   - PayPal: this server can't refund through PayPal Payments Standard. The payment is marked for
     a manual refund (``gatewayData.manualRefund``, a history row) and stays held; the admin
     refunds it in PayPal, whose ``Refunded`` IPN then moves it to Refunded.
@@ -25,6 +27,7 @@ from chalicelib.notify import service as notify
 from chalicelib.payments import effects, ledger, records
 from chalicelib.payments.checkout.start import GatewayFailed, stripe_client
 from chalicelib.payments.gateways import stripe as gw
+from chalicelib.payments.gateways import wallet as wallet_gateway
 from chalicelib.payments.gateways.events import GatewayEvent
 from chalicelib.payments.gateways.webhook import get_for_webhook
 from chalicelib.payments.inbound import intake
@@ -72,6 +75,11 @@ def refund(brand_id: str, payment_id: str, admin_id: str) -> dict:
                        "be refunded.", code="PAYMENT_NOT_REFUNDABLE")
     if payment.gateway_type == "stripe":
         _refund_stripe(brand_id, payment, admin_id)
+        manual = False
+    elif payment.gateway_type == wallet_gateway.NAME:
+        # The wallet hears the refund as a payment event and takes the money back in.
+        intake.apply(brand_id, wallet_gateway.refund_event(payment, admin_id),
+                     f"admin:{admin_id}", source="admin")
         manual = False
     else:
         _mark_manual_refund(payment, admin_id)

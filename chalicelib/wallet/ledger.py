@@ -9,7 +9,8 @@
 - the reference row (``WREF#<ref>``, must not exist) when the movement has an outside
   reference: a top-up's payment, a redeem, an earning, a refund. Its second delivery fails here
   and changes nothing (``Duplicate``), however many arrive at once;
-- the caller's other items (``puts``: the payment a wallet pays, a redeem use) and outbox rows.
+- the caller's other items (``puts``: the payment a wallet pays, a redeem use) and outbox rows,
+  and one ``wallet-event`` outbox row per ledger row (events.py: the owner's mail follows).
 
 Rules of the parts (README, "Wallets"):
 - a debit takes granted money first, then paid money, and never more than the balance
@@ -30,7 +31,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,7 @@ from chalicelib.http.errors import ApiError, Conflict, NotFound
 from chalicelib.notify import service as notify
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, is_own, new_token, transaction
-from chalicelib.wallet import chain
+from chalicelib.wallet import chain, events
 from chalicelib.wallet import models as m
 
 log = logging.getLogger("jfw.wallet")
@@ -208,13 +209,16 @@ def _allowed(wallet: Any, move: Move) -> None:
 
 def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
          puts: Iterable[tuple[Any, Any]] = (), rows: Iterable[Any] = (),
-         check: Any = None) -> Posted:
+         check: Callable[[dict[str, Any]], Any] | None = None,
+         then: Callable[[list[dict[str, int]]], Iterable[tuple[Any, Any]]] | None = None
+         ) -> Posted:
     """Post ``moves`` in one transaction (the module doc). ``ref``: the outside reference that
     makes the whole post happen once (``Duplicate`` on a repeat); ``puts``: ``(item,
     condition)`` saved with it; ``rows``: outbox rows (published here after the commit);
-    ``check(wallets)``: the caller's own rule on the wallets as read (raises to refuse).
-    Retries when a wallet changed meanwhile."""
-    puts, rows = list(puts), list(rows)
+    ``check(wallets)``: the caller's own rule on the wallets as read (raises to refuse);
+    ``then(parts)``: more ``(item, condition)`` to save, made from how each move split between
+    the paid and granted parts. Retries when a wallet changed meanwhile."""
+    base_puts, rows = list(puts), list(rows)
     ids_in_order = list(dict.fromkeys(mv.wallet_id for mv in moves))
     for attempt in range(ATTEMPTS):
         wallets = {wid: get_wallet(brand_id, wid) for wid in ids_in_order}
@@ -228,6 +232,8 @@ def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
         now = settings.now()
         made = [_row(brand_id, wallets[mv.wallet_id], mv, ref, now) for mv in moves]
         written = [row for row, _ in made]
+        puts = base_puts + list(then([parts for _, parts in made]) if then else [])
+        announced = rows + [events.event_row(wallets[row.wallet_id], row) for row in written]
         token = new_token()
         try:
             with transaction(token) as tx:
@@ -240,7 +246,7 @@ def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
                     tx.save(item, condition=condition)
                 for row in written:
                     tx.save(row, condition=m.LedgerRowItem.pk.does_not_exist())
-                notify.add(tx, rows)
+                notify.add(tx, announced)
                 for wid, w in wallets.items():
                     w.mac = chain.wallet_mac(w)
                     tx.update(w, actions=_actions(w, now),
@@ -250,7 +256,7 @@ def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
                 if is_own(_ref_item(brand_id, ref), token):
                     break
                 raise Duplicate(ref) from None
-            first_wallet = (1 if ref else 0) + len(puts) + len(written) + len(rows)
+            first_wallet = (1 if ref else 0) + len(puts) + len(written) + len(announced)
             if not any(e.failed(first_wallet + i) for i in range(len(wallets))):
                 raise
             _pause(attempt)
@@ -263,7 +269,7 @@ def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
         break
     else:
         raise Busy("The wallet is busy; try again in a moment.")
-    notify.publish(rows)
+    notify.publish(announced)
     return Posted(wallets=wallets, rows=written, parts=[parts for _, parts in made])
 
 

@@ -9,8 +9,8 @@ Access patterns (pk / sk):
                           once reconciled, the date of its next full audit
 - ledger row ............ ``B#<b>#W#<walletId>`` / ``L#<seq, 12 digits>`` (append-only; one
                           Query of the wallet's partition returns the wallet and its newest rows)
-- hold .................. ``B#<b>#W#<walletId>`` / ``HOLD#<paymentId>``: the part of a payment
-                          the wallet pays, held until the payment completes or fails
+- payment share ......... ``B#<b>#W#<walletId>`` / ``PAY#<paymentId>``: what a payment does to
+                          the wallet (a top-up's credit, a purchase's part), as it stands
 - one wallet per ........ ``B#<b>#UW#<userId>#<currency>#<T|L>`` / ``UNIQUE`` -> walletId
   (user, currency, test mode)
 - the user's default .... ``B#<b>#UW#<userId>`` / ``DEFAULT`` -> walletId (the first opened)
@@ -44,7 +44,7 @@ UNIQUE_SK = "UNIQUE"
 DEFAULT_SK = "DEFAULT"
 REF_SK = "REF"
 ROW_PREFIX = "L#"
-HOLD_PREFIX = "HOLD#"
+SHARE_PREFIX = "PAY#"
 RECON_SHARDS = 4
 RECON_PREFIX = "WRECON#"
 
@@ -73,8 +73,8 @@ def row_sk(seq: int) -> str:
     return f"{ROW_PREFIX}{seq:012d}"
 
 
-def hold_sk(payment_id: str) -> str:
-    return f"{HOLD_PREFIX}{payment_id}"
+def share_sk(payment_id: str) -> str:
+    return f"{SHARE_PREFIX}{payment_id}"
 
 
 def recon_shard(wallet_id: str) -> str:
@@ -155,15 +155,21 @@ class LedgerRowItem(WalletRecord, discriminator="LedgerRow"):
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
 
 
-class HoldItem(WalletRecord, discriminator="Hold"):
-    """The wallet's part of a payment a gateway collects the rest of. ``state``: Held (taken
-    from the balance), Captured (the payment completed), Released (it failed: given back),
-    Returned (refunded: given back). Each move is a ledger row and conditioned on the state."""
+class ShareItem(WalletRecord, discriminator="Share"):
+    """What one payment does to a wallet, as it stands (wallet/funds/shares.py): a top-up's
+    credit, or the part of a purchase the wallet pays. ``amount_minor``: the share (positive);
+    ``contribution_minor``: what it adds to the balance now (signed: +top-up, -purchase, 0 once
+    given back); ``paid_minor``/``granted_minor``: what a purchase took from each part, so a
+    return puts it back where it came from; ``payment_version``: the newest payment state
+    applied (an older event changes nothing)."""
 
     payment_id = UnicodeAttribute(attr_name="paymentId")
     wallet_id = UnicodeAttribute(attr_name="walletId")
+    purpose = UnicodeAttribute()  # topup | spend
+    # topup: Waiting | Credited | TakenBack; spend: Held | Captured | Released | Returned
     state = UnicodeAttribute()
     amount_minor = NumberAttribute(attr_name="amountMinor")
+    contribution_minor = NumberAttribute(default=0, attr_name="contributionMinor")
     paid_minor = NumberAttribute(default=0, attr_name="paidMinor")
     granted_minor = NumberAttribute(default=0, attr_name="grantedMinor")
     payment_version = NumberAttribute(default=0, attr_name="paymentVersion")

@@ -3,11 +3,16 @@
 
 - wallets: ``open_wallet`` (one per user, currency and test mode), ``find_wallet``,
   ``get_wallet``, ``wallet_dto``;
+- paying: ``Funds(brand_id, wallet_id)`` offered to ``payments.checkout`` (funds/shares.py);
+  the wallet follows every payment that touches it (``shares.settle``, subscribed to payment
+  events here);
 - money: ``post`` with ``Move`` is THE writer of every balance (ledger.py); its refusals
   ``InsufficientFunds``, ``WalletNotOpen``, ``WalletTampered``, and ``Duplicate`` for a
   reference posted before.
 """
 
+from chalicelib.wallet.funds import shares
+from chalicelib.wallet.funds.shares import Funds
 from chalicelib.wallet.ledger import (
     Duplicate,
     InsufficientFunds,
@@ -22,7 +27,9 @@ from chalicelib.wallet.ledger import (
 from chalicelib.wallet.wallets import find_wallet, open_wallet
 from chalicelib.wallet.wallets import to_dto as wallet_dto
 
+shares.subscribe()
+
 __all__ = [
-    "Duplicate", "InsufficientFunds", "Move", "Posted", "WalletNotOpen", "WalletTampered",
+    "Duplicate", "Funds", "InsufficientFunds", "Move", "Posted", "WalletNotOpen", "WalletTampered",
     "find_wallet", "get_wallet", "open_wallet", "post", "posted", "wallet_dto",
 ]

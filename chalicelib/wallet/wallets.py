@@ -122,8 +122,8 @@ def owned(ctx: RequestContext, wallet_id: str, permission: str = "WALLET.READ") 
 def close(brand_id: str, wallet: Any) -> bool:
     if wallet.status == "Closed":
         return True
-    holds = list(m.HoldItem.query(wallet.pk, m.HoldItem.sk.startswith(m.HOLD_PREFIX),
-                                  filter_condition=m.HoldItem.state == "Held", limit=1))
+    holds = list(m.ShareItem.query(wallet.pk, m.ShareItem.sk.startswith(m.SHARE_PREFIX),
+                                   filter_condition=m.ShareItem.state == "Held"))
     if int(wallet.balance_minor) or int(wallet.debt_minor) or holds:
         shown = money.to_decimal(int(wallet.balance_minor), wallet.currency)
         raise Conflict(

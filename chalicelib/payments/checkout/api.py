@@ -11,6 +11,7 @@ from chalicelib.http.context import RequestContext
 from chalicelib.payments.checkout import blacklist, start
 from chalicelib.payments.checkout import page as checkout_page
 from chalicelib.payments.constants import BLACK_LIST_TYPES
+from chalicelib.wallet import service as wallet
 
 
 def _start(ctx: RequestContext, **kw: Any) -> dict:
@@ -25,14 +26,20 @@ def price_checkout_link(ctx: RequestContext, priceId: str) -> str:  # noqa: N803
 
 
 def upgrade_checkout(ctx: RequestContext, packageId: str) -> dict:  # noqa: N803
+    """JFW's reply: what the wallet pays (``walletWithdrawalAmount``) and the link for the rest
+    (null when the wallet pays everything: the payment is complete, the license on its way).
+    ``refundWalletId`` is accepted and not used: an upgrade credit larger than the price is
+    not paid out (``walletRefundAmount`` 0)."""
     b = ctx.body
+    funds = wallet.Funds(ctx.brand_id, b.walletId) if b.walletId else None
     started = _start(ctx, price_id=b.priceId, package_id=packageId, coupon_code=b.couponCode,
-                     app_integration_id=b.appIntegrationId, price_in_path=False)
-    currency = started["payment"].currency
-    zero = money.to_decimal(0, currency)
-    return {"walletWithdrawalAmount": zero, "walletRefundAmount": zero,
+                     app_integration_id=b.appIntegrationId, price_in_path=False, funds=funds)
+    payment = started["payment"]
+    currency = payment.currency
+    return {"walletWithdrawalAmount": money.to_decimal(int(payment.wallet_minor or 0), currency),
+            "walletRefundAmount": money.to_decimal(0, currency),
             "walletRefundCurrency": currency, "checkoutLink": started["checkoutLink"],
-            "paymentId": started["payment"].id}
+            "paymentId": payment.id, "status": payment.status}
 
 
 def payment_checkout_link(ctx: RequestContext, id: str) -> dict:  # noqa: A002

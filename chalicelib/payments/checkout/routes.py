@@ -23,9 +23,10 @@ ROUTES = [
     Route("POST", "/api/v1/packages/{packageId}/upgrade/checkout",
           "chalicelib.payments.checkout.api:upgrade_checkout",
           "Create a payment to move to a package's price (the current package's unused part "
-          "is credited) and return its checkout link; wallets are not used yet (0)",
+          "is credited) and return its checkout link; walletId: the wallet pays what it can "
+          "(all of it: no link, the payment completes at once)",
           body="chalicelib.payments.checkout.schemas:UpgradeCheckoutBody", tag="Checkout",
-          idempotent=True, answers=(502,)),
+          idempotent=True, answers=(409, 502)),
     Route("POST", "/api/v1/payments/{id}/generate-checkout-link",
           "chalicelib.payments.checkout.api:payment_checkout_link",
           "The checkout link of the caller's own Created payment (another gateway: a new link)",

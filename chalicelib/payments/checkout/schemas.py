@@ -15,8 +15,8 @@ CouponCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=
 
 
 class UpgradeCheckoutBody(Body):
-    """``POST v1/packages/{packageId}/upgrade/checkout``. Wallets don't exist yet: walletId and
-    refundWalletId are accepted and not used (the reply's wallet amounts are 0)."""
+    """``POST v1/packages/{packageId}/upgrade/checkout``. ``walletId``: a wallet of the buyer's
+    pays what it can; ``refundWalletId`` is accepted and not used."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"priceId": "Kd12AnplKdMd5s"},

@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from chalicelib import money, settings
@@ -40,9 +40,11 @@ from chalicelib.identity import service as identity
 from chalicelib.payments import ledger, risk
 from chalicelib.payments import models as m
 from chalicelib.payments.checkout import blacklist
+from chalicelib.payments.gateways import wallet as wallet_gateway
 from chalicelib.payments.gateways.choice import for_checkout
 from chalicelib.payments.gateways.stripe import to_stripe_amount
 from chalicelib.payments.gateways.webhook import get_for_webhook
+from chalicelib.payments.inbound import intake
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed
 
@@ -248,14 +250,30 @@ class Order:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
+class Funds(Protocol):
+    """A wallet paying a checkout, all or part (the wallet context makes one: wallet/funds.py).
+    ``share``: how much of ``what`` it pays (0..amount), or a 409 (not the buyer's, not open,
+    another currency or test mode); ``write``: commit the payment's items (``(item,
+    condition)``, the payment first) in ONE transaction with the wallet's debit of ``share``."""
+
+    wallet_id: str
+
+    def share(self, user: Any, what: Order, test_mode: bool) -> int: ...
+
+    def write(self, items: list[tuple[Any, Any]], share: int) -> None: ...
+
+
 def checkout(brand: dict, caller: Any, order: Callable[[Any, dict], Order], *,
              app_integration_id: str | None = None, headers: dict[str, str] | None = None,
              source_ip: str | None = None, before: Callable[[], Any] | None = None,
-             return_link: str | None = None, cancel_link: str | None = None
-             ) -> tuple[Any, str]:
+             return_link: str | None = None, cancel_link: str | None = None,
+             funds: Funds | None = None) -> tuple[Any, str | None]:
     """THE checkout sequence (the module doc): ``(PaymentItem, checkout URL)``. ``order(user,
     gateway)`` says what is bought; ``before()`` runs the caller's own checks right after the
-    buyer's; ``return_link``/``cancel_link`` replace the gateway's for this payment."""
+    buyer's; ``return_link``/``cancel_link`` replace the gateway's for this payment.
+    ``funds``: a wallet pays what it can. When it pays everything there is no gateway step:
+    the payment is created with the wallet's debit and completed at once (the URL is None);
+    otherwise the gateway's payment is for the rest and the wallet's part is held with it."""
     brand_id = brand["id"]
     user = buyer_account(brand_id, caller)
     if before is not None:
@@ -274,18 +292,23 @@ def checkout(brand: dict, caller: Any, order: Callable[[Any, dict], Order], *,
         price=what.risk_price or what.price, tax_percent=catalog.tax_rate(brand),
         near_misses=blacklist.near_misses(listed, buyer))
     test_mode = what.test_mode if what.test_mode is not None else bool(gateway.get("testMode"))
+    share = funds.share(user, what, test_mode) if funds is not None else 0
+    if funds is not None and share >= what.amount:
+        return paid_by_wallet(brand, user, buyer, what, assessment, funds, test_mode), None
+    held = {"wallet": (funds, share)} if funds is not None and share > 0 else {}
     return open_payment(brand, user, buyer, gateway, what.price, assessment, what.quote,
-                        amount=what.amount, currency=what.currency, name=what.name,
-                        test_mode=test_mode, snapshot=what.snapshot, **what.fields)
+                        amount=what.amount - share, currency=what.currency, name=what.name,
+                        test_mode=test_mode, snapshot=what.snapshot, **held, **what.fields)
 
 
 def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = None,
           coupon_code: str | None = None, app_integration_id: str | None = None,
           headers: dict[str, str] | None = None, source_ip: str | None = None,
-          price_in_path: bool = True) -> dict:
+          price_in_path: bool = True, funds: Funds | None = None) -> dict:
     """Create a payment for ``price_id`` and its link: ``{"payment": PaymentItem,
-    "checkoutLink": str, "quote": dict}``. An unknown price is a 404 when the path names it,
-    else a 400 on ``priceId``."""
+    "checkoutLink": str | None, "quote": dict}``. An unknown price is a 404 when the path names
+    it, else a 400 on ``priceId``. ``funds``: a wallet pays what it can (no link when it pays
+    everything)."""
     brand_id = brand["id"]
     found: dict[str, Any] = {}
 
@@ -317,23 +340,33 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
                              "coupon_code": quote.get("couponCode")})
 
     payment, url = checkout(brand, caller, order, app_integration_id=app_integration_id,
-                            headers=headers, source_ip=source_ip, before=find_price)
+                            headers=headers, source_ip=source_ip, before=find_price,
+                            funds=funds)
     return {"payment": payment, "checkoutLink": url, "quote": found["quote"]}
 
 
 def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
                  assessment: Any, quote: dict, *, amount: int, currency: str, name: str,
-                 test_mode: bool, snapshot: dict | None = None, **fields: Any) -> tuple[Any, str]:
+                 test_mode: bool, snapshot: dict | None = None,
+                 wallet: tuple[Funds, int] | None = None, **fields: Any) -> tuple[Any, str]:
     """The payment (status Created) and its link at the gateway, for a checked buyer and an
     assessed amount: ``(PaymentItem, url)``. ``snapshot`` adds to the stored quote; ``fields``
-    are more PaymentItem fields (the coupon)."""
+    are more PaymentItem fields (the coupon); ``wallet``: ``(funds, share)`` a wallet pays on
+    top of ``amount``, held from it in the payment's own transaction."""
     payment_id, code = ids.new_id(), f"PAY{ids.new_code(10)}"
     link = _link(gateway, brand["id"], payment_id, code, amount, currency, name, price["id"],
                  payment_id)
-    stored_quote = {**_plain(quote), "totalMinor": amount,
+    write = None
+    if wallet is not None:
+        funds, share = wallet
+        fields.update(wallet_id=funds.wallet_id, wallet_minor=share)
+        write = partial(funds.write, share=share)
+    stored_quote = {**_plain(quote), "totalMinor": amount + int(fields.get("wallet_minor") or 0),
+                    "gatewayMinor": amount, "walletMinor": int(fields.get("wallet_minor") or 0),
                     "priceAmountMinor": price["amountMinor"], **(snapshot or {})}
     payment = ledger.create_payment(
-        brand, id=payment_id, code=code, name=name, description=price.get("description"),
+        brand, write=write, id=payment_id, code=code, name=name,
+        description=price.get("description"),
         amount_minor=amount, currency=currency, price_id=price["id"],
         package_id=price["packageId"], subscription_type_id=price.get("subscriptionTypeId"),
         quote=stored_quote, user_id=user.id, user_email=user.email_address,
@@ -344,6 +377,30 @@ def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
         risk_mark=assessment.mark, risk_reasons=assessment.reasons or None,
         held=assessment.held, test_mode=test_mode, **fields)
     return payment, link.url
+
+
+def paid_by_wallet(brand: dict, user: Any, buyer: Any, what: Order, assessment: Any,
+                   funds: Funds, test_mode: bool) -> Any:
+    """A payment the wallet pays in full: created with the wallet's debit in one transaction,
+    then completed through the intake like a gateway's success (gateways/wallet.py)."""
+    price = what.price
+    stored_quote = {**_plain(what.quote), "totalMinor": what.amount, "gatewayMinor": 0,
+                    "walletMinor": what.amount, "priceAmountMinor": price["amountMinor"],
+                    **(what.snapshot or {})}
+    payment = ledger.create_payment(
+        brand, write=partial(funds.write, share=what.amount), name=what.name,
+        description=price.get("description"), amount_minor=what.amount, currency=what.currency,
+        price_id=price["id"], package_id=price["packageId"],
+        subscription_type_id=price.get("subscriptionTypeId"), quote=stored_quote,
+        user_id=user.id, user_email=user.email_address, user_name=user.username,
+        language_code=user.language_code, referrer_id=user.referrer_id, ip_address=buyer.ip,
+        country_code=buyer.country, gateway_type=wallet_gateway.NAME,
+        wallet_id=funds.wallet_id, wallet_minor=what.amount, payment_type="Wallet",
+        risk_level=assessment.level, risk_mark=assessment.mark,
+        risk_reasons=assessment.reasons or None, held=assessment.held, test_mode=test_mode,
+        **what.fields)
+    intake.apply(brand["id"], wallet_gateway.paid_event(payment), None, source="wallet")
+    return ledger.get_payment(brand["id"], payment.id)
 
 
 def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | None,

@@ -32,7 +32,7 @@ from chalicelib import money
 from chalicelib.http.errors import ApiError
 from chalicelib.payments.constants import JfwPaymentStatus
 
-GatewayName = Literal["stripe", "paypal"]
+GatewayName = Literal["stripe", "paypal", "wallet"]
 
 EventKind = Literal[
     "payment.succeeded",

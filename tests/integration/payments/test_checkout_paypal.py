@@ -63,8 +63,11 @@ def test_the_amount_is_the_quote_with_coupon_and_tax(admin, buyer, shop, paypal,
 
 def test_upgrade_checkout_answers_jfw_fields_and_checks_the_package(buyer, shop, paypal,
                                                                     demo_brand):
+    resp = buyer.post(f"v1/packages/{shop['pro']}/upgrade/checkout",
+                      {"priceId": shop["jpy"], "walletId": "W1"})
+    assert resp.status_code == 404 and error_of(resp)["code"] == "WALLET_NOT_FOUND"
     data = buyer.ok("POST", f"v1/packages/{shop['pro']}/upgrade/checkout",
-                    {"priceId": shop["jpy"], "walletId": "W1"})
+                    {"priceId": shop["jpy"]})
     assert data["walletWithdrawalAmount"] == 0 and data["walletRefundAmount"] == 0
     assert data["walletRefundCurrency"] == "JPY"
     assert query_of(data["checkoutLink"])["amount"] == "3000"

@@ -3,10 +3,10 @@ admin with a history row per change, the inverse not implied, the brand's conver
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
+from chalicelib.identity import service as identity
+from chalicelib.wallet.rates import models as m
 from tests.helpers.api import Api, register_and_login
 
 
@@ -45,8 +45,6 @@ def test_currencies_in_jfws_shape(api, demo_brand):
 
 def test_the_brands_currency_is_the_default(api, admin, demo_brand):
     admin.ok("PUT", f"v1/brands/{demo_brand['id']}/setting", {"coinCurrencyCode": "EUR"})
-    from chalicelib.identity import service as identity
-
     identity.clear_brand_cache()
     listed = {c["code"]: c for c in api.ok("GET", "v1/currencies?pageSize=1000")["items"]}
     assert listed["EUR"]["isDefault"] is True and listed["USD"]["isDefault"] is False
@@ -79,8 +77,6 @@ def test_admin_sets_changes_and_deletes_a_rate_each_change_kept(api, admin, demo
 
 
 def test_the_rate_is_stored_as_a_decimal_string(admin, demo_brand):
-    from chalicelib.wallet.rates import models as m
-
     set_rate(admin, "USD", "KWD", "0.307120000")
     item = m.RateItem.get(m.rates_pk(demo_brand["id"]), m.rate_sk("USD", "KWD"))
     assert item.rate == "0.30712"

@@ -30,7 +30,7 @@ from chalicelib.wallet.rates.rounding import as_text, check_rate
 
 R = m.RateItem
 H = m.RateHistoryItem
-ATTEMPTS = 5
+ATTEMPTS = 8
 
 
 class RateMissing(Conflict):

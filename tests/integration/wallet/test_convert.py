@@ -10,6 +10,7 @@ import pytest
 from chalicelib.wallet import ledger
 from chalicelib.wallet.ledger import Move
 from chalicelib.wallet.rates import convert
+from chalicelib.wallet.rates import models as m
 from tests.concurrency import run_together
 from tests.helpers.api import register_and_login
 
@@ -69,6 +70,10 @@ def test_convert_with_fee_rounded_down_and_stated(alice, admin, demo_brand):
         assert "= 14972.46300 JPY, rounded down to 14972 JPY" in row["description"]
         assert "fee 1.00 USD (1%)" in row["description"]
         assert row["refObject"] == "WalletConversion" and row["refId"] == debit["refId"]
+    record = m.ConversionItem.get(m.conversion_pk(demo_brand["id"], debit["refId"]),
+                                  m.CONVERSION_SK)
+    assert (record.total_minor, record.fee_minor, record.credited_minor, record.rate,
+            record.rate_version) == (10000, 100, 14972, "151.237", 1)
 
 
 def test_three_decimals_and_parts_kept_apart(alice, admin, demo_brand):

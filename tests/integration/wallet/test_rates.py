@@ -3,10 +3,14 @@ admin with a history row per change, the inverse not implied, the brand's conver
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from chalicelib.identity import service as identity
 from chalicelib.wallet.rates import models as m
+from chalicelib.wallet.rates import rates
+from tests.concurrency import run_together
 from tests.helpers.api import Api, register_and_login
 
 
@@ -163,3 +167,16 @@ def test_the_brands_conversion_fee(api, admin, alice, demo_brand):
         assert admin.put("v1/exchange-rates/wallet-fee",
                          {"walletConvertFeePercent": bad}).status_code == 400
     assert alice.ok("GET", "v1/exchange-rates/wallet-fee") == {"walletConvertFeePercent": 1.25}
+
+
+def test_concurrent_changes_each_get_their_version(admin, demo_brand, atomic_moto):
+    outcomes = run_together(6, lambda i: rates.set_rate(
+        demo_brand["id"], "USD", "EUR", Decimal(f"0.9{i}"), f"admin{i}"))
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert sorted(o["version"] for o in outcomes) == [1, 2, 3, 4, 5, 6]
+    history = admin.ok("GET", "v1/exchange-rates/histories?fromCurrencyCode=USD"
+                              "&toCurrencyCode=EUR")["items"]
+    assert [h["version"] for h in history] == [6, 5, 4, 3, 2, 1]
+    # each row's previousRate is the rate of the version before it: no change was lost
+    by_version = {h["version"]: h for h in history}
+    assert all(by_version[v]["previousRate"] == by_version[v - 1]["rate"] for v in range(2, 7))

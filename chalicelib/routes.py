@@ -15,6 +15,7 @@ from chalicelib.payments.gateways import routes as payments_gateways
 from chalicelib.payments.inbound import routes as payments_inbound
 from chalicelib.wallet import routes as wallet
 from chalicelib.wallet.funds import routes as wallet_funds
+from chalicelib.wallet.rates import routes as wallet_rates
 
 # Routes that belong to no bounded context (handlers in system.py, which reads this module).
 SYSTEM_ROUTES = [
@@ -40,6 +41,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *licensing.ROUTES,
         *wallet.ROUTES,
         *wallet_funds.ROUTES,
+        *wallet_rates.ROUTES,
         *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

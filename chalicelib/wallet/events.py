@@ -40,8 +40,11 @@ def code_of(row: Any) -> str:
     return CODES.get((row.type, sign)) or f"WALLET.{row.type.upper()}.{row.status.upper()}"
 
 
-def event_row(wallet: Any, row: Any) -> Any:
+def event_row(wallet: Any, row: Any, *, mail: bool = True) -> Any:
+    """``mail``: False for all but the last of a post's rows of one wallet and type (a
+    conversion credits the paid and granted parts in two rows: one mail)."""
     return notify.row(wallet.brand_id, WALLET_EVENT, {
+        "mail": mail,
         "event": code_of(row), "walletId": wallet.id, "walletCode": wallet.code,
         "userId": wallet.user_id, "rowId": row.id, "rowCode": row.code, "sequence": int(row.seq),
         "type": row.type, "status": row.status, "currency": row.currency,
@@ -53,7 +56,7 @@ def event_row(wallet: Any, row: Any) -> Any:
 def deliver(item: Any) -> Any:
     p = item.payload or {}
     code = p.get("event")
-    if code not in MAILED:
+    if code not in MAILED or p.get("mail") is False:
         return notify.Delivery(result={"event": code, "mailed": False})
     try:
         user = identity.get_user_item(item.brand_id, p["userId"])

@@ -233,7 +233,11 @@ def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
         made = [_row(brand_id, wallets[mv.wallet_id], mv, ref, now) for mv in moves]
         written = [row for row, _ in made]
         puts = base_puts + list(then([parts for _, parts in made]) if then else [])
-        announced = rows + [events.event_row(wallets[row.wallet_id], row) for row in written]
+        announced = rows + [
+            events.event_row(wallets[row.wallet_id], row, mail=not any(
+                (later.wallet_id, later.type) == (row.wallet_id, row.type)
+                for later in written[i + 1:]))
+            for i, row in enumerate(written)]
         token = new_token()
         try:
             with transaction(token) as tx:

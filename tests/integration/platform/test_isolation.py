@@ -162,7 +162,16 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("notifications", "id"): lambda env: _b_notification(env),
     ("by-code", "deviceCode"): lambda env: _b_device_code(env),
     ("files", "fileId"): lambda env: _b_file(env),
+    ("exchange-rates", "id"): lambda env: _b_rate(env),
 }
+
+
+def _b_rate(env: Env) -> str:
+    from decimal import Decimal
+
+    from chalicelib.wallet.rates import rates
+
+    return rates.set_rate(env.other["id"], "USD", "JPY", Decimal("150"), None)["id"]
 
 
 def _b_device_code(env: Env) -> str:

@@ -32,6 +32,9 @@ ROUTES = all_routes("test")
 EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/brands/check-domain-exists/{domain}"):
         "domains are global: saying whether one is taken is the route's purpose",
+    ("POST", "/api/v1/wallets/{id}"):
+        "{id} is a currency code (JFW's v1/wallets/{currencyCode}): it opens the caller's own "
+        "wallet, in the caller's brand",
 }
 
 
@@ -163,7 +166,14 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("by-code", "deviceCode"): lambda env: _b_device_code(env),
     ("files", "fileId"): lambda env: _b_file(env),
     ("exchange-rates", "id"): lambda env: _b_rate(env),
+    ("wallets", "id"): lambda env: _b_wallet(env),
 }
+
+
+def _b_wallet(env: Env) -> str:
+    from chalicelib.wallet import service as wallet
+
+    return wallet.open_wallet(env.other["id"], _b_user(env)["id"], "USD").id
 
 
 def _b_rate(env: Env) -> str:

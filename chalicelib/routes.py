@@ -14,6 +14,7 @@ from chalicelib.payments.checkout import routes as payments_checkout
 from chalicelib.payments.gateways import routes as payments_gateways
 from chalicelib.payments.inbound import routes as payments_inbound
 from chalicelib.wallet import routes as wallet
+from chalicelib.wallet.redeem import routes as wallet_redeem
 
 # Routes that belong to no bounded context (handlers in system.py, which reads this module).
 SYSTEM_ROUTES = [
@@ -38,6 +39,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *payments_checkout.ROUTES,
         *licensing.ROUTES,
         *wallet.ROUTES,
+        *wallet_redeem.ROUTES,
         *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

@@ -6,8 +6,12 @@
 - money: ``post`` with ``Move`` is THE writer of every balance (ledger.py); its refusals
   ``InsufficientFunds``, ``WalletNotOpen``, ``WalletTampered``, and ``Duplicate`` for a
   reference posted before.
+- subscriptions: earning events are granted on identity's ``user-event`` (a registration) and
+  payments' ``payment-event`` (a referred buyer's completed payment): wallet/redeem/earning.py.
 """
 
+from chalicelib.identity import service as identity
+from chalicelib.payments import service as payments
 from chalicelib.wallet.ledger import (
     Duplicate,
     InsufficientFunds,
@@ -19,6 +23,7 @@ from chalicelib.wallet.ledger import (
     post,
     posted,
 )
+from chalicelib.wallet.redeem import earning as redeem_earning
 from chalicelib.wallet.wallets import find_wallet, open_wallet
 from chalicelib.wallet.wallets import to_dto as wallet_dto
 
@@ -26,3 +31,6 @@ __all__ = [
     "Duplicate", "InsufficientFunds", "Move", "Posted", "WalletNotOpen", "WalletTampered",
     "find_wallet", "get_wallet", "open_wallet", "post", "posted", "wallet_dto",
 ]
+
+identity.subscribe_user_events(redeem_earning.on_user_event)
+payments.subscribe(redeem_earning.on_payment_event)

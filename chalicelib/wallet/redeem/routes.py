@@ -37,7 +37,7 @@ ROUTES = [
     Route("GET", "/api/v1/redeem-codes/batches/{id}/export",
           "chalicelib.wallet.redeem.api:export_batch",
           "A batch's codes in full as CSV (text/csv)", permission="REDEEM-CODE.READ",
-          returns="raw", tag="Redeem codes"),
+          returns="csv", tag="Redeem codes"),
     Route("PUT", "/api/v1/redeem-codes/batches/{id}/deactivate",
           "chalicelib.wallet.redeem.api:deactivate_batch",
           "Deactivate every code of a batch (what was redeemed stays)",

@@ -11,8 +11,11 @@
 - Making a batch writes its codes first (BatchWriteItem) and the batch's item last: codes are
   usable only while their batch's item says Active, so a batch cut short by a failure leaves
   nothing redeemable. Two codes colliding would take 2^80 draws: not checked.
-- Deactivating a batch stops all its codes at once (each apply reads the batch); a code
-  deactivated alone stops at once too. Neither takes back what was already redeemed.
+- Deactivating a code stops it at once (an apply's write is conditioned on the code being
+  Active). Deactivating a batch stops its codes for every apply that starts after it (each
+  reads the batch; conditioning every use on the batch's item would make it one hot item for
+  all its codes), so an apply already under way may still finish. Neither takes back what was
+  already redeemed.
 """
 
 from __future__ import annotations

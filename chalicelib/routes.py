@@ -16,6 +16,7 @@ from chalicelib.payments.inbound import routes as payments_inbound
 from chalicelib.wallet import routes as wallet
 from chalicelib.wallet.funds import routes as wallet_funds
 from chalicelib.wallet.rates import routes as wallet_rates
+from chalicelib.wallet.redeem import routes as wallet_redeem
 
 # Routes that belong to no bounded context (handlers in system.py, which reads this module).
 SYSTEM_ROUTES = [
@@ -42,6 +43,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *wallet.ROUTES,
         *wallet_funds.ROUTES,
         *wallet_rates.ROUTES,
+        *wallet_redeem.ROUTES,
         *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

@@ -188,6 +188,9 @@ def _success(r: Route) -> dict[str, Any]:
     if r.returns == "raw":
         return {"description": "The document itself (no envelope).",
                 "content": {"application/json": {"schema": {"type": "object"}}}}
+    if r.returns == "csv":
+        return {"description": "A CSV file (header row first).",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}
     if r.returns == "html":
         return {"description": "An HTML page.",
                 "content": {"text/html": {"schema": {"type": "string"}}}}

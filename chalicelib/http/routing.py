@@ -16,9 +16,9 @@ from typing import Any, Literal, NamedTuple
 Auth = Literal["none", "user", "optional"]
 # What ``data`` holds in a JSON reply ("array": of objects, "strings": of strings), or, for a
 # handler that answers its own Response: "raw" (JSON without the envelope), "html" (a page; its
-# own errors are pages too), "redirect" (a 302 with Location).
+# own errors are pages too), "csv" (a text/csv file), "redirect" (a 302 with Location).
 Returns = Literal["object", "array", "strings", "page", "boolean", "string", "number", "raw",
-                  "html", "redirect"]
+                  "html", "csv", "redirect"]
 
 
 # NamedTuple, not a frozen dataclass: every Lambda builds the whole route table at import, and

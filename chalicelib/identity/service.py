@@ -13,7 +13,9 @@ internal.
   ``DEFAULT_BRAND_SETTING``, ``clear_brand_cache``;
 - links: ``check_brand_link`` (a link must open one of the brand's own pages);
 - rate limits: ``rate_limit_check`` / ``rate_limit_hit`` (the fixed-window counters);
-- the user partition key ``user_pk`` (items other contexts keep in a user's partition).
+- the user partition key ``user_pk`` (items other contexts keep in a user's partition);
+- what happens to users: ``subscribe_user_events`` (the ``user-event`` outbox kind,
+  ``USER_EVENT``: a registration's ``USER.REGISTERED``; userevents.py).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from chalicelib.identity.recovery import RESET_KIND  # the outbox kind it regist
 from chalicelib.identity.sessions import caller_for_key
 from chalicelib.identity.user_admin import MAX_IDS as MAX_USER_IDS
 from chalicelib.identity.user_admin import by_ids as users_by_ids
+from chalicelib.identity.userevents import USER_EVENT
+from chalicelib.identity.userevents import subscribe as subscribe_user_events
 from chalicelib.identity.users import NO_EXPIRY, referrer_for_code, set_package_lookup
 from chalicelib.identity.users import find_by_login as find_user_by_login
 from chalicelib.identity.users import get_item as get_user_item
@@ -46,11 +50,12 @@ from chalicelib.identity.users import register as register_user
 from chalicelib.identity.users import to_dto as user_dto
 
 __all__ = [
-    "DEFAULT_BRAND_SETTING", "MAX_USER_IDS", "NO_EXPIRY", "RESET_KIND", "USER_STATUSES",
-    "USER_TYPES", "authenticate", "caller_for_key", "check_brand_link", "clear_brand_cache",
-    "create_brand",
-    "find_brand_by_host", "find_user_by_login", "get_brand", "get_user_item", "has_permission",
-    "hash_password", "is_self", "rate_limit_check", "rate_limit_hit", "referrer_for_code",
-    "register_user", "require_permission", "require_self_or", "resolve_brand", "set_package_lookup",
-    "update_brand_setting", "user_dto", "user_package_update", "user_pk", "users_by_ids",
+    "DEFAULT_BRAND_SETTING", "MAX_USER_IDS", "NO_EXPIRY", "RESET_KIND", "USER_EVENT",
+    "USER_STATUSES", "USER_TYPES", "authenticate", "caller_for_key", "check_brand_link",
+    "clear_brand_cache",
+    "create_brand", "find_brand_by_host", "find_user_by_login", "get_brand", "get_user_item",
+    "has_permission", "hash_password", "is_self", "rate_limit_check", "rate_limit_hit",
+    "referrer_for_code", "register_user", "require_permission", "require_self_or",
+    "resolve_brand", "set_package_lookup", "subscribe_user_events", "update_brand_setting",
+    "user_dto", "user_package_update", "user_pk", "users_by_ids",
 ]

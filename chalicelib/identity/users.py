@@ -10,9 +10,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict, NotFound, Unauthorized
-from chalicelib.identity import passwords, sessions, throttle
+from chalicelib.identity import passwords, sessions, throttle, userevents
 from chalicelib.identity.models import UniqueItem, UserItem, user_pk
 from chalicelib.identity.roles import describe_roles
+from chalicelib.notify import service as notify
 from chalicelib.store import ids
 from chalicelib.store.base import plain
 from chalicelib.store.tx import ConditionFailed, transaction
@@ -190,18 +191,21 @@ def register(brand: dict, *, password: str, username: str | None = None,
     if email_address:
         claims.append(("EMAIL", email_address, "emailAddress"))
     claims.append(("REFCODE", user.referral_code, "referralCode"))
+    rows = [userevents.registered_row(brand["id"], user_id, referrer_id, user_type)]
     try:
         with transaction() as tx:
             tx.save(user, condition=UserItem.pk.does_not_exist())
             for kind, value, _ in claims:
                 tx.save(UniqueItem(*unique_key(brand["id"], kind, value), user_id=user_id),
                         condition=UniqueItem.pk.does_not_exist())
+            notify.add(tx, rows)
     except ConditionFailed as e:
         for i, (_, value, field) in enumerate(claims, start=1):
             if e.failed(i):
                 raise Conflict(f"The {field} '{value}' is already registered in this brand.",
                                code=f"{field.upper()}_TAKEN", field=field) from None
         raise
+    notify.publish(rows)
     return to_dto(user)
 
 

@@ -9,8 +9,12 @@
 - money: ``post`` with ``Move`` is THE writer of every balance (ledger.py); its refusals
   ``InsufficientFunds``, ``WalletNotOpen``, ``WalletTampered``, and ``Duplicate`` for a
   reference posted before.
+- subscriptions: earning events are granted on identity's ``user-event`` (a registration) and
+  payments' ``payment-event`` (a referred buyer's completed payment): wallet/redeem/earning.py.
 """
 
+from chalicelib.identity import service as identity
+from chalicelib.payments import service as payments
 from chalicelib.wallet.funds import shares
 from chalicelib.wallet.funds.shares import Funds
 from chalicelib.wallet.ledger import (
@@ -24,12 +28,15 @@ from chalicelib.wallet.ledger import (
     post,
     posted,
 )
+from chalicelib.wallet.redeem import earning as redeem_earning
 from chalicelib.wallet.wallets import find_wallet, open_wallet
 from chalicelib.wallet.wallets import to_dto as wallet_dto
-
-shares.subscribe()
 
 __all__ = [
     "Duplicate", "Funds", "InsufficientFunds", "Move", "Posted", "WalletNotOpen", "WalletTampered",
     "find_wallet", "get_wallet", "open_wallet", "post", "posted", "wallet_dto",
 ]
+
+payments.subscribe(shares.settle)
+identity.subscribe_user_events(redeem_earning.on_user_event)
+payments.subscribe(redeem_earning.on_payment_event)

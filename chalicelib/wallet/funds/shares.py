@@ -29,7 +29,6 @@ from typing import Any
 
 from chalicelib import money, settings
 from chalicelib.http.errors import Conflict, NotFound
-from chalicelib.payments import service as payments
 from chalicelib.store.tx import ConditionFailed
 from chalicelib.wallet import ledger
 from chalicelib.wallet import models as m
@@ -248,6 +247,3 @@ def _apply(brand_id: str, wallet_id: str, payment_id: str, purpose: str, share: 
                 puts=[(share, condition)])
     return state
 
-
-def subscribe() -> None:
-    payments.subscribe(settle)

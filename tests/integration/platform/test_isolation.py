@@ -167,6 +167,8 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("files", "fileId"): lambda env: _b_file(env),
     ("exchange-rates", "id"): lambda env: _b_rate(env),
     ("wallets", "id"): lambda env: _b_wallet(env),
+    ("redeem-codes", "id"): lambda env: _b_redeem_code(env)["id"],
+    ("apply-redeem", "redeemCode"): lambda env: _b_redeem_code(env)["code"],
 }
 
 
@@ -182,6 +184,18 @@ def _b_rate(env: Env) -> str:
     from chalicelib.wallet.rates import rates
 
     return rates.set_rate(env.other["id"], "USD", "JPY", Decimal("150"), None)["id"]
+
+
+def _b_redeem_code(env: Env) -> dict:
+    """One code of a batch made in brand B: its id and its text."""
+    if "redeem_code" not in env.__dict__:
+        from chalicelib.wallet.redeem import codes
+        from chalicelib.wallet.redeem.schemas import RedeemBatchBody
+
+        made = codes.create_batch(env.other["id"], RedeemBatchBody(
+            amount="1", currencyCode="USD", quantity=1))
+        env.__dict__["redeem_code"] = {"id": f"{made['id']}-00001", "code": made["codes"][0]}
+    return env.__dict__["redeem_code"]
 
 
 def _b_device_code(env: Env) -> str:

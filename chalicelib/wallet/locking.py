@@ -55,7 +55,7 @@ def unlock(brand_id: str, wallet_id: str) -> Any:
                 f"{proof.finding.reason}). Restore what was changed outside the ledger, then "
                 "unlock it again.", code="WALLET_LEDGER_DISAGREES")
         if proof.finding is None and reconcile.mark_verified(proof.wallet, proof, settings.now(),
-                                                             unlock=True):
+                                                             full=True, unlock=True):
             _forget_findings(proof.wallet)
             log.warning("wallet %s unlocked after a full proof up to row %s", wallet_id,
                         proof.seq)

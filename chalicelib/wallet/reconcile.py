@@ -14,7 +14,8 @@ sparse ``due`` entry to the time of the change; the job queries each shard for `
 (no Scan) and proves each wallet incrementally, from its ``verifiedSeq`` (that row must still
 hash to ``verifiedHead``) to its last row: one Query of the rows added since, and the wallet item
 with them. A pass records the new mark and moves ``dueSk`` to the wallet's next FULL audit
-(``settings.wallet_audit_days``), when it is proven from row 1 again. So a run reads the rows
+(``settings.wallet_audit_days`` after the last one, ``verifiedDate``), when it is proven from
+row 1 again. So a run reads the rows
 changed since the last run plus one item per changed wallet, plus the wallets whose audit came
 (1/N of them a day), never every ledger.
 
@@ -180,13 +181,18 @@ def prove_twice(wallet: Any, *, full: bool, check_mac: bool = True) -> tuple[Pro
     return again, rows, items
 
 
-def mark_verified(wallet: Any, proof: Proof, now: datetime, *, unlock: bool = False) -> bool:
+def mark_verified(wallet: Any, proof: Proof, now: datetime, *, full: bool,
+                  unlock: bool = False) -> bool:
     """Record the proven mark and move ``dueSk`` to the next full audit, only if the wallet
-    is as proven (False: it changed meanwhile and stays due). ``unlock``: also open it, with a
-    fresh MAC, only if it is still Locked."""
-    audit = now + timedelta(days=settings.get().wallet_audit_days)
+    is as proven (False: it changed meanwhile and stays due). ``verifiedDate`` is the date of
+    the last FULL proof: an incremental pass keeps it, so a wallet that changes every hour is
+    still proven from row 1 every ``wallet_audit_days``. ``unlock``: also open it, with a fresh
+    MAC, only if it is still Locked."""
+    days = timedelta(days=settings.get().wallet_audit_days)
+    last_full = now if full or wallet.verified_date is None else wallet.verified_date
+    audit = max(last_full + days, now)
     actions = [W.verified_seq.set(proof.seq), W.verified_head.set(proof.head),
-               W.verified_date.set(now), W.due_pk.set(m.recon_shard(wallet.id)),
+               W.verified_date.set(last_full), W.due_pk.set(m.recon_shard(wallet.id)),
                W.due_sk.set(m.recon_sort_key(audit, wallet.brand_id, wallet.id))]
     condition = (W.seq == proof.seq) & (W.head == proof.head)
     if unlock:
@@ -235,7 +241,7 @@ def check_one(due: Any, now: datetime, counts: Counter[str]) -> str:
     if wallet is None:
         return "gone"
     if proof.finding is None:
-        return "passed" if mark_verified(wallet, proof, now) else "moving"
+        return "passed" if mark_verified(wallet, proof, now, full=full) else "moving"
     if proof.finding.kind == "moving":
         return "moving"
     fail(wallet, proof.finding, now)

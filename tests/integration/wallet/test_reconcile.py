@@ -105,6 +105,27 @@ def test_the_full_audit_comes_after_the_audit_days(brand_id, wallet_id):
     assert _wallet(brand_id, wallet_id).verified_date == later
 
 
+def test_a_wallet_changed_every_day_is_still_audited_in_full(brand_id, wallet_id):
+    start = settings.now()
+    settings.set_clock(lambda: start)
+    reconcile.run()  # its first proof is a full one
+    days = settings.get().wallet_audit_days
+    for day in range(1, days + 2):
+        moment = start + timedelta(days=day)
+        settings.set_clock(lambda moment=moment: moment)
+        ledger.post(brand_id, [Move(wallet_id, 1, "WalletAddMoney")])
+        counts = reconcile.run()
+        assert counts["passed"] == 1
+        if day < days:
+            assert counts.get("full", 0) == 0 and counts["rows"] == 2, (day, counts)
+            w = _wallet(brand_id, wallet_id)
+            assert w.verified_date == start
+            assert w.due_sk[:10] == stamp(start + timedelta(days=days))[:10]
+        elif day == days:
+            assert counts["full"] == 1 and counts["rows"] == 4 + day, (day, counts)
+    assert _wallet(brand_id, wallet_id).verified_date == start + timedelta(days=days)
+
+
 def test_an_edited_row_amount_locks_the_wallet_and_mails_the_admins(brand_id, wallet_id,
                                                                      caplog):
     reconcile.run()

@@ -249,8 +249,10 @@ def check_one(due: Any, now: datetime, counts: Counter[str]) -> str:
 
 
 def fail(wallet: Any, finding: Finding, now: datetime) -> None:
-    """Lock, tell the admins once per finding, log the metric's line, check again tomorrow."""
-    locked = ledger.lock(wallet, f"Reconciliation: {finding.reason}")
+    """Lock, tell the admins once per finding, log the metric's line, check again tomorrow.
+    A Closed wallet stays Closed (nothing moves on it; Locked would let credits land)."""
+    locked = wallet.status != "Closed" and ledger.lock(wallet, f"Reconciliation: "
+                                                               f"{finding.reason}")
     mailed = report(wallet, finding, now)
     log.error("%s %s", FAILED_EVENT, json.dumps({
         "event": FAILED_EVENT, "metric": METRIC, "brandId": wallet.brand_id,

@@ -274,6 +274,17 @@ def test_admin_lock_and_unlock(admin, alice, brand_id, wallet_id):
     assert admin.put("v1/wallets/nope/lock").status_code == 404
 
 
+def test_a_closed_wallet_with_an_edited_row_stays_closed_and_is_reported(alice, brand_id):
+    w = alice.ok("POST", "v1/wallets/EUR")
+    ledger.post(brand_id, [Move(w["id"], 100, "WalletAddMoney")])
+    _spend(brand_id, w["id"], 100)
+    alice.ok("PUT", f"v1/wallets/{w['id']}/close")
+    _row(brand_id, w["id"], 1).update(actions=[R.amount_minor.set(7)])
+    assert reconcile.run()["failures"] == 1
+    assert _wallet(brand_id, w["id"]).status == "Closed"
+    assert len(_admin_mails()) == 1
+
+
 def test_a_closed_wallet_is_not_locked(admin, alice, brand_id):
     w = alice.ok("POST", "v1/wallets/EUR")
     alice.ok("PUT", f"v1/wallets/{w['id']}/close")

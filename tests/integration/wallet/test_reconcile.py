@@ -308,3 +308,8 @@ def test_reconciliation_during_concurrent_spends_finds_nothing(brand_id, wallet_
     assert final["failures"] == 0
     w = _wallet(brand_id, wallet_id)
     assert w.status == "Open" and int(w.verified_seq) == int(w.seq) == 4 + 9
+
+
+def test_the_job_runs_from_its_schedule_as_the_local_stack_runs_it(api, brand_id, wallet_id):
+    result = api.ok("POST", "/api/v1/dev/jobs/wallet-reconciliation/run")["result"]
+    assert result["wallets"] == 1 and result["passed"] == 1 and result["rows"] == 4

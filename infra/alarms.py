@@ -1,11 +1,12 @@
-"""Alarms to one SNS topic: a message in any dead-letter queue, the API's 5xx rate, and each
-function's throttles and errors."""
+"""Alarms to one SNS topic: a message in any dead-letter queue, the API's 5xx rate, each
+function's throttles and errors, and a wallet whose ledger failed its reconciliation."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
@@ -14,6 +15,12 @@ from infra.config import StageConfig
 from infra.data import QueuePair
 
 PERIOD = Duration.minutes(5)
+# The reconciliation job (chalicelib/wallet/reconcile.py) logs one ERROR line starting with
+# FAILED_EVENT per wallet whose ledger disagrees; a metric filter on its function's log group
+# counts them as METRIC (tests/infra checks the names against reconcile.py's).
+RECONCILIATION_SCHEDULE = "wallet-reconciliation"
+RECONCILIATION_FAILED_EVENT = "WALLET.RECONCILIATION.FAILED"
+RECONCILIATION_METRIC = "WalletReconciliationFailures"
 
 
 def make_topic(scope: Construct, cfg: StageConfig) -> sns.Topic:
@@ -70,3 +77,27 @@ def make_alarms(scope: Construct, cfg: StageConfig, topic: sns.Topic,
                           period=PERIOD),
                 0, f"Lambda {fn} {what} invocations in the last 5 minutes."))
     return alarms
+
+
+def metric_namespace(cfg: StageConfig) -> str:
+    return f"JFWBilling/{cfg.stage}"
+
+
+def make_reconciliation_alarm(scope: Construct, cfg: StageConfig, topic: sns.Topic,
+                              log_group: logs.CfnLogGroup) -> cw.Alarm:
+    """WalletReconciliationFailures, counted from the job's log, alarmed when above 0 in the
+    hour of a run (the job runs hourly; a failing wallet is found again daily until unlocked)."""
+    logs.CfnMetricFilter(
+        scope, "WalletReconciliationFailuresFilter", log_group_name=log_group.ref,
+        filter_pattern=f'"{RECONCILIATION_FAILED_EVENT}"',
+        metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
+            metric_name=RECONCILIATION_METRIC, metric_namespace=metric_namespace(cfg),
+            metric_value="1", default_value=0)])
+    return _alarm(
+        scope, topic, "WalletReconciliationFailures", f"{cfg.prefix}wallet-reconciliation-failed",
+        cw.Metric(namespace=metric_namespace(cfg), metric_name=RECONCILIATION_METRIC,
+                  statistic=cw.Stats.SUM, period=Duration.hours(1)),
+        0, "A wallet's ledger and balance disagree (edited or deleted outside the ledger): the "
+           "reconciliation locked it and mailed the brand's support address. The job's log line "
+           f"{RECONCILIATION_FAILED_EVENT} names the wallet and the first bad row; an admin "
+           "unlocks it once restored (README, Wallets).")

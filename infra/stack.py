@@ -63,6 +63,10 @@ class BillingStack(Stack):
         topic = alarms.make_topic(self, cfg)
         alarms.make_alarms(self, cfg, topic, self.data.queues, list(self.function_names.values()),
                            self.api_name, self.api_stage)
+        reconciliation = f"{cfg.prefix}{alarms.RECONCILIATION_SCHEDULE}"
+        alarms.make_reconciliation_alarm(self, cfg, topic, next(
+            log_groups[lid] for lid, name in self.function_names.items()
+            if name == reconciliation))
         self._outputs(topic.topic_arn)
 
     # -- wiring -----------------------------------------------------------------------------

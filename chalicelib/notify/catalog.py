@@ -169,6 +169,21 @@ PAYMENT_DOWNLOADS_READY = Event(
                                           "downloads[].expires_at", "downloads[].max_count"),
 )
 
+# Wallets (issue 13). To the brand's support address (its administrators' inbox).
+WALLET_RECONCILIATION_FAILED = Event(
+    code="WALLET.RECONCILIATION.FAILED", group="WALLET", name="Wallet - Reconciliation Failed",
+    subject="[{{ brand.name }}] Wallet {{ wallet.code }} was locked: its ledger disagrees",
+    body=("<p>Hello {{ user.name | default: 'team' }},</p>"
+          "<p>The reconciliation of wallet <b>{{ wallet.code }}</b> ({{ wallet.currency_code }}) "
+          "of {{ wallet.user }} found that its ledger and balance disagree: "
+          "{{ wallet.reason }}.</p><p>The wallet is locked: money still arrives, nothing can be "
+          "spent from it. Look at its history, restore what was changed outside the ledger, "
+          "then unlock it (PUT v1/wallets/{{ wallet.id }}/unlock), which proves it again "
+          "first.</p>" + _FOOTER),
+    placeholders=("wallet.id", "wallet.code", "wallet.currency_code", "wallet.user",
+                  "wallet.reason"),
+)
+
 # Wallets (issue 13). ``wallet.*``: code, currency_code, amount (this movement, unsigned),
 # balance (after it), description, type (JFW's WalletHistoryType).
 _WALLET_PLACEHOLDERS = ("wallet.code", "wallet.currency_code", "wallet.amount",
@@ -224,7 +239,8 @@ EVENTS: dict[str, Event] = {e.code: e for e in (
     *WALLET_EVENTS,
     PASSWORD_RESET_REQUESTED, PASSWORD_CHANGED, PAYMENT_SUCCESS, PAYMENT_FAILED, PAYMENT_REFUNDED,
     PAYMENT_CANCELLED, PAYMENT_RISK_FLAGGED, RECEIPT_DIRECT_APPLIED, RECEIPT_MAIL_DELIVERY,
-    LICENSE_APPLIED, LICENSE_EXPIRING, LICENSE_EXPIRED, PAYMENT_DOWNLOADS_READY)}
+    LICENSE_APPLIED, LICENSE_EXPIRING, LICENSE_EXPIRED, PAYMENT_DOWNLOADS_READY,
+    WALLET_RECONCILIATION_FAILED)}
 
 
 def event(code: str) -> Event | None:

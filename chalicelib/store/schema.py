@@ -76,6 +76,7 @@ SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("outbox-sweeper", 5, "chalicelib.notify.jobs:sweep_outbox"),
     ("payment-janitor", 5, "chalicelib.payments.jobs:run_janitor"),
     ("license-expiry", 10, "chalicelib.licensing.jobs:run_expiry"),
+    ("wallet-reconciliation", 60, "chalicelib.wallet.jobs:run_reconciliation"),
 )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.http.context import RequestContext
 from chalicelib.identity import service as identity
-from chalicelib.wallet import wallets
+from chalicelib.wallet import locking, wallets
 from chalicelib.wallet.constants import CONSTANTS
 
 
@@ -44,3 +44,13 @@ def histories(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
 
 def constant(ctx: RequestContext) -> list[str]:
     return list(CONSTANTS[ctx.path.removeprefix("/api/v1/constants/")])
+
+
+def lock_wallet(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    assert ctx.caller is not None
+    return wallets.to_dto(locking.lock(ctx.brand_id, id, ctx.caller.user_id,
+                                       ctx.query.get("reason")))
+
+
+def unlock_wallet(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    return wallets.to_dto(locking.unlock(ctx.brand_id, id))

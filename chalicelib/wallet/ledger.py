@@ -125,10 +125,13 @@ def lock(wallet: Any, reason: str) -> bool:
     if wallet.status == "Locked":
         return False
     wallet.status = "Locked"
+    now = settings.now()
     try:
+        # due now: the reconciliation job proves it at its next run and tells the admins
         wallet.update(actions=[W.status.set("Locked"), W.locked_reason.set(reason[:500]),
                                W.mac.set(chain.wallet_mac(wallet)),
-                               W.modified_date.set(settings.now())],
+                               W.modified_date.set(now), W.due_pk.set(m.recon_shard(wallet.id)),
+                               W.due_sk.set(m.recon_sort_key(now, wallet.brand_id, wallet.id))],
                       condition=W.pk.exists() & (W.status != "Locked"))
     except Exception:  # noqa: BLE001 - someone locked it first, or it's gone: either way locked
         log.warning("wallet %s: lock not written", wallet.id, exc_info=True)

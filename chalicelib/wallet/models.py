@@ -187,3 +187,22 @@ class RefItem(WalletRecord, discriminator="Ref"):
     seq = NumberAttribute()
     write_id = UnicodeAttribute(attr_name="writeId")
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+FINDING_PREFIX = "FINDING#"
+
+
+def finding_sk(seq: int, kind: str) -> str:
+    return f"{FINDING_PREFIX}{seq:012d}#{kind}"
+
+
+class FindingItem(WalletRecord, discriminator="ReconFinding"):
+    """A disagreement the reconciliation found (reconcile.py): ``B#<b>#W#<walletId>`` /
+    ``FINDING#<first bad row, 12 digits; 0: the wallet item>#<kind>``. Written with the admins'
+    mail, only if absent, so each finding is mailed once however often it is found again."""
+
+    wallet_id = UnicodeAttribute(attr_name="walletId")
+    seq = NumberAttribute()
+    finding = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")

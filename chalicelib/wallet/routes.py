@@ -36,4 +36,13 @@ ROUTES = [
               Q("type", enum=HISTORY_TYPES), Q("status", enum=HISTORY_STATUSES))),
     Route("GET", "/api/v1/constants/wallet/status", "chalicelib.wallet.api:constant",
           "Wallet statuses", auth="none", brand=False, returns="strings", tag="Constants"),
+    Route("PUT", "/api/v1/wallets/{id}/lock", "chalicelib.wallet.api:lock_wallet",
+          "Lock a wallet (WALLET.UPDATE): nothing can be spent from it, money still arrives. "
+          "A Locked wallet is answered as it is; a Closed one is 409",
+          permission="WALLET.UPDATE", tag="Wallets", answers=(409,),
+          query=(Q("reason", description="Why (kept as the wallet's lockedReason)."),)),
+    Route("PUT", "/api/v1/wallets/{id}/unlock", "chalicelib.wallet.api:unlock_wallet",
+          "Unlock a wallet (WALLET.UPDATE) after proving its whole ledger again: 409 with the "
+          "finding while the ledger and the balance still disagree",
+          permission="WALLET.UPDATE", tag="Wallets", answers=(409,)),
 ]

@@ -452,6 +452,36 @@ def alarm_problems(t: dict) -> list[str]:
     return problems
 
 
+def reconciliation_problems(t: dict, stage: str, failed_event: str, metric: str) -> list[str]:
+    """The wallet reconciliation's failures (its ERROR line ``failed_event``) are counted from
+    its function's log group as ``metric``, and an alarm on it above 0 goes to the topic."""
+    problems = []
+    group = by_name(t, "AWS::Logs::LogGroup", "LogGroupName").get(
+        f"/aws/lambda/{prefix(stage)}wallet-reconciliation")
+    if group is None:
+        return ["no log group for the wallet-reconciliation function"]
+    namespaces = set()
+    for r in resources(t, "AWS::Logs::MetricFilter").values():
+        p = r["Properties"]
+        if target(p.get("LogGroupName")) != group:
+            continue
+        for m in p.get("MetricTransformations", []):
+            if m.get("MetricName") == metric and failed_event in p.get("FilterPattern", "") \
+                    and str(m.get("MetricValue")) == "1":
+                namespaces.add(m.get("MetricNamespace"))
+    if not namespaces:
+        problems.append(f"no metric filter counts {failed_event} lines as {metric}")
+    topics = set(resources(t, "AWS::SNS::Topic"))
+    alarmed = [a["Properties"] for a in resources(t, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("MetricName") == metric
+               and a["Properties"].get("Namespace") in namespaces
+               and a["Properties"].get("Threshold") == 0
+               and any(target(x) in topics for x in a["Properties"].get("AlarmActions", []))]
+    if not alarmed:
+        problems.append(f"no alarm to the topic on {metric} above 0")
+    return problems
+
+
 def storage_problems(t: dict) -> list[str]:
     problems = []
     buckets = resources(t, "AWS::S3::Bucket")

@@ -125,6 +125,18 @@ def no_dlq_alarm(t):
             del t["Resources"][lid]
 
 
+def no_reconciliation_filter(t):
+    for lid, r in list(t["Resources"].items()):
+        if r["Type"] == "AWS::Logs::MetricFilter":
+            del t["Resources"][lid]
+
+
+def reconciliation_alarm_threshold(t):
+    for r in checks.resources(t, "AWS::CloudWatch::Alarm").values():
+        if r["Properties"].get("MetricName") == "WalletReconciliationFailures":
+            r["Properties"]["Threshold"] = 5
+
+
 def public_bucket(t):
     first(t, "AWS::S3::Bucket")["Properties"]["PublicAccessBlockConfiguration"][
         "BlockPublicPolicy"] = False
@@ -171,6 +183,10 @@ CASES = [
     (cycle, lambda t: checks.api_problems(t, STAGE)),
     (wrong_env, lambda t: checks.environment_problems(t, STAGE, SENDER)),
     (no_dlq_alarm, checks.alarm_problems),
+    (no_reconciliation_filter, lambda t: checks.reconciliation_problems(
+        t, STAGE, "WALLET.RECONCILIATION.FAILED", "WalletReconciliationFailures")),
+    (reconciliation_alarm_threshold, lambda t: checks.reconciliation_problems(
+        t, STAGE, "WALLET.RECONCILIATION.FAILED", "WalletReconciliationFailures")),
     (public_bucket, checks.storage_problems),
     (no_rotation, checks.storage_problems),
     (api_paths_under_the_stage, checks.api_path_problems),

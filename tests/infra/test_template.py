@@ -3,6 +3,8 @@ tests/infra/checks.py holds them, test_checks_can_fail.py shows each one catchin
 
 from __future__ import annotations
 
+from chalicelib.wallet import reconcile
+from infra import alarms
 from infra.config import PROTECTED_STAGES
 from infra.synth import CHECK_CONTEXT
 from tests.infra import checks
@@ -51,6 +53,13 @@ def test_no_circular_dependency(template):
 
 def test_alarms_cover_dlqs_api_5xx_and_every_function(template):
     assert checks.alarm_problems(template) == []
+
+
+def test_a_wallet_reconciliation_failure_raises_an_alarm(template, stage):
+    assert (alarms.RECONCILIATION_FAILED_EVENT, alarms.RECONCILIATION_METRIC) == (
+        reconcile.FAILED_EVENT, reconcile.METRIC)
+    assert checks.reconciliation_problems(template, stage, reconcile.FAILED_EVENT,
+                                          reconcile.METRIC) == []
 
 
 def test_bucket_is_private_encrypted_ssl_only_and_the_key_rotates(template):

@@ -8,13 +8,18 @@ GetItem ``Item``). It prints:
 
     spend: 2 calls, 2 items written  [...]  baseline, a read + one conditioned UpdateItem: ...
     credit with a reference: 2 calls, 3 items written  [...]
+    purchase paid by the wallet: ... calls, ... items written  [...]  baseline, the same
+        purchase through PayPal (checkout + its completion): ...
     reconcile: 10 wallets changed, 40 items read (...)  (full audit of all 200: 10,410 items
         read, ...)
     reconcile second run: 0 wallets, 0 items read, 4 calls (nothing changed)
 
 - The spend is ``ledger.post`` of one debit (GetItem of the wallet, one TransactWriteItems: the
-  wallet's update and its ledger row); the credit with a reference adds the reference row. The
-  figures must be a small constant whatever the wallet's history.
+  wallet's update, its ledger row and its wallet-event outbox row); the credit with a reference
+  adds the reference row. The figures must be a small constant whatever the wallet's history.
+- The purchase is the whole checkout of a price paid by a wallet (buyer, black list, gateway,
+  quote, risk, the payment created with the wallet's debit, its completion through the intake),
+  next to the same purchase paid through PayPal; fulfilment follows on the outbox for both.
 - The reconciliation: ``--wallets`` (200) wallets of ``--rows`` (50) rows each, all verified
   (as after a run), then ``--changed`` (10) of them get one post each, and one run proves what
   changed: items read ~ the due entries + (the verified row + the new rows + the wallet) per
@@ -151,6 +156,64 @@ def per_spend(meter: Meter, brand_id: str) -> None:
     W.get(w.pk, m.WALLET_SK).update(actions=[W.due_pk.remove(), W.due_sk.remove()])
 
 
+def per_purchase(meter: Meter, brand: dict) -> None:
+    """A price bought with a wallet paying all of it (payments' checkout with ``Funds``: the
+    payment created with the wallet's debit, completed through the intake), against the same
+    purchase through a gateway: the checkout's PayPal link plus its completion notification."""
+    from types import SimpleNamespace
+
+    from chalicelib.catalog import service as catalog
+    from chalicelib.identity import service as identity
+    from chalicelib.payments import service as payments
+    from chalicelib.payments.checkout import start
+    from chalicelib.payments.gateways.events import GatewayEvent
+    from chalicelib.payments.inbound import intake
+    from chalicelib.wallet import ledger, wallets
+    from chalicelib.wallet import service as wallet
+    from chalicelib.wallet.ledger import Move
+
+    b = brand["id"]
+    identity.update_brand_setting(b, {"riskVelocityHigh": 10**6, "riskVelocityMedium": 10**6})
+    brand = identity.get_brand(b)
+    pkg = catalog.create_package(b, {"code": "PRO", "name": "Pro"})
+    price = catalog.create_price(b, {"packageId": pkg["id"], "subscriptionTypeId": "D30",
+                                     "code": "PRO-30", "name": "PRO-30", "amount": "9.99",
+                                     "currency": "USD"})
+    payments.create_gateway(b, {"appIntegrationId": "paypal", "name": "PayPal",
+                                "paypalReceiverEmail": "seller@bench.test",
+                                "paypalMode": "sandbox", "testMode": True,
+                                "returnLink": "https://bench.test/paid",
+                                "cancelLink": "https://bench.test/cancel"})
+    user = identity.register_user(brand, password="s3cret-Pass", username="buyer",
+                                  email_address="buyer@bench.test")
+    caller = SimpleNamespace(brand_id=b, user_id=user["id"])
+    w = wallets.open_wallet(b, user["id"], "USD", True)
+    ledger.post(b, [Move(w.id, 10**8, "WalletAddMoney")])
+
+    def by_wallet() -> Any:
+        return start.start(brand, caller, price_id=price["id"], funds=wallet.Funds(b, w.id))
+
+    def by_gateway() -> Any:
+        made = start.start(brand, caller, price_id=price["id"])["payment"]
+        intake.apply(b, GatewayEvent(
+            gateway="paypal", dedupe_key=f"TXN{made.id}:Completed", kind="payment.succeeded",
+            event_type="web_accept/Completed", occurred_at=NOW, payment_ref=made.id,
+            merchant_ref=f"TXN{made.id}", amount_minor=made.amount_minor, currency="USD",
+            fee_minor=50, receiver="seller@bench.test", receiver_matches=True,
+            jfw_status="Completed", test_mode=True), None)
+
+    by_wallet(), by_gateway()  # warm
+    _, calls, written, _, _ = meter.measure(by_wallet)
+    _, bcalls, bwritten, _, _ = meter.measure(by_gateway)
+    print(f"purchase paid by the wallet: {sum(calls.values())} calls, {written} items written  "
+          f"[{calls_text(calls)}]  baseline, the same purchase through PayPal (checkout + its "
+          f"completion): {sum(bcalls.values())} calls, {bwritten} items written "
+          f"[{calls_text(bcalls)}]")
+    # out of the reconciliation's figures below: they are about the seeded wallets
+    W = wallets.m.WalletItem  # noqa: N806
+    W.get(w.pk, wallets.m.WALLET_SK).update(actions=[W.due_pk.remove(), W.due_sk.remove()])
+
+
 def seed(brand_id: str, wallets: int, rows: int) -> list[Any]:
     """``wallets`` wallets of ``rows`` rows, proven and marked verified as a run leaves them."""
     from chalicelib import settings
@@ -274,6 +337,7 @@ def main() -> None:
         events.register("before-parameter-build.dynamodb.*", meter.before)
         events.register("after-call.dynamodb.*", meter.after)
         per_spend(meter, brand["id"])
+        per_purchase(meter, brand)
         seeded = brands.create(name="Bench 2", abbr="BENCH2", domain="bench2.test")
         reconcile_figures(meter, seeded["id"], args)
 

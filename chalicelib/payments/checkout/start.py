@@ -399,8 +399,10 @@ def paid_by_wallet(brand: dict, user: Any, buyer: Any, what: Order, assessment: 
         risk_level=assessment.level, risk_mark=assessment.mark,
         risk_reasons=assessment.reasons or None, held=assessment.held, test_mode=test_mode,
         **what.fields)
-    intake.apply(brand["id"], wallet_gateway.paid_event(payment), None, source="wallet")
-    return ledger.get_payment(brand["id"], payment.id)
+    outcome = intake.apply(brand["id"], wallet_gateway.paid_event(payment), None,
+                           source="wallet")
+    payment.status = outcome.status or payment.status  # what the caller shows; not saved
+    return payment
 
 
 def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | None,

@@ -11,7 +11,9 @@ JFW publishes the fields but not the rules; ours:
   the Commission percentage for quantity 1 (one purchase) of the payment's gross, rounded
   half-up to the minor unit (money.percent_of); ``sharedAmount`` (JFW's reseller share) is that
   commission when the buyer was referred (``payment.referrer_id``: it goes to the referrer), else
-  0 (the commission stays with the brand).
+  0 (the commission stays with the brand). Commission follows the money that comes in, once: a
+  wallet top-up's payment has its commission; a payment a wallet pays in full has none (its
+  money came in with the top-up), and one a wallet pays in part has it on the gateway's part.
 
 Items (models.py): the rate, and the brand's commission head whose version every write checks
 and raises in the same transaction, so two concurrent writes can't create overlapping ranges or
@@ -132,6 +134,9 @@ def get_discount(brand_id: str, quantity: int) -> Decimal:
 def split(brand_id: str, payment: Any) -> dict[str, int]:
     """``{commission_minor, shared_amount_minor}`` of a completing payment (see the module
     doc)."""
+    if getattr(payment, "gateway_type", None) == "wallet":
+        # Money counted once: the commission was taken when it came in (the top-up's payment).
+        return {"commission_minor": 0, "shared_amount_minor": 0}
     item = rate_for(rates(brand_id, cached=True), "Commission", 1)
     gross = int(payment.amount_gross_minor or payment.amount_minor or 0)
     commission = money.percent_of(gross, Decimal(item.percentage)) if item else 0

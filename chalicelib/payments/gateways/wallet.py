@@ -30,7 +30,7 @@ def paid_event(payment: Any) -> GatewayEvent:
     return GatewayEvent(
         gateway=NAME, dedupe_key=f"wallet-paid:{payment.id}", kind="payment.succeeded",
         event_type="wallet.paid", occurred_at=settings.now().astimezone(UTC),
-        payment_ref=payment.id, merchant_ref=f"wallet:{payment.wallet_id}",
+        payment_ref=payment.id, merchant_ref=f"wallet:{payment.id}",
         amount_minor=int(payment.amount_minor), currency=payment.currency,
         fee_minor=0, jfw_status="Completed", test_mode=bool(payment.test_mode))
 
@@ -41,6 +41,6 @@ def refund_event(payment: Any, admin_id: str) -> GatewayEvent:
         gateway=NAME, dedupe_key=f"wallet-refund:{payment.id}", kind="payment.refunded",
         event_type="admin.refund", occurred_at=settings.now().astimezone(UTC),
         payment_ref=payment.id, merchant_ref=f"wallet-refund:{payment.id}",
-        parent_merchant_ref=f"wallet:{payment.wallet_id}", amount_minor=gross,
+        parent_merchant_ref=f"wallet:{payment.id}", amount_minor=gross,
         refunded_minor=gross, currency=payment.currency, jfw_status="Refunded",
         test_mode=bool(payment.test_mode))

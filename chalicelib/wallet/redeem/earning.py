@@ -228,6 +228,8 @@ def on_payment_event(payload: dict[str, Any]) -> None:
     is not held) grants PAYMENT.REFERRAL.COMPLETED to the referrer, once per payment."""
     if payload.get("event") != "PAYMENT.PROCESSED.SUCCESS" or not payload.get("fulfil"):
         return
+    if payload.get("paymentType") == "WalletTopUp":
+        return  # buying credit is not a purchase: the purchase made with it earns
     brand_id, referrer = payload.get("brandId"), payload.get("referrerId")
     if not brand_id or not referrer or referrer == payload.get("userId"):
         return

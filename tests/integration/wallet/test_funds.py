@@ -272,3 +272,31 @@ def test_a_wallet_with_money_held_does_not_close(buyer, shop, paypal, demo_brand
     r = buyer.put(f"v1/wallets/{w['id']}/close")
     assert r.status_code == 409 and "held" in error_of(r)["message"]
     assert Decimal(str(wallet_of(buyer)["amount"])) == 0
+
+
+def test_commission_and_referral_earnings_count_the_money_once(api, admin, shop, paypal,
+                                                               demo_brand):
+    """Commission follows the money in (the top-up has it, a purchase the wallet pays in full
+    has none); a referral earning follows purchases (the top-up earns nothing, the purchase
+    does)."""
+    from tests.helpers.api import register_and_login
+
+    admin.ok("POST", "v1/commission-rates", {"type": "Commission", "unit": "License",
+                                             "percentage": 10, "isDefault": True})
+    admin.ok("POST", "v1/wallet-earning-events", {
+        "eventId": "PAYMENT.REFERRAL.COMPLETED", "code": "REF", "name": "Referral",
+        "amount": "1.00", "currencyCode": "USD", "type": "Earning", "status": "Active"})
+    referrer = register_and_login(api, "rita")
+    code = referrer.ok("GET", "v1/users/me")["referralCode"]
+    buyer = register_and_login(api, "ben", referralCode=code)
+    pid = payment_id_of(top_up(buyer, "20.00"))
+    complete(demo_brand["id"], pid)
+    assert payment(demo_brand["id"], pid).commission_minor == 200
+    assert referrer.ok("GET", "v1/wallets?testMode=true") == []
+    w = wallet_of(buyer)
+    data = buyer.ok("POST", f"v1/packages/{shop['pro']}/upgrade/checkout",
+                    {"priceId": shop["usd"], "walletId": w["id"]})
+    drain_outbox()
+    assert payment(demo_brand["id"], data["paymentId"]).commission_minor == 0
+    [earned] = referrer.ok("GET", "v1/wallets?testMode=true")
+    assert earned["amount"] == 1 and earned["grantedAmount"] == 1

@@ -169,6 +169,7 @@ def per_purchase(meter: Meter, brand: dict) -> None:
     from chalicelib.payments.gateways.events import GatewayEvent
     from chalicelib.payments.inbound import intake
     from chalicelib.wallet import ledger, wallets
+    from chalicelib.wallet import models as m
     from chalicelib.wallet import service as wallet
     from chalicelib.wallet.ledger import Move
 
@@ -210,8 +211,8 @@ def per_purchase(meter: Meter, brand: dict) -> None:
           f"completion): {sum(bcalls.values())} calls, {bwritten} items written "
           f"[{calls_text(bcalls)}]")
     # out of the reconciliation's figures below: they are about the seeded wallets
-    W = wallets.m.WalletItem  # noqa: N806
-    W.get(w.pk, wallets.m.WALLET_SK).update(actions=[W.due_pk.remove(), W.due_sk.remove()])
+    W = m.WalletItem  # noqa: N806
+    W.get(w.pk, m.WALLET_SK).update(actions=[W.due_pk.remove(), W.due_sk.remove()])
 
 
 def seed(brand_id: str, wallets: int, rows: int) -> list[Any]:

@@ -39,7 +39,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import settings
-from chalicelib.http.errors import ApiError, Conflict, NotFound
+from chalicelib.http.errors import ApiError, NotFound
 from chalicelib.notify import service as notify
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, is_own, new_token, transaction
@@ -100,15 +100,6 @@ class Move:
 class Posted:
     wallets: dict[str, Any] = field(default_factory=dict)  # wallet id -> the wallet after
     rows: list[Any] = field(default_factory=list)  # the ledger rows written, in move order
-    parts: list[dict[str, int]] = field(default_factory=list)  # each row's paid/granted moves
-
-    def row(self, wallet_id: str) -> Any:
-        return next(r for r in self.rows if r.wallet_id == wallet_id)
-
-    def taken(self, index: int = 0) -> dict[str, int]:
-        """What the ``index``-th move (a debit) took from each part: ``{"paid": p, "granted":
-        g}``, positive."""
-        return {k: -v for k, v in self.parts[index].items()}
 
 
 def get_wallet(brand_id: str, wallet_id: str) -> Any:
@@ -173,7 +164,7 @@ def _split_debit(wallet: Any, move: Move) -> tuple[int, int, int]:
     return -(want - g), -g, 0
 
 
-def _row(brand_id: str, wallet: Any, move: Move, ref: str | None, now: datetime
+def _row(wallet: Any, move: Move, ref: str | None, now: datetime
          ) -> tuple[Any, dict[str, int]]:
     """The wallet's next row and how it moved each part; the wallet's new figures are set on
     ``wallet`` (not saved)."""
@@ -233,7 +224,7 @@ def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
         if check is not None:
             check(wallets)
         now = settings.now()
-        made = [_row(brand_id, wallets[mv.wallet_id], mv, ref, now) for mv in moves]
+        made = [_row(wallets[mv.wallet_id], mv, ref, now) for mv in moves]
         written = [row for row, _ in made]
         puts = base_puts + list(then([parts for _, parts in made]) if then else [])
         announced = rows + [
@@ -277,7 +268,7 @@ def post(brand_id: str, moves: list[Move], *, ref: str | None = None,
     else:
         raise Busy("The wallet is busy; try again in a moment.")
     notify.publish(announced)
-    return Posted(wallets=wallets, rows=written, parts=[parts for _, parts in made])
+    return Posted(wallets=wallets, rows=written)
 
 
 def _actions(w: Any, now: datetime) -> list[Any]:
@@ -295,11 +286,6 @@ def _ref_item(brand_id: str, ref: str) -> Any:
         return None
 
 
-def posted(brand_id: str, ref: str) -> bool:
-    """Whether a post with this reference happened."""
-    return _ref_item(brand_id, ref) is not None
-
-
 def _conflict(e: TransactWriteError) -> bool:
     codes = {r.code for r in (e.cancellation_reasons or []) if r}
     return bool(codes & {"TransactionConflict", "ThrottlingError"}) or \
@@ -308,8 +294,3 @@ def _conflict(e: TransactWriteError) -> bool:
 
 def _pause(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.2, 0.004 * 2 ** min(attempt, 6))))
-
-
-def refused(e: Exception) -> bool:
-    """Whether ``e`` is one of the ledger's refusals (a 409 the caller may pass on)."""
-    return isinstance(e, (InsufficientFunds, WalletNotOpen, WalletTampered, Conflict))

@@ -26,7 +26,6 @@ from chalicelib.wallet.ledger import (
     WalletTampered,
     get_wallet,
     post,
-    posted,
 )
 from chalicelib.wallet.redeem import earning as redeem_earning
 from chalicelib.wallet.wallets import find_wallet, open_wallet
@@ -34,7 +33,7 @@ from chalicelib.wallet.wallets import to_dto as wallet_dto
 
 __all__ = [
     "Duplicate", "Funds", "InsufficientFunds", "Move", "Posted", "WalletNotOpen", "WalletTampered",
-    "find_wallet", "get_wallet", "open_wallet", "post", "posted", "wallet_dto",
+    "find_wallet", "get_wallet", "open_wallet", "post", "wallet_dto",
 ]
 
 payments.subscribe(shares.settle)

@@ -111,11 +111,8 @@ def owned(ctx: RequestContext, wallet_id: str, permission: str = "WALLET.READ") 
     except NotFound:
         wallet = None
     if wallet is not None and (identity.is_self(ctx, wallet.user_id)
-                               or (ctx.caller is not None
-                                   and identity.has_permission(ctx, permission))):
+                               or identity.has_permission(ctx, permission)):
         return wallet
-    if ctx.caller is None:
-        identity.require_self_or(ctx, "", permission, what="wallets")
     raise NotFound(f"Wallet {wallet_id} was not found.", code="WALLET_NOT_FOUND")
 
 

@@ -356,48 +356,49 @@ def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
     payment_id, code = ids.new_id(), f"PAY{ids.new_code(10)}"
     link = _link(gateway, brand["id"], payment_id, code, amount, currency, name, price["id"],
                  payment_id)
-    write = None
+    write, share = None, 0
     if wallet is not None:
         funds, share = wallet
         fields.update(wallet_id=funds.wallet_id, wallet_minor=share)
         write = partial(funds.write, share=share)
-    stored_quote = {**_plain(quote), "totalMinor": amount + int(fields.get("wallet_minor") or 0),
-                    "gatewayMinor": amount, "walletMinor": int(fields.get("wallet_minor") or 0),
-                    "priceAmountMinor": price["amountMinor"], **(snapshot or {})}
     payment = ledger.create_payment(
-        brand, write=write, id=payment_id, code=code, name=name,
-        description=price.get("description"),
-        amount_minor=amount, currency=currency, price_id=price["id"],
-        package_id=price["packageId"], subscription_type_id=price.get("subscriptionTypeId"),
-        quote=stored_quote, user_id=user.id, user_email=user.email_address,
-        user_name=user.username, language_code=user.language_code,
-        referrer_id=user.referrer_id, ip_address=buyer.ip, country_code=buyer.country,
-        gateway_id=gateway["id"], gateway_type=gateway["type"], merchant_ref_no=link.merchant_ref,
-        checkout_url=link.url, gateway_data=link.data, risk_level=assessment.level,
-        risk_mark=assessment.mark, risk_reasons=assessment.reasons or None,
-        held=assessment.held, test_mode=test_mode, **fields)
+        brand, write=write, id=payment_id, code=code, name=name, amount_minor=amount,
+        currency=currency, gateway_id=gateway["id"], gateway_type=gateway["type"],
+        merchant_ref_no=link.merchant_ref, checkout_url=link.url, gateway_data=link.data,
+        test_mode=test_mode, **_buyer_fields(price, quote, snapshot, user, buyer, assessment,
+                                             gateway_minor=amount, wallet_minor=share),
+        **fields)
     return payment, link.url
+
+
+def _buyer_fields(price: dict, quote: dict, snapshot: dict | None, user: Any, buyer: Any,
+                  assessment: Any, *, gateway_minor: int, wallet_minor: int) -> dict[str, Any]:
+    """The PaymentItem fields every checkout's payment takes from what is bought, the stored
+    quote (with its gateway and wallet parts), the buyer and the risk assessment."""
+    return {
+        "description": price.get("description"), "price_id": price["id"],
+        "package_id": price["packageId"], "subscription_type_id": price.get("subscriptionTypeId"),
+        "quote": {**_plain(quote), "totalMinor": gateway_minor + wallet_minor,
+                  "gatewayMinor": gateway_minor, "walletMinor": wallet_minor,
+                  "priceAmountMinor": price["amountMinor"], **(snapshot or {})},
+        "user_id": user.id, "user_email": user.email_address, "user_name": user.username,
+        "language_code": user.language_code, "referrer_id": user.referrer_id,
+        "ip_address": buyer.ip, "country_code": buyer.country, "risk_level": assessment.level,
+        "risk_mark": assessment.mark, "risk_reasons": assessment.reasons or None,
+        "held": assessment.held}
 
 
 def paid_by_wallet(brand: dict, user: Any, buyer: Any, what: Order, assessment: Any,
                    funds: Funds, test_mode: bool) -> Any:
     """A payment the wallet pays in full: created with the wallet's debit in one transaction,
     then completed through the intake like a gateway's success (gateways/wallet.py)."""
-    price = what.price
-    stored_quote = {**_plain(what.quote), "totalMinor": what.amount, "gatewayMinor": 0,
-                    "walletMinor": what.amount, "priceAmountMinor": price["amountMinor"],
-                    **(what.snapshot or {})}
     payment = ledger.create_payment(
         brand, write=partial(funds.write, share=what.amount), name=what.name,
-        description=price.get("description"), amount_minor=what.amount, currency=what.currency,
-        price_id=price["id"], package_id=price["packageId"],
-        subscription_type_id=price.get("subscriptionTypeId"), quote=stored_quote,
-        user_id=user.id, user_email=user.email_address, user_name=user.username,
-        language_code=user.language_code, referrer_id=user.referrer_id, ip_address=buyer.ip,
-        country_code=buyer.country, gateway_type=wallet_gateway.NAME,
+        amount_minor=what.amount, currency=what.currency, gateway_type=wallet_gateway.NAME,
         wallet_id=funds.wallet_id, wallet_minor=what.amount, payment_type="Wallet",
-        risk_level=assessment.level, risk_mark=assessment.mark,
-        risk_reasons=assessment.reasons or None, held=assessment.held, test_mode=test_mode,
+        test_mode=test_mode, **_buyer_fields(what.price, what.quote, what.snapshot, user, buyer,
+                                             assessment, gateway_minor=0,
+                                             wallet_minor=what.amount),
         **what.fields)
     outcome = intake.apply(brand["id"], wallet_gateway.paid_event(payment), None,
                            source="wallet")

@@ -60,12 +60,12 @@ class Funds:
     wallet_id: str
     whole: bool = False
 
-    def _wallet(self, user: Any) -> Any:
+    def _wallet(self, user_id: str) -> Any:
         try:
             wallet = ledger.get_wallet(self.brand_id, self.wallet_id)
         except NotFound:
             wallet = None
-        if wallet is None or wallet.user_id != user.id:
+        if wallet is None or wallet.user_id != user_id:
             raise NotFound(f"Wallet {self.wallet_id} was not found.", code="WALLET_NOT_FOUND")
         ledger.check_mac(wallet)
         if wallet.status != "Open":
@@ -77,27 +77,31 @@ class Funds:
         pay: ``walletUsed``, and ``total`` left to pay through a gateway."""
         currency = quote["currency"]
         total = money.to_minor(quote["total"], currency)
-        share = self.share(_Buyer(user_id), _What(total, currency), None)
+        share = self._share(user_id, total, currency, None)
         return {**quote, "walletUsed": money.to_decimal(share, currency),
                 "total": money.to_decimal(total - share, currency)}
 
-    def share(self, user: Any, what: Any, test_mode: bool | None) -> int:
-        wallet = self._wallet(user)
-        if wallet.currency != what.currency:
+    def share(self, user: Any, what: Any, test_mode: bool) -> int:
+        return self._share(user.id, what.amount, what.currency, test_mode)
+
+    def _share(self, user_id: str, amount: int, currency: str, test_mode: bool | None) -> int:
+        """What the wallet pays of ``amount``; ``test_mode`` None: not checked (a quote)."""
+        wallet = self._wallet(user_id)
+        if wallet.currency != currency:
             raise Conflict(f"Wallet {wallet.id} holds {wallet.currency}; this costs "
-                           f"{what.currency}. Use a {what.currency} wallet (or convert).",
+                           f"{currency}. Use a {currency} wallet (or convert).",
                            code="WALLET_CURRENCY_MISMATCH")
         if test_mode is not None and bool(wallet.test_mode) != bool(test_mode):
             raise Conflict(f"Wallet {wallet.id} is a {'test' if wallet.test_mode else 'live'} "
                            f"wallet; this payment is {'test' if test_mode else 'live'}.",
                            code="WALLET_TEST_MODE_MISMATCH")
         balance = int(wallet.balance_minor)
-        if self.whole and balance < what.amount:
-            short = money.to_decimal(what.amount - balance, what.currency)
+        if self.whole and balance < amount:
+            short = money.to_decimal(amount - balance, currency)
             raise ledger.InsufficientFunds(
-                f"The wallet holds {money.to_decimal(balance, what.currency)} {what.currency}; "
+                f"The wallet holds {money.to_decimal(balance, currency)} {currency}; "
                 f"{short} more is needed. Add money (v1/wallets/add-money/checkout-link) first.")
-        return min(balance, what.amount)
+        return min(balance, amount)
 
     def write(self, items: list[tuple[Any, Any]], share: int) -> None:
         payment = items[0][0]
@@ -118,17 +122,6 @@ class Funds:
             ref_id=payment.id, description=(payment.name if whole else
                                             f"{payment.name} (the wallet's part)"))],
             ref=f"SHARE#{payment.id}#v{int(payment.version)}", puts=items, then=with_share)
-
-
-@dataclass
-class _Buyer:
-    id: str
-
-
-@dataclass
-class _What:
-    amount: int
-    currency: str
 
 
 def _spend_type(payment: Any) -> str:

@@ -234,7 +234,7 @@ def seed(brand_id: str, wallets: int, rows: int) -> list[Any]:
             for n in range(rows):
                 move = Move(wid, -50 if n % 3 == 2 else 100, "WalletAddMoney",
                             part="granted" if n % 5 == 1 else "paid")
-                row, _ = ledger._row(brand_id, w, move, None, NOW)  # as post builds it
+                row, _ = ledger._row(w, move, None, NOW)  # as post builds it
                 row.code = f"WH{ids.new_code(10)}"
                 batch.save(row)
             w.mac = chain.wallet_mac(w)

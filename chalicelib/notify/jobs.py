@@ -28,6 +28,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import settings
 from chalicelib.identity import service as identity  # noqa: F401 - password-reset, brands
+from chalicelib.invoicing import service as invoicing  # noqa: F401 - payment-event subscriber
 from chalicelib.licensing import service as licensing  # noqa: F401 - payment-event subscriber
 from chalicelib.notify import outbox
 from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem, outbox_pk

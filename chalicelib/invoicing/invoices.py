@@ -298,7 +298,7 @@ def _matches(i: m.InvoiceItem, query: dict[str, Any]) -> bool:
         want = query.get(param)
         if want and str(want).lower() not in str(getattr(i, attr) or "").lower():
             return False
-    if bool(query.get("testMode") or False) != bool(i.test_mode):
+    if query.get("testMode") is not None and bool(query["testMode"]) != bool(i.test_mode):
         return False
     for param, attr in (("invoiceDate", "invoice_date"), ("overdueDate", "overdue_date")):
         want = query.get(param)

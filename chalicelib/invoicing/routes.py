@@ -18,7 +18,8 @@ ROUTES = [
               Q("invoiceDate", "date-time", description="Invoices of that day (UTC)."),
               Q("overdueDate", "date-time", description="Invoices overdue that day (UTC)."),
               Q("status", enum=INVOICE_STATUSES),
-              Q("testMode", "boolean", description="Default false."))),
+              Q("testMode", "boolean", description="Only test-mode (true) or live (false) "
+                "invoices; both when absent, as payments list."))),
     Route("GET", "/api/v1/invoices/{id}", "chalicelib.invoicing.api:get_invoice",
           "An invoice (its buyer, or INVOICE.READ), with its credit notes (creditNotes) and "
           "what they credited (creditedAmount)", tag="Invoices"),

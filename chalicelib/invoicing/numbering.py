@@ -32,7 +32,7 @@ FORMAT = re.compile(r"^[A-Za-z0-9 ._/#-]{0,20}\{number(:0([1-9]|1[0-2])d)?\}"
 
 
 def valid_format(fmt: Any) -> bool:
-    return isinstance(fmt, str) and FORMAT.match(fmt) is not None
+    return isinstance(fmt, str) and FORMAT.fullmatch(fmt) is not None
 
 
 def render(fmt: str, number: int) -> str:

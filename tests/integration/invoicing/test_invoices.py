@@ -145,7 +145,8 @@ def test_a_part_wallet_payment_shows_both_parts(buyer, shop, paypal, demo_brand)
 def test_the_brand_sets_the_number_format(admin, buyer, shop, paypal, demo_brand):
     bid = demo_brand["id"]
     r = admin.put(f"v1/brands/{bid}/setting", {"invoiceNumberFormat": "{0.__class__}"})
-    assert r.status_code == 400
+    assert r.status_code == 400 and error_of(r)["field"] == "invoiceNumberFormat", r.json_body
+    admin.ok("PUT", f"v1/brands/{bid}/setting", {"creditNoteNumberFormat": "C-{number:03d}"})
     from chalicelib.identity import brands
 
     brands.update_setting(bid, {"invoiceNumberFormat": "F/{number:04d}"})

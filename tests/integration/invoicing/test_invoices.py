@@ -234,3 +234,11 @@ def test_no_invoice_for_money_that_did_not_move(demo_brand, status):
     p = make_payment(demo_brand, make_gateway(demo_brand))
     payment_events.on_payment_event(_payload(bid, p, status=status, completed=False))
     assert _invoices(bid) == []
+
+
+def test_an_event_about_a_missing_payment_is_logged_not_raised(demo_brand, caplog):
+    """Raising would hold back the subscribers after invoicing (fulfilment) on every retry."""
+    bid = demo_brand["id"]
+    payment_events.on_payment_event({"brandId": bid, "paymentId": "gone", "status": "Completed",
+                                     "completed": True, "currency": "USD", "quote": {}})
+    assert _invoices(bid) == [] and "no invoice issued" in caplog.text

@@ -142,6 +142,28 @@ def test_a_part_wallet_payment_shows_both_parts(buyer, shop, paypal, demo_brand)
     assert (bought["totalAmount"], bought["walletAmount"], bought["gatewayAmount"]) == (20, 5, 15)
 
 
+def test_a_licence_purchase_shows_its_quantity_with_tax(buyer, shop, paypal, demo_brand):
+    from chalicelib.identity import brands
+
+    bid = demo_brand["id"]
+    brands.update_setting(bid, {"taxRate": "7.5"})
+    url = buyer.ok("POST", f"v1/wallets/add-money/checkout-link?currencyCode=USD&amount=100.00"
+                           f"&{LINKS}")
+    complete(bid, payment_id_of(url))
+    [w] = buyer.ok("GET", "v1/wallets?testMode=true&currencyCode=USD")
+    body = {"packageId": shop["pro"], "subscriptionTypeId": "D30", "type": "Prepaid",
+            "startDate": "2026-01-01T00:00:00Z", "endDate": "2099-01-01T00:00:00Z",
+            "testMode": True, "quantity": 3}
+    pid = buyer.ok("POST", f"v1/licenses/purchase/wallet?walletId={w['id']}", body)
+    drain_outbox()
+    inv = next(i for i in buyer.ok("GET", "v1/invoices")["items"] if i["paymentId"] == pid)
+    # 3 x 20.00 = 60.00; tax 7.5% of 20.00 = 1.50 per unit -> 4.50; total 64.50
+    [item] = inv["items"]
+    assert (item["quantity"], item["unitAmount"], item["amount"]) == (3, 20, 60)
+    assert str(inv["taxAmount"]) == "4.5" and str(inv["totalAmount"]) == "64.5"
+    assert str(inv["walletAmount"]) == "64.5" and inv["gatewayAmount"] == 0
+
+
 def test_the_brand_sets_the_number_format(admin, buyer, shop, paypal, demo_brand):
     bid = demo_brand["id"]
     r = admin.put(f"v1/brands/{bid}/setting", {"invoiceNumberFormat": "{0.__class__}"})

@@ -49,6 +49,7 @@ def settle(brand_id: str, invoice: m.InvoiceItem,
     if want <= int(invoice.credited_minor or 0):
         return None
     fmt = numbering.format_for(identity.get_brand(brand_id), m.CREDIT_SEQ)
+    counter = m.counter_of(m.CREDIT_SEQ, bool(invoice.test_mode))
     status = payload.get("status")
     for attempt in range(invoices.MAX_TRIES):
         if attempt:
@@ -57,7 +58,7 @@ def settle(brand_id: str, invoice: m.InvoiceItem,
         if want <= before:
             return None
         total, tax = int(invoice.total_minor), int(invoice.tax_minor or 0)
-        last = numbering.current(brand_id, m.CREDIT_SEQ)
+        last = numbering.current(brand_id, counter)
         number = last + 1
         now = settings.now()
         note = m.CreditNoteItem(
@@ -71,7 +72,7 @@ def settle(brand_id: str, invoice: m.InvoiceItem,
         snapshot = {**(invoice.payment or {}), **({"status": status} if status else {})}
         try:
             with transaction() as tx:
-                numbering.take(tx, brand_id, m.CREDIT_SEQ, last)
+                numbering.take(tx, brand_id, counter, last)
                 tx.update(invoice, actions=[m.InvoiceItem.credited_minor.set(want),
                                             m.InvoiceItem.credit_count.add(1),
                                             m.InvoiceItem.payment.set(snapshot),

@@ -136,6 +136,7 @@ def issue(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem:
     payment = payments.get_payment(brand_id, payment_id)
     brand = identity.get_brand(brand_id)
     fmt = numbering.format_for(brand, m.INVOICE_SEQ)
+    counter = m.counter_of(m.INVOICE_SEQ, bool(payload.get("testMode")))
     figures = amounts.figures(payload)
     currency = payload.get("currency") or payment.currency
     name, package_code = _names(brand_id, payload, payment)
@@ -161,13 +162,13 @@ def issue(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem:
         gsi2sk=f"{ids.stamp(now)}#{invoice_id}" if payload.get("userId") else None,
         created_date=now, modified_date=now)
     for attempt in range(MAX_TRIES):
-        last = numbering.current(brand_id, m.INVOICE_SEQ)
+        last = numbering.current(brand_id, counter)
         number = last + 1
         invoice = m.InvoiceItem(m.invoice_pk(brand_id, invoice_id), m.INVOICE_SK,
                                 number=number, code=numbering.render(fmt, number), **common)
         try:
             with transaction() as tx:
-                numbering.take(tx, brand_id, m.INVOICE_SEQ, last)
+                numbering.take(tx, brand_id, counter, last)
                 tx.save(m.ByPaymentItem(m.by_payment_pk(brand_id, payment_id), m.INVOICE_SK,
                                         invoice_id=invoice_id, created_date=now),
                         condition=m.ByPaymentItem.pk.does_not_exist())

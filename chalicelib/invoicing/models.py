@@ -12,10 +12,11 @@ Access patterns (pk / sk):
 - one invoice per ....... ``B#<b>#INVPAY#<paymentId>`` / ``INVOICE`` -> invoiceId, written with
   payment                 the invoice only if absent: a payment event delivered twice (or 20
                           times at once) makes one invoice
-- number counter ........ ``B#<b>#SEQ#<INV|CN>`` / ``COUNTER``: the last number given in that
-                          sequence; raised by one in the transaction that writes the numbered
-                          document, on the condition that it still holds the value read, so
-                          numbers are gapless, per brand, never given twice
+- number counter ........ ``B#<b>#SEQ#<INV|CN>[#T]`` / ``COUNTER``: the last number given in
+                          that sequence (``#T``: test mode's own, so test payments leave no
+                          gaps in the live series); raised by one in the transaction that
+                          writes the numbered document, on the condition that it still holds
+                          the value read, so numbers are gapless, per brand, never given twice
 
 Money is integer minor units of the invoice's ``currency``.
 """
@@ -62,6 +63,11 @@ def by_payment_pk(brand_id: str, payment_id: str) -> str:
 
 def counter_pk(brand_id: str, sequence: str) -> str:
     return f"B#{brand_id}#SEQ#{sequence}"
+
+
+def counter_of(sequence: str, test_mode: bool) -> str:
+    """The counter a document of ``sequence`` takes its number from: test mode counts apart."""
+    return f"{sequence}#T" if test_mode else sequence
 
 
 def note_sk(number: int) -> str:

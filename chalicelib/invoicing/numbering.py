@@ -1,5 +1,8 @@
 """Invoice and credit-note numbers: gapless, per brand and sequence, never given twice.
 
+Test mode's documents count in their own sequences (models.counter_of), printed alike: a test
+payment leaves no gap in the live series.
+
 A number is taken in the transaction that writes the numbered document: the sequence's counter
 item goes from n-1 to n on the condition that it still holds n-1 (``take``), so a transaction
 that commits has the next number and one that fails took none. Concurrent writers race on the

@@ -216,7 +216,8 @@ def test_one_event_delivered_twenty_times_at_once_makes_one_invoice(demo_brand, 
     [inv] = _invoices(bid)
     assert (inv.code, int(inv.total_minor)) == ("INV-000001", 1999)
     assert payment(bid, p.id).invoice_no == "INV-000001"
-    assert m.CounterItem.get(m.counter_pk(bid, m.INVOICE_SEQ), m.COUNTER_SK).value == 1
+    counter = m.counter_pk(bid, m.counter_of(m.INVOICE_SEQ, True))
+    assert m.CounterItem.get(counter, m.COUNTER_SK).value == 1
 
 
 # -- delete ---------------------------------------------------------------------------------------
@@ -264,3 +265,24 @@ def test_an_event_about_a_missing_payment_is_logged_not_raised(demo_brand, caplo
     payment_events.on_payment_event({"brandId": bid, "paymentId": "gone", "status": "Completed",
                                      "completed": True, "currency": "USD", "quote": {}})
     assert _invoices(bid) == [] and "no invoice issued" in caplog.text
+
+
+def test_test_mode_counts_apart_from_live(demo_brand):
+    from tests.helpers.payments import make_gateway
+
+    bid = demo_brand["id"]
+    gw = make_gateway(demo_brand)
+    for mode in (True, False, True, False):
+        p = make_payment(demo_brand, gw, test_mode=mode)
+        payment_events.on_payment_event(_payload(bid, p, testMode=mode))
+    made = sorted((bool(i.test_mode), int(i.number)) for i in _invoices(bid))
+    assert made == [(False, 1), (False, 2), (True, 1), (True, 2)]
+    live_page = [i["code"] for i in _api_free_list(bid, False)]
+    assert live_page == ["INV-000002", "INV-000001"]
+
+
+def _api_free_list(bid: str, test_mode: bool) -> list[dict]:
+    from chalicelib.invoicing import invoices
+
+    rows = invoices.list_items(bid, None, {"testMode": test_mode})
+    return [invoices.to_dto(i) for i in sorted(rows, key=lambda i: -int(i.number))]

@@ -291,6 +291,8 @@ _CONTAINS = {"name": "name", "description": "description", "notes": "notes", "ta
 
 
 def _matches(i: m.InvoiceItem, query: dict[str, Any]) -> bool:
+    if query.get("deliveryInstructions") or query.get("confirmedDeliveryDate") is not None:
+        return False  # no invoice here is delivered: none has either
     for param, attr in _EXACT.items():
         want = query.get(param)
         if want is not None and str(getattr(i, attr)) != str(want):

@@ -12,9 +12,9 @@ Consumer, per message, idempotent by the outbox id:
    it to the dead-letter queue, and the row becomes Failed (the sweeper leaves it alone).
 
 The consumer runs every context's kinds: it imports the services of the contexts that own some
-(identity, payments) or subscribe to them (licensing, wallet), and importing them registers their
-handlers (``outbox.KINDS``) and subscribers and, for identity, the brand lookup mails are sent
-with.
+(identity, payments) or subscribe to them (licensing, wallet, invoicing), and importing them
+registers their handlers (``outbox.KINDS``) and subscribers and, for identity, the brand lookup
+mails are sent with.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from chalicelib.catalog import routes as catalog
 from chalicelib.devroutes import routes as devroutes
 from chalicelib.http.routing import Route
 from chalicelib.identity import routes as identity
+from chalicelib.invoicing import routes as invoicing
 from chalicelib.licensing import routes as licensing
 from chalicelib.notify import routes as notify
 from chalicelib.payments import routes as payments
@@ -44,6 +45,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *wallet_funds.ROUTES,
         *wallet_rates.ROUTES,
         *wallet_redeem.ROUTES,
+        *invoicing.ROUTES,
         *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

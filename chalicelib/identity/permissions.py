@@ -32,6 +32,7 @@ RESOURCES: dict[str, str] = {
     "REDEEM-CODE": "Redeem codes",
     "EARNING-EVENT": "Wallet earning events",
     "EXCHANGE-RATE": "Exchange rates",
+    "INVOICE": "Invoices",
 }
 
 

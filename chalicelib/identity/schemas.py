@@ -171,6 +171,10 @@ CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=
                                                 pattern=r"^[A-Za-z]{3}$")]
 TaxRate = Percent
 VelocityThreshold = Annotated[int, Field(ge=0, le=1000)]
+# Literal text around one {number} or {number:0Nd} (N 1-12): "INV-{number:06d}". The same
+# pattern as invoicing/numbering.py FORMAT (identity imports no invoicing).
+NumberFormat = Annotated[str, StringConstraints(
+    pattern=r"^[A-Za-z0-9 ._/#-]{0,20}\{number(:0([1-9]|1[0-2])d)?\}[A-Za-z0-9 ._/#-]{0,20}$")]
 PasswordPolicyLevel = Literal["Low", "Medium", "High"]
 DomainType = Literal["CPanel", "Admin", "Client", "Protocol", "Documentation"]
 
@@ -222,6 +226,9 @@ class BrandSettingBody(Body):
     # next one Medium / High risk; 0 turns that level's rule off.
     riskVelocityMedium: VelocityThreshold | None = None
     riskVelocityHigh: VelocityThreshold | None = None
+    # Also ours (invoicing/numbering.py): how invoice and credit-note numbers print.
+    invoiceNumberFormat: NumberFormat | None = None
+    creditNoteNumberFormat: NumberFormat | None = None
 
     @field_serializer("taxRate")
     def _tax_rate_as_text(self, v: Decimal | None) -> str | None:

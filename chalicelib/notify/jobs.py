@@ -12,9 +12,9 @@ Consumer, per message, idempotent by the outbox id:
    it to the dead-letter queue, and the row becomes Failed (the sweeper leaves it alone).
 
 The consumer runs every context's kinds: it imports the services of the contexts that own some
-(identity, payments) or subscribe to them (licensing, wallet), and importing them registers their
-handlers (``outbox.KINDS``) and subscribers and, for identity, the brand lookup mails are sent
-with.
+(identity, payments) or subscribe to them (licensing, wallet, invoicing), and importing them
+registers their handlers (``outbox.KINDS``) and subscribers and, for identity, the brand lookup
+mails are sent with.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import settings
 from chalicelib.identity import service as identity  # noqa: F401 - password-reset, brands
+from chalicelib.invoicing import service as invoicing  # noqa: F401 - payment-event subscriber
 from chalicelib.licensing import service as licensing  # noqa: F401 - payment-event subscriber
 from chalicelib.notify import outbox
 from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem, outbox_pk

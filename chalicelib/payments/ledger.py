@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib import settings
 from chalicelib.http.errors import NotFound
 from chalicelib.notify import service as notify
@@ -141,6 +143,22 @@ def find_payment(brand_id: str, payment_id: str) -> Any | None:
                                  consistent_read=True)
     except m.PaymentItem.DoesNotExist:
         return None
+
+
+def set_invoice_no(brand_id: str, payment_id: str, invoice_no: str) -> bool:
+    """Invoicing's number of the payment's invoice, set once: an UpdateItem conditioned on the
+    payment existing and having none yet (False when it had one, or is gone). The version is
+    left alone: the number is not a change of the payment's state, and intake's writes (updates
+    of their own attributes, conditioned on the version) keep it."""
+    try:
+        m.PaymentItem(m.payment_pk(brand_id, payment_id), m.PAYMENT_SK).update(
+            actions=[m.PaymentItem.invoice_no.set(invoice_no)],
+            condition=m.PaymentItem.pk.exists() & m.PaymentItem.invoice_no.does_not_exist())
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 # -- the one writer of a payment's changes -------------------------------------------------------

@@ -53,6 +53,9 @@ DUE = Index("due", "duePk", "dueSk")
 # A buyer's payments by creation time: all the checkout's risk rules read (payments/risk.py), so
 # their cost follows the buyer's payments, not the brand's.
 BUYER = Index("buyer", "buyerPk", "buyerSk", include=("kind", "status", "createdDate"))
+# A user's own documents by creation time (invoicing: a buyer's invoices), beside gsi1's brand
+# listing.
+GSI2 = Index("gsi2", "gsi2pk", "gsi2sk")
 
 TABLES: tuple[Table, ...] = (
     Table("identity", indexes=(GSI1,)),
@@ -61,6 +64,7 @@ TABLES: tuple[Table, ...] = (
     Table("payments", indexes=(GSI1, DUE, BUYER)),
     Table("licensing", indexes=(GSI1, DUE)),
     Table("wallet", indexes=(GSI1, DUE)),
+    Table("invoicing", indexes=(GSI1, GSI2)),
 )
 
 QUEUES: tuple[Queue, ...] = (

@@ -169,7 +169,20 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("wallets", "id"): lambda env: _b_wallet(env),
     ("redeem-codes", "id"): lambda env: _b_redeem_code(env)["id"],
     ("apply-redeem", "redeemCode"): lambda env: _b_redeem_code(env)["code"],
+    ("invoices", "id"): lambda env: _b_invoice(env),
 }
+
+
+def _b_invoice(env: Env) -> str:
+    """Brand B's invoice, issued for a completed payment by invoicing's subscriber."""
+    from chalicelib.invoicing import service as invoicing
+
+    payment_id = _b_payment(env)
+    invoicing.on_payment_event({
+        "brandId": env.other["id"], "paymentId": payment_id, "status": "Completed",
+        "completed": True, "currency": "USD", "amountMinor": 100, "amountGrossMinor": 100,
+        "quote": {}, "userId": _b_user(env)["id"]})
+    return invoicing.find_for_payment(env.other["id"], payment_id).id
 
 
 def _b_wallet(env: Env) -> str:

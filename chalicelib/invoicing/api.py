@@ -1,0 +1,50 @@
+"""Invoice handlers: parse, authorise, call the rules, shape the reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.http import paging
+from chalicelib.http.context import RequestContext
+from chalicelib.http.errors import NotFound
+from chalicelib.identity import service as identity
+from chalicelib.invoicing import invoices
+from chalicelib.invoicing.constants import CONSTANTS
+
+SORTABLE = ("code", "number", "invoiceDate", "totalAmount", "status", "type", "modifiedDate")
+KEYWORD_FIELDS = ("code", "name", "description", "notes", "tags")
+
+
+def list_invoices(ctx: RequestContext) -> dict[str, Any]:
+    assert ctx.caller is not None
+    user_id = ctx.query.get("userId")
+    if user_id:
+        identity.require_self_or(ctx, user_id, "INVOICE.READ", what="another user's invoices")
+    elif not identity.has_permission(ctx, "INVOICE.READ"):
+        user_id = ctx.caller.user_id
+    rows = [invoices.to_dto(i) for i in invoices.list_items(ctx.brand_id, user_id, ctx.query)]
+    return paging.page(rows, ctx.query, SORTABLE, keyword_fields=KEYWORD_FIELDS)
+
+
+def _readable(ctx: RequestContext, id: str, permission: str) -> Any:  # noqa: A002
+    """The invoice and its notes, for its buyer or a holder of ``permission``: another user's
+    invoice is a 404 to a caller without it (as a missing one), so ids can't be probed."""
+    assert ctx.caller is not None
+    invoice, notes = invoices.read(ctx.brand_id, id)
+    if invoice.user_id != ctx.caller.user_id and not identity.has_permission(ctx, permission):
+        raise NotFound(f"Invoice '{id}' not found.", code="INVOICE_NOT_FOUND")
+    return invoice, notes
+
+
+def get_invoice(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
+    invoice, notes = _readable(ctx, id, "INVOICE.READ")
+    return invoices.to_dto(invoice, notes)
+
+
+def delete_invoice(ctx: RequestContext, id: str) -> bool:  # noqa: A002
+    _readable(ctx, id, "INVOICE.DELETE")
+    return invoices.delete(ctx.brand_id, id)
+
+
+def constant(ctx: RequestContext) -> list[str]:
+    return list(CONSTANTS[ctx.path.removeprefix("/api/v1/constants/")])

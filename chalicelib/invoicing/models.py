@@ -1,0 +1,168 @@
+"""Invoicing items, all in the ``invoicing`` table.
+
+Access patterns (pk / sk):
+- invoice ............... ``B#<b>#INV#<invoiceId>`` / ``INVOICE``: the document as issued
+                          (buyer, payment, items, amounts, number) and what its credit notes
+                          credited so far (``creditedMinor``, the condition every note is
+                          written on); a brand's invoices: gsi1 ``B#<b>#INVOICES`` /
+                          ``<created>#<id>``; a user's: gsi2 ``B#<b>#UINV#<userId>`` /
+                          ``<created>#<id>``
+- credit note ........... ``B#<b>#INV#<invoiceId>`` / ``CN#<number, 12 digits>``: one Query of
+                          the invoice's partition returns the invoice and its notes
+- one invoice per ....... ``B#<b>#INVPAY#<paymentId>`` / ``INVOICE`` -> invoiceId, written with
+  payment                 the invoice only if absent: a payment event delivered twice (or 20
+                          times at once) makes one invoice
+- number counter ........ ``B#<b>#SEQ#<INV|CN>[#T]`` / ``COUNTER``: the last number given in
+                          that sequence (``#T``: test mode's own, so test payments leave no
+                          gaps in the live series); raised by one in the transaction that
+                          writes the numbered document, on the condition that it still holds
+                          the value read, so numbers are gapless, per brand, never given twice
+
+Money is integer minor units of the invoice's ``currency``.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.store import schema
+from chalicelib.store.base import BaseModel, Gsi1, table_meta
+
+Meta = table_meta("invoicing")
+
+INVOICE_SK = "INVOICE"
+COUNTER_SK = "COUNTER"
+NOTE_PREFIX = "CN#"
+INVOICE_SEQ = "INV"
+CREDIT_SEQ = "CN"
+
+
+def invoice_pk(brand_id: str, invoice_id: str) -> str:
+    return f"B#{brand_id}#INV#{invoice_id}"
+
+
+def invoices_gsi(brand_id: str) -> str:
+    return f"B#{brand_id}#INVOICES"
+
+
+def user_invoices_gsi(brand_id: str, user_id: str) -> str:
+    return f"B#{brand_id}#UINV#{user_id}"
+
+
+def by_payment_pk(brand_id: str, payment_id: str) -> str:
+    return f"B#{brand_id}#INVPAY#{payment_id}"
+
+
+def counter_pk(brand_id: str, sequence: str) -> str:
+    return f"B#{brand_id}#SEQ#{sequence}"
+
+
+def counter_of(sequence: str, test_mode: bool) -> str:
+    """The counter a document of ``sequence`` takes its number from: test mode counts apart."""
+    return f"{sequence}#T" if test_mode else sequence
+
+
+def note_sk(number: int) -> str:
+    return f"{NOTE_PREFIX}{number:012d}"
+
+
+class Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.GSI2.name
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True, attr_name=schema.GSI2.hash_key)
+    gsi2sk = UnicodeAttribute(range_key=True, attr_name=schema.GSI2.range_key)
+
+
+class InvoicingRecord(BaseModel):
+    Meta = Meta
+    kind = DiscriminatorAttribute()
+
+
+class InvoiceItem(InvoicingRecord, discriminator="Invoice"):
+    """An invoice. ``user`` and ``payment`` are IUserBase / IPaymentBase as they were when it
+    was issued (a document does not change when the buyer renames themselves); ``payment``'s
+    status follows the credit notes. ``items``: [{id, name, quantity, unitMinor, amountMinor}]."""
+
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    number = NumberAttribute(null=True)  # None while Provisional (no number yet)
+    code = UnicodeAttribute()
+    type = UnicodeAttribute(default="Post")  # InvoiceType: Provisional | Post
+    status = UnicodeAttribute(default="Paid")  # InvoiceStatus: Unpaid | Paid
+    purpose = UnicodeAttribute(default="Purchase")  # Purchase | WalletTopUp
+    name = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    tags = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True, attr_name="userId")
+    user = JSONAttribute(default=dict)
+    payment_id = UnicodeAttribute(null=True, attr_name="paymentId")
+    payment = JSONAttribute(default=dict)
+    package_id = UnicodeAttribute(null=True, attr_name="packageId")
+    package_code = UnicodeAttribute(null=True, attr_name="packageCode")
+    subscription_type_id = UnicodeAttribute(null=True, attr_name="subscriptionTypeId")
+    currency = UnicodeAttribute()
+    items = JSONAttribute(default=list)
+    subtotal_minor = NumberAttribute(attr_name="subtotalMinor")
+    discount_minor = NumberAttribute(default=0, attr_name="discountMinor")
+    prorate_minor = NumberAttribute(default=0, attr_name="prorateMinor")
+    tax_percent = UnicodeAttribute(null=True, attr_name="taxPercent")
+    tax_minor = NumberAttribute(default=0, attr_name="taxMinor")
+    total_minor = NumberAttribute(attr_name="totalMinor")
+    wallet_minor = NumberAttribute(default=0, attr_name="walletMinor")
+    paid_minor = NumberAttribute(default=0, attr_name="paidMinor")
+    coupon_code = UnicodeAttribute(null=True, attr_name="couponCode")
+    credited_minor = NumberAttribute(default=0, attr_name="creditedMinor")
+    credit_count = NumberAttribute(default=0, attr_name="creditCount")
+    reminded_count = NumberAttribute(default=0, attr_name="reminderedCount")
+    invoice_date = UTCDateTimeAttribute(null=True, attr_name="invoiceDate")
+    due_date = UTCDateTimeAttribute(null=True, attr_name="dueDate")
+    overdue_date = UTCDateTimeAttribute(null=True, attr_name="overdueDate")
+    period_start = UTCDateTimeAttribute(null=True, attr_name="billingPeriodStartDate")
+    period_end = UTCDateTimeAttribute(null=True, attr_name="billingPeriodEndDate")
+    test_mode = BooleanAttribute(default=False, attr_name="testMode")
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate")
+
+
+class CreditNoteItem(InvoicingRecord, discriminator="CreditNote"):
+    """A credit note against an invoice: ``amount_minor`` credited by it (``tax_minor`` of it is
+    tax), ``credited_after`` the invoice's credited total with it."""
+
+    id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute(attr_name="invoiceId")
+    number = NumberAttribute()
+    code = UnicodeAttribute()
+    reason = UnicodeAttribute()  # Refund | DisputeLost
+    currency = UnicodeAttribute()
+    amount_minor = NumberAttribute(attr_name="amountMinor")
+    tax_minor = NumberAttribute(default=0, attr_name="taxMinor")
+    credited_after = NumberAttribute(attr_name="creditedAfter")
+    payment_version = NumberAttribute(default=0, attr_name="paymentVersion")
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+class ByPaymentItem(InvoicingRecord, discriminator="ByPayment"):
+    invoice_id = UnicodeAttribute(attr_name="invoiceId")
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+class CounterItem(InvoicingRecord, discriminator="Counter"):
+    value = NumberAttribute(default=0)
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate")

@@ -1,0 +1,36 @@
+"""Invoices (JFW v6.9.3 §14) and their credit notes (ours). Data only: see
+chalicelib/http/routing.py. The PDF (POST v1/invoices/{id}/download) is pdf.py's."""
+
+from chalicelib.http.routing import PAGING, Q, Route
+from chalicelib.invoicing.constants import INVOICE_STATUSES, INVOICE_TYPES
+
+ROUTES = [
+    Route("GET", "/api/v1/invoices", "chalicelib.invoicing.api:list_invoices",
+          "The caller's invoices, newest first (an INVOICE.READ holder: the brand's, or one "
+          "user's with userId). Each with creditedAmount; creditNotes come with one invoice",
+          returns="page", tag="Invoices", query=(
+              *PAGING,
+              Q("userId", description="One user's invoices (INVOICE.READ for another's)."),
+              Q("packageId"), Q("subscriptionTypeId"), Q("type", enum=INVOICE_TYPES),
+              Q("code"), Q("name"), Q("description"), Q("notes"), Q("tags"),
+              Q("reminderedCount", "integer"), Q("deliveryInstructions"),
+              Q("confirmedDeliveryDate", "date-time"),
+              Q("invoiceDate", "date-time", description="Invoices of that day (UTC)."),
+              Q("overdueDate", "date-time", description="Invoices overdue that day (UTC)."),
+              Q("status", enum=INVOICE_STATUSES),
+              Q("testMode", "boolean", description="Only test-mode (true) or live (false) "
+                "invoices; both when absent, as payments list."))),
+    Route("GET", "/api/v1/invoices/{id}", "chalicelib.invoicing.api:get_invoice",
+          "An invoice (its buyer, or INVOICE.READ), with its credit notes (creditNotes) and "
+          "what they credited (creditedAmount)", tag="Invoices"),
+    Route("DELETE", "/api/v1/invoices/{id}", "chalicelib.invoicing.api:delete_invoice",
+          "Delete an unpaid Provisional invoice (its buyer, or INVOICE.DELETE). An issued "
+          "(Post) or Paid invoice is never deleted: 409 (a refund is a credit note)",
+          returns="boolean", tag="Invoices", answers=(409,)),
+    Route("GET", "/api/v1/constants/invoice/types", "chalicelib.invoicing.api:constant",
+          "InvoiceType names (JFW's SDK calls this path from getInvoiceStatuses)", auth="none",
+          brand=False, returns="strings", tag="Constants"),
+    Route("GET", "/api/v1/constants/invoice/status", "chalicelib.invoicing.api:constant",
+          "InvoiceStatus names (JFW's SDK calls this path from getInvoiceTypes)", auth="none",
+          brand=False, returns="strings", tag="Constants"),
+]

@@ -400,6 +400,8 @@ class _Doc:
             self.font(9)
             name = self.t(item.get("name") or item.get("description") or "", MAX_NAME_CHARS)
             lines = pdf.multi_cell(COLS[1] - 2, LINE, name, dry_run=True, output="LINES")
+            if not pdf.is_ttf_font:  # the lines come back encoded: as text again
+                lines = [line.encode("latin-1").decode("cp1252") for line in lines]
             if len(lines) > MAX_NAME_LINES:
                 lines = lines[:MAX_NAME_LINES]
                 lines[-1] = lines[-1][:-3].rstrip() + "..."  # about the width it replaces

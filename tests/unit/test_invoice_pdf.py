@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from chalicelib.invoicing import pdf
@@ -206,3 +208,19 @@ def test_missing_fields_render_a_plain_document():
     text = text_of(data)
     assert "INV-000001" in text and "Total" in text
     assert pdf.render({"code": "INV-000001", "currencyCode": "EUR"}, {"name": "X"}) == data
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.text(max_size=400), first=st.text(max_size=60), notes=st.text(max_size=200))
+def test_any_text_renders(name, first, notes):
+    doc = invoice(user={"firstName": first, "lastName": name}, notes=notes,
+                  items=[{"name": name, "quantity": 1, "amount": D("1.00")}])
+    assert pdf.render(doc, {**BRAND, "name": first}).startswith(b"%PDF-")
+
+
+def test_a_credit_note_may_carry_the_invoice_it_credits():
+    note = {"code": "CN-000008", "date": "2030-06-05", "amount": D("1500"),
+            "currencyCode": "JPY", "invoice": {"code": "INV-000050"}, "reason": "Dispute lost"}
+    text = text_of(pdf.render(note, BRAND, kind=pdf.CREDIT_NOTE))
+    for line in ("Credits invoice INV-000050", "Amount credited 1,500 JPY", "Dispute lost"):
+        assert line in text, line

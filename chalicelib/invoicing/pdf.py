@@ -214,8 +214,7 @@ class _Doc:
         pdf.set_auto_page_break(True, margin=20)
         pdf.set_compression(True)
         if font is not None:
-            pdf.add_font("Body", "", str(font))
-            pdf.add_font("Body", "B", str(font))
+            pdf.add_font("Body", "", str(font))  # parsed once: bold is drawn in the same face
             self.family = "Body"
             cmap = pdf.fonts["body"].cmap
             self.has = lambda ch: ch.isprintable() and ord(ch) in cmap
@@ -237,16 +236,17 @@ class _Doc:
         return amount_text(value, self.currency)
 
     def font(self, size: float = 9, bold: bool = False, grey: bool = False) -> None:
-        self.pdf.set_font(self.family, "B" if bold else "", size)
+        self.pdf.set_font(self.family, "B" if bold and self.family == "Helvetica" else "", size)
         self.pdf.set_text_color(*(GREY if grey else (0, 0, 0)))
 
     # -- the whole -------------------------------------------------------------------------------
 
     def build(self) -> bytes:
         pdf, d = self.pdf, self.data
-        when = _when(d.get("invoiceDate") or d.get("date") or d.get("createdDate")) or EPOCH
-        pdf.set_creation_date(when)
         credit = self.kind == CREDIT_NOTE
+        dated = ("date", "invoiceDate") if credit else ("invoiceDate", "date")
+        when = _when(d.get(dated[0]) or d.get(dated[1]) or d.get("createdDate")) or EPOCH
+        pdf.set_creation_date(when)
         title = self.t(f"{self.kind} {_str(d.get('code'))}".strip())
         pdf.set_title(title)
         pdf.set_author(self.t(self.brand.get("name")))

@@ -34,6 +34,8 @@ from chalicelib.store import aws
 
 MEDIA_TYPE = "application/pdf"
 LINK_URL_SECONDS = 5 * 60
+# Test-mode documents count in their own sequence but print alike (numbering.py): said on them.
+TEST_MODE_NOTE = "TEST MODE: made for a test payment; no money moved. Not a valid tax document."
 REASONS = {"Refund": "Refund of payment {payment}.",
            "DisputeLost": "Payment {payment} was disputed and the dispute was lost."}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -80,6 +82,8 @@ def invoice_document(invoice: m.InvoiceItem) -> dict[str, Any]:
     doc.update(creditedAmount=None, creditNotes=[],
                taxRate=Decimal(invoice.tax_percent) if invoice.tax_percent else None,
                discountRate=_percent(doc.get("discountRate")))
+    if invoice.test_mode:
+        doc["notes"] = " ".join(p for p in (TEST_MODE_NOTE, doc.get("notes")) if p)
     return doc
 
 
@@ -87,6 +91,7 @@ def note_document(invoice: m.InvoiceItem, note: m.CreditNoteItem) -> dict[str, A
     c = note.currency
     reason = REASONS.get(note.reason, "{payment}: " + note.reason)
     return {"code": note.code, "date": note.created_date, "invoiceCode": invoice.code,
+            "notes": TEST_MODE_NOTE if invoice.test_mode else None,
             "creditedInvoiceDate": invoice.invoice_date, "currencyCode": c,
             "amount": money.to_decimal(int(note.amount_minor), c),
             "taxAmount": money.to_decimal(int(note.tax_minor or 0), c),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -97,7 +98,7 @@ def test_the_download_is_the_pdf_with_the_invoices_numbers(admin, buyer, shop, p
     for line in ("INV-000001", "Pro - 30 days", "Subtotal 20.00 USD",
                  "Discount 25% (SAVE25) -5.00 USD", "Tax 8.875% 1.33 USD", "Total 16.33 USD",
                  "Amount paid 16.33 USD", "Amount due 0.00 USD", "bob@shop-buyers.com",
-                 payment(demo_brand["id"], pid).code):
+                 payment(demo_brand["id"], pid).code, "TEST MODE"):
         assert line in text, (line, text)
     # Accept: application/pdf works too; an Accept that names neither it nor */* is a 406
     assert download(buyer, f"v1/invoices/{inv['id']}/download",
@@ -112,9 +113,14 @@ def test_rendered_once_stored_under_the_brand_then_served_as_stored(buyer, shop,
     bid = demo_brand["id"]
     _, inv = bought(buyer, bid, shop["usd"])
     assert stored(f"{bid}/invoices/") == []  # nothing is made before it is asked for
+    t0 = time.perf_counter()
     first = download(buyer, f"v1/invoices/{inv['id']}/download").body
+    t1 = time.perf_counter()
     again = download(buyer, f"v1/invoices/{inv['id']}/download").body
+    t2 = time.perf_counter()
     assert first == again and renders == [pdf.INVOICE]
+    print(f"\nfirst download (render + store) {1000 * (t1 - t0):.1f} ms, stored "
+          f"{1000 * (t2 - t1):.1f} ms, {len(first)} bytes (moto)")
     assert stored(f"{bid}/invoices/") == [f"{bid}/invoices/{inv['id']}/invoice-1.pdf"]
 
 
@@ -145,7 +151,7 @@ def test_an_issued_invoice_pdf_never_changes_and_a_credit_note_has_its_own(
     assert resp.headers["Content-Disposition"] == 'attachment; filename="CN-000001.pdf"'
     text = text_of(resp.body)
     for line in ("CREDIT NOTE", "CN-000001", "INV-000001", "Amount credited 5.00 USD",
-                 f"Refund of payment {payment(bid, pid).code}."):
+                 f"Refund of payment {payment(bid, pid).code}.", "TEST MODE"):
         assert line in text, (line, text)
     download(buyer, f"v1/invoices/{inv['id']}/credit-notes/{note['id']}/download")
     assert renders == [pdf.INVOICE, pdf.CREDIT_NOTE]
@@ -279,3 +285,22 @@ def test_no_buyer_address_no_mail_and_no_link(demo_brand):
     drain_outbox()
     assert mails_of(bid, EXPORTED) == mails_of(bid, RECEIPT) == []
     assert not [r for r in m.InvoicingRecord.scan() if isinstance(r, m.InvoiceLinkItem)]
+
+
+def test_keys_file_names_and_what_a_live_invoice_says(demo_brand):
+    from chalicelib.invoicing import models as m
+
+    now = settings.now()
+    item = m.InvoiceItem("B#b1#INV#i1", m.INVOICE_SK, id="i1", brand_id="b1", number=None,
+                         code="DRAFT", type="Provisional", status="Unpaid", currency="JPY",
+                         subtotal_minor=1500, total_minor=1500, paid_minor=0, items=[],
+                         created_date=now, modified_date=now)
+    assert exports.invoice_key(item) == "b1/invoices/i1/provisional.pdf"
+    item.number, item.code = 7, "INV/2030/#7"
+    assert exports.invoice_key(item) == "b1/invoices/i1/invoice-7.pdf"
+    assert exports.file_name(item.code) == "INV-2030-7.pdf"
+    assert exports.file_name('"; evil\r\n') == "evil.pdf" and exports.file_name("") == \
+        "document.pdf"
+    doc = exports.invoice_document(item)
+    assert not doc["notes"] and doc["totalAmount"] == 1500 and doc["amountDue"] == 1500
+    assert "TEST MODE" not in text_of(pdf.render(doc, {"name": "Live shop"}))

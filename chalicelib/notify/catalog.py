@@ -183,7 +183,7 @@ INVOICE_EXPORTED = Event(
     code="PAYMENT.INVOICE-EXPORTED.SUCCESS", group="PAYMENT", name="Payment - Invoice Exported",
     subject="Your {{ brand.name }} invoice {{ invoice.code }}",
     body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your invoice <b>{{ invoice.code }}"
-          "</b>{% if invoice.name %} for {{ invoice.name }}{% endif %} of {{ invoice.date }}: "
+          "</b>{% if invoice.name %} ({{ invoice.name }}){% endif %}, dated {{ invoice.date }}: "
           "<b>{{ invoice.total }} {{ invoice.currency_code }}</b>, {% if invoice.status == "
           "'Paid' %}paid{% else %}{{ invoice.amount_due }} {{ invoice.currency_code }} due"
           "{% if invoice.due_date %} by {{ invoice.due_date }}{% endif %}{% endif %}.</p>"

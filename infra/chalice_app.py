@@ -71,6 +71,20 @@ def point_api_at_function_name(sam: dict, function_name: str) -> int:
     return changed
 
 
+BINARY_MEDIA_TYPES = ["*/*"]
+
+
+def binary_for_every_accept(sam: dict) -> None:
+    """API Gateway decodes a base64 reply (a PDF: chalicelib/http/routing.py BINARY_TYPES) only
+    when the request's FIRST Accept type is a binary media type; JFW's SDK (axios) sends
+    ``application/json, text/plain, */*`` and browsers ``text/html,...``, so with Chalice's list
+    they would get base64 text. ``*/*`` makes every Accept qualify. Replies Chalice does not
+    base64-encode (JSON) pass as they are, and request bodies arrive base64-encoded, which
+    Chalice decodes (``Request.raw_body``)."""
+    body = sam["Resources"][REST_API_LOGICAL_ID]["Properties"]["DefinitionBody"]
+    body["x-amazon-apigateway-binary-media-types"] = list(BINARY_MEDIA_TYPES)
+
+
 def _link_or_copy(src: Path, dest: Path) -> None:
     dest.unlink(missing_ok=True)
     try:

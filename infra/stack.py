@@ -41,6 +41,7 @@ class BillingStack(Stack):
         template = copy.deepcopy(sam)
         chalice_app.point_api_at_function_name(
             template, self.function_names[chalice_app.API_LOGICAL_ID])
+        chalice_app.binary_for_every_accept(template)
         self.app = chalice_app.PrebuiltChalice(self, "App", package_dir=Path(package_dir),
                                                template=template)
         rest_api_props = sam["Resources"][chalice_app.REST_API_LOGICAL_ID]["Properties"]

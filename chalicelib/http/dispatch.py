@@ -28,11 +28,12 @@ from chalicelib.http.errors import (
     ApiError,
     BadRequest,
     MethodNotAllowed,
+    NotAcceptable,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from chalicelib.http.routing import Q, Route, resolve
+from chalicelib.http.routing import BINARY_TYPES, Q, Route, resolve
 from chalicelib.store import idempotency
 
 log = logging.getLogger("jfw.http")
@@ -44,7 +45,7 @@ MAX_JSON_DEPTH = 32
 ALLOWED_HEADERS = ["Brand-URL", "Auth-Key", "X-Current-URL", "Content-Type", "Idempotency-Key",
                    "X-Device-Code"]
 CORS = CORSConfig(allow_origin="*", allow_headers=ALLOWED_HEADERS,
-                  expose_headers=["X-Correlation-Id"], max_age=600)
+                  expose_headers=["X-Correlation-Id", "Content-Disposition"], max_age=600)
 
 
 # Every path answers every method, so a wrong method gets a JFW 405 envelope (with Allow)
@@ -77,6 +78,9 @@ def register(app: Any, routes: Iterable[Route], stage: str) -> None:
     for r in routes:
         if r.enabled_in(stage):
             by_path.setdefault(r.path, {})[r.method] = r
+            media = BINARY_TYPES.get(r.returns)
+            if media and media not in app.api.binary_types:
+                app.api.binary_types.append(media)  # Chalice base64-encodes these replies
     for path, methods in by_path.items():
         app.route(mounted_path(path, stage), methods=list(HTTP_METHODS), cors=CORS,
                   content_types=["*/*"], name=f"{path}")(_view(app, methods))
@@ -178,6 +182,8 @@ def handle(route: Route, request: Any, path_params: dict[str, str]) -> Response:
                                       {"Idempotent-Replayed": "true"})
         else:
             result = resolve(route.handler)(ctx, **path_params)
+        if route.returns in BINARY_TYPES:  # after the handler: its 404 or 403 comes first
+            check_accept(headers.get("accept"), BINARY_TYPES[route.returns])
         if isinstance(result, Response):
             result.headers.setdefault("X-Correlation-Id", correlation_id)
             return result
@@ -204,6 +210,16 @@ def _idempotent(route: Route, ctx: Any, path_params: dict[str, str]) -> tuple[An
 
 
 # -- input -------------------------------------------------------------------------------------
+
+def check_accept(accept: str | None, media: str) -> None:
+    """A reply of bytes needs ``Accept`` to name its type or ``*/*`` (browsers and JFW's SDK
+    send ``*/*``): Chalice would refuse to send it with a bare 400, so it is answered here, with
+    a reason."""
+    if accept and ("*/*" in accept or media in {p.strip().lower()
+                                                for p in re.split(r"[,;]", accept)}):
+        return
+    raise NotAcceptable(f"This route answers {media}: send Accept: {media} (or */*).")
+
 
 _INDEXED = re.compile(r"^(?P<name>[^\[]+)\[(?P<i>\d*)\]$")
 

@@ -37,6 +37,10 @@ class MethodNotAllowed(ApiError):
     status, code = 405, "METHOD_NOT_ALLOWED"
 
 
+class NotAcceptable(ApiError):
+    status, code = 406, "NOT_ACCEPTABLE"
+
+
 class Conflict(ApiError):
     status, code = 409, "CONFLICT"
 

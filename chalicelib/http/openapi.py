@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.http.routing import Route, resolve
+from chalicelib.http.routing import BINARY_TYPES, Route, resolve
 from chalicelib.store.idempotency import MAX_KEY_LENGTH
 
 _REF = "#/components/schemas/"
@@ -66,6 +66,8 @@ def statuses(r: Route) -> list[int]:
         out.add(413)  # a body over MAX_BODY_BYTES
     if r.body:
         out.add(415)  # a body that is not JSON
+    if r.returns in BINARY_TYPES:
+        out.add(406)  # an Accept that names neither the file's type nor */*
     return sorted(out)
 
 
@@ -188,6 +190,10 @@ def _success(r: Route) -> dict[str, Any]:
     if r.returns == "raw":
         return {"description": "The document itself (no envelope).",
                 "content": {"application/json": {"schema": {"type": "object"}}}}
+    if r.returns == "pdf":
+        return {"description": "A PDF file's bytes (no envelope).",
+                "content": {"application/pdf": {"schema": {"type": "string",
+                                                           "format": "binary"}}}}
     if r.returns == "csv":
         return {"description": "A CSV file (header row first).",
                 "content": {"text/csv": {"schema": {"type": "string"}}}}

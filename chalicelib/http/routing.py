@@ -16,9 +16,13 @@ from typing import Any, Literal, NamedTuple
 Auth = Literal["none", "user", "optional"]
 # What ``data`` holds in a JSON reply ("array": of objects, "strings": of strings), or, for a
 # handler that answers its own Response: "raw" (JSON without the envelope), "html" (a page; its
-# own errors are pages too), "csv" (a text/csv file), "redirect" (a 302 with Location).
+# own errors are pages too), "csv" (a text/csv file), "redirect" (a 302 with Location), "pdf"
+# (a PDF file's bytes: see BINARY_TYPES).
 Returns = Literal["object", "array", "strings", "page", "boolean", "string", "number", "raw",
-                  "html", "csv", "redirect"]
+                  "html", "csv", "redirect", "pdf"]
+# Replies that are bytes, by ``returns``: their media type is an API binary type (base64 through
+# API Gateway; http/dispatch.register), and the request must accept it (else a 406).
+BINARY_TYPES = {"pdf": "application/pdf"}
 
 
 # NamedTuple, not a frozen dataclass: every Lambda builds the whole route table at import, and

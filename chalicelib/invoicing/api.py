@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalice import Response
+
 from chalicelib.http import paging
 from chalicelib.http.context import RequestContext
 from chalicelib.http.errors import NotFound
 from chalicelib.identity import service as identity
-from chalicelib.invoicing import invoices
+from chalicelib.invoicing import exports, invoices, links
 from chalicelib.invoicing.constants import CONSTANTS
 
 SORTABLE = ("code", "number", "invoiceDate", "totalAmount", "status", "type", "modifiedDate")
@@ -48,3 +50,30 @@ def delete_invoice(ctx: RequestContext, id: str) -> bool:  # noqa: A002
 
 def constant(ctx: RequestContext) -> list[str]:
     return list(CONSTANTS[ctx.path.removeprefix("/api/v1/constants/")])
+
+
+def _pdf(data: bytes, code: str | None) -> Response:
+    return Response(body=data, status_code=200, headers={
+        "Content-Type": exports.MEDIA_TYPE, "Cache-Control": "private, no-store",
+        "Content-Disposition": f'attachment; filename="{exports.file_name(code)}"'})
+
+
+def download_invoice(ctx: RequestContext, id: str) -> Response:  # noqa: A002
+    invoice, _ = _readable(ctx, id, "INVOICE.READ")
+    return _pdf(exports.invoice_pdf(invoice), invoice.code)
+
+
+def download_credit_note(ctx: RequestContext, id: str, noteId: str) -> Response:  # noqa: A002, N803
+    invoice, notes = _readable(ctx, id, "INVOICE.READ")
+    note = next((n for n in notes if n.id == noteId), None)
+    if note is None:
+        raise NotFound(f"Credit note '{noteId}' not found on invoice {invoice.code}.",
+                       code="CREDIT_NOTE_NOT_FOUND")
+    return _pdf(exports.note_pdf(invoice, note), note.code)
+
+
+def open_link(ctx: RequestContext, id: str) -> Response:  # noqa: A002
+    brand_id = links.check(id, ctx.query["token"])
+    url = exports.invoice_pdf_url(invoices.get(brand_id, id))
+    return Response(body="", status_code=302, headers={
+        "Location": url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

@@ -6,6 +6,9 @@ times at once, finds it and issues nothing) and the brand's invoice counter's ne
 (numbering.py). A lost race on the counter is retried with the counter read again; a lost race
 on the payment's row means another delivery issued it.
 
+The same transaction writes the invoice's mails (mails.py: the invoice and its receipt, with
+a link to its PDF), so each is sent once per invoice.
+
 The payment's ``invoiceNo`` is set after the commit by payments' own ``set_invoice_no`` (one
 UpdateItem conditioned on the payment existing and having no number yet), on every delivery
 of a completed payment's event: a crash between the two writes is mended by the next delivery.
@@ -25,8 +28,9 @@ from chalicelib import money, settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, Conflict, NotFound
 from chalicelib.identity import service as identity
-from chalicelib.invoicing import amounts, numbering
+from chalicelib.invoicing import amounts, mails, numbering
 from chalicelib.invoicing import models as m
+from chalicelib.notify import service as notify
 from chalicelib.payments import service as payments
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
@@ -166,6 +170,7 @@ def issue(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem:
         number = last + 1
         invoice = m.InvoiceItem(m.invoice_pk(brand_id, invoice_id), m.INVOICE_SK,
                                 number=number, code=numbering.render(fmt, number), **common)
+        rows, links = mails.for_issue(invoice)
         try:
             with transaction() as tx:
                 numbering.take(tx, brand_id, counter, last)
@@ -173,6 +178,7 @@ def issue(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem:
                                         invoice_id=invoice_id, created_date=now),
                         condition=m.ByPaymentItem.pk.does_not_exist())
                 tx.save(invoice, condition=m.InvoiceItem.pk.does_not_exist())
+                mails.add(tx, rows, links)
         except ConditionFailed as e:
             if e.failed(1):
                 found = find_for_payment(brand_id, payment_id)
@@ -185,6 +191,7 @@ def issue(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem:
                 raise
             pause(attempt)
             continue
+        notify.publish(rows)
         log.info("payment %s: invoice %s issued", payment_id, invoice.code)
         return invoice
     raise Contention(f"payment {payment_id}: no invoice number after {MAX_TRIES} tries")

@@ -17,6 +17,9 @@ Access patterns (pk / sk):
                           gaps in the live series); raised by one in the transaction that
                           writes the numbered document, on the condition that it still holds
                           the value read, so numbers are gapless, per brand, never given twice
+- mailed link ........... ``B#<b>#INVLINK#<sha256 of the token>`` / ``LINK`` -> invoiceId and
+                          when it expires: the token a receipt mail carries (links.py), kept
+                          only as its hash; written in the invoice's own transaction
 
 Money is integer minor units of the invoice's ``currency``.
 """
@@ -41,6 +44,7 @@ Meta = table_meta("invoicing")
 INVOICE_SK = "INVOICE"
 COUNTER_SK = "COUNTER"
 NOTE_PREFIX = "CN#"
+LINK_SK = "LINK"
 INVOICE_SEQ = "INV"
 CREDIT_SEQ = "CN"
 
@@ -68,6 +72,10 @@ def counter_pk(brand_id: str, sequence: str) -> str:
 def counter_of(sequence: str, test_mode: bool) -> str:
     """The counter a document of ``sequence`` takes its number from: test mode counts apart."""
     return f"{sequence}#T" if test_mode else sequence
+
+
+def link_pk(brand_id: str, token_digest: str) -> str:
+    return f"B#{brand_id}#INVLINK#{token_digest}"
 
 
 def note_sk(number: int) -> str:
@@ -166,3 +174,12 @@ class ByPaymentItem(InvoicingRecord, discriminator="ByPayment"):
 class CounterItem(InvoicingRecord, discriminator="Counter"):
     value = NumberAttribute(default=0)
     modified_date = UTCDateTimeAttribute(attr_name="modifiedDate")
+
+
+class InvoiceLinkItem(InvoicingRecord, discriminator="InvoiceLink"):
+    """A mailed link to an invoice's PDF: the token's hash is its key, so the item can't be
+    turned back into a link."""
+
+    invoice_id = UnicodeAttribute(attr_name="invoiceId")
+    expires_at = UTCDateTimeAttribute(attr_name="expiresAt")
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")

@@ -1,5 +1,5 @@
 """Invoices (JFW v6.9.3 §14) and their credit notes (ours). Data only: see
-chalicelib/http/routing.py. The PDF (POST v1/invoices/{id}/download) is pdf.py's."""
+chalicelib/http/routing.py. PDFs: exports.py (stored once), links.py (the mailed link)."""
 
 from chalicelib.http.routing import PAGING, Q, Route
 from chalicelib.invoicing.constants import INVOICE_STATUSES, INVOICE_TYPES
@@ -27,6 +27,23 @@ ROUTES = [
           "Delete an unpaid Provisional invoice (its buyer, or INVOICE.DELETE). An issued "
           "(Post) or Paid invoice is never deleted: 409 (a refund is a credit note)",
           returns="boolean", tag="Invoices", answers=(409,)),
+    Route("POST", "/api/v1/invoices/{id}/download", "chalicelib.invoicing.api:download_invoice",
+          "The invoice as a PDF file: raw bytes, no envelope, as JFW's SDK reads a Blob (its "
+          "buyer, or INVOICE.READ). Made on the first download, then served as stored: an "
+          "issued invoice's PDF never changes (credit notes have their own)",
+          returns="pdf", tag="Invoices"),
+    Route("POST", "/api/v1/invoices/{id}/credit-notes/{noteId}/download",
+          "chalicelib.invoicing.api:download_credit_note",
+          "A credit note of the invoice as a PDF file (ours; raw bytes, no envelope; the "
+          "invoice's buyer, or INVOICE.READ). Made once, then served as stored",
+          returns="pdf", tag="Invoices"),
+    Route("GET", "/api/v1/invoices/{id}/pdf", "chalicelib.invoicing.api:open_link",
+          "The invoice's PDF through the link its mails carry (ours; no Auth-Key: the token "
+          "is the key, for one invoice, 30 days): a 302 to the stored PDF for 5 minutes. An "
+          "unknown, altered, another invoice's or expired token is a 403",
+          auth="none", brand=False, returns="redirect", status=302, answers=(403,),
+          tag="Invoices", query=(Q("token", required=True,
+                                   description="The token of the mailed link."),)),
     Route("GET", "/api/v1/constants/invoice/types", "chalicelib.invoicing.api:constant",
           "InvoiceType names (JFW's SDK calls this path from getInvoiceStatuses)", auth="none",
           brand=False, returns="strings", tag="Constants"),

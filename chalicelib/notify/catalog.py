@@ -169,6 +169,38 @@ PAYMENT_DOWNLOADS_READY = Event(
                                           "downloads[].expires_at", "downloads[].max_count"),
 )
 
+# Invoices (issue 14; invoicing/mails.py): once per invoice, with a link to its PDF that works
+# for 30 days without signing in. ``invoice.*``: code, name, type, status, date, due_date,
+# total, amount_paid, amount_due, currency_code, link, link_expiry_date.
+_INVOICE_PLACEHOLDERS = ("invoice.code", "invoice.name", "invoice.type", "invoice.status",
+                         "invoice.date", "invoice.due_date", "invoice.total",
+                         "invoice.amount_paid", "invoice.amount_due", "invoice.currency_code",
+                         "invoice.link", "invoice.link_expiry_date")
+_INVOICE_LINK = ('<p><a href="{{ invoice.link }}">Open invoice {{ invoice.code }} (PDF)</a>. '
+                 "The link works until {{ invoice.link_expiry_date }}; after that, download "
+                 "the invoice from your account.</p>")
+INVOICE_EXPORTED = Event(
+    code="PAYMENT.INVOICE-EXPORTED.SUCCESS", group="PAYMENT", name="Payment - Invoice Exported",
+    subject="Your {{ brand.name }} invoice {{ invoice.code }}",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your invoice <b>{{ invoice.code }}"
+          "</b>{% if invoice.name %} ({{ invoice.name }}){% endif %}, dated {{ invoice.date }}: "
+          "<b>{{ invoice.total }} {{ invoice.currency_code }}</b>, {% if invoice.status == "
+          "'Paid' %}paid{% else %}{{ invoice.amount_due }} {{ invoice.currency_code }} due"
+          "{% if invoice.due_date %} by {{ invoice.due_date }}{% endif %}{% endif %}.</p>"
+          + _INVOICE_LINK + _FOOTER),
+    placeholders=_INVOICE_PLACEHOLDERS)
+RECEIPT_EXPORTED = Event(
+    code="PAYMENT.RECEIPT-EXPORTED.SUCCESS", group="PAYMENT", name="Payment - Receipt Exported",
+    subject="Your {{ brand.name }} receipt for invoice {{ invoice.code }}",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p><p>We received <b>"
+          "{{ payment.amount }} {{ payment.currency_code }}</b> on {{ payment.date }}"
+          "{% if payment.method %} ({{ payment.method }}){% endif %}{% if payment.code %}, "
+          "payment {{ payment.code }}{% endif %}, for invoice <b>{{ invoice.code }}</b>"
+          "{% if invoice.name %} ({{ invoice.name }}){% endif %}. Thank you.</p>"
+          + _INVOICE_LINK + _FOOTER),
+    placeholders=_INVOICE_PLACEHOLDERS + ("payment.code", "payment.method", "payment.date",
+                                          "payment.amount", "payment.currency_code"))
+
 # Wallets (issue 13). To the brand's support address (its administrators' inbox).
 WALLET_RECONCILIATION_FAILED = Event(
     code="WALLET.RECONCILIATION.FAILED", group="WALLET", name="Wallet - Reconciliation Failed",
@@ -240,7 +272,7 @@ EVENTS: dict[str, Event] = {e.code: e for e in (
     PASSWORD_RESET_REQUESTED, PASSWORD_CHANGED, PAYMENT_SUCCESS, PAYMENT_FAILED, PAYMENT_REFUNDED,
     PAYMENT_CANCELLED, PAYMENT_RISK_FLAGGED, RECEIPT_DIRECT_APPLIED, RECEIPT_MAIL_DELIVERY,
     LICENSE_APPLIED, LICENSE_EXPIRING, LICENSE_EXPIRED, PAYMENT_DOWNLOADS_READY,
-    WALLET_RECONCILIATION_FAILED)}
+    WALLET_RECONCILIATION_FAILED, INVOICE_EXPORTED, RECEIPT_EXPORTED)}
 
 
 def event(code: str) -> Event | None:

@@ -170,6 +170,7 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("redeem-codes", "id"): lambda env: _b_redeem_code(env)["id"],
     ("apply-redeem", "redeemCode"): lambda env: _b_redeem_code(env)["code"],
     ("invoices", "id"): lambda env: _b_invoice(env),
+    ("credit-notes", "noteId"): lambda env: _b_credit_note(env),
 }
 
 
@@ -183,6 +184,19 @@ def _b_invoice(env: Env) -> str:
         "completed": True, "currency": "USD", "amountMinor": 100, "amountGrossMinor": 100,
         "quote": {}, "userId": _b_user(env)["id"]})
     return invoicing.find_for_payment(env.other["id"], payment_id).id
+
+
+def _b_credit_note(env: Env) -> str:
+    """A credit note of brand B's invoice: its payment refunded in full."""
+    from chalicelib.invoicing import service as invoicing
+
+    invoice, _ = invoicing.read(env.other["id"], env.value("invoices", "id"))
+    invoicing.on_payment_event({
+        "brandId": env.other["id"], "paymentId": invoice.payment_id, "status": "Refunded",
+        "completed": True, "currency": "USD", "amountMinor": 100, "amountGrossMinor": 100,
+        "refundedMinor": 100, "quote": {}, "userId": invoice.user_id})
+    _, notes = invoicing.read(env.other["id"], invoice.id)
+    return notes[0].id
 
 
 def _b_wallet(env: Env) -> str:

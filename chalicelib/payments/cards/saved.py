@@ -118,6 +118,8 @@ def consent_row(payment: Any, event: GatewayEvent) -> Any | None:
     if not payment.save_card or event.gateway != "stripe" or not payment.user_id:
         return None
     raw = event.raw if isinstance(event.raw, dict) else {}
+    if isinstance(raw.get("data"), dict):  # a webhook's event; the janitor's is the object
+        raw = raw["data"].get("object") or {}
     customer = ref_id(raw.get("customer")) or (payment.gateway_data or {}).get("customerId")
     method = ref_id(raw.get("payment_method"))
     if not customer or not method or not payment.gateway_id:

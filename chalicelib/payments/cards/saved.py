@@ -171,23 +171,26 @@ def save(brand_id: str, user_id: str, gateway_id: str, customer_id: str, method:
     """Write the card row (replacing an older card at the same gateway); None when a card
     saved by a later completion is there already."""
     card = method.get("card") or {}
-    now = settings.now()
+    new_id = card_id(gateway_id, method["id"])
     old = find(brand_id, user_id, gateway_id)
     item = m.SavedCardItem(
         m.cards_pk(brand_id, user_id), m.card_sk(gateway_id),
-        id=card_id(gateway_id, method["id"]), brand_id=brand_id, user_id=user_id,
+        id=new_id, brand_id=brand_id, user_id=user_id,
         gateway_id=gateway_id, customer_id=customer_id, payment_method_id=method["id"],
         card_brand=card.get("brand"), last4=card.get("last4"), exp_month=card.get("exp_month"),
         exp_year=card.get("exp_year"), payment_id=payment_id, saved_date=saved_at,
-        created_date=old.created_date if old is not None and old.id == card_id(
-            gateway_id, method["id"]) else now)
+        created_date=old.created_date if old is not None and old.id == new_id
+        else settings.now())
     S = m.SavedCardItem  # noqa: N806
     try:
         item.save(condition=S.pk.does_not_exist() | (S.saved_date <= saved_at))
     except PutError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        newer = find(brand_id, user_id, gateway_id)
+        if newer is None or newer.payment_method_id != method["id"]:
+            detach(gateway_id, method["id"])  # not kept: not left chargeable either
+        return None
     if old is not None and old.payment_method_id != method["id"]:
         detach(gateway_id, old.payment_method_id)
     return item

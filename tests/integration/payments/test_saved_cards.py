@@ -184,6 +184,10 @@ def test_consent_saves_the_card_after_completion_not_before(api, buyer, shop, ga
     assert pi.customer == customer and pi.metadata["payment_code"] == payment.id
     assert sk.v1.customers.retrieve(customer).metadata["user_id"] == user_id_of(buyer)
 
+    # The page says what the buyer agreed to.
+    page = api.client.http.get(f"{urlsplit(link).path}?{urlsplit(link).query}")
+    assert b"kept for your renewals" in page.body
+
     # Paid at Stripe, but no completion has reached us: nothing is saved.
     pay_on_the_page(api, link, stripe_base)
     assert buyer.ok("GET", "v1/users/me/saved-cards") == []
@@ -224,6 +228,8 @@ def test_no_consent_saves_nothing(api, buyer, shop, gateway, sk, stripe_base, lo
     assert payment.save_card is False and "customerId" not in payment.gateway_data
     assert sk.v1.payment_intents.retrieve(payment.merchant_ref_no).customer is None
     _, payment2 = checkout(buyer, shop, b, {"saveCardForRenewals": False})
+    page = api.client.http.get(f"/api/checkout/{payment2.id}?brandId={b}")
+    assert page.status_code == 200 and b"kept for your renewals" not in page.body
     for p in (payment, payment2):
         deliver(api, localstripe, gateway, "payment_intent.succeeded", p.merchant_ref_no)
         assert payments.get_payment(b, p.id).status == "Completed"
@@ -303,6 +309,7 @@ def test_a_second_consent_reuses_the_customer_and_the_newer_card_replaces_the_ol
         "customerId"]})
     assert saved.remember(row).result == {"saved": False, "reason": "a newer card is saved"}
     assert buyer.ok("GET", "v1/users/me/saved-cards")[0]["id"] == now["id"]
+    assert sk.v1.payment_methods.retrieve(first_pm).customer is None  # not kept, not chargeable
 
 
 # -- charging off-session --------------------------------------------------------------------------

@@ -240,14 +240,18 @@ def test_no_consent_saves_nothing(api, buyer, shop, gateway, sk, stripe_base, lo
     assert len(payments_of(b)) == 2  # no payment was made for the charge
 
 
-def test_a_license_purchase_takes_the_consent_too(buyer, shop, gateway, sk, demo_brand):
+def test_an_upgrade_and_a_license_purchase_take_the_consent_too(buyer, shop, gateway, sk,
+                                                                demo_brand):
     link = buyer.ok("POST", "v1/licenses/purchase/checkout-link", {
         "packageId": shop["pro"], "subscriptionTypeId": "D30", "quantity": 2,
         "saveCardForRenewals": True})
-    payment = payments.get_payment(demo_brand["id"], urlsplit(link).path.rsplit("/", 1)[1])
-    assert payment.save_card is True
-    assert sk.v1.payment_intents.retrieve(payment.merchant_ref_no).customer == \
-        payment.gateway_data["customerId"]
+    upgrade = buyer.ok("POST", f"v1/packages/{shop['pro']}/upgrade/checkout",
+                       {"priceId": shop["usd"], "saveCardForRenewals": True})
+    ids = [urlsplit(link).path.rsplit("/", 1)[1], upgrade["paymentId"]]
+    for payment in (payments.get_payment(demo_brand["id"], i) for i in ids):
+        assert payment.save_card is True
+        assert sk.v1.payment_intents.retrieve(payment.merchant_ref_no).customer == \
+            payment.gateway_data["customerId"]
 
 
 def test_the_janitors_completion_saves_the_card_too(buyer, shop, gateway, sk, stripe_base,

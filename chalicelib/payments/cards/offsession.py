@@ -22,14 +22,19 @@ The sequence, so that nothing dangles:
 
 ``key``: the caller's idempotency key (e.g. ``renewal:<invoiceId>``): the payment id is derived
 from it, so a second call with the same key charges nothing more: it answers the first call's
-payment (None when that one failed), or finishes the first call's charge when it stopped
-between writing the payment and asking Stripe.
+payment (None when that one failed; the payment itself, Created, while the first call is still
+asking Stripe: its outcome comes as any payment's), or finishes the first call's charge when
+that call stopped between writing the payment and asking Stripe (``IN_FLIGHT`` later).
+
+A card Stripe no longer has (``resource_missing``: its customer or PaymentMethod was deleted
+at Stripe) is forgotten, so later renewals go straight to the mailed link.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 from chalicelib import settings
@@ -52,6 +57,9 @@ log = logging.getLogger("jfw.payments")
 
 ACCEPTED = frozenset({"succeeded", "processing"})
 MAX_ATTEMPTS = 5
+# Longer than a Stripe call with its retries can take: a Created payment younger than this,
+# with no PaymentIntent yet, is another call's charge under way, not a stopped one.
+IN_FLIGHT = timedelta(minutes=2)
 
 
 def charge_saved_card(brand: dict, user_id: str, order: Order, *,
@@ -108,7 +116,8 @@ def _payment_id(brand_id: str, key: str) -> str:
 
 def _again(payment: Any) -> Any | None:
     """A second call with the same key: the first call's answer, or its unfinished charge."""
-    if payment.status == "Created" and not payment.merchant_ref_no:
+    stopped = payment.created_date + IN_FLIGHT < settings.now()
+    if payment.status == "Created" and not payment.merchant_ref_no and stopped:
         try:
             gateway = for_checkout(payment.brand_id, payment.gateway_id)
         except ApiError:
@@ -151,8 +160,13 @@ def _charge(payment: Any, gateway: dict) -> Any | None:
     except stripe.StripeError as e:
         # Stripe's error names the PaymentIntent it left behind (localstripe's doesn't).
         refused_pi = getattr(getattr(e, "error", None), "payment_intent", None)
-        _refuse(payment, e.code or e.__class__.__name__,
-                e.user_message or str(e) or e.__class__.__name__, saved.ref_id(refused_pi))
+        # A 404 is Stripe's resource_missing (localstripe's 404 carries no code).
+        reason = e.code or ("resource_missing" if e.http_status == 404
+                            else e.__class__.__name__)
+        _refuse(payment, reason, e.user_message or str(e) or e.__class__.__name__,
+                saved.ref_id(refused_pi))
+        if reason == "resource_missing":
+            saved.forget(payment.brand_id, payment.user_id, data.get("savedCardId"))
         return None
     if pi.status in ACCEPTED:
         ledger.record_merchant_ref(payment.brand_id, payment.id, "stripe", pi.id)

@@ -137,7 +137,9 @@ def remember(item: Any) -> Any:
         gateway = get_for_webhook(p["gatewayId"])
     except NotFound:
         return notify.Delivery(result={"saved": False, "reason": "the gateway is gone"})
-    method = fetch_method(gateway.get("privateKey") or "", p["paymentMethodId"])
+    if not gateway.get("privateKey"):
+        return notify.Delivery(result={"saved": False, "reason": "the gateway has no key"})
+    method = fetch_method(gateway["privateKey"], p["paymentMethodId"])
     if method is None or method.get("type") != "card":
         return notify.Delivery(result={"saved": False, "reason": "not a card"})
     if ref_id(method.get("customer")) != p["customerId"]:
@@ -211,6 +213,20 @@ def delete(brand_id: str, user_id: str, id: str) -> bool:  # noqa: A002
         raise
     detach(card.gateway_id, card.payment_method_id)
     return True
+
+
+def forget(brand_id: str, user_id: str | None, id: str | None) -> None:  # noqa: A002
+    """Drop the user's card ``id`` if it is still the saved one (Stripe no longer has it)."""
+    if not user_id or not id:
+        return
+    for card in list_cards(brand_id, user_id):
+        if card.id == id:
+            try:
+                card.delete(condition=m.SavedCardItem.id == id)
+            except DeleteError as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            log.info("saved card %s of user %s forgotten: Stripe no longer has it", id, user_id)
 
 
 def detach(gateway_id: str, payment_method_id: str) -> None:

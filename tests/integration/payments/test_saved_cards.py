@@ -408,6 +408,41 @@ def test_no_usable_saved_card_answers_none_and_writes_nothing(buyer, shop, gatew
     assert payments_of(b) == []
 
 
+def test_a_card_stripe_no_longer_has_is_forgotten(buyer, shop, gateway, sk, demo_brand):
+    b = demo_brand["id"]
+    uid = user_id_of(buyer)
+    seeded = seed_card(sk, b, uid, gateway, PLAIN_CARD)
+    sk.v1.customers.delete(seeded["customer"])
+    assert payments.charge_saved_card(demo_brand, uid, order_for(demo_brand, shop)) is None
+    [payment] = payments_of(b)
+    assert payment.status == "Failed"
+    assert payment.gateway_data["declineCode"] == "resource_missing"
+    assert buyer.ok("GET", "v1/users/me/saved-cards") == []
+
+
+def test_the_same_key_at_the_same_time_charges_once(atomic_moto, api, buyer, shop, gateway,
+                                                    sk, localstripe, demo_brand, plain_card):
+    from tests.concurrency import run_together
+
+    b = demo_brand["id"]
+    bought_and_saved(api, buyer, shop, gateway, localstripe, b)
+    uid = user_id_of(buyer)
+    order = order_for(demo_brand, shop)
+    answers = run_together(4, lambda i: payments.charge_saved_card(
+        demo_brand, uid, order, key="renewal:same"))
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert len({a.id for a in answers}) == 1
+    charged = [p for p in payments_of(b) if p.id == answers[0].id]
+    assert len(charged) == 1 and len(payments_of(b)) == 2
+    deliver(api, localstripe, gateway, "payment_intent.succeeded",
+            payments.get_payment(b, answers[0].id).merchant_ref_no)
+    assert payments.get_payment(b, answers[0].id).status == "Completed"
+    succeeded = [e for _, _, e in localstripe["receiver"].events()
+                 if e["type"] == "payment_intent.succeeded"
+                 and e["data"]["object"]["metadata"].get("payment_code") == answers[0].id]
+    assert len(succeeded) == 1  # one PaymentIntent charged
+
+
 # -- whose card ------------------------------------------------------------------------------------
 
 def test_another_users_card_cant_be_listed_deleted_or_used(api, buyer, shop, gateway, sk,

@@ -463,6 +463,9 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
     if payment.status != "Created":
         raise Conflict(f"Payment {payment_id} is {payment.status}; only a Created payment can "
                        "be paid.", code="PAYMENT_NOT_OPEN")
+    if (payment.gateway_data or {}).get("offSession"):
+        raise Conflict(f"Payment {payment_id} is being charged to your saved card; its outcome "
+                       "comes from the gateway.", code="PAYMENT_NOT_OPEN")
     blacklist.check(brand_id, blacklist.buyer_of(user.email_address, headers or {}, source_ip))
     wanted = app_integration_id or payment.gateway_id
     try:

@@ -337,6 +337,10 @@ def test_charge_saved_card_completes_a_payment_through_the_webhook(
         "succeeded", card.customer_id, card.payment_method_id)
     assert pi.metadata["payment_code"] == payment.id
 
+    # It is not paid through a link meanwhile.
+    resp = buyer.post(f"v1/payments/{payment.id}/generate-checkout-link")
+    assert resp.status_code == 409
+
     # The same key again: the same payment, no second charge.
     again = payments.charge_saved_card(demo_brand, uid, order_for(demo_brand, shop),
                                        key="renewal:test-1")

@@ -359,6 +359,32 @@ def test_charge_saved_card_completes_a_payment_through_the_webhook(
     assert outbox_rows(b, "saved-card")[-1].payload["paymentId"] != payment.id  # not re-saved
 
 
+def test_an_off_session_charge_costs_a_bounded_number_of_dynamodb_calls(
+        api, buyer, shop, gateway, sk, localstripe, demo_brand, plain_card):
+    """No Scan; a dozen requests at most (the figure is in the report)."""
+    from collections import Counter
+
+    from chalicelib.store.base import connection
+
+    b = demo_brand["id"]
+    bought_and_saved(api, buyer, shop, gateway, localstripe, b)
+    uid, order = user_id_of(buyer), order_for(demo_brand, shop)
+    calls: Counter[str] = Counter()
+
+    def count(event_name: str, **_) -> None:
+        calls[event_name.split(".", 2)[2]] += 1
+
+    events = connection().client.meta.events
+    events.register("before-call.dynamodb.*", count)
+    try:
+        payment = payments.charge_saved_card(demo_brand, uid, order, key="renewal:count")
+    finally:
+        events.unregister("before-call.dynamodb.*", count)
+    assert payment is not None
+    print(f"DynamoDB calls of one off-session charge: {sum(calls.values())} {dict(calls)}")
+    assert "Scan" not in calls and sum(calls.values()) <= 12, calls
+
+
 def test_a_declined_saved_card_answers_none_and_fails_the_payment(
         api, buyer, shop, gateway, sk, localstripe, demo_brand):
     b = demo_brand["id"]

@@ -104,7 +104,7 @@ def charge_saved_card(brand: dict, user_id: str, order: Order, *,
                           "paymentMethodId": card.payment_method_id},
             **buyer_fields(order.price, order.quote, order.snapshot, user, buyer, assessment,
                            gateway_minor=order.amount, wallet_minor=0),
-            **order.fields, **(fields or {}))
+            **{**order.fields, **(fields or {})})
     except ConditionFailed:  # the same key, at the same time: the other call charges
         return _again(ledger.get_payment(brand_id, payment_id))
     return _charge(payment, gateway)

@@ -11,6 +11,7 @@ from chalicelib.invoicing import routes as invoicing
 from chalicelib.licensing import routes as licensing
 from chalicelib.notify import routes as notify
 from chalicelib.payments import routes as payments
+from chalicelib.payments.cards import routes as payments_cards
 from chalicelib.payments.checkout import routes as payments_checkout
 from chalicelib.payments.gateways import routes as payments_gateways
 from chalicelib.payments.inbound import routes as payments_inbound
@@ -46,6 +47,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *wallet_rates.ROUTES,
         *wallet_redeem.ROUTES,
         *invoicing.ROUTES,
+        *payments_cards.ROUTES,
         *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

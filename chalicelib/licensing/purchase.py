@@ -42,7 +42,8 @@ def checkout_link(brand: dict, caller: Any, data: dict[str, Any], *,
                                app_integration_id=data.get("appIntegrationId"),
                                headers=headers, source_ip=source_ip,
                                return_link=data.get("returnURL"),
-                               cancel_link=data.get("cancelURL"))
+                               cancel_link=data.get("cancelURL"),
+                               save_card=bool(data.get("saveCardForRenewals")))
     assert url is not None
     return url
 

@@ -68,6 +68,8 @@ class PurchaseBody(Body):
     testMode: bool = False
     quantity: Annotated[int, Field(ge=1, le=40)] = 1
     appIntegrationId: Annotated[str, StringConstraints(max_length=64)] | None = None  # ours
+    # Ours: keep the card (Stripe) for the buyer's renewals once the payment completed.
+    saveCardForRenewals: bool = False
 
 
 class PurchaseByWalletBody(Body):

@@ -1,7 +1,8 @@
 """What a payment change causes, as outbox rows written in intake's transaction: the customer's
 mail (PAYMENT.PROCESSED.SUCCESS / FAILED / REFUNDED / CANCELLED), the ``payment-event`` row with
-everything fulfilment (licensing) needs, the coupon redemption, and on a mismatch the
-PAYMENT.RISK.FLAGGED event (and a mail to the brand's support address when it has one).
+everything fulfilment (licensing) needs, the coupon redemption, the card the buyer consented to
+keep (``saved-card``, cards/saved.py), and on a mismatch the PAYMENT.RISK.FLAGGED event (and a
+mail to the brand's support address when it has one).
 
 The outbox kinds of those rows, and what the outbox consumer does with them (registered with
 notify at the end of this module; the consumer imports payments' service, which imports it):
@@ -30,6 +31,7 @@ from chalicelib.http.errors import ApiError
 from chalicelib.identity import service as identity
 from chalicelib.notify import service as notify
 from chalicelib.payments import models as m
+from chalicelib.payments.cards import saved
 from chalicelib.payments.gateways.events import GatewayEvent
 
 log = logging.getLogger("jfw.payments")
@@ -76,6 +78,9 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
         rows.append(notify.row(payment.brand_id, PAYMENT_COUPON,
                                {"paymentId": payment.id, "couponId": payment.coupon_id,
                                 "userId": payment.user_id}))
+    card = saved.consent_row(payment, event) if completed_now else None
+    if card is not None:
+        rows.append(card)
     return rows
 
 

@@ -30,6 +30,8 @@ Access patterns (pk / sk):
 - commission rate ........... ``B#<brand>#COMMRATE#<id>`` / ``COMMRATE`` (gsi1
                               ``B#<brand>#COMMRATES``); ``B#<brand>#COMMHEAD`` / ``HEAD`` whose
                               version every write checks and raises
+- saved card ................ ``B#<brand>#CARDS#<userId>`` / ``CARD#<gatewayId>``
+                              (cards/models.py)
 - black list entry .......... ``B#<brand>#BLACKLIST#<type>#<value>`` / ``BLACKLIST`` (the key
                               makes an entry unique); the list: gsi1 ``B#<brand>#BLACKLIST``
 - idempotency records (store/idempotency.py) of the idempotent POST routes.
@@ -251,6 +253,8 @@ class PaymentItem(PaymentRecord, discriminator="PAYMENT"):
     merchant_ref_no = UnicodeAttribute(attr_name="merchantRefNo", null=True)
     checkout_url = UnicodeAttribute(attr_name="checkoutUrl", null=True)
     gateway_data = JSONAttribute(attr_name="gatewayData", default=dict)  # gateway-specific bits
+    # The buyer consented to keep the card for renewals (cards/saved.py): saved once completed.
+    save_card = BooleanAttribute(attr_name="saveCard", default=False)
     invoice_no = UnicodeAttribute(attr_name="invoiceNo", null=True)
     risk_level = UnicodeAttribute(attr_name="riskLevel", null=True)
     risk_mark = NumberAttribute(attr_name="riskMark", default=0)

@@ -7,6 +7,11 @@ as ``from chalicelib.payments import service as payments``.
 - A checkout: ``checkout(brand, caller, order, ...)`` is THE checkout sequence (buyer, black list,
   gateway, what is bought, risk, the gateway's link, the payment); the caller says what is bought
   with an ``Order`` (checkout/start.py). ``GatewayFailed``: the gateway could not be asked.
+- A saved card: ``charge_saved_card(brand, user_id, order, fields=..., key=...)`` charges an
+  ``Order`` to the card the buyer let us keep at a checkout (``save_card``), off-session: the
+  payment when Stripe accepted it (its final status comes through the webhook), None when there
+  is no usable saved card or Stripe refused at once (the payment is then Failed, with the
+  reason) (cards/offsession.py).
 - Gateways: ``list_gateways``, ``create_gateway``, ``update_gateway`` (gateways/config.py);
   ``get_for_webhook`` (a gateway by id, secrets opened) and ``clear_gateway_cache``
   (gateways/webhook.py).
@@ -17,6 +22,7 @@ as ``from chalicelib.payments import service as payments``.
 Everything else in payments is internal: its own routes, jobs and rules.
 """
 
+from chalicelib.payments.cards.offsession import charge_saved_card
 from chalicelib.payments.checkout.start import GatewayFailed, Order, checkout
 from chalicelib.payments.effects import subscribe  # importing effects registers the kinds
 from chalicelib.payments.gateways.config import create as create_gateway
@@ -51,7 +57,8 @@ from chalicelib.payments.models import PAYMENT_SK, PaymentHistoryItem, PaymentIt
 __all__ = [
     "PAYMENT_SK", "PAYPAL_DEFAULT_CHARSET", "PAYPAL_VALIDATE_PREFIX", "PAYPAL_VERIFY_PATH",
     "STRIPE_EVENT_TYPES", "GatewayFailed", "Order", "PaymentHistoryItem", "PaymentItem",
-    "checkout", "clear_gateway_cache", "create_gateway", "create_payment", "find_payment",
+    "charge_saved_card", "checkout", "clear_gateway_cache", "create_gateway", "create_payment",
+    "find_payment",
     "format_paypal_payment_date", "get_for_webhook", "get_payment", "list_gateways",
     "parse_paypal_message", "payment_pk", "record_merchant_ref", "set_invoice_no",
     "sign_stripe_payload", "subscribe",

@@ -22,7 +22,8 @@ def _start(ctx: RequestContext, **kw: Any) -> dict:
 def price_checkout_link(ctx: RequestContext, priceId: str) -> str:  # noqa: N803 - JFW's name
     q = ctx.query
     return _start(ctx, price_id=priceId, coupon_code=q.get("couponCode"),
-                  app_integration_id=q.get("appIntegrationId"))["checkoutLink"]
+                  app_integration_id=q.get("appIntegrationId"),
+                  save_card=ctx.body.saveCardForRenewals)["checkoutLink"]
 
 
 def upgrade_checkout(ctx: RequestContext, packageId: str) -> dict:  # noqa: N803
@@ -33,7 +34,8 @@ def upgrade_checkout(ctx: RequestContext, packageId: str) -> dict:  # noqa: N803
     b = ctx.body
     funds = wallet.Funds(ctx.brand_id, b.walletId) if b.walletId else None
     started = _start(ctx, price_id=b.priceId, package_id=packageId, coupon_code=b.couponCode,
-                     app_integration_id=b.appIntegrationId, price_in_path=False, funds=funds)
+                     app_integration_id=b.appIntegrationId, price_in_path=False, funds=funds,
+                     save_card=b.saveCardForRenewals)
     payment = started["payment"]
     currency = payment.currency
     return {"walletWithdrawalAmount": money.to_decimal(int(payment.wallet_minor or 0), currency),

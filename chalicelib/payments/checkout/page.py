@@ -84,6 +84,12 @@ def _js(value: Any) -> str:
         "&", "\\u0026")
 
 
+# What the buyer agreed to (``saveCardForRenewals``), said where they type the card.
+SAVE_CARD_NOTICE = ('<p class="muted">This card will be kept for your renewals: they are '
+                    "charged to it automatically. You can remove it from your saved cards at "
+                    "any time.</p>")
+
+
 def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - path parameter
     brand_id = ctx.query.get("brandId") or ""
     payment = ledger.find_payment(brand_id, paymentCode) if brand_id else None
@@ -122,6 +128,7 @@ def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - pat
 <button id="submit" type="submit">Pay {html.escape(f"{amount} {payment.currency}")}</button>
 </form>
 <div id="message" role="alert"></div>
+{SAVE_CARD_NOTICE if payment.save_card else ''}
 <p class="muted">Payment {html.escape(payment.code)}{'' if not payment.test_mode else
                                                        ' (test mode)'}.
 {f'<a href="{html.escape(cancel, quote=True)}">Cancel</a>' if cancel else ''}</p>

@@ -16,7 +16,9 @@ ROUTES = [
     Route("POST", "/api/v1/prices/{priceId}/generate-checkout-link",
           "chalicelib.payments.checkout.api:price_checkout_link",
           "Create a payment for a price (quote: coupon, upgrade credit, tax) and return its "
-          "checkout URL. 403 for a black-listed buyer; Idempotency-Key honoured",
+          "checkout URL. 403 for a black-listed buyer; Idempotency-Key honoured; "
+          "saveCardForRenewals (ours, optional body): keep the card for renewals",
+          body="chalicelib.payments.checkout.schemas:CheckoutLinkBody",
           returns="string", tag="Checkout", idempotent=True, answers=(502,),
           query=(GATEWAY_Q, Q("couponCode", description="A coupon to apply (ours; JFW's "
                                                           "route takes none)."))),

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.http.schemas import Body, Text
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_-]+$")]
 CouponCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+
+
+SAVE_CARD = ("Ours: the buyer consents to keep the card (Stripe) for renewals, charged "
+             "off-session when a subscription renews; saved once the payment completed.")
+
+
+class CheckoutLinkBody(Body):
+    """``POST v1/prices/{priceId}/generate-checkout-link``: JFW sends no body; ours is optional."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"saveCardForRenewals": True}]})
+
+    saveCardForRenewals: bool = Field(False, description=SAVE_CARD)
 
 
 class UpgradeCheckoutBody(Body):
@@ -28,6 +40,7 @@ class UpgradeCheckoutBody(Body):
     refundWalletId: Id | None = None
     couponCode: CouponCode | None = None
     appIntegrationId: Id | None = None
+    saveCardForRenewals: bool = Field(False, description=SAVE_CARD)
 
 
 class BlackListBody(Body):

@@ -16,7 +16,12 @@ refusal writes nothing:
      (page.py) with Stripe.js. Against localstripe (``JFW_STRIPE_API_BASE`` not
      Stripe's), whose Stripe.js can only complete a 3-D Secure step, the PaymentIntent is
      created with a 3-D Secure test card and confirmed, so it waits in ``requires_action`` for
-     the page (localstripe's findings are in README, "Payments");
+     the page (localstripe's findings are in README, "Payments"). With the buyer's consent to
+     keep the card for renewals (``save_card``), the PaymentIntent names the user's Stripe
+     Customer at that gateway (made on first use) and asks ``setup_future_usage="off_session"``;
+     localstripe refuses that parameter, so there the test card is attached to the customer
+     directly, which is what Stripe does on success (cards/saved.py keeps the card once the
+     payment completed);
    - PayPal: a Payments Standard URL (``_xclick``) carrying ``custom`` = the payment id and our
      ``notify_url``; nothing is created at PayPal until the buyer pays;
 6. the payment (``Created``) through ledger.create_payment, in one transaction.
@@ -39,6 +44,7 @@ from chalicelib.http.errors import ApiError, BadRequest, Conflict, Forbidden, No
 from chalicelib.identity import service as identity
 from chalicelib.payments import ledger, risk
 from chalicelib.payments import models as m
+from chalicelib.payments.cards import saved
 from chalicelib.payments.checkout import blacklist
 from chalicelib.payments.gateways import wallet as wallet_gateway
 from chalicelib.payments.gateways.choice import for_checkout
@@ -125,7 +131,9 @@ def page_url(brand_id: str, payment_id: str) -> str:
 
 
 def _stripe_link(gateway: dict, brand_id: str, payment_id: str, amount_minor: int,
-                 currency: str, idempotency_key: str) -> Link:
+                 currency: str, idempotency_key: str, customer: str | None = None) -> Link:
+    """``customer``: the buyer consented to keep the card; the PaymentIntent sets it up for
+    off-session use (the module doc)."""
     import stripe  # heavy optional library: loaded only when a Stripe call is made
 
     client = stripe_client(gateway["privateKey"])
@@ -134,11 +142,17 @@ def _stripe_link(gateway: dict, brand_id: str, payment_id: str, amount_minor: in
         "payment_method_types": ["card"],
         "metadata": {"payment_code": payment_id, "brand_id": brand_id},
     }
+    if customer:
+        params["customer"] = customer
+        if not uses_localstripe():
+            params["setup_future_usage"] = "off_session"
     try:
         if uses_localstripe():
             year = min(2099, settings.now().year + 3)
             pm = client.v1.payment_methods.create(params={"type": "card", "card": {
                 "number": LOCAL_3DS_CARD, "exp_month": 12, "exp_year": year, "cvc": "123"}})
+            if customer:
+                client.v1.payment_methods.attach(pm.id, params={"customer": customer})
             params.update(payment_method=pm.id, confirm=True)
         pi = client.v1.payment_intents.create(params=params,
                                               options={"idempotency_key": idempotency_key})
@@ -148,7 +162,27 @@ def _stripe_link(gateway: dict, brand_id: str, payment_id: str, amount_minor: in
     return Link(url=page_url(brand_id, payment_id), merchant_ref=pi.id, data={
         "paymentIntentId": pi.id, "clientSecret": pi.client_secret,
         "publishableKey": gateway.get("publicKey"), "jsUrl": stripe_js_url(),
-        "returnLink": gateway.get("returnLink"), "cancelLink": gateway.get("cancelLink")})
+        "returnLink": gateway.get("returnLink"), "cancelLink": gateway.get("cancelLink"),
+        **({"customerId": customer} if customer else {})})
+
+
+def stripe_customer(gateway: dict, brand_id: str, user: Any, idempotency_key: str) -> str:
+    """The user's Stripe Customer at this gateway: the one their saved card has, else a new
+    one (Stripe's idempotency key makes a retried checkout reuse it)."""
+    known = saved.customer_of(brand_id, user.id, gateway["id"])
+    if known:
+        return known
+    import stripe  # heavy optional library: loaded only when a Stripe call is made
+
+    try:
+        made = stripe_client(gateway["privateKey"]).v1.customers.create(
+            params={"email": user.email_address,
+                    "metadata": {"brand_id": brand_id, "user_id": user.id}},
+            options={"idempotency_key": idempotency_key})
+    except stripe.StripeError as e:
+        raise GatewayFailed(f"Stripe could not keep the card for renewals: "
+                            f"{e.user_message or e.__class__.__name__}. Try again.") from None
+    return made.id
 
 
 def cancel_payment_intent(gateway_id: str | None, pi_id: str | None) -> None:
@@ -199,10 +233,11 @@ def paypal_url(gateway: dict, brand_id: str, payment_id: str, code: str, amount_
 
 
 def _link(gateway: dict, brand_id: str, payment_id: str, code: str, amount_minor: int,
-          currency: str, name: str, price_id: str | None, idempotency_key: str) -> Link:
+          currency: str, name: str, price_id: str | None, idempotency_key: str,
+          customer: str | None = None) -> Link:
     if gateway["type"] == "stripe":
         return _stripe_link(gateway, brand_id, payment_id, amount_minor, currency,
-                            idempotency_key)
+                            idempotency_key, customer)
     url = paypal_url(gateway, brand_id, payment_id, code, amount_minor, currency, name,
                      price_id)
     return Link(url=url, merchant_ref=None, data={"returnLink": gateway.get("returnLink"),
@@ -267,13 +302,15 @@ def checkout(brand: dict, caller: Any, order: Callable[[Any, dict], Order], *,
              app_integration_id: str | None = None, headers: dict[str, str] | None = None,
              source_ip: str | None = None, before: Callable[[], Any] | None = None,
              return_link: str | None = None, cancel_link: str | None = None,
-             funds: Funds | None = None) -> tuple[Any, str | None]:
+             funds: Funds | None = None, save_card: bool = False) -> tuple[Any, str | None]:
     """THE checkout sequence (the module doc): ``(PaymentItem, checkout URL)``. ``order(user,
     gateway)`` says what is bought; ``before()`` runs the caller's own checks right after the
     buyer's; ``return_link``/``cancel_link`` replace the gateway's for this payment.
     ``funds``: a wallet pays what it can. When it pays everything there is no gateway step:
     the payment is created with the wallet's debit and completed at once (the URL is None);
-    otherwise the gateway's payment is for the rest and the wallet's part is held with it."""
+    otherwise the gateway's payment is for the rest and the wallet's part is held with it.
+    ``save_card``: the buyer consents to keep the card for renewals (Stripe only; the card is
+    saved once the payment completed: cards/saved.py)."""
     brand_id = brand["id"]
     user = buyer_account(brand_id, caller)
     if before is not None:
@@ -298,17 +335,19 @@ def checkout(brand: dict, caller: Any, order: Callable[[Any, dict], Order], *,
     held = {"wallet": (funds, share)} if funds is not None and share > 0 else {}
     return open_payment(brand, user, buyer, gateway, what.price, assessment, what.quote,
                         amount=what.amount - share, currency=what.currency, name=what.name,
-                        test_mode=test_mode, snapshot=what.snapshot, **held, **what.fields)
+                        test_mode=test_mode, snapshot=what.snapshot, save_card=save_card,
+                        **held, **what.fields)
 
 
 def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = None,
           coupon_code: str | None = None, app_integration_id: str | None = None,
           headers: dict[str, str] | None = None, source_ip: str | None = None,
-          price_in_path: bool = True, funds: Funds | None = None) -> dict:
+          price_in_path: bool = True, funds: Funds | None = None,
+          save_card: bool = False) -> dict:
     """Create a payment for ``price_id`` and its link: ``{"payment": PaymentItem,
     "checkoutLink": str | None, "quote": dict}``. An unknown price is a 404 when the path names
     it, else a 400 on ``priceId``. ``funds``: a wallet pays what it can (no link when it pays
-    everything)."""
+    everything); ``save_card``: keep the card for renewals (``checkout``)."""
     brand_id = brand["id"]
     found: dict[str, Any] = {}
 
@@ -341,21 +380,25 @@ def start(brand: dict, caller: Any, *, price_id: str, package_id: str | None = N
 
     payment, url = checkout(brand, caller, order, app_integration_id=app_integration_id,
                             headers=headers, source_ip=source_ip, before=find_price,
-                            funds=funds)
+                            funds=funds, save_card=save_card)
     return {"payment": payment, "checkoutLink": url, "quote": found["quote"]}
 
 
 def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
                  assessment: Any, quote: dict, *, amount: int, currency: str, name: str,
                  test_mode: bool, snapshot: dict | None = None,
-                 wallet: tuple[Funds, int] | None = None, **fields: Any) -> tuple[Any, str]:
+                 wallet: tuple[Funds, int] | None = None, save_card: bool = False,
+                 **fields: Any) -> tuple[Any, str]:
     """The payment (status Created) and its link at the gateway, for a checked buyer and an
     assessed amount: ``(PaymentItem, url)``. ``snapshot`` adds to the stored quote; ``fields``
     are more PaymentItem fields (the coupon); ``wallet``: ``(funds, share)`` a wallet pays on
-    top of ``amount``, held from it in the payment's own transaction."""
+    top of ``amount``, held from it in the payment's own transaction; ``save_card``: the
+    buyer's consent to keep the card (a Stripe payment gets the user's Stripe Customer)."""
     payment_id, code = ids.new_id(), f"PAY{ids.new_code(10)}"
+    customer = stripe_customer(gateway, brand["id"], user, f"{payment_id}:customer") if (
+        save_card and gateway["type"] == "stripe") else None
     link = _link(gateway, brand["id"], payment_id, code, amount, currency, name, price["id"],
-                 payment_id)
+                 payment_id, customer)
     write, share = None, 0
     if wallet is not None:
         funds, share = wallet
@@ -365,14 +408,15 @@ def open_payment(brand: dict, user: Any, buyer: Any, gateway: dict, price: dict,
         brand, write=write, id=payment_id, code=code, name=name, amount_minor=amount,
         currency=currency, gateway_id=gateway["id"], gateway_type=gateway["type"],
         merchant_ref_no=link.merchant_ref, checkout_url=link.url, gateway_data=link.data,
-        test_mode=test_mode, **_buyer_fields(price, quote, snapshot, user, buyer, assessment,
-                                             gateway_minor=amount, wallet_minor=share),
+        test_mode=test_mode, save_card=save_card,
+        **buyer_fields(price, quote, snapshot, user, buyer, assessment, gateway_minor=amount,
+                       wallet_minor=share),
         **fields)
     return payment, link.url
 
 
-def _buyer_fields(price: dict, quote: dict, snapshot: dict | None, user: Any, buyer: Any,
-                  assessment: Any, *, gateway_minor: int, wallet_minor: int) -> dict[str, Any]:
+def buyer_fields(price: dict, quote: dict, snapshot: dict | None, user: Any, buyer: Any,
+                 assessment: Any, *, gateway_minor: int, wallet_minor: int) -> dict[str, Any]:
     """The PaymentItem fields every checkout's payment takes from what is bought, the stored
     quote (with its gateway and wallet parts), the buyer and the risk assessment."""
     return {
@@ -396,9 +440,9 @@ def paid_by_wallet(brand: dict, user: Any, buyer: Any, what: Order, assessment: 
         brand, write=partial(funds.write, share=what.amount), name=what.name,
         amount_minor=what.amount, currency=what.currency, gateway_type=wallet_gateway.NAME,
         wallet_id=funds.wallet_id, wallet_minor=what.amount, payment_type="Wallet",
-        test_mode=test_mode, **_buyer_fields(what.price, what.quote, what.snapshot, user, buyer,
-                                             assessment, gateway_minor=0,
-                                             wallet_minor=what.amount),
+        test_mode=test_mode, **buyer_fields(what.price, what.quote, what.snapshot, user, buyer,
+                                            assessment, gateway_minor=0,
+                                            wallet_minor=what.amount),
         **what.fields)
     outcome = intake.apply(brand["id"], wallet_gateway.paid_event(payment), None,
                            source="wallet")
@@ -419,6 +463,9 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
     if payment.status != "Created":
         raise Conflict(f"Payment {payment_id} is {payment.status}; only a Created payment can "
                        "be paid.", code="PAYMENT_NOT_OPEN")
+    if (payment.gateway_data or {}).get("offSession"):
+        raise Conflict(f"Payment {payment_id} is being charged to your saved card; its outcome "
+                       "comes from the gateway.", code="PAYMENT_NOT_OPEN")
     blacklist.check(brand_id, blacklist.buyer_of(user.email_address, headers or {}, source_ip))
     wanted = app_integration_id or payment.gateway_id
     try:
@@ -429,9 +476,12 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
         gateway = for_checkout(brand_id, None)  # its own is gone: the default
     if gateway["id"] == payment.gateway_id and payment.checkout_url:
         return payment.checkout_url
+    key = f"{payment.id}:{gateway['id']}:{payment.version}"
+    customer = stripe_customer(gateway, brand_id, user, f"{key}:customer") if (
+        payment.save_card and gateway["type"] == "stripe") else None
     link = _link(gateway, brand_id, payment.id, payment.code, int(payment.amount_minor),
-                 payment.currency, payment.name or payment.code, payment.price_id,
-                 f"{payment.id}:{gateway['id']}:{payment.version}")
+                 payment.currency, payment.name or payment.code, payment.price_id, key,
+                 customer)
     P = m.PaymentItem  # noqa: N806
     actions = [P.gateway_id.set(gateway["id"]), P.gateway_type.set(gateway["type"]),
                P.checkout_url.set(link.url), P.gateway_data.set(link.data),

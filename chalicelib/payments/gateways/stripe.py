@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from chalicelib import settings
 from chalicelib.payments.gateways.events import (
     EventKind,
     GatewayEvent,
@@ -285,6 +286,12 @@ def _client(api_key: str, api_base: str | None) -> Any:
 
     return stripe.StripeClient(api_key, base_addresses={"api": api_base} if api_base else None,
                                max_network_retries=2)
+
+
+def client(api_key: str) -> Any:
+    """A StripeClient for a gateway's secret key at ``JFW_STRIPE_API_BASE`` (localstripe in the
+    local stack)."""
+    return _client(api_key, settings.get().stripe_api_base.rstrip("/") or None)
 
 
 def fetch_payment_intent(api_key: str, pi_id: str, api_base: str | None = None

@@ -171,7 +171,19 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("apply-redeem", "redeemCode"): lambda env: _b_redeem_code(env)["code"],
     ("invoices", "id"): lambda env: _b_invoice(env),
     ("credit-notes", "noteId"): lambda env: _b_credit_note(env),
+    ("saved-cards", "id"): lambda env: _b_saved_card(env),
 }
+
+
+def _b_saved_card(env: Env) -> str:
+    """A card brand B's user saved (the row the saved-card outbox handler writes)."""
+    from chalicelib import settings
+    from chalicelib.payments.cards import saved
+
+    card = saved.save(env.other["id"], _b_user(env)["id"], "b-gateway", "cus_b", {
+        "id": "pm_b", "card": {"brand": "visa", "last4": "4242", "exp_month": 12,
+                               "exp_year": 2030}}, "b-payment", settings.now())
+    return card.id
 
 
 def _b_invoice(env: Env) -> str:

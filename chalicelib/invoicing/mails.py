@@ -4,10 +4,11 @@ They are outbox rows written in the transaction that issues the invoice (invoice
 the link they carry (links.py): a payment event delivered again finds the invoice issued and
 writes no mail, and a transaction that fails mails nothing.
 
-- ``PAYMENT.INVOICE-EXPORTED.SUCCESS``: the invoice was issued (exported as a document): its
-  number, date, total, status and the link to its PDF.
-- ``PAYMENT.RECEIPT-EXPORTED.SUCCESS``: the receipt of a paid invoice: what was paid, when and
-  how, and the same link. An unpaid invoice (a Provisional one) gets no receipt at issue.
+- ``PAYMENT.INVOICE-EXPORTED.SUCCESS``: an invoice to pay was issued (exported as a document):
+  its date, total, due date and the link to its PDF. Only an unpaid invoice: one issued already
+  paid would otherwise mail the buyer twice for one purchase.
+- ``PAYMENT.RECEIPT-EXPORTED.SUCCESS``: the receipt of a paid invoice: its number, what was
+  paid, when and how, and the link to the invoice's PDF (as Stripe mails one receipt).
 
 The link is a bearer secret: the outbox row keeps it only until the mail is sent (``secrets``),
 and the sent-mail log shows it redacted.
@@ -58,10 +59,10 @@ def context(invoice: m.InvoiceItem, link: str, expires: Any) -> dict[str, Any]:
 def for_issue(invoice: m.InvoiceItem,
               events: tuple[str, ...] = EVENTS) -> tuple[list[Any], list[m.InvoiceLinkItem]]:
     """(outbox rows, link items) to write in the transaction issuing ``invoice``: ``events``
-    that apply to it (a receipt only when it is Paid), one link for all. Nothing without the
-    buyer's address."""
+    that apply to it (a receipt when it is Paid, else the invoice), one link for all. Nothing
+    without the buyer's address."""
     to = (invoice.user or {}).get("emailAddress")
-    events = tuple(e for e in events if e != RECEIPT_EXPORTED or invoice.status == "Paid")
+    events = tuple(e for e in events if (e == RECEIPT_EXPORTED) == (invoice.status == "Paid"))
     if not to or not events:
         return [], []
     item, link = links.new(invoice.brand_id, invoice.id, settings.now())

@@ -104,6 +104,9 @@ def _payment_snapshot(payment: Any) -> dict[str, Any]:
             "paymentDate": _iso(payment.payment_date)}
 
 
+payment_snapshot = _payment_snapshot  # also the snapshot of a renewal's payment (paying.py)
+
+
 def _names(brand_id: str, payload: dict[str, Any], payment: Any) -> tuple[str, str | None]:
     """(the item's name: package x subscription type, the package's code)."""
     package, subtype = None, None

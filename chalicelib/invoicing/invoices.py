@@ -235,7 +235,8 @@ def note_dto(n: m.CreditNoteItem) -> dict[str, Any]:
 
 def to_dto(i: m.InvoiceItem, notes: list[m.CreditNoteItem] | None = None) -> dict[str, Any]:
     """IInvoice, and ours: number, purpose, prorateAmount, walletAmount, gatewayAmount,
-    couponCode, creditedAmount and (when read one by one) creditNotes."""
+    couponCode, creditedAmount, isOverdue (a renewal's provisional invoice left unpaid past its
+    overdueDate) and (when read one by one) creditNotes."""
     c = i.currency
     tax_percent = Decimal(i.tax_percent) if i.tax_percent else None
     discount_rate = (Decimal(int(i.discount_minor)) / Decimal(int(i.subtotal_minor))
@@ -263,6 +264,7 @@ def to_dto(i: m.InvoiceItem, notes: list[m.CreditNoteItem] | None = None) -> dic
         "confirmedDeliveryDate": None, "invoiceDate": i.invoice_date, "dueDate": i.due_date,
         "overdueDate": i.overdue_date, "billingPeriodStartDate": i.period_start,
         "billingPeriodEndDate": i.period_end, "status": i.status,
+        "isOverdue": bool(i.is_overdue),
         "testMode": bool(i.test_mode), "userId": i.user_id, "paymentId": i.payment_id,
         "items": [{"id": it.get("id"), "createdDate": i.created_date, "name": it.get("name"),
                    "quantity": it.get("quantity"), "amount": _dec(it.get("amountMinor"), c),

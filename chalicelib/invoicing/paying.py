@@ -125,7 +125,8 @@ def order_for(brand: dict, invoice: m.InvoiceItem) -> Any:
              "subscriptionTypeId": invoice.subscription_type_id,
              "amountMinor": int((invoice.quote or {}).get("priceAmountMinor")
                                 or invoice.subtotal_minor),
-             "description": invoice.description}
+             "description": invoice.description, "currency": invoice.currency,
+             "name": invoice.name}
     coupon = None
     if invoice.coupon_code:
         try:

@@ -289,3 +289,23 @@ def test_the_job_reads_only_what_is_due(demo_brand, clock, monkeypatch):
     assert counts["retired"] == 5  # no such subscriptions: they retire, out of the index
     read.clear()
     assert run() == {} and read == []
+
+
+def test_a_wallet_pays_the_whole_invoice_at_once(demo_brand, buyer, shop, clock, subscribed):
+    b = demo_brand["id"]
+    top = buyer.ok("POST", "v1/wallets/add-money/checkout-link?currencyCode=USD&amount=50"
+                           "&returnLink=https://demo.test/paid&cancelLink=https://demo.test/c")
+    complete(b, payment_id_of(top))
+    [w] = buyer.ok("GET", "v1/wallets?testMode=true&currencyCode=USD")
+    clock.set(END - timedelta(days=6))
+    run()
+    [inv] = provisional(buyer)
+    reply = buyer.ok("POST", f"v1/invoices/{inv['id']}/checkout", {"walletId": w["id"]})
+    assert reply["checkoutLink"] is None and reply["status"] == "Completed"
+    drain_outbox()
+    one = buyer.ok("GET", f"v1/invoices/{inv['id']}")
+    assert (one["type"], one["status"], one["number"]) == ("Post", "Paid", 3)  # 2: the top-up
+    assert one["walletAmount"] == 20 and one["gatewayAmount"] == 0
+    assert me(buyer) == (shop["pro"], END + timedelta(days=30))
+    [w] = buyer.ok("GET", "v1/wallets?testMode=true&currencyCode=USD")
+    assert w["amount"] == 30

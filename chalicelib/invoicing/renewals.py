@@ -48,7 +48,7 @@ from chalicelib import money, settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError
 from chalicelib.identity import service as identity
-from chalicelib.invoicing import amounts, invoices, paying
+from chalicelib.invoicing import amounts, paying
 from chalicelib.invoicing import models as m
 from chalicelib.invoicing.constants import DEFAULT_SETTINGS, MAX_RENEWAL_DAYS
 from chalicelib.licensing import service as licensing
@@ -186,17 +186,27 @@ def arm(brand_id: str, payload: dict[str, Any]) -> bool:
 # -- the job --------------------------------------------------------------------------------------
 
 class _Run:
-    """Per-run caches: a brand is read once per run, not per item."""
+    """Per-run caches: a brand, and a price with its subscription type and quote, are read
+    once per run, not per item (a renewal's quote names no buyer, so it is the same for all)."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.brands: dict[str, dict] = {}
+        self.offers: dict[tuple[str, ...], tuple[Any, Any, Any]] = {}
         self.counts: Counter[str] = Counter()
 
     def brand(self, brand_id: str) -> dict:
         if brand_id not in self.brands:
             self.brands[brand_id] = identity.get_brand(brand_id)
         return self.brands[brand_id]
+
+    def offer(self, item: m.RenewalItem) -> tuple[dict | None, dict | None, dict | None]:
+        """(price, subscription type, quote) of what ``item`` renews; Nones when not for sale."""
+        key = (item.brand_id, item.package_id, item.subscription_type_id, item.price_id or "",
+               item.currency)
+        if key not in self.offers:
+            self.offers[key] = _offer(self.brand(item.brand_id), item)
+        return self.offers[key]
 
 
 def run(now: datetime | None = None) -> dict[str, int]:
@@ -273,6 +283,18 @@ def _price(brand_id: str, item: m.RenewalItem) -> dict | None:
                 None)
 
 
+def _offer(brand: dict, item: m.RenewalItem) -> tuple[Any, Any, Any]:
+    price = _price(brand["id"], item)
+    subtype = _subtype(brand["id"], item.subscription_type_id)
+    if price is None or subtype is None:
+        return None, None, None
+    try:
+        return price, subtype, catalog.quote(brand, item.package_id, price_id=price["id"])
+    except ApiError as e:
+        log.warning("renewal: no quote for price %s: %s", price["id"], e)
+        return None, None, None
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -292,15 +314,7 @@ def create(item: m.RenewalItem, state: _Run, end: datetime, overdue: datetime,
            rules: dict[str, Any]) -> str:
     """The provisional invoice of the period after ``end``, once (the module docstring)."""
     brand_id, now = item.brand_id, state.now
-    brand = state.brand(brand_id)
-    price = _price(brand_id, item)
-    subtype = _subtype(brand_id, item.subscription_type_id)
-    quote = None
-    if price is not None:
-        try:
-            quote = catalog.quote(brand, item.package_id, price_id=price["id"])
-        except ApiError as e:
-            log.warning("renewal of %s: no quote for price %s: %s", item.user_id, price["id"], e)
+    price, subtype, quote = state.offer(item)
     if price is None or quote is None or subtype is None:
         log.warning("renewal of %s: package %s is no longer for sale; no invoice",
                     item.user_id, item.package_id)
@@ -361,7 +375,7 @@ def create(item: m.RenewalItem, state: _Run, end: datetime, overdue: datetime,
         return "conflict"  # a copy of the job made it, or the watch moved meanwhile
     log.info("renewal of %s: provisional invoice %s for %s", item.user_id, invoice_id, end)
     state.counts["created"] += 1
-    return announce(invoice, state)
+    return announce(invoice, state, user)
 
 
 def _charge_saved(brand: dict, invoice: m.InvoiceItem) -> bool:
@@ -381,20 +395,19 @@ def _charge_saved(brand: dict, invoice: m.InvoiceItem) -> bool:
     return False
 
 
-def announce(invoice: m.InvoiceItem, state: _Run) -> str:
+def announce(invoice: m.InvoiceItem, state: _Run, user: Any = None) -> str:
     """A new provisional invoice's first step: the off-session charge when the buyer saved a
     card, else (or when it fails) the INVOICE.RENEWAL.CREATED mail with the pay link; once."""
     brand = state.brand(invoice.brand_id)
     if not invoice.charge_tried:
-        if not _move(invoice, [I.charge_tried.set(True)]):
+        if not _move(invoice, [I.charge_tried.set(True)]):  # the item takes what was stored
             return "conflict"
-        invoice = invoices.get(invoice.brand_id, invoice.id)
         if _charge_saved(brand, invoice):
             ok = _move(invoice, [I.announced.set(True), I.modified_date.set(state.now),
                                  *_due(invoice, next_step(invoice, _offsets(state, invoice)),
                                        "I", invoice.id)])
             return "charged" if ok else "conflict"
-    user = _user(invoice.brand_id, invoice.user_id or "")
+    user = user or _user(invoice.brand_id, invoice.user_id or "")
     rows = (_mails(invoice.brand_id, user, invoice, "INVOICE.RENEWAL.CREATED",
                    paying.open_token(invoice)) if user is not None else [])
     nxt = next_step(invoice, _offsets(state, invoice))

@@ -322,6 +322,9 @@ def create(item: m.RenewalItem, state: _Run, end: datetime, overdue: datetime,
         return "not-for-sale" if ok else "conflict"
     currency = quote["currency"]
     total = money.to_minor(quote["total"], currency)
+    if total <= 0:  # nothing to pay (a free price, a 100 % coupon): nothing to invoice
+        ok = _move(item, _due(item, None, "R", item.user_id))
+        return "nothing-to-pay" if ok else "conflict"
     stored = {**_plain(quote), "quantity": 1, "totalMinor": total, "gatewayMinor": total,
               "walletMinor": 0, "priceAmountMinor": int(price["amountMinor"]),
               "duration": {"unit": subtype["unit"], "quantity": int(subtype.get("quantity") or 1)},

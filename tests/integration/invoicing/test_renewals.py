@@ -309,3 +309,17 @@ def test_a_wallet_pays_the_whole_invoice_at_once(demo_brand, buyer, shop, clock,
     assert me(buyer) == (shop["pro"], END + timedelta(days=30))
     [w] = buyer.ok("GET", "v1/wallets?testMode=true&currencyCode=USD")
     assert w["amount"] == 30
+
+
+def test_an_old_purchase_event_delivered_again_does_not_move_the_watch(
+        demo_brand, buyer, clock, subscribed):
+    from chalicelib.invoicing import payment_events
+    from tests.helpers.payments import payment_events as events
+
+    b = demo_brand["id"]
+    watch = m.RenewalItem.get(m.renewal_pk(b, subscribed), m.RENEWAL_SK)
+    assert watch.due_sk.startswith("2030-04-02T12:00")  # the end less 7 days
+    [row] = events(b, "PAYMENT.PROCESSED.SUCCESS")
+    payment_events.on_payment_event({**row.payload, "brandId": b})
+    again = m.RenewalItem.get(m.renewal_pk(b, subscribed), m.RENEWAL_SK)
+    assert (again.version, again.due_sk) == (watch.version, watch.due_sk)

@@ -8,9 +8,9 @@ from chalice import Response
 
 from chalicelib.http import paging
 from chalicelib.http.context import RequestContext
-from chalicelib.http.errors import NotFound
+from chalicelib.http.errors import BadRequest, NotFound
 from chalicelib.identity import service as identity
-from chalicelib.invoicing import exports, invoices, links
+from chalicelib.invoicing import exports, invoices, links, paying, renewals
 from chalicelib.invoicing.constants import CONSTANTS
 
 SORTABLE = ("code", "number", "invoiceDate", "totalAmount", "status", "type", "modifiedDate")
@@ -77,3 +77,33 @@ def open_link(ctx: RequestContext, id: str) -> Response:  # noqa: A002
     url = exports.invoice_pdf_url(invoices.get(brand_id, id))
     return Response(body="", status_code=302, headers={
         "Location": url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+# -- renewals: paying a provisional invoice, the settings ------------------------------------------
+
+def checkout_invoice(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
+    assert ctx.brand is not None
+    b = ctx.body
+    return paying.checkout(ctx.brand, ctx.caller, id, app_integration_id=b.appIntegrationId,
+                           wallet_id=b.walletId, headers=ctx.headers, source_ip=ctx.source_ip,
+                           return_link=b.returnURL, cancel_link=b.cancelURL)
+
+
+def pay_link(ctx: RequestContext, id: str) -> Response:  # noqa: A002
+    """The mailed pay link: a 302 to the invoice's checkout (no login: the token is the key)."""
+    url = paying.by_link(ctx.query.get("brandId") or "", id, ctx.query.get("token") or "")
+    return Response(body="", status_code=302,
+                    headers={"Location": url, "Cache-Control": "no-store",
+                             "Referrer-Policy": "no-referrer"})
+
+
+def get_settings(ctx: RequestContext) -> dict[str, Any]:
+    assert ctx.brand is not None
+    return renewals.policy(ctx.brand)
+
+
+def put_settings(ctx: RequestContext) -> dict[str, Any]:
+    values = {k: v for k, v in ctx.body.model_dump().items() if v is not None}
+    if not values:
+        raise BadRequest("Send at least one setting to change.", field="body")
+    return renewals.save_policy(ctx.brand_id, values)

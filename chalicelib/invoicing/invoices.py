@@ -108,6 +108,9 @@ def _payment_snapshot(payment: Any) -> dict[str, Any]:
             "paymentDate": _iso(payment.payment_date)}
 
 
+payment_snapshot = _payment_snapshot  # also the snapshot of a renewal's payment (paying.py)
+
+
 def _names(brand_id: str, payload: dict[str, Any], payment: Any) -> tuple[str, str | None]:
     """(the item's name: package x subscription type, the package's code)."""
     package, subtype = None, None
@@ -239,7 +242,8 @@ def note_dto(n: m.CreditNoteItem) -> dict[str, Any]:
 
 def to_dto(i: m.InvoiceItem, notes: list[m.CreditNoteItem] | None = None) -> dict[str, Any]:
     """IInvoice, and ours: number, purpose, prorateAmount, walletAmount, gatewayAmount,
-    couponCode, creditedAmount and (when read one by one) creditNotes."""
+    couponCode, creditedAmount, isOverdue (a renewal's provisional invoice left unpaid past its
+    overdueDate) and (when read one by one) creditNotes."""
     c = i.currency
     tax_percent = Decimal(i.tax_percent) if i.tax_percent else None
     discount_rate = (Decimal(int(i.discount_minor)) / Decimal(int(i.subtotal_minor))
@@ -267,6 +271,7 @@ def to_dto(i: m.InvoiceItem, notes: list[m.CreditNoteItem] | None = None) -> dic
         "confirmedDeliveryDate": None, "invoiceDate": i.invoice_date, "dueDate": i.due_date,
         "overdueDate": i.overdue_date, "billingPeriodStartDate": i.period_start,
         "billingPeriodEndDate": i.period_end, "status": i.status,
+        "isOverdue": bool(i.is_overdue),
         "testMode": bool(i.test_mode), "userId": i.user_id, "paymentId": i.payment_id,
         "items": [{"id": it.get("id"), "createdDate": i.created_date, "name": it.get("name"),
                    "quantity": it.get("quantity"), "amount": _dec(it.get("amountMinor"), c),

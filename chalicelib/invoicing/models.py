@@ -20,24 +20,37 @@ Access patterns (pk / sk):
 - mailed link ........... ``B#<b>#INVLINK#<sha256 of the token>`` / ``LINK`` -> invoiceId and
                           when it expires: the token a receipt mail carries (links.py), kept
                           only as its hash; written in the invoice's own transaction
+- renewal watch ......... ``B#<b>#RENEW#<userId>`` / ``RENEWAL``: the subscription a user bought
+                          (package, subscription type, price) whose next period the renewal job
+                          invoices; ``expiryInvoiced`` the license end its last provisional
+                          invoice was for (the once-guard, moved in the invoice's transaction)
+- what is due ........... sparse ``due`` index, duePk ``INVDUE#<n>`` (8 shards), dueSk
+                          ``<when>#<R|I>#<b>#<id>``: a renewal watch at its next check (the
+                          renewal point: the end less ``invoiceRenewalDays``), a provisional
+                          invoice at its next reminder or its overdue date; removed when there
+                          is nothing left to do (renewals.py), so the job reads only what is due
 
 Money is integer minor units of the invoice's ``currency``.
 """
 
 from __future__ import annotations
 
+import zlib
+from datetime import datetime
+
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.store import schema
-from chalicelib.store.base import BaseModel, Gsi1, table_meta
+from chalicelib.store import ids, schema
+from chalicelib.store.base import BaseModel, DueIndex, Gsi1, table_meta
 
 Meta = table_meta("invoicing")
 
@@ -82,6 +95,28 @@ def note_sk(number: int) -> str:
     return f"{NOTE_PREFIX}{number:012d}"
 
 
+RENEWAL_SK = "RENEWAL"
+DUE_SHARDS = 8
+DUE_PREFIX = "INVDUE#"
+
+
+def renewal_pk(brand_id: str, user_id: str) -> str:
+    return f"B#{brand_id}#RENEW#{user_id}"
+
+
+def due_shard(key: str) -> str:
+    return f"{DUE_PREFIX}{zlib.crc32(key.encode()) % DUE_SHARDS}"
+
+
+def due_shards() -> list[str]:
+    return [f"{DUE_PREFIX}{n}" for n in range(DUE_SHARDS)]
+
+
+def due_sk(moment: datetime, what: str, brand_id: str, item_id: str) -> str:
+    """``what``: R a renewal watch, I an invoice."""
+    return f"{ids.stamp(moment)}#{what}#{brand_id}#{item_id}"
+
+
 class Gsi2(GlobalSecondaryIndex):
     class Meta:
         index_name = schema.GSI2.name
@@ -94,6 +129,9 @@ class Gsi2(GlobalSecondaryIndex):
 class InvoicingRecord(BaseModel):
     Meta = Meta
     kind = DiscriminatorAttribute()
+    due_pk = UnicodeAttribute(null=True, attr_name="duePk")
+    due_sk = UnicodeAttribute(null=True, attr_name="dueSk")
+    due = DueIndex()
 
 
 class InvoiceItem(InvoicingRecord, discriminator="Invoice"):
@@ -141,6 +179,20 @@ class InvoiceItem(InvoicingRecord, discriminator="Invoice"):
     period_start = UTCDateTimeAttribute(null=True, attr_name="billingPeriodStartDate")
     period_end = UTCDateTimeAttribute(null=True, attr_name="billingPeriodEndDate")
     test_mode = BooleanAttribute(default=False, attr_name="testMode")
+    # A renewal's provisional invoice (renewals.py): the price it renews, the quote its amount
+    # came from (a payment of it stores the same), the reminder offsets done, the payment open
+    # for it, and whether it went past its overdueDate unpaid (ours: JFW's status is
+    # Unpaid/Paid only). ``version`` conditions every change of it.
+    price_id = UnicodeAttribute(null=True, attr_name="priceId")
+    quote = JSONAttribute(null=True)
+    reminded_days = ListAttribute(of=NumberAttribute, null=True, attr_name="remindedDays")
+    open_payment_id = UnicodeAttribute(null=True, attr_name="openPaymentId")
+    pay_token = UnicodeAttribute(null=True, attr_name="payToken")  # sealed (paying.py)
+    charge_tried = BooleanAttribute(default=False, attr_name="chargeTried")
+    announced = BooleanAttribute(default=True)  # a renewal's: mailed (or charged) yet?
+    is_overdue = BooleanAttribute(default=False, attr_name="isOverdue")
+    overdue_marked = UTCDateTimeAttribute(null=True, attr_name="overdueMarkedDate")
+    version = NumberAttribute(default=0)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -183,3 +235,24 @@ class InvoiceLinkItem(InvoicingRecord, discriminator="InvoiceLink"):
     invoice_id = UnicodeAttribute(attr_name="invoiceId")
     expires_at = UTCDateTimeAttribute(attr_name="expiresAt")
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
+
+
+class RenewalItem(InvoicingRecord, discriminator="Renewal"):
+    """A user's subscription the renewal job follows (one per brand x user, as licensing's
+    SUBSCRIPTION): armed by each completed purchase of a subscription price, checked against
+    licensing's subscription when due (renewals.py)."""
+
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    user_id = UnicodeAttribute(attr_name="userId")
+    package_id = UnicodeAttribute(attr_name="packageId")
+    subscription_type_id = UnicodeAttribute(attr_name="subscriptionTypeId")
+    price_id = UnicodeAttribute(null=True, attr_name="priceId")
+    currency = UnicodeAttribute()
+    test_mode = BooleanAttribute(default=False, attr_name="testMode")
+    payment_id = UnicodeAttribute(null=True, attr_name="paymentId")
+    paid_date = UTCDateTimeAttribute(null=True, attr_name="paidDate")
+    expiry_invoiced = UTCDateTimeAttribute(null=True, attr_name="expiryInvoiced")
+    invoice_id = UnicodeAttribute(null=True, attr_name="invoiceId")
+    version = NumberAttribute(default=1)
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate")

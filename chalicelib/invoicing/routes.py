@@ -44,6 +44,28 @@ ROUTES = [
           auth="none", brand=False, returns="redirect", status=302, answers=(403,),
           tag="Invoices", query=(Q("token", required=True,
                                    description="The token of the mailed link."),)),
+    # -- renewals (ours): paying a provisional invoice, the brand's renewal settings ------------
+    Route("POST", "/api/v1/invoices/{id}/checkout", "chalicelib.invoicing.api:checkout_invoice",
+          "Pay your own unpaid provisional (renewal) invoice: a payment of exactly its total "
+          "and its checkout link; walletId: a wallet pays all of it (no link, the payment "
+          "completes at once). A payment still open for it is answered again. 409 when it is "
+          "paid or overdue", body="chalicelib.invoicing.schemas:InvoiceCheckoutBody",
+          tag="Invoices", idempotent=True, answers=(409, 502)),
+    Route("GET", "/api/invoices/{id}/pay", "chalicelib.invoicing.api:pay_link",
+          "The pay link mailed with a provisional invoice: redirects (302) to its checkout. "
+          "Works while the invoice is unpaid and not overdue (then 410)", auth="none",
+          brand=False, returns="redirect", status=302, tag="Invoices", answers=(410,),
+          query=(Q("brandId", required=True, description="The invoice's brand."),
+                 Q("token", required=True, description="The link's secret."))),
+    Route("GET", "/api/v1/invoices/settings", "chalicelib.invoicing.api:get_settings",
+          "The brand's renewal settings: invoiceRenewalDays (the provisional invoice, days "
+          "before a subscription ends), invoiceReminderDays (reminders, days before its "
+          "dueDate), and licensing's licenseGraceDays (overdueDate = dueDate + it)",
+          permission="INVOICE.READ", tag="Invoices"),
+    Route("PUT", "/api/v1/invoices/settings", "chalicelib.invoicing.api:put_settings",
+          "Change the brand's renewal settings (only the fields sent)",
+          permission="INVOICE.UPDATE", body="chalicelib.invoicing.schemas:RenewalSettingsBody",
+          tag="Invoices"),
     Route("GET", "/api/v1/constants/invoice/types", "chalicelib.invoicing.api:constant",
           "InvoiceType names (JFW's SDK calls this path from getInvoiceStatuses)", auth="none",
           brand=False, returns="strings", tag="Constants"),

@@ -60,7 +60,7 @@ def entitlement(tx: Any, brand: dict, user: Any, sub: m.SubscriptionItem | None,
     cur_package, cur_expiry, cur_status = subs.holding(sub, user)
     plan = subs.plan_apply(cur_package, cur_expiry, cur_status, package_id, duration,
                            policy["licenseChangePolicy"], default["id"] if default else None,
-                           now)
+                           now, policy["licenseGraceDays"])
     reminders = policy["licenseReminderDays"]
     if plan.queued:
         if sub is not None and sub.queued_license_id:

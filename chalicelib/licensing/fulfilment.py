@@ -197,6 +197,8 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
     duration = _duration(brand_id, payload)
     user = _buyer(brand_id, payload.get("userId"))
     delivery = "Prepaid" if purchase else subs.policy(brand)["licenseDeliveryType"]
+    if payload.get("invoiceId") and not purchase:
+        delivery = "Direct"  # a renewal (invoicing's provisional invoice) extends the buyer's own
     if user is None and delivery == "Direct":
         delivery = "Mail"
     quantity = max(1, int(quote.get("quantity") or 1)) if purchase else 1

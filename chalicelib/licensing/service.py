@@ -5,7 +5,10 @@
   outbox consumer, which imports this service, hands it every payment event): what a payment
   gives, issued, revoked or given back (jobs.py, fulfilment.py);
 - ``entitlement``: the package a user holds now, with its features, expiry and status
-  (subscriptions.py).
+  (subscriptions.py);
+- ``subscription_of``: the user's SUBSCRIPTION as stored (package, expiry, status), one
+  GetItem: invoicing's renewal job compares its provisional invoices with it; ``policy``: the
+  brand's licensing settings (licenseGraceDays: when a renewal invoice goes overdue).
 
 Everything else of licensing is reached through its routes (routes.py) and its scheduled job
 (jobs.py ``run_expiry``, store/schema.py SCHEDULES).
@@ -13,10 +16,21 @@ Everything else of licensing is reached through its routes (routes.py) and its s
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.licensing.jobs import on_payment_event
-from chalicelib.licensing.subscriptions import entitlement
+from chalicelib.licensing.subscriptions import entitlement, get_item, policy
 from chalicelib.payments import service as payments
 
-__all__ = ["entitlement", "on_payment_event"]
+__all__ = ["entitlement", "on_payment_event", "policy", "subscription_of"]
+
+
+def subscription_of(brand_id: str, user_id: str) -> dict[str, Any] | None:
+    """{packageId, expiryDate, status (Active | Grace | Expired)} as stored; None when no
+    license ever reached the user."""
+    sub = get_item(brand_id, user_id)
+    if sub is None:
+        return None
+    return {"packageId": sub.package_id, "expiryDate": sub.expiry_date, "status": sub.status}
 
 payments.subscribe(on_payment_event)

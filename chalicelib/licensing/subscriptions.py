@@ -168,15 +168,22 @@ def holding(sub: m.SubscriptionItem | None, user: Any) -> tuple[str | None, date
 
 def plan_apply(current_package: str | None, current_expiry: datetime | None, status: str,
                package_id: str, duration: dict | None, change_policy: str,
-               default_package_id: str | None, now: datetime) -> Plan:
+               default_package_id: str | None, now: datetime, grace_days: int = 0) -> Plan:
     """Where the user's package and expiry go when a license for ``package_id`` lasting
-    ``duration`` (None: no end) is applied."""
+    ``duration`` (None: no end) is applied. The same package during its grace period (the
+    brand's ``licenseGraceDays`` after the expiry, before the expiry job ends it) extends from
+    the expiry, not from now: the grace was a courtesy, and a renewal paid late (invoicing's
+    provisional invoice) continues the period it renews."""
     active = (current_package is not None and status != EXPIRED
               and (current_expiry is None or current_expiry > now))
-    if active and current_package == package_id:
+    in_grace = (current_package == package_id and status != EXPIRED
+                and current_expiry is not None and current_expiry <= now
+                < current_expiry + timedelta(days=grace_days))
+    if (active or in_grace) and current_package == package_id:
         if current_expiry is None or duration is None:
             return Plan(package_id, None, extended=True)
-        return Plan(package_id, end_of(max(now, current_expiry), duration), extended=True)
+        return Plan(package_id, end_of(max(now, current_expiry) if active else current_expiry,
+                                       duration), extended=True)
     if (change_policy == "Queue" and active and current_expiry is not None
             and current_package != default_package_id):
         return Plan(package_id, end_of(current_expiry, duration), queued=True,

@@ -267,8 +267,35 @@ WALLET_EVENTS = (
                   "was added to this wallet.</p>"),
 )
 
+# Renewals through provisional invoices (invoicing/renewals.py; ours: JFW names no such mail).
+_INVOICE_PLACEHOLDERS = ("invoice.code", "invoice.name", "invoice.total", "invoice.currency_code",
+                         "invoice.due_date", "invoice.overdue_date", "invoice.period_start",
+                         "invoice.period_end", "invoice.reminder_count", "invoice.pay_link")
+_INVOICE_LINE = ("<p>{{ invoice.name }}, {{ invoice.period_start }} to {{ invoice.period_end }}: "
+                 "<b>{{ invoice.total }} {{ invoice.currency_code }}</b>, due "
+                 "{{ invoice.due_date }}.</p>")
+_PAY = ('{% if invoice.pay_link %}<p><a href="{{ invoice.pay_link }}">Pay now</a></p>'
+        "{% endif %}")
+
+INVOICE_EVENTS = (
+    Event(code="INVOICE.RENEWAL.CREATED", group="INVOICE", name="Invoice - Renewal Created",
+          subject="Renew {{ invoice.name }} at {{ brand.name }}",
+          body="<p>Hello {{ user.name }},</p><p>Your subscription ends on "
+               "<b>{{ invoice.due_date }}</b>. To keep it, pay this invoice:</p>"
+               + _INVOICE_LINE + _PAY + _FOOTER, placeholders=_INVOICE_PLACEHOLDERS),
+    Event(code="INVOICE.RENEWAL.REMINDER", group="INVOICE", name="Invoice - Renewal Reminder",
+          subject="Reminder: your {{ brand.name }} subscription ends on {{ invoice.due_date }}",
+          body="<p>Hello {{ user.name }},</p><p>Your renewal invoice is still unpaid:</p>"
+               + _INVOICE_LINE + _PAY + _FOOTER, placeholders=_INVOICE_PLACEHOLDERS),
+    Event(code="INVOICE.RENEWAL.OVERDUE", group="INVOICE", name="Invoice - Renewal Overdue",
+          subject="Your {{ brand.name }} subscription was not renewed",
+          body="<p>Hello {{ user.name }},</p><p>The renewal invoice {{ invoice.code }} was not "
+               "paid by {{ invoice.overdue_date }}, so your subscription has ended. You can buy "
+               "it again at any time.</p>" + _FOOTER, placeholders=_INVOICE_PLACEHOLDERS),
+)
+
 EVENTS: dict[str, Event] = {e.code: e for e in (
-    *WALLET_EVENTS,
+    *WALLET_EVENTS, *INVOICE_EVENTS,
     PASSWORD_RESET_REQUESTED, PASSWORD_CHANGED, PAYMENT_SUCCESS, PAYMENT_FAILED, PAYMENT_REFUNDED,
     PAYMENT_CANCELLED, PAYMENT_RISK_FLAGGED, RECEIPT_DIRECT_APPLIED, RECEIPT_MAIL_DELIVERY,
     LICENSE_APPLIED, LICENSE_EXPIRING, LICENSE_EXPIRED, PAYMENT_DOWNLOADS_READY,

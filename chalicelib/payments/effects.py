@@ -139,6 +139,7 @@ def event_payload(payment: Any, after: dict[str, Any], event: GatewayEvent | Non
         "walletId": payment.wallet_id,
         "walletMinor": int(payment.wallet_minor) if payment.wallet_minor is not None else None,
         "paymentType": payment.payment_type,
+        "invoiceId": payment.invoice_id,
         "quote": payment.quote or {}, "merchantRefNo": payment.merchant_ref_no
         or (event.merchant_ref if event else None),
         "paymentDate": when.isoformat() if when else None, "testMode": bool(payment.test_mode),

@@ -256,6 +256,9 @@ class PaymentItem(PaymentRecord, discriminator="PAYMENT"):
     # The buyer consented to keep the card for renewals (cards/saved.py): saved once completed.
     save_card = BooleanAttribute(attr_name="saveCard", default=False)
     invoice_no = UnicodeAttribute(attr_name="invoiceNo", null=True)
+    # The invoice this payment pays (invoicing: a renewal's provisional invoice); None for a
+    # checkout of a price, whose invoice is issued when it completes.
+    invoice_id = UnicodeAttribute(attr_name="invoiceId", null=True)
     risk_level = UnicodeAttribute(attr_name="riskLevel", null=True)
     risk_mark = NumberAttribute(attr_name="riskMark", default=0)
     risk_reasons = ListAttribute(of=UnicodeAttribute, attr_name="riskReasons", null=True)

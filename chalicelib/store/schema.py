@@ -64,7 +64,7 @@ TABLES: tuple[Table, ...] = (
     Table("payments", indexes=(GSI1, DUE, BUYER)),
     Table("licensing", indexes=(GSI1, DUE)),
     Table("wallet", indexes=(GSI1, DUE)),
-    Table("invoicing", indexes=(GSI1, GSI2)),
+    Table("invoicing", indexes=(GSI1, GSI2, DUE)),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -81,6 +81,7 @@ SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("payment-janitor", 5, "chalicelib.payments.jobs:run_janitor"),
     ("license-expiry", 10, "chalicelib.licensing.jobs:run_expiry"),
     ("wallet-reconciliation", 60, "chalicelib.wallet.jobs:run_reconciliation"),
+    ("invoice-renewals", 10, "chalicelib.invoicing.jobs:run_renewals"),
 )
 
 

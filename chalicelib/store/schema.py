@@ -65,6 +65,7 @@ TABLES: tuple[Table, ...] = (
     Table("licensing", indexes=(GSI1, DUE)),
     Table("wallet", indexes=(GSI1, DUE)),
     Table("invoicing", indexes=(GSI1, GSI2)),
+    Table("reports"),
 )
 
 QUEUES: tuple[Queue, ...] = (

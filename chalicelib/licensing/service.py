@@ -5,7 +5,10 @@
   outbox consumer, which imports this service, hands it every payment event): what a payment
   gives, issued, revoked or given back (jobs.py, fulfilment.py);
 - ``entitlement``: the package a user holds now, with its features, expiry and status
-  (subscriptions.py).
+  (subscriptions.py);
+- ``subscribe_license_changes``: follow the ``license-event`` rows every license change writes
+  (changes.py), reading the licenses named with ``license_states`` (``brand_license_states``:
+  all of a brand's, for a recomputation) (licenses.py).
 
 Everything else of licensing is reached through its routes (routes.py) and its scheduled job
 (jobs.py ``run_expiry``, store/schema.py SCHEDULES).
@@ -13,10 +16,15 @@ Everything else of licensing is reached through its routes (routes.py) and its s
 
 from __future__ import annotations
 
+from chalicelib.licensing.changes import subscribe as subscribe_license_changes
+from chalicelib.licensing.constants import LICENSE_STATUSES, LICENSE_TYPES
 from chalicelib.licensing.jobs import on_payment_event
+from chalicelib.licensing.licenses import brand_states as brand_license_states
+from chalicelib.licensing.licenses import states as license_states
 from chalicelib.licensing.subscriptions import entitlement
 from chalicelib.payments import service as payments
 
-__all__ = ["entitlement", "on_payment_event"]
+__all__ = ["LICENSE_STATUSES", "LICENSE_TYPES", "brand_license_states", "entitlement",
+           "license_states", "on_payment_event", "subscribe_license_changes"]
 
 payments.subscribe(on_payment_event)

@@ -11,4 +11,17 @@ ROUTES = [
           "paid from a wallet a sell with no revenue", permission="PAYMENT.READ",
           tag="Reports", query=(Q("testMode", "boolean", description="Only test (true) or "
                                   "live (false) payments; both when absent."),)),
+    Route("GET", "/api/v1/licenses/statistics/monthly",
+          "chalicelib.reports.api:license_statistics",
+          "The licenses of a month (UTC), day by day, per package x subscription type x "
+          "currency: totals, amounts by type, counts by status as they are now",
+          permission="LICENSE.READ", tag="Reports", query=(
+              Q("packageId"), Q("subscriptionTypeId"),
+              Q("type", description="A LicenseType: Normal, Refunded, Prepaid, Postpaid, "
+                "MailDelivery."),
+              Q("status", description="A LicenseStatus: NotStarted, Expired, Inactive, "
+                "Active, Used."),
+              Q("month", description="yyyy-MM (UTC); the current month when absent (ours)."),
+              Q("testMode", "boolean", description="Only test (true) or live (false) "
+                "licenses; both when absent (ours)."))),
 ]

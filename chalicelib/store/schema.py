@@ -65,7 +65,7 @@ TABLES: tuple[Table, ...] = (
     Table("licensing", indexes=(GSI1, DUE)),
     Table("wallet", indexes=(GSI1, DUE)),
     Table("invoicing", indexes=(GSI1, GSI2)),
-    Table("reports"),
+    Table("reports", indexes=(DUE,)),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -82,6 +82,7 @@ SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("payment-janitor", 5, "chalicelib.payments.jobs:run_janitor"),
     ("license-expiry", 10, "chalicelib.licensing.jobs:run_expiry"),
     ("wallet-reconciliation", 60, "chalicelib.wallet.jobs:run_reconciliation"),
+    ("report-license-recount", 10, "chalicelib.reports.jobs:run_license_recount"),
 )
 
 

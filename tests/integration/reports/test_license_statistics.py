@@ -215,3 +215,33 @@ def test_a_report_read_is_one_query_and_the_recount_reads_only_what_is_due(
     # 32 licenses wait in the due index, 2 of them are due: the job reads those 2
     assert license_counts.recount_due() == {"due": 2, "recounted": 2}
     agree(b)
+
+
+def test_the_rebuild_tool_counts_what_predates_the_counters(boss, demo_brand, shop, clock,
+                                                            capsys):
+    from chalicelib.reports import rebuild
+
+    b = demo_brand["id"]
+    new_license(boss, shop["pro"], quantity=3)  # the outbox never ran: nothing counted yet
+    assert rebuild.main([b, "--check"]) == 1
+    assert rebuild.main([b]) == 0
+    assert "0 payment(s) and 3 license(s) counted" in capsys.readouterr().out
+    assert rebuild.main([b, "--check"]) == 0
+    drain_outbox()  # the outbox catching up: nothing more
+    assert monthly.statistics(b, {})["totalLicenses"] == 3
+
+
+def test_what_counting_a_license_event_costs(boss, demo_brand, shop, clock):
+    b = demo_brand["id"]
+    table = settings.get().table_name("reports")
+    licenses = settings.get().table_name("licensing")
+    new_license(boss, shop["pro"], quantity=3)
+    [row] = [{**r.payload, "brandId": b} for r in outbox_rows(b) if r.kind == "license-event"]
+    # one batch read of the licenses, then per license its COUNTED row and one transaction
+    first = calls(lambda: reports.on_license_event(row))
+    assert first == Counter({"BatchGetItem ": 1, f"GetItem {table}": 3,
+                             "TransactWriteItems ": 3}), first
+    again = calls(lambda: reports.on_license_event(row))
+    assert again == Counter({"BatchGetItem ": 1, f"GetItem {table}": 3}), again
+    print(f"\nper license-event of 3 licenses: {dict(first)}; again: {dict(again)} "
+          f"({licenses})")

@@ -195,3 +195,18 @@ def test_rebuild_counts_what_predates_the_counters(client, demo_brand, gw):
     for payload in events_of(b):  # the outbox catching up later: nothing more either
         counters.on_payment_event(payload)
     assert summary.summary(demo_brand)["totalRevenue"] == 30
+
+
+def test_what_counting_a_payment_event_costs(client, demo_brand, gw):
+    from chalicelib import settings
+
+    table = settings.get().table_name("reports")
+    p = ps.make_payment(demo_brand, gw, amount=1000)
+    ps.post_stripe(client, gw, ps.pi_event(p.id, amount=1000, pi_id=f"pi_{p.id}"))
+    [event] = events_of(demo_brand["id"])
+    # the COUNTED row, then one transaction: the row and the total and day counters
+    first = calls(lambda: reports.on_payment_event(event))
+    assert first == Counter({f"GetItem {table}": 1, "TransactWriteItems ": 1}), first
+    again = calls(lambda: reports.on_payment_event(event))
+    assert again == Counter({f"GetItem {table}": 1}), again
+    print(f"\nper payment event: {dict(first)}; delivered again: {dict(again)}")

@@ -245,3 +245,19 @@ def test_what_counting_a_license_event_costs(boss, demo_brand, shop, clock):
     assert again == Counter({"BatchGetItem ": 1, f"GetItem {table}": 3}), again
     print(f"\nper license-event of 3 licenses: {dict(first)}; again: {dict(again)} "
           f"({licenses})")
+
+
+def test_concurrent_deliveries_of_license_events_count_once(atomic_moto, boss, demo_brand, shop,
+                                                            clock):
+    from tests.concurrency import run_together
+
+    b = demo_brand["id"]
+    made = new_license(boss, shop["pro"], quantity=6)
+    boss.ok("PUT", f"v1/licenses/{made[0]['id']}/deactivate")
+    rows = [{**r.payload, "brandId": b} for r in outbox_rows(b) if r.kind == "license-event"]
+    work = rows * 4
+    outcomes = run_together(len(work), lambda i: reports.on_license_event(work[i]))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    agree(b)
+    [item] = the_day(stats(boss), 10)
+    assert (item["totalLicenses"], item["inactiveLicenses"], item["activeLicenses"]) == (6, 1, 5)

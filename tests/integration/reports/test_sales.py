@@ -210,3 +210,26 @@ def test_what_counting_a_payment_event_costs(client, demo_brand, gw):
     again = calls(lambda: reports.on_payment_event(event))
     assert again == Counter({f"GetItem {table}": 1}), again
     print(f"\nper payment event: {dict(first)}; delivered again: {dict(again)}")
+
+
+def test_a_transaction_conflict_is_tried_again(client, demo_brand, gw, monkeypatch):
+    """DynamoDB cancels a transaction that meets another on the same counter
+    (TransactionConflict; moto serialises them, so the test makes one)."""
+    from pynamodb.exceptions import TransactWriteError
+
+    p = ps.make_payment(demo_brand, gw, amount=1000)
+    ps.post_stripe(client, gw, ps.pi_event(p.id, amount=1000, pi_id=f"pi_{p.id}"))
+    [event] = events_of(demo_brand["id"])
+    real, tries = counters._write, []
+
+    def conflicting(*args: Any, **kwargs: Any) -> None:
+        tries.append(1)
+        if len(tries) < 3:
+            raise TransactWriteError("Transaction cancelled: TransactionConflict")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(counters, "_write", conflicting)
+    monkeypatch.setattr(counters, "_conflict", lambda e: True)
+    reports.on_payment_event(event)
+    assert len(tries) == 3
+    assert reports.sales_counters(demo_brand["id"]) == reports.recompute_sales(demo_brand["id"])

@@ -86,6 +86,9 @@ def test_the_sdk_shape_and_the_counts_as_licenses_change(api, boss, demo_brand, 
                        type="Postpaid")
     drain_outbox()
     s = stats(boss)
+    # ILicenseStatisticsReportSummary (jfw-js src/features/license/types.ts)
+    assert set(s) == {"totalRemaining", "totalLimit", "totalLicenses", "days"}
+    assert all(set(d) == {"date", "items"} for d in s["days"])
     assert (s["totalLicenses"], s["totalLimit"], s["totalRemaining"]) == (6, 6, 6)
     # every day of the month up to today (the 10th), items null where none was made
     assert len(s["days"]) == 10 and the_day(s, 9) is None

@@ -233,3 +233,42 @@ def test_a_transaction_conflict_is_tried_again(client, demo_brand, gw, monkeypat
     reports.on_payment_event(event)
     assert len(tries) == 3
     assert reports.sales_counters(demo_brand["id"]) == reports.recompute_sales(demo_brand["id"])
+
+
+def test_through_the_real_wallet_paths(api, admin, demo_brand, mail_env):
+    """A top-up through PayPal (revenue, no sell), a purchase the wallet pays in full (a sell,
+    no revenue) and one it pays in part (a sell, the gateway's part is revenue)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from chalicelib.catalog import service as catalog
+    from chalicelib.payments.inbound import intake
+    from tests.helpers.api import register_and_login
+    from tests.helpers.checkout import PAYPAL_BODY, paypal_completion
+
+    b = demo_brand["id"]
+    pro = catalog.create_package(b, {"code": "PRO", "name": "Pro"})
+    price = catalog.create_price(b, {"packageId": pro["id"], "subscriptionTypeId": "D30",
+                                     "code": "PRO-30", "name": "PRO-30", "amount": "20.00",
+                                     "currency": "USD"})
+    admin.ok("POST", "v1/app-integrations/payment-gateway", PAYPAL_BODY)
+    buyer = register_and_login(api, "bob", email="bob@shop-buyers.com")
+    links = "returnLink=https://demo.test/paid&cancelLink=https://demo.test/cancel"
+
+    def complete(payment_id: str) -> None:
+        intake.apply(b, paypal_completion(ps.payment(b, payment_id)), None)
+        ps.drain_outbox()
+
+    url = buyer.ok("POST", f"v1/wallets/add-money/checkout-link?currencyCode=USD&amount=25.00"
+                           f"&{links}")
+    complete(parse_qs(urlsplit(url).query)["custom"][0])
+    [w] = buyer.ok("GET", "v1/wallets?testMode=true&currencyCode=USD")
+    whole = buyer.ok("POST", f"v1/packages/{pro['id']}/upgrade/checkout",
+                     {"priceId": price["id"], "walletId": w["id"]})
+    assert whole["status"] == "Completed"
+    ps.drain_outbox()
+    part = buyer.ok("POST", f"v1/packages/{pro['id']}/upgrade/checkout",
+                    {"priceId": price["id"], "walletId": w["id"]})  # 5.00 left: 15.00 by PayPal
+    complete(part["paymentId"])
+    s = admin.ok("GET", "v1/analytics/payments/summary")
+    assert (s["totalPayments"], s["totalSells"], s["totalRevenue"]) == (3, 2, 40)
+    assert reports.sales_counters(b) == reports.recompute_sales(b)

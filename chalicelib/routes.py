@@ -15,6 +15,7 @@ from chalicelib.payments.cards import routes as payments_cards
 from chalicelib.payments.checkout import routes as payments_checkout
 from chalicelib.payments.gateways import routes as payments_gateways
 from chalicelib.payments.inbound import routes as payments_inbound
+from chalicelib.reports import routes as reports
 from chalicelib.wallet import routes as wallet
 from chalicelib.wallet.funds import routes as wallet_funds
 from chalicelib.wallet.rates import routes as wallet_rates
@@ -48,6 +49,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *wallet_redeem.ROUTES,
         *invoicing.ROUTES,
         *payments_cards.ROUTES,
+        *reports.ROUTES,
         *devroutes.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

@@ -17,7 +17,7 @@ from chalicelib import settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import Conflict, NotFound
 from chalicelib.identity import service as identity
-from chalicelib.licensing import licenses
+from chalicelib.licensing import changes, licenses
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
 from chalicelib.notify import service as notify
@@ -119,6 +119,7 @@ def apply_code(brand: dict, code: str, user_id: str) -> bool:
                                          "license": license_context(brand_id, item.code, plan)},
                                         language_code=user.language_code)]
                     notify.add(tx, rows)
+                rows = [*rows, *changes.add(tx, brand_id, [item.id])]
         except ConditionFailed as e:
             if e.failed(0):
                 fresh = licenses.find_by_code(brand_id, code)

@@ -27,6 +27,7 @@ from chalicelib import settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import NotFound
 from chalicelib.identity import service as identity
+from chalicelib.licensing import changes
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
 from chalicelib.notify import service as notify
@@ -104,8 +105,10 @@ def expire_license(item: m.LicenseItem, now: datetime) -> str:
     try:
         with transaction() as tx:
             tx.update(item, actions=actions, condition=L.version == item.version)
+            rows = changes.add(tx, item.brand_id, [item.id])
     except ConditionFailed:
         return "conflict"
+    notify.publish(rows)
     return "license-expired" if expired else "stale"
 
 

@@ -46,7 +46,7 @@ from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import Conflict, NotFound
 from chalicelib.identity import service as identity
 from chalicelib.licensing import apply as applying
-from chalicelib.licensing import downloads, licenses
+from chalicelib.licensing import changes, downloads, licenses
 from chalicelib.licensing import models as m
 from chalicelib.licensing import subscriptions as subs
 from chalicelib.notify import service as notify
@@ -257,6 +257,7 @@ def fulfil(brand_id: str, payload: dict[str, Any]) -> m.FulfilmentItem | None:
                     rows = [notify.mail(brand_id, event, to, context,
                                         language_code=user.language_code if user else None)]
                     notify.add(tx, rows)
+                rows = [*rows, *changes.add(tx, brand_id, [p[0].id for p in pairs])]
         except Conflict:
             delivery = "Mail"  # e.g. a queued license already waits: the buyer gets the code
             pairs[0][0].type, pairs[0][0].status = m.MAIL_DELIVERY, m.ACTIVE
@@ -401,6 +402,7 @@ def revoke_license(brand_id: str, license_id: str) -> None:
                                          L.version.set(int(item.version) + 1),
                                          L.modified_date.set(now)],
                           condition=L.version == item.version)
+                rows = changes.add(tx, brand_id, [item.id])
                 if change is not None:
                     new, mirror = change
                     subs.put(tx, new, sub)
@@ -408,6 +410,7 @@ def revoke_license(brand_id: str, license_id: str) -> None:
                         subs.mirror(tx, brand_id, holder, new.package_id, new.expiry_date)
         except ConditionFailed:
             continue
+        notify.publish(rows)
         log.info("license %s revoked (holder %s)", license_id, holder)
         return
     raise RuntimeError(f"license {license_id}: revoke kept conflicting; the outbox retries")
@@ -453,11 +456,13 @@ def restore_license(brand_id: str, license_id: str) -> None:
                 tx.update(item, actions=actions, condition=L.version == item.version)
                 if holder:
                     _give_back(tx, brand, item, holder, now)
+                rows = changes.add(tx, brand_id, [item.id])
         except ConditionFailed:
             continue
         except Conflict:  # e.g. another license already waits in the holder's queue
             give_back_time = False
             continue
+        notify.publish(rows)
         log.info("license %s restored (holder %s)", license_id,
                  holder["userId"] if holder else None)
         return

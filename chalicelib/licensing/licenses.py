@@ -9,7 +9,7 @@ license when it is made, so a later change of the type does not change licenses 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,14 +19,15 @@ from chalicelib import money, settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
 from chalicelib.http.paging import page
-from chalicelib.licensing import codes
+from chalicelib.licensing import changes, codes
 from chalicelib.licensing import models as m
 from chalicelib.licensing.constants import MAX_BULK_QUANTITY
+from chalicelib.notify import service as notify
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
 
 L = m.LicenseItem
-CHUNK = 50  # licenses per transaction (2 items each)
+CHUNK = 49  # licenses per transaction (2 items each, and the license-event row: 99 of 100)
 SORTABLE = ("id", "createdDate", "code", "type", "amount", "description", "tags", "status")
 KEYWORD_FIELDS = ("code", "description", "tags")
 DEFAULT_REACTIVATION_WINDOW = timedelta(days=30)
@@ -104,6 +105,38 @@ def get_item(brand_id: str, license_id: str) -> m.LicenseItem:
     if item is None or item.is_deleted:
         raise NotFound(f"License {license_id} was not found.", code="LICENSE_NOT_FOUND")
     return item
+
+
+def state(item: m.LicenseItem, now: datetime | None = None) -> dict[str, Any]:
+    """What a report counts of a license (``license-event`` subscribers read it), at
+    ``version``: ``status`` is the effective one at ``now``."""
+    return {"id": item.id, "version": int(item.version or 0), "createdDate": item.created_date,
+            "packageId": item.package_id, "subscriptionTypeId": item.subscription_type_id,
+            "type": item.type, "status": effective_status(item, now),
+            "storedStatus": item.status, "amountMinor": int(item.amount_minor or 0),
+            "currency": item.currency, "testMode": bool(item.test_mode),
+            "isDeleted": bool(item.is_deleted), "startDate": item.start_date,
+            "endDate": item.end_date}
+
+
+def states(brand_id: str, license_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """``state`` of each license that exists (consistent reads, batched by 100)."""
+    wanted = list(dict.fromkeys(license_ids))
+    now = settings.now()
+    out = []
+    for first in range(0, len(wanted), 100):
+        keys = [(m.license_pk(brand_id, i), m.LICENSE_SK) for i in wanted[first:first + 100]]
+        out += [state(item, now) for item in L.batch_get(keys, consistent_read=True)]
+    return out
+
+
+def brand_states(brand_id: str) -> Iterator[dict[str, Any]]:
+    """``state`` of every license of the brand (one Query of gsi1, paged as it is read): for a
+    report's recomputation, never a request path."""
+    now = settings.now()
+    for item in L.gsi1.query(m.licenses_gsi(brand_id)):
+        if isinstance(item, L):
+            yield state(item, now)
 
 
 def find_by_code(brand_id: str, code: str) -> m.LicenseItem | None:
@@ -327,6 +360,8 @@ def _save_chunk(brand: dict, package: dict, chunk: list, custom: bool) -> None:
         try:
             with transaction() as tx:
                 save_new(tx, chunk)
+                rows = changes.add(tx, brand["id"], [item.id for item, _ in chunk])
+            notify.publish(rows)
             return
         except ConditionFailed as e:
             lost = code_failures(e, 0, len(chunk))
@@ -349,9 +384,11 @@ def _write(item: m.LicenseItem, actions: list[Any]) -> m.LicenseItem:
         with transaction() as tx:
             tx.update(item, actions=actions, condition=(L.version == item.version)
                       & (L.is_deleted == False))  # noqa: E712 - a DynamoDB condition
+            rows = changes.add(tx, item.brand_id, [item.id])
     except ConditionFailed:
         raise Conflict(f"License {item.id} changed meanwhile; read it again and retry.",
                        code="LICENSE_CHANGED") from None
+    notify.publish(rows)
     return get_item(item.brand_id, item.id)
 
 
@@ -429,7 +466,9 @@ def delete(brand_id: str, license_id: str) -> bool:
         with transaction() as tx:
             tx.update(item, actions=actions, condition=(L.version == item.version)
                       & (L.status != m.USED))
+            rows = changes.add(tx, brand_id, [item.id])
     except ConditionFailed:
         raise Conflict(f"License {license_id} changed meanwhile; read it again and retry.",
                        code="LICENSE_CHANGED") from None
+    notify.publish(rows)
     return True

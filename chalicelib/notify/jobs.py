@@ -12,9 +12,9 @@ Consumer, per message, idempotent by the outbox id:
    it to the dead-letter queue, and the row becomes Failed (the sweeper leaves it alone).
 
 The consumer runs every context's kinds: it imports the services of the contexts that own some
-(identity, payments) or subscribe to them (licensing, wallet, invoicing), and importing them
-registers their handlers (``outbox.KINDS``) and subscribers and, for identity, the brand lookup
-mails are sent with.
+(identity, payments) or subscribe to them (licensing, wallet, invoicing, reports), and
+importing them registers their handlers (``outbox.KINDS``) and subscribers and, for identity,
+the brand lookup mails are sent with.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from chalicelib.licensing import service as licensing  # noqa: F401 - payment-ev
 from chalicelib.notify import outbox
 from chalicelib.notify.models import FAILED, PENDING, SENDING, SENT, OutboxItem, outbox_pk
 from chalicelib.payments import service as payments  # noqa: F401 - payment-event, payment-coupon
+from chalicelib.reports import service as reports  # noqa: F401 - payment-event subscriber
 from chalicelib.store import ids, schema
 from chalicelib.store.tx import ConditionFailed, transaction
 from chalicelib.wallet import service as wallet  # noqa: F401 - user-event, payment-event subscribers

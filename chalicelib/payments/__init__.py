@@ -4,7 +4,8 @@ Other contexts import only ``service.py`` (``from chalicelib.payments import ser
 payments``). Inside:
 - service.py: the front door; ledger.py: the payment rows and THE writer of every change;
   states.py: the status machine; models.py: every item of the context (access patterns on top);
-  constants.py: the enumerations; records.py: lists, detail, dashboard; review.py: an admin's
+  constants.py: the enumerations; records.py: lists, detail (the dashboard's figures are the
+  reports context's counters); review.py: an admin's
   approve / refund of a held payment; risk.py; effects.py: what a change causes (outbox rows);
   commission.py; janitor.py and jobs.py (scheduled and queue entry points);
   routes.py / api.py / schemas.py: payments, review, commission rates, constants.

@@ -10,6 +10,7 @@ from chalicelib.http.context import RequestContext
 from chalicelib.identity import service as identity
 from chalicelib.payments import commission, records, review
 from chalicelib.payments.constants import COMMISSION_TYPES, RISK_LEVELS
+from chalicelib.reports import service as reports
 
 
 def _only_user(ctx: RequestContext) -> str | None:
@@ -29,8 +30,10 @@ def get_payment(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
 
 
 def dashboard(ctx: RequestContext) -> dict[str, Any]:
+    """The sales figures of the reports context's counters: the same as
+    v1/analytics/payments/summary, so the two always agree."""
     assert ctx.brand is not None
-    return records.dashboard(ctx.brand, ctx.query.get("testMode"))
+    return reports.sales_summary(ctx.brand, ctx.query.get("testMode"))
 
 
 # -- review of held payments (idempotent routes: the dispatcher runs them under the key) --------

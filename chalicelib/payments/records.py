@@ -1,4 +1,5 @@
-"""Payment records: JFW's IPayment list and detail, the dashboard, and the payment constants.
+"""Payment records: JFW's IPayment list and detail, and the payment constants (the dashboard's
+figures are the reports context's sales counters).
 
 - A list is ONE Query of the brand's payments (gsi1, newest first; ``createdDateFrom/To`` narrow
   the key range), filtered and paged in memory like every JFW list here; the page's users come
@@ -13,11 +14,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from chalicelib import money, settings
+from chalicelib import money
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import NotFound
 from chalicelib.http.paging import page
@@ -203,46 +205,10 @@ def get_payment(brand_id: str, payment_id: str, only_user: str | None = None) ->
     return dto
 
 
-# -- dashboard -----------------------------------------------------------------------------------
-
-def dashboard(brand: dict, test_mode: bool | None = None) -> dict[str, Any]:
-    """JFW's numbers {totalSells, totalRevenue, dailySells, dailyRevenue} in the brand's currency
-    (setting ``currencyCode``, else the most used one), plus ``currencyCode`` and the same
-    figures per currency in ``byCurrency`` (revenues of different currencies can't be added).
-
-    A sell is a payment that completed (also when refunded later); revenue is what was received
-    minus what was refunded (gross - refunds), so money is counted once, when it comes in: a
-    wallet top-up is revenue but no sell, a purchase paid from a wallet is a sell with no
-    revenue (its money was counted at the top-up; a part paid through a gateway counts). "Daily"
-    is today, UTC. ``testMode`` filters when
-    given; without it both live and test payments count.
-    """
-    today = settings.now().date()
-    per: dict[str, dict[str, Any]] = {}
-    for p in _query(brand["id"]):
-        if p.amount_gross_minor is None or p.status not in (
-                "Completed", "Refunded", "Reserved", "CanceledReversal"):
-            continue
-        if test_mode is not None and bool(p.test_mode) != test_mode:
-            continue
-        f = per.setdefault(p.currency, {"totalSells": 0, "totalRevenue": 0, "dailySells": 0,
-                                        "dailyRevenue": 0})
-        revenue = 0 if p.gateway_type == "wallet" else \
-            int(p.amount_gross_minor) - int(p.refunded_minor or 0)
-        sells = 0 if p.payment_type == "WalletTopUp" else 1
-        f["totalSells"] += sells
-        f["totalRevenue"] += revenue
-        if p.payment_date and p.payment_date.date() == today:
-            f["dailySells"] += sells
-            f["dailyRevenue"] += revenue
-    by_currency = {c: {**f, "totalRevenue": _dec(f["totalRevenue"], c),
-                       "dailyRevenue": _dec(f["dailyRevenue"], c)} for c, f in per.items()}
-    main = ((brand.get("setting") or {}).get("currencyCode") or "").upper()
-    if main not in per and per:
-        main = max(per, key=lambda c: per[c]["totalSells"])
-    head = by_currency.get(main) or {"totalSells": 0, "totalRevenue": Decimal(0),
-                                     "dailySells": 0, "dailyRevenue": Decimal(0)}
-    return {**head, "currencyCode": main or None, "byCurrency": by_currency}
+def brand_payments(brand_id: str) -> Iterator[Any]:
+    """Every payment of the brand (one Query of gsi1, paged as it is read): for a report's
+    recomputation, never a request path."""
+    return m.PaymentItem.gsi1.query(m.payments_gsi(brand_id))
 
 
 def payment_statuses() -> list[str]:

@@ -3,7 +3,8 @@ as ``from chalicelib.payments import service as payments``.
 
 - A payment: ``create_payment`` (status Created, its first history row, the janitor's first
   check), ``get_payment`` / ``find_payment``, ``record_merchant_ref``, ``set_invoice_no``
-  (invoicing's number, set once) (ledger.py).
+  (invoicing's number, set once) (ledger.py); ``brand_payments``: every payment of a brand
+  (records.py; a report's recomputation, never a request path).
 - A checkout: ``checkout(brand, caller, order, ...)`` is THE checkout sequence (buyer, black list,
   gateway, what is bought, risk, the gateway's link, the payment); the caller says what is bought
   with an ``Order`` (checkout/start.py). ``GatewayFailed``: the gateway could not be asked.
@@ -53,11 +54,13 @@ from chalicelib.payments.ledger import (
     set_invoice_no,
 )
 from chalicelib.payments.models import PAYMENT_SK, PaymentHistoryItem, PaymentItem, payment_pk
+from chalicelib.payments.records import brand_payments
 
 __all__ = [
     "PAYMENT_SK", "PAYPAL_DEFAULT_CHARSET", "PAYPAL_VALIDATE_PREFIX", "PAYPAL_VERIFY_PATH",
     "STRIPE_EVENT_TYPES", "GatewayFailed", "Order", "PaymentHistoryItem", "PaymentItem",
-    "charge_saved_card", "checkout", "clear_gateway_cache", "create_gateway", "create_payment",
+    "brand_payments", "charge_saved_card", "checkout", "clear_gateway_cache", "create_gateway",
+    "create_payment",
     "find_payment",
     "format_paypal_payment_date", "get_for_webhook", "get_payment", "list_gateways",
     "parse_paypal_message", "payment_pk", "record_merchant_ref", "set_invoice_no",

@@ -65,6 +65,7 @@ TABLES: tuple[Table, ...] = (
     Table("licensing", indexes=(GSI1, DUE)),
     Table("wallet", indexes=(GSI1, DUE)),
     Table("invoicing", indexes=(GSI1, GSI2, DUE)),
+    Table("reports", indexes=(DUE,)),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -82,6 +83,7 @@ SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("license-expiry", 10, "chalicelib.licensing.jobs:run_expiry"),
     ("wallet-reconciliation", 60, "chalicelib.wallet.jobs:run_reconciliation"),
     ("invoice-renewals", 10, "chalicelib.invoicing.jobs:run_renewals"),
+    ("report-license-recount", 10, "chalicelib.reports.jobs:run_license_recount"),
 )
 
 

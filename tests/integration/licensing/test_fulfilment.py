@@ -109,7 +109,7 @@ def test_a_fulfilment_whose_commit_reply_was_lost_sends_its_receipt_at_once(demo
         jobs.on_payment_event(paid)
     assert len(sent) == 2 and sent[0]["ClientRequestToken"] == sent[1]["ClientRequestToken"]
     assert len(licenses_of(demo_brand["id"])) == 1
-    assert ps.drain_outbox() == 1  # the receipt, on the queue at once
+    assert ps.drain_outbox() == 2  # the receipt and the license-event, on the queue at once
     [receipt] = [s for s in ps.sent_mails(demo_brand["id"]) if s["to"] == "alice@example.com"]
     assert "is active" in receipt["subject"]
 

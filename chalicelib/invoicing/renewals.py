@@ -53,6 +53,7 @@ from chalicelib.invoicing import models as m
 from chalicelib.invoicing.constants import DEFAULT_SETTINGS, MAX_RENEWAL_DAYS
 from chalicelib.licensing import service as licensing
 from chalicelib.notify import service as notify
+from chalicelib.payments import service as payments
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, transaction
 
@@ -384,18 +385,22 @@ def create(item: m.RenewalItem, state: _Run, end: datetime, overdue: datetime,
 def _charge_saved(brand: dict, invoice: m.InvoiceItem) -> bool:
     """THE seam for the off-session charge (auto-renew): charge the buyer's saved card for the
     invoice; True when the gateway accepted the charge (the invoice is then paid by that
-    payment's completion, as by any payment of it), False to fall back to the mailed link.
-
-    Not wired yet: the saved card and ``payments.charge_saved_card(brand, user_id, order, *,
-    fields)`` come from another branch. Wiring it is::
-
-        order = paying.order_for(brand, invoice)
-        return payments.charge_saved_card(brand, invoice.user_id, order,
-                                          fields=order.fields) is not None
+    payment's completion, as by any payment of it), False to fall back to the mailed link (no
+    saved card, or the gateway refused it: the payment is then Failed with the reason).
 
     It is called at most once per invoice (``chargeTried`` is set first, conditioned on the
-    invoice's version, so two runs at once can't both charge)."""
-    return False
+    invoice's version, so two runs at once can't both charge); the key makes a repeat of the
+    same call charge once too."""
+    if not invoice.user_id:
+        return False
+    order = paying.order_for(brand, invoice)
+    try:
+        charged = payments.charge_saved_card(brand, invoice.user_id, order,
+                                             fields=order.fields, key=f"renewal:{invoice.id}")
+    except ApiError as e:  # a refusal of ours (nothing to pay, a risk block): mail the link
+        log.info("invoice %s: no off-session charge (%s)", invoice.id, e)
+        return False
+    return charged is not None
 
 
 def announce(invoice: m.InvoiceItem, state: _Run, user: Any = None) -> str:

@@ -526,3 +526,67 @@ def _pi_of_payment(localstripe, payment_id: str) -> str:
         if match(e):
             return e["data"]["object"]["id"]
     raise AssertionError("no payment_failed webhook")
+
+
+# -- auto-renew: the renewal job charges the saved card first ---------------------------------------
+
+def _renewal_run_at(moment) -> dict:
+    from chalicelib.invoicing import renewals
+
+    settings.set_clock(lambda: moment)
+    try:
+        return renewals.run()
+    finally:
+        settings.set_clock(None)
+
+
+def _expiry(buyer):
+    from datetime import datetime
+
+    return datetime.fromisoformat(buyer.ok("GET", "v1/users/me")["expiryDate"].replace("Z",
+                                                                                     "+00:00"))
+
+
+def test_a_renewal_charges_the_saved_card_and_the_invoice_is_paid_from_the_end(
+        api, buyer, shop, gateway, localstripe, demo_brand, plain_card):
+    from tests.helpers.payments import drain_outbox, mails
+
+    b = demo_brand["id"]
+    bought_and_saved(api, buyer, shop, gateway, localstripe, b)
+    drain_outbox()  # fulfilment applies PRO; invoicing issues INV-000001 and arms the renewal
+    end = _expiry(buyer)
+    ran = _renewal_run_at(end - timedelta(days=6))
+    assert ran, ran
+    [prov] = [i for i in buyer.ok("GET", "v1/invoices")["items"] if i["type"] == "Provisional"]
+    [charge] = [p for p in payments_of(b) if p.invoice_id == prov["id"]]
+    assert charge.gateway_data["offSession"] is True and charge.amount_minor == 2000
+    # the card was charged: no pay-link mail
+    assert mails(b, "INVOICE.RENEWAL.CREATED") == []
+    deliver(api, localstripe, gateway, "payment_intent.succeeded", charge.merchant_ref_no)
+    drain_outbox()
+    paid = buyer.ok("GET", f"v1/invoices/{prov['id']}")
+    assert (paid["type"], paid["status"], paid["code"]) == ("Post", "Paid", "INV-000002")
+    assert _expiry(buyer) == end + timedelta(days=30)  # from the end, not from the charge
+    # the job again: nothing more
+    _renewal_run_at(end - timedelta(days=5))
+    assert len([p for p in payments_of(b) if p.invoice_id == prov["id"]]) == 1
+
+
+def test_a_declined_saved_card_falls_back_to_the_mailed_pay_link(
+        api, buyer, shop, gateway, sk, localstripe, demo_brand, plain_card):
+    from tests.helpers.payments import drain_outbox, mails
+
+    b = demo_brand["id"]
+    bought_and_saved(api, buyer, shop, gateway, localstripe, b)
+    drain_outbox()
+    uid = user_id_of(buyer)
+    seed_card(sk, b, uid, gateway, DECLINED_AT_CHARGE)  # the newer card replaces the good one
+    end = _expiry(buyer)
+    _renewal_run_at(end - timedelta(days=6))
+    [prov] = [i for i in buyer.ok("GET", "v1/invoices")["items"] if i["type"] == "Provisional"]
+    [failed] = [p for p in payments_of(b) if p.invoice_id == prov["id"]]
+    assert failed.status == "Failed"
+    drain_outbox()
+    [mail] = mails(b, "INVOICE.RENEWAL.CREATED")
+    assert f"/api/invoices/{prov['id']}/pay?" in str(mail.payload)
+    assert prov["status"] == "Unpaid"

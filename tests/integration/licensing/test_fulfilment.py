@@ -275,7 +275,8 @@ def test_a_partial_refund_before_the_success_leaves_license_and_receipt(client, 
     assert live_licenses(demo_brand["id"]) == [("Normal", "Used")]
     assert alice.ok("GET", "v1/users/me")["packageId"] == shop["pro"]
     sent = sorted(x["subject"] for x in ps.sent_mails(demo_brand["id"]))
-    assert len(sent) == 3, sent  # payment received, 5.00 refunded, the license receipt
+    # payment received, 5.00 refunded, the license receipt, the invoice's receipt
+    assert len(sent) == 4, sent
     assert any("is active" in x for x in sent) and any("refunded" in x for x in sent)
 
 

@@ -43,6 +43,11 @@ def _request(gw: str, body: bytes, headers: dict[str, str]) -> SimpleNamespace:
                            context={"path": f"/api/v1/ipn/stripe/{gw}"}, path="")
 
 
+
+def received_mails(brand_id: str) -> list[dict]:
+    """The "payment received" mails sent (the invoice's receipt mail goes too)."""
+    return [m for m in ps.sent_mails(brand_id) if "payment was received" in m["subject"]]
+
 def test_the_same_notification_20_times_concurrently_has_one_effect(app, demo_brand, gw, pay):
     from chalicelib.http.dispatch import handle
     from chalicelib.payments.inbound import routes as ipn_routes
@@ -125,7 +130,7 @@ def test_a_crash_between_commit_and_send_is_delivered_by_the_sweeper_once(
     ps.drain_outbox()
     assert jobs.sweep_outbox()["published"] == 0
     ps.drain_outbox()
-    [sent] = ps.sent_mails(demo_brand["id"])
+    [sent] = received_mails(demo_brand["id"])
     assert sent["to"] == "buyer@example.com"
 
 
@@ -148,8 +153,9 @@ def test_a_commit_whose_reply_was_lost_is_applied_and_published_at_once(client, 
     [row] = ps.notification_rows(demo_brand["id"])
     assert row.outcome == "applied"
     assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
-    assert ps.drain_outbox() == 2  # the mail and the payment event, no sweeper needed
-    [mail] = ps.sent_mails(demo_brand["id"])
+    # the mail and the payment event, no sweeper needed; then the invoice's receipt mail
+    assert ps.drain_outbox() == 3
+    [mail] = received_mails(demo_brand["id"])
     assert mail["to"] == "buyer@example.com"
     # A real resend is still a duplicate and publishes nothing.
     again = ps.post_stripe(client, gw, body)
@@ -264,8 +270,8 @@ def test_redrive_moves_dead_letters_back_and_they_are_delivered(client, demo_bra
     assert redrive.main(["--queue", "outbox"]) == 0
     assert "moved 2 message(s)" in capsys.readouterr().out
     assert sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages") is None
-    assert ps.drain_outbox() == 2
-    [sent] = ps.sent_mails(demo_brand["id"])
+    assert ps.drain_outbox() == 3  # the two, then the receipt mail of the invoice they issue
+    [sent] = received_mails(demo_brand["id"])
     assert sent["to"] == "buyer@example.com"
 
 

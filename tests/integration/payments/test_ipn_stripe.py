@@ -53,8 +53,9 @@ def test_the_success_mail_is_sent_by_the_outbox_consumer(client, demo_brand, gw,
     ps.verify_sender()
     ps.post_stripe(client, gw, ps.pi_event(pay.id))
     assert ps.drain_outbox() >= 2
-    [sent] = ps.sent_mails(demo_brand["id"])
+    sent, receipt = sorted(ps.sent_mails(demo_brand["id"]), key=lambda m: m["subject"])
     assert sent["to"] == "buyer@example.com" and "payment was received" in sent["subject"]
+    assert "receipt for invoice INV-000001" in receipt["subject"]
     assert "19.99 USD" in sent["body"]
 
 

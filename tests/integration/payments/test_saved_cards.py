@@ -528,7 +528,7 @@ def _pi_of_payment(localstripe, payment_id: str) -> str:
     raise AssertionError("no payment_failed webhook")
 
 
-# -- auto-renew: the renewal job charges the saved card first ---------------------------------------
+# -- auto-renew: the renewal job charges the saved card first -------------------------------------
 
 def _renewal_run_at(moment) -> dict:
     from chalicelib.invoicing import renewals

@@ -34,8 +34,9 @@ from chalicelib import settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, Conflict, NotFound
 from chalicelib.identity import service as identity
-from chalicelib.invoicing import amounts, invoices, numbering
+from chalicelib.invoicing import amounts, invoices, mails, numbering
 from chalicelib.invoicing import models as m
+from chalicelib.notify import service as notify
 from chalicelib.payments import service as payments
 from chalicelib.store import ids
 from chalicelib.store import secrets as sealed
@@ -174,6 +175,17 @@ def checkout(brand: dict, caller: Any, invoice_id: str, *, app_integration_id: s
 
 # -- the payment completed ------------------------------------------------------------------------
 
+def _as_paid(invoice: m.InvoiceItem, *, number: int, code: str, payment_id: str,
+             payment: dict[str, Any], figures: Any, invoice_date: Any) -> m.InvoiceItem:
+    """A copy of ``invoice`` as ``settle`` leaves it (what its receipt mail says)."""
+    view = m.InvoiceItem.from_raw_data(invoice.serialize(null_check=False))
+    view.type, view.status, view.number, view.code = "Post", "Paid", number, code
+    view.payment_id, view.payment, view.invoice_date = payment_id, payment, invoice_date
+    view.total_minor, view.paid_minor = figures.total, figures.total
+    view.wallet_minor = figures.wallet
+    return view
+
+
 def settle(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem | None:
     """The provisional invoice the payment paid, now Post/Paid with its number; None when the
     invoice is no longer payable by it (the caller issues the payment its own invoice)."""
@@ -196,6 +208,12 @@ def settle(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem | None:
         number = last + 1
         code = numbering.render(fmt, number)
         snapshot = invoices.payment_snapshot(payment)
+        paid_date = payment.payment_date or now
+        # The receipt (PAYMENT.RECEIPT-EXPORTED.SUCCESS, with the invoice's link) of the Post
+        # invoice it becomes, in the same transaction: once per invoice, as invoices.issue.
+        rows, links = mails.for_issue(_as_paid(invoice, number=number, code=code,
+                                               payment_id=payment_id, payment=snapshot,
+                                               figures=figures, invoice_date=paid_date))
         try:
             with transaction() as tx:
                 numbering.take(tx, brand_id, counter, last)
@@ -214,11 +232,12 @@ def settle(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem | None:
                     I.total_minor.set(figures.total), I.wallet_minor.set(figures.wallet),
                     I.paid_minor.set(figures.total), I.notes.set(figures.note)
                     if figures.note else I.notes.remove(),
-                    I.invoice_date.set(payment.payment_date or now),
+                    I.invoice_date.set(paid_date),
                     I.test_mode.set(bool(payload.get("testMode"))),
                     I.due_pk.remove(), I.due_sk.remove(), I.pay_token.remove(),
                     I.version.set(int(invoice.version or 0) + 1), I.modified_date.set(now)],
                     condition=(I.version == invoice.version) & (I.status == "Unpaid"))
+                mails.add(tx, rows, links)
         except ConditionFailed as e:
             if e.failed(1):
                 found = invoices.find_for_payment(brand_id, payment_id)
@@ -232,6 +251,7 @@ def settle(brand_id: str, payload: dict[str, Any]) -> m.InvoiceItem | None:
                 raise
             invoices.pause(attempt)
             continue
+        notify.publish(rows)
         log.info("payment %s paid provisional invoice %s: now %s", payment_id, invoice.id, code)
         return invoices.find(brand_id, invoice.id)
     raise invoices.Contention(f"payment {payment_id}: no invoice number after "

@@ -138,6 +138,8 @@ def test_created_once_mailed_once_reminders_once_each_then_paid_extends_from_the
     assert one["amountPaid"] == 20 and one["payment"]["id"] == pid
     assert payment(b, pid).invoice_no == "INV-000002"
     assert len(buyer.ok("GET", "v1/invoices")["items"]) == 2  # no third invoice for it
+    # its receipt, once (as every paid invoice's): INV-000001's and this one's
+    assert len(mails(b, "PAYMENT.RECEIPT-EXPORTED.SUCCESS")) == 2
     # extended from its end (END + 30 days), not from now (END - 1 day + 30 days)
     assert me(buyer) == (shop["pro"], END + timedelta(days=30))
     # nothing more for this period; the next renewal point is armed

@@ -172,7 +172,10 @@ def test_top_up_pay_with_the_wallet_and_refund_on_the_local_stack(stack):
     expected = {("PAYMENT.PROCESSED.SUCCESS", top_up_id), ("WALLET.ADD-MONEY.SUCCESS", None),
                 ("PAYMENT.PROCESSED.SUCCESS", purchase_id),
                 ("PAYMENT.RECEIPT-SENT.DIRECT-APPLIED", purchase_id),
-                ("PAYMENT.PROCESSED.REFUNDED", purchase_id), ("WALLET.REFUND.SUCCESS", None)}
+                ("PAYMENT.PROCESSED.REFUNDED", purchase_id), ("WALLET.REFUND.SUCCESS", None),
+                # each payment's invoice receipt (the top-up's invoice is its credit's)
+                ("PAYMENT.RECEIPT-EXPORTED.SUCCESS", top_up_id),
+                ("PAYMENT.RECEIPT-EXPORTED.SUCCESS", purchase_id)}
     wait_until("every expected mail", stack, lambda: expected <= set(tally()))
     time.sleep(2.0)  # a second copy of any of them would show by now
     got = tally()

@@ -106,6 +106,16 @@ def _load() -> Settings:
     )
 
 
+
+def int_in(value: Any, low: int, high: int) -> int | None:
+    """A brand setting's whole number within [low, high] ("7" or 7, not 7.5 or " 7x"), else
+    None: the caller falls back to its default."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high and str(value).strip() == str(number) else None
+
 _settings: Settings | None = None
 
 

@@ -69,25 +69,17 @@ PROVISIONAL, UNPAID = "Provisional", "Unpaid"
 
 # -- the brand's settings -------------------------------------------------------------------------
 
-def _int_in(value: Any, low: int, high: int) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if low <= number <= high and str(value).strip() == str(number) else None
-
-
 def policy(brand: dict) -> dict[str, Any]:
     """``invoiceRenewalDays``, ``invoiceReminderDays`` (each its default when unset or invalid),
     and licensing's ``licenseGraceDays`` (the overdue date is the end of the grace period)."""
     setting = brand.get("setting") or {}
     out: dict[str, Any] = dict(DEFAULT_SETTINGS)
-    days = _int_in(setting.get("invoiceRenewalDays"), 1, MAX_RENEWAL_DAYS)
+    days = settings.int_in(setting.get("invoiceRenewalDays"), 1, MAX_RENEWAL_DAYS)
     if days is not None:
         out["invoiceRenewalDays"] = days
     offsets = setting.get("invoiceReminderDays")
     if isinstance(offsets, list | tuple):
-        parsed = [_int_in(d, 1, MAX_RENEWAL_DAYS) for d in offsets]
+        parsed = [settings.int_in(d, 1, MAX_RENEWAL_DAYS) for d in offsets]
         if all(d is not None for d in parsed):
             out["invoiceReminderDays"] = sorted({int(d) for d in parsed if d}, reverse=True)
     out["licenseGraceDays"] = int(licensing.policy(brand)["licenseGraceDays"])

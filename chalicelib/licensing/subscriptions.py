@@ -41,14 +41,6 @@ MAX_REMINDER_DAYS = 365
 
 # -- the brand's policy --------------------------------------------------------------------------
 
-def _int_in(value: Any, low: int, high: int) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if low <= number <= high and str(value).strip() == str(number) else None
-
-
 def policy(brand: dict) -> dict[str, Any]:
     """The brand's licensing settings, each falling back to its default when unset or invalid."""
     setting = brand.get("setting") or {}
@@ -59,12 +51,12 @@ def policy(brand: dict) -> dict[str, Any]:
         out["licenseChangePolicy"] = setting["licenseChangePolicy"]
     if setting.get("licenseOnPartialRefund") in PARTIAL_REFUND_POLICIES:
         out["licenseOnPartialRefund"] = setting["licenseOnPartialRefund"]
-    grace = _int_in(setting.get("licenseGraceDays"), 0, MAX_GRACE_DAYS)
+    grace = settings.int_in(setting.get("licenseGraceDays"), 0, MAX_GRACE_DAYS)
     if grace is not None:
         out["licenseGraceDays"] = grace
     days = setting.get("licenseReminderDays")
     if isinstance(days, list | tuple):
-        parsed = [_int_in(d, 1, MAX_REMINDER_DAYS) for d in days]
+        parsed = [settings.int_in(d, 1, MAX_REMINDER_DAYS) for d in days]
         if all(d is not None for d in parsed):
             out["licenseReminderDays"] = sorted({int(d) for d in parsed if d}, reverse=True)
     return out

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import re
 import time
 from collections import Counter
@@ -46,7 +45,17 @@ from chalicelib.catalog.subscription_types import add_months
 from chalicelib.invoicing.constants import DEFAULT_SETTINGS as INVOICING_DEFAULTS
 from chalicelib.licensing.constants import DEFAULT_SETTINGS as LICENSING_DEFAULTS
 from tests.e2e.stackproc import StackProcess
-from tests.helpers.stack import DEMO, completed, mails_to, ok, page_config, wait_until
+from tests.helpers.stack import (
+    DEMO,
+    completed,
+    mails_to,
+    move_clock_to,
+    ok,
+    parse,
+    pay_at_localstripe,
+    post,
+    wait_until,
+)
 
 requests = pytest.importorskip("requests")
 stripe = pytest.importorskip("stripe")
@@ -82,21 +91,6 @@ def dec(value) -> Decimal:
     return Decimal(str(value))
 
 
-def parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def post(stack: StackProcess, path: str, auth: str, body: dict | None = None,
-         key: str | None = None):
-    """A POST that must answer 200, with an Idempotency-Key when ``key`` is given."""
-    headers = {"Brand-URL": DEMO, "Auth-Key": auth,
-               **({"Idempotency-Key": key} if key else {})}
-    resp = requests.post(f"{stack.api}/{path}", json=body, headers=headers, timeout=30)
-    assert resp.status_code == 200, f"POST {path} -> {resp.status_code}: {resp.text}\n" \
-                                    f"{stack.output()}"
-    return resp.json()["data"]
-
-
 def download(stack: StackProcess, path: str, auth: str) -> tuple[str, str]:
     """POST a download route as JFW's SDK does: the PDF's (file name, text)."""
     resp = requests.post(f"{stack.api}/{path}", timeout=30, headers={
@@ -108,28 +102,6 @@ def download(stack: StackProcess, path: str, auth: str) -> tuple[str, str]:
     assert name, resp.headers
     reader = pypdf.PdfReader(io.BytesIO(resp.content))
     return name.group(1), "\n".join(page.extract_text() or "" for page in reader.pages)
-
-
-def pay_at_localstripe(stack: StackProcess, link: str) -> None:
-    """The buyer's browser on our hosted page: Stripe.js confirms the PaymentIntent and passes
-    localstripe's 3-D Secure step."""
-    page = requests.get(link, timeout=30)
-    assert page.status_code == 200, page.text[:500]
-    config = page_config(page.text)
-    browser = stripe.StripeClient(config["publishableKey"],
-                                  base_addresses={"api": f"http://127.0.0.1:{stack.stripe_port}"},
-                                  max_network_retries=0)
-    pi_id = config["clientSecret"].split("_secret_")[0]
-    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
-                               key=config["publishableKey"],
-                               client_secret=config["clientSecret"], success="true")
-    assert json.loads(resp.body)["status"] == "succeeded"
-
-
-def move_clock_to(stack: StackProcess, moment: datetime) -> None:
-    offset = int((moment - datetime.now(UTC)).total_seconds())
-    got = ok(stack, "POST", "v1/dev/clock", body={"offsetSeconds": offset})
-    assert abs((parse(got["now"]) - moment).total_seconds()) < 60
 
 
 def run_job(stack: StackProcess, name: str) -> dict:

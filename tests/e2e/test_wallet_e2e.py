@@ -13,7 +13,6 @@ mail the buyer should get arrives exactly once.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from decimal import Decimal
@@ -22,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from tests.e2e.stackproc import StackProcess
-from tests.helpers.stack import DEMO, completed, mails_to, ok, page_config, wait_until
+from tests.helpers.stack import DEMO, completed, mails_to, ok, pay_at_localstripe, post, wait_until
 
 requests = pytest.importorskip("requests")
 stripe = pytest.importorskip("stripe")
@@ -46,35 +45,8 @@ def stack(tmp_path):
         proc.kill_everything()
 
 
-def post(stack: StackProcess, path: str, auth: str, body: dict | None = None,
-         key: str | None = None):
-    """A POST that must answer 200, with an Idempotency-Key when ``key`` is given."""
-    headers = {"Brand-URL": DEMO, "Auth-Key": auth,
-               **({"Idempotency-Key": key} if key else {})}
-    resp = requests.post(f"{stack.api}/{path}", json=body, headers=headers, timeout=30)
-    assert resp.status_code == 200, f"POST {path} -> {resp.status_code}: {resp.text}\n" \
-                                    f"{stack.output()}"
-    return resp.json()["data"]
-
-
 def dec(value) -> Decimal:
     return Decimal(str(value))
-
-
-def pay_at_localstripe(stack: StackProcess, link: str) -> None:
-    """The buyer's browser on our hosted page: Stripe.js confirms the PaymentIntent and passes
-    localstripe's 3-D Secure step."""
-    page = requests.get(link, timeout=30)
-    assert page.status_code == 200, page.text[:500]
-    config = page_config(page.text)
-    browser = stripe.StripeClient(config["publishableKey"],
-                                  base_addresses={"api": f"http://127.0.0.1:{stack.stripe_port}"},
-                                  max_network_retries=0)
-    pi_id = config["clientSecret"].split("_secret_")[0]
-    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
-                               key=config["publishableKey"],
-                               client_secret=config["clientSecret"], success="true")
-    assert json.loads(resp.body)["status"] == "succeeded"
 
 
 def test_top_up_pay_with_the_wallet_and_refund_on_the_local_stack(stack):

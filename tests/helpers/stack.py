@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 
 import requests
 
@@ -53,3 +54,43 @@ def page_config(html: str) -> dict:
                       html, re.S)
     assert found, html[:500]
     return json.loads(found.group(1))
+
+
+def post(stack: StackProcess, path: str, auth: str, body: dict | None = None,
+         key: str | None = None):
+    """A POST that must answer 200, with an Idempotency-Key when ``key`` is given."""
+    headers = {"Brand-URL": DEMO, "Auth-Key": auth,
+               **({"Idempotency-Key": key} if key else {})}
+    resp = requests.post(f"{stack.api}/{path}", json=body, headers=headers, timeout=30)
+    assert resp.status_code == 200, f"POST {path} -> {resp.status_code}: {resp.text}\n" \
+                                    f"{stack.output()}"
+    return resp.json()["data"]
+
+
+def pay_at_localstripe(stack: StackProcess, link: str) -> None:
+    """The buyer's browser on our hosted page: Stripe.js confirms the PaymentIntent and passes
+    localstripe's 3-D Secure step."""
+    import stripe
+
+    page = requests.get(link, timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    config = page_config(page.text)
+    browser = stripe.StripeClient(config["publishableKey"],
+                                  base_addresses={"api": f"http://127.0.0.1:{stack.stripe_port}"},
+                                  max_network_retries=0)
+    pi_id = config["clientSecret"].split("_secret_")[0]
+    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
+                               key=config["publishableKey"],
+                               client_secret=config["clientSecret"], success="true")
+    assert json.loads(resp.body)["status"] == "succeeded"
+
+
+def parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def move_clock_to(stack: StackProcess, moment: datetime) -> None:
+    """The stack's dev clock at ``moment`` (every process of it)."""
+    offset = int((moment - datetime.now(UTC)).total_seconds())
+    got = ok(stack, "POST", "v1/dev/clock", body={"offsetSeconds": offset})
+    assert abs((parse(got["now"]) - moment).total_seconds()) < 60

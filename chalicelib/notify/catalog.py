@@ -9,7 +9,12 @@ Later issues add their events here (payments, licenses, invoices).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+
+# Event ids are stable across deploys and stages: a UUID derived from the code, so a brand's
+# template (which names its event by id, as JFW's API does) survives a redeploy.
+_EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jfw-billing/events")
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,17 @@ class Event:
     subject: str
     body: str
     placeholders: tuple[str, ...] = ()
+    description: str | None = None
+    tracking_level: int = 1
+    sms: str | None = None  # the default text message, for events a brand may text
+
+    @property
+    def id(self) -> str:
+        return event_id(self.code)
+
+
+def event_id(code: str) -> str:
+    return str(uuid.uuid5(_EVENT_NAMESPACE, code))
 
 
 _FOOTER = (
@@ -302,5 +318,13 @@ EVENTS: dict[str, Event] = {e.code: e for e in (
     WALLET_RECONCILIATION_FAILED, INVOICE_EXPORTED, RECEIPT_EXPORTED)}
 
 
+_BY_ID: dict[str, Event] = {e.id: e for e in EVENTS.values()}
+
+
 def event(code: str) -> Event | None:
     return EVENTS.get(code)
+
+
+def event_by_id(event_id_or_code: str) -> Event | None:
+    """The event an API caller names, by its id (JFW's way) or by its code."""
+    return _BY_ID.get(event_id_or_code) or EVENTS.get(event_id_or_code)

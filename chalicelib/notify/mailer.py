@@ -8,9 +8,9 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.notify import templates
-from chalicelib.notify.models import OutboxItem, SentMailItem, sent_mail_pk
-from chalicelib.notify.outbox import Delivery, register_kind, stamp
+from chalicelib.notify import templates, tracking
+from chalicelib.notify.models import OutboxItem
+from chalicelib.notify.outbox import Delivery, register_kind
 from chalicelib.store import aws
 
 log = logging.getLogger("jfw.mail")
@@ -119,16 +119,11 @@ def deliver(item: OutboxItem) -> Delivery:
     if secrets and not settings.get().is_local:
         for value in secrets:
             logged_body = logged_body.replace(value, "[redacted]")
-    now = settings.now()
-    sort_key = f"{stamp(now)}#{item.id}"
-    log_row = SentMailItem(
-        sent_mail_pk(item.brand_id), sort_key,
-        brand_id=item.brand_id, outbox_id=item.id, to=to, sender=sender,
+    log_row = tracking.record(
+        brand_id=item.brand_id, outbox_id=item.id, channel=tracking.EMAIL, to=to, sender=sender,
         subject=mail.subject, body=logged_body, event_code=template.event_code,
-        message_id=message_id, template_source=template.source, sent_date=now,
-    )
-    if settings.get().is_local:
-        log_row.gsi1pk, log_row.gsi1sk = "SENTMAIL", sort_key
+        message_id=message_id, template_source=template.source,
+        language_code=template.language_code, now=settings.now())
     result = {"messageId": message_id}
     if problem:
         result["templateProblem"] = problem
@@ -138,29 +133,14 @@ def deliver(item: OutboxItem) -> Delivery:
     return Delivery(result=result, writes=[log_row], payload=kept)
 
 
-def to_dto(item: Any) -> dict:
-    return {"to": item.to, "subject": item.subject, "body": item.body, "time": item.sent_date,
-            "eventCode": item.event_code, "messageId": item.message_id,
-            "from": item.sender, "brandId": item.brand_id}
-
-
 def sent_mails(brand_id: str, limit: int = 100) -> list[dict]:
     """A brand's sent mails, newest first (JFW "Tracking Email")."""
-    return [to_dto(i) for i in SentMailItem.query(sent_mail_pk(brand_id),
-                                                  scan_index_forward=False, limit=limit)]
+    return tracking.sent_mails(brand_id, limit)
 
 
 def all_sent_mails(to: str | None = None, limit: int = 100) -> list[dict]:
     """Every brand's sent mails, newest first; local and test stages only (gsi1 ``SENTMAIL``)."""
-    wanted = to.strip().casefold() if to else None
-    out: list[dict] = []
-    for item in SentMailItem.gsi1.query("SENTMAIL", scan_index_forward=False):
-        if wanted and item.to.casefold() != wanted:
-            continue
-        out.append(to_dto(item))
-        if len(out) >= limit:
-            break
-    return out
+    return tracking.all_sent(tracking.EMAIL, to=to, limit=limit)
 
 
 MAIL = register_kind("mail", deliver)

@@ -5,10 +5,11 @@ Access patterns (pk / sk):
 - unsent outbox rows ...... sparse index ``due``: duePk ``OUTBOX#<shard 0..7>``, dueSk
                             ``<time the sweeper looks at it>#<id>``; removed once Sent or given
                             up (Failed), so the sweeper reads only what is late
-- a brand's sent mails .... ``B#<brand>#SENTMAIL`` / ``<sent time>#<outbox id>`` (newest first:
-                            Query with ScanIndexForward false). JFW's "Tracking Email" log.
-- all sent mails (dev) .... gsi1 ``SENTMAIL`` / ``<sent time>#<outbox id>``, written only in the
-                            local and test stages (``GET /api/v1/dev/mails``); absent on AWS
+- a brand's sent log ...... ``B#<brand>#SENTMAIL`` / ``<sent time>#<outbox id>`` (newest first:
+                            Query with ScanIndexForward false); mails and texts (``channel``).
+                            JFW's "Tracking Email" log (tracking.py).
+- all sent (dev) .......... gsi1 ``SENTMAIL`` (texts ``SENTTEXT``) / ``<sent time>#<outbox id>``,
+                            written only in the local and test stages (``GET /api/v1/dev/mails``)
 - brand e-mail template ... ``B#<brand>#TEMPLATE#<EVENT.CODE>`` / ``LANG#<languageCode>``;
                             a brand's templates: gsi1 ``B#<brand>#TEMPLATES`` by event + language
 """
@@ -73,13 +74,15 @@ class SentMailItem(BaseModel):
     gsi1 = Gsi1()
     brand_id = UnicodeAttribute(attr_name="brandId")
     outbox_id = UnicodeAttribute(attr_name="outboxId")
+    channel = UnicodeAttribute(default="Email")  # Email | Sms (tracking.EMAIL / tracking.SMS)
     to = UnicodeAttribute()
     sender = UnicodeAttribute()
-    subject = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)  # texts have none
     body = UnicodeAttribute()
     event_code = UnicodeAttribute(attr_name="eventCode")
     message_id = UnicodeAttribute(attr_name="messageId")
     template_source = UnicodeAttribute(attr_name="templateSource", default="default")
+    language_code = UnicodeAttribute(attr_name="languageCode", null=True)
     sent_date = UTCDateTimeAttribute(attr_name="sentDate")
 
 

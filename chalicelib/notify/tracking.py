@@ -1,0 +1,59 @@
+"""The delivery log (JFW "Tracking Email"): one row per mail or text a provider accepted.
+
+Every channel writes its rows here (``record``), so the admin's list and the local stack's
+``v1/dev/mails`` read one log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.notify.models import SentMailItem, sent_mail_pk
+from chalicelib.notify.outbox import stamp
+
+EMAIL, SMS = "Email", "Sms"  # JFW's TrackingEmailNotificationChannelType values we send on
+
+
+def record(*, brand_id: str, outbox_id: str, channel: str, to: str, sender: str,
+           subject: str | None, body: str, event_code: str, message_id: str,
+           template_source: str, language_code: str | None, now: datetime) -> SentMailItem:
+    """The log row of one accepted message; the caller writes it (with its outbox row)."""
+    sort_key = f"{stamp(now)}#{outbox_id}"
+    row = SentMailItem(
+        sent_mail_pk(brand_id), sort_key,
+        brand_id=brand_id, outbox_id=outbox_id, channel=channel, to=to, sender=sender,
+        subject=subject, body=body, event_code=event_code, message_id=message_id,
+        template_source=template_source, language_code=language_code, sent_date=now,
+    )
+    if settings.get().is_local:
+        row.gsi1pk, row.gsi1sk = ("SENTMAIL" if channel == EMAIL else "SENTTEXT"), sort_key
+    return row
+
+
+def to_dto(item: Any) -> dict:
+    return {"to": item.to, "subject": item.subject, "body": item.body, "time": item.sent_date,
+            "eventCode": item.event_code, "messageId": item.message_id,
+            "from": item.sender, "brandId": item.brand_id}
+
+
+def sent_mails(brand_id: str, limit: int = 100) -> list[dict]:
+    """A brand's sent mails, newest first."""
+    return [to_dto(i) for i in SentMailItem.query(sent_mail_pk(brand_id),
+                                                  scan_index_forward=False, limit=limit)
+            if i.channel == EMAIL]
+
+
+def all_sent(channel: str = EMAIL, to: str | None = None, limit: int = 100) -> list[dict]:
+    """Every brand's sent mails (or texts), newest first; local and test stages only."""
+    wanted = to.strip().casefold() if to else None
+    out: list[dict] = []
+    partition = "SENTMAIL" if channel == EMAIL else "SENTTEXT"
+    for item in SentMailItem.gsi1.query(partition, scan_index_forward=False):
+        if wanted and item.to.casefold() != wanted:
+            continue
+        out.append(to_dto(item))
+        if len(out) >= limit:
+            break
+    return out

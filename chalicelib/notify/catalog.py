@@ -27,7 +27,8 @@ class Event:
     placeholders: tuple[str, ...] = ()
     description: str | None = None
     tracking_level: int = 1
-    sms: str | None = None  # the default text message, for events a brand may text
+    sms: str | None = None  # the default text message (Liquid, plain text), if it may be texted
+    sms_on: bool = False  # texted unless the brand turns it off (else only when turned on)
 
     @property
     def id(self) -> str:

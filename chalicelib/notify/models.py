@@ -10,6 +10,7 @@ Access patterns (pk / sk):
                             JFW's "Tracking Email" log (tracking.py).
 - all sent (dev) .......... gsi1 ``SENTMAIL`` (texts ``SENTTEXT``) / ``<sent time>#<outbox id>``,
                             written only in the local and test stages (``GET /api/v1/dev/mails``)
+- brand event setting .... ``B#<brand>#EVENTSETTING`` / ``<EVENT.CODE>`` (mail on/off, SMS on/off)
 - brand e-mail template ... ``B#<brand>#TEMPLATE#<EVENT.CODE>`` / ``LANG#<languageCode>``;
                             a brand's templates: gsi1 ``B#<brand>#TEMPLATES`` by event + language
 """
@@ -17,6 +18,7 @@ Access patterns (pk / sk):
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -103,3 +105,22 @@ class TemplateItem(BaseModel):
     tags = UnicodeAttribute(null=True)
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
     modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+
+
+def event_setting_pk(brand_id: str) -> str:
+    return f"B#{brand_id}#EVENTSETTING"
+
+
+class EventSettingItem(BaseModel):
+    """A brand's choice for one event: whether it is mailed and whether it is texted.
+
+    Absent means the event's defaults (eventsettings.py): mailed, texted only when the event
+    says so. pk ``B#<brand>#EVENTSETTING``, sk the event code: a brand's settings are one Query.
+    """
+
+    Meta = Meta
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    event_code = UnicodeAttribute(attr_name="eventCode")
+    mail_enabled = BooleanAttribute(attr_name="mailEnabled", null=True)
+    sms_enabled = BooleanAttribute(attr_name="smsEnabled", null=True)
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate")

@@ -62,4 +62,4 @@ def save(brand_id: str, code: str, *, mail: bool | None = None,
         item.sms_enabled = sms
     item.modified_date = settings.now()
     item.save()
-    return channels(brand_id, code)
+    return _merged(code, item)

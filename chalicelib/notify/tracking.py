@@ -16,6 +16,11 @@ from chalicelib.notify.outbox import stamp
 EMAIL, SMS = "Email", "Sms"  # JFW's TrackingEmailNotificationChannelType values we send on
 
 
+def _dev_partition(channel: str) -> str:
+    """gsi1 partition of every brand's rows of a channel (local and test stages only)."""
+    return "SENTMAIL" if channel == EMAIL else "SENTTEXT"
+
+
 def record(*, brand_id: str, outbox_id: str, channel: str, to: str, sender: str,
            subject: str | None, body: str, event_code: str, message_id: str,
            template_source: str, language_code: str | None, now: datetime) -> SentMailItem:
@@ -28,7 +33,7 @@ def record(*, brand_id: str, outbox_id: str, channel: str, to: str, sender: str,
         template_source=template_source, language_code=language_code, sent_date=now,
     )
     if settings.get().is_local:
-        row.gsi1pk, row.gsi1sk = ("SENTMAIL" if channel == EMAIL else "SENTTEXT"), sort_key
+        row.gsi1pk, row.gsi1sk = _dev_partition(channel), sort_key
     return row
 
 
@@ -49,8 +54,7 @@ def all_sent(channel: str = EMAIL, to: str | None = None, limit: int = 100) -> l
     """Every brand's sent mails (or texts), newest first; local and test stages only."""
     wanted = to.strip().casefold() if to else None
     out: list[dict] = []
-    partition = "SENTMAIL" if channel == EMAIL else "SENTTEXT"
-    for item in SentMailItem.gsi1.query(partition, scan_index_forward=False):
+    for item in SentMailItem.gsi1.query(_dev_partition(channel), scan_index_forward=False):
         if wanted and item.to.casefold() != wanted:
             continue
         out.append(to_dto(item))

@@ -46,6 +46,8 @@ _FOOTER = (
 
 PASSWORD_RESET_REQUESTED = Event(
     code="USER.PASSWORD.RESET-REQUESTED",
+    description="To a user who asked to reset their password: a link that works once and "
+                "expires. Always mailed: a brand can't turn it off.",
     group="USER",
     name="User - Password Reset Requested",
     subject="Reset your {{ brand.name }} password",
@@ -64,6 +66,8 @@ PASSWORD_RESET_REQUESTED = Event(
 
 PASSWORD_CHANGED = Event(
     code="USER.PASSWORD.CHANGED",
+    description="To a user whose password was changed (by them or through a reset); every "
+                "session was signed out.",
     group="USER",
     name="User - Password Changed",
     subject="Your {{ brand.name }} password was changed",
@@ -87,8 +91,8 @@ _PAYMENT_LINE = ("<p>Payment <b>{{ payment.code }}</b>{% if payment.name %} for 
 
 
 def _payment_event(code: str, name: str, subject: str, lead: str,
-                   extra: tuple[str, ...] = ()) -> Event:
-    return Event(code=code, group="PAYMENT", name=name, subject=subject,
+                   extra: tuple[str, ...] = (), description: str | None = None) -> Event:
+    return Event(code=code, group="PAYMENT", name=name, subject=subject, description=description,
                  body=("<p>Hello {{ user.name | default: 'there' }},</p>" + lead + _PAYMENT_LINE
                        + _FOOTER), placeholders=_PAYMENT_PLACEHOLDERS + extra)
 
@@ -96,24 +100,30 @@ def _payment_event(code: str, name: str, subject: str, lead: str,
 PAYMENT_SUCCESS = _payment_event(
     "PAYMENT.PROCESSED.SUCCESS", "Payment - Processed Success",
     "Your {{ brand.name }} payment was received",
-    "<p>Thank you: we received your payment on {{ payment.date }}.</p>")
+    "<p>Thank you: we received your payment on {{ payment.date }}.</p>",
+    description="To the buyer when a payment completes.")
 PAYMENT_FAILED = _payment_event(
     "PAYMENT.PROCESSED.FAILED", "Payment - Processed Failed",
     "Your {{ brand.name }} payment did not go through",
     "<p>Your payment could not be completed ({{ payment.status }}). Nothing was charged; you "
-    "can try again with another payment method.</p>")
+    "can try again with another payment method.</p>",
+    description="To the buyer when a payment fails or is denied at the payment gateway.")
 PAYMENT_REFUNDED = _payment_event(
     "PAYMENT.PROCESSED.REFUNDED", "Payment - Processed Refunded",
     "Your {{ brand.name }} payment was refunded",
     "<p>{{ payment.refunded_amount }} {{ payment.currency_code }} of your payment was refunded "
     "on {{ payment.date }}. It may take a few days to show on your statement.</p>",
-    ("payment.refunded_amount",))
+    ("payment.refunded_amount",),
+    description="To the buyer when a payment is refunded, in full or in part.")
 PAYMENT_CANCELLED = _payment_event(
     "PAYMENT.PROCESSED.CANCELLED", "Payment - Processed Cancelled",
     "Your {{ brand.name }} payment was cancelled",
-    "<p>Your payment was cancelled before any money moved.</p>")
+    "<p>Your payment was cancelled before any money moved.</p>",
+    description="To the buyer when a payment is cancelled before any money moved.")
 PAYMENT_RISK_FLAGGED = Event(
     code="PAYMENT.RISK.FLAGGED", group="PAYMENT", name="Payment - Risk Flagged",
+    description="To the brand's support address when a verified gateway notification does not "
+                "match its payment (amount, currency, receiver): the payment waits for a review.",
     subject="[{{ brand.name }}] Payment {{ payment.code }} needs a review",
     body=("<p>Hello {{ user.name | default: 'team' }},</p>"
           "<p>A verified {{ risk.gateway }} notification about payment <b>{{ payment.code }}"
@@ -132,6 +142,8 @@ _LICENSE_UNTIL = ("{% if license.expiry_date %}until <b>{{ license.expiry_date }
 RECEIPT_DIRECT_APPLIED = Event(
     code="PAYMENT.RECEIPT-SENT.DIRECT-APPLIED", group="PAYMENT",
     name="Payment - Receipt Sent (Direct Applied)",
+    description="To the buyer when the license bought was applied to their account at once: "
+                "the receipt and the active package.",
     subject="Your {{ brand.name }} receipt: {{ license.package_name }} is active",
     body=("<p>Hello {{ user.name | default: 'there' }},</p>" + _PAYMENT_LINE
           + "<p>Your license <b>{{ license.code }}</b> was applied to your account: "
@@ -140,6 +152,7 @@ RECEIPT_DIRECT_APPLIED = Event(
 RECEIPT_MAIL_DELIVERY = Event(
     code="PAYMENT.RECEIPT-SENT.MAIL-DELIVERY", group="PAYMENT",
     name="Payment - Receipt Sent (Mail Delivery)",
+    description="To the buyer of license codes delivered by mail: the receipt and the codes.",
     subject="Your {{ brand.name }} receipt and license code",
     body=("<p>Hello {{ user.name | default: 'there' }},</p>" + _PAYMENT_LINE
           + "<p>Your license code{% if license.quantity > 1 %}s{% endif %} for "
@@ -148,6 +161,7 @@ RECEIPT_MAIL_DELIVERY = Event(
     placeholders=_PAYMENT_PLACEHOLDERS + _LICENSE_PLACEHOLDERS)
 LICENSE_APPLIED = Event(
     code="LICENSE.APPLIED.SUCCESS", group="LICENSE", name="License - Applied Success",
+    description="To a user when a license code was applied to their account.",
     subject="{{ license.package_name }} is active on your {{ brand.name }} account",
     body=("<p>Hello {{ user.name | default: 'there' }},</p><p>The license <b>{{ license.code }}"
           "</b> was applied to your account <b>{{ user.username | default: user.email_address }}"
@@ -157,6 +171,7 @@ LICENSE_APPLIED = Event(
     placeholders=_LICENSE_PLACEHOLDERS + ("license.queued", "license.start_date"))
 LICENSE_EXPIRING = Event(
     code="LICENSE.EXPIRING.SOON", group="LICENSE", name="License - Expiring Soon",
+    description="To a user some days before their package ends (reminders).",
     subject="Your {{ brand.name }} {{ license.package_name }} ends in {{ license.days_left }} "
             "day{% if license.days_left != 1 %}s{% endif %}",
     body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your <b>{{ license.package_name }}"
@@ -165,6 +180,8 @@ LICENSE_EXPIRING = Event(
     placeholders=("license.package_name", "license.expiry_date", "license.days_left"))
 LICENSE_EXPIRED = Event(
     code="LICENSE.EXPIRED.SUCCESS", group="LICENSE", name="License - Expired Success",
+    description="To a user whose package has ended (and which default package they are on "
+                "now, when the brand has one).",
     subject="Your {{ brand.name }} {{ license.package_name }} has ended",
     body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your <b>{{ license.package_name }}"
           "</b> ended on {{ license.expiry_date }}.{% if license.default_package_name %} Your "
@@ -175,6 +192,7 @@ LICENSE_EXPIRED = Event(
 
 PAYMENT_DOWNLOADS_READY = Event(
     code="PAYMENT.DOWNLOADS.READY", group="PAYMENT", name="Payment - Downloads Ready",
+    description="To the buyer of digital downloads: personal links, limited in count and time.",
     subject="Your {{ brand.name }} downloads are ready",
     body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Thank you for your purchase. "
           "Your files:</p><ul>{% for d in downloads %}<li><a href=\"{{ d.url }}\">"
@@ -198,6 +216,8 @@ _INVOICE_LINK = ('<p><a href="{{ invoice.link }}">Open invoice {{ invoice.code }
                  "the invoice from your account.</p>")
 INVOICE_EXPORTED = Event(
     code="PAYMENT.INVOICE-EXPORTED.SUCCESS", group="PAYMENT", name="Payment - Invoice Exported",
+    description="To the buyer, once per invoice, with a link to its PDF that works for 30 days "
+                "without signing in.",
     subject="Your {{ brand.name }} invoice {{ invoice.code }}",
     body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your invoice <b>{{ invoice.code }}"
           "</b>{% if invoice.name %} ({{ invoice.name }}){% endif %}, dated {{ invoice.date }}: "
@@ -208,6 +228,8 @@ INVOICE_EXPORTED = Event(
     placeholders=_INVOICE_PLACEHOLDERS)
 RECEIPT_EXPORTED = Event(
     code="PAYMENT.RECEIPT-EXPORTED.SUCCESS", group="PAYMENT", name="Payment - Receipt Exported",
+    description="To the buyer when a payment settles an invoice: the receipt, with a link to "
+                "the invoice's PDF.",
     subject="Your {{ brand.name }} receipt for invoice {{ invoice.code }}",
     body=("<p>Hello {{ user.name | default: 'there' }},</p><p>We received <b>"
           "{{ payment.amount }} {{ payment.currency_code }}</b> on {{ payment.date }}"
@@ -221,6 +243,8 @@ RECEIPT_EXPORTED = Event(
 # Wallets (issue 13). To the brand's support address (its administrators' inbox).
 WALLET_RECONCILIATION_FAILED = Event(
     code="WALLET.RECONCILIATION.FAILED", group="WALLET", name="Wallet - Reconciliation Failed",
+    description="To the brand's support address when a wallet's ledger and balance disagree: "
+                "the wallet is locked until an admin unlocks it.",
     subject="[{{ brand.name }}] Wallet {{ wallet.code }} was locked: its ledger disagrees",
     body=("<p>Hello {{ user.name | default: 'team' }},</p>"
           "<p>The reconciliation of wallet <b>{{ wallet.code }}</b> ({{ wallet.currency_code }}) "
@@ -242,8 +266,9 @@ _WALLET_LINE = ("<p>{% if wallet.description %}{{ wallet.description }}. {% endi
                 "<b>{{ wallet.balance }} {{ wallet.currency_code }}</b>.</p>")
 
 
-def _wallet_event(code: str, name: str, subject: str, lead: str) -> Event:
-    return Event(code=code, group="WALLET", name=name, subject=subject,
+def _wallet_event(code: str, name: str, subject: str, lead: str,
+                  description: str | None = None) -> Event:
+    return Event(code=code, group="WALLET", name=name, subject=subject, description=description,
                  body=("<p>Hello {{ user.name | default: 'there' }},</p>" + lead + _WALLET_LINE
                        + _FOOTER), placeholders=_WALLET_PLACEHOLDERS)
 
@@ -252,36 +277,50 @@ WALLET_EVENTS = (
     _wallet_event("WALLET.ADD-MONEY.SUCCESS", "Wallet - Add Money Success",
                   "{{ wallet.amount }} {{ wallet.currency_code }} added to your {{ brand.name }} "
                   "wallet", "<p>We received your payment: {{ wallet.amount }} "
-                  "{{ wallet.currency_code }} was added to your wallet.</p>"),
+                  "{{ wallet.currency_code }} was added to your wallet.</p>",
+                  description="To a wallet's owner when a top-up payment added money to the "
+                  "wallet."),
     _wallet_event("WALLET.REFUND.SUCCESS", "Wallet - Refund Success",
                   "{{ wallet.amount }} {{ wallet.currency_code }} returned to your "
                   "{{ brand.name }} wallet", "<p>A payment made from your wallet was refunded: "
-                  "{{ wallet.amount }} {{ wallet.currency_code }} is back in it.</p>"),
+                  "{{ wallet.amount }} {{ wallet.currency_code }} is back in it.</p>",
+                  description="To a wallet's owner when a payment made from the wallet was "
+                  "refunded into it."),
     _wallet_event("WALLET.PAYMENT.RELEASED", "Wallet - Payment Released",
                   "{{ wallet.amount }} {{ wallet.currency_code }} released to your "
                   "{{ brand.name }} wallet", "<p>A payment did not complete, so the "
                   "{{ wallet.amount }} {{ wallet.currency_code }} your wallet was paying is "
-                  "back in it.</p>"),
+                  "back in it.</p>",
+                  description="To a wallet's owner when a payment the wallet was paying did not "
+                  "complete: the money is back."),
     _wallet_event("WALLET.TOP-UP.REFUNDED", "Wallet - Top-up Refunded",
                   "A top-up of your {{ brand.name }} wallet was refunded",
                   "<p>A top-up was refunded, so {{ wallet.amount }} {{ wallet.currency_code }} "
-                  "was taken back from your wallet.</p>"),
+                  "was taken back from your wallet.</p>",
+                  description="To a wallet's owner when a top-up was refunded and its money "
+                  "taken back from the wallet."),
     _wallet_event("WALLET.WITHDRAW.SUCCESS", "Wallet - Withdraw Success",
                   "{{ wallet.amount }} {{ wallet.currency_code }} withdrawn from your "
                   "{{ brand.name }} wallet", "<p>{{ wallet.amount }} {{ wallet.currency_code }} "
-                  "was withdrawn from your wallet.</p>"),
+                  "was withdrawn from your wallet.</p>",
+                  description="To a wallet's owner when money was withdrawn from the wallet."),
     _wallet_event("WALLET.REDEEM.SUCCESS", "Wallet - Redeem Success",
                   "Code redeemed: {{ wallet.amount }} {{ wallet.currency_code }} added to your "
                   "{{ brand.name }} wallet", "<p>Your code was redeemed: {{ wallet.amount }} "
-                  "{{ wallet.currency_code }} was added to your wallet.</p>"),
+                  "{{ wallet.currency_code }} was added to your wallet.</p>",
+                  description="To a wallet's owner when a redeem code added money to the wallet."),
     _wallet_event("WALLET.EARNING.SUCCESS", "Wallet - Earning Success",
                   "You earned {{ wallet.amount }} {{ wallet.currency_code }} at "
                   "{{ brand.name }}", "<p>You earned {{ wallet.amount }} "
-                  "{{ wallet.currency_code }}; it was added to your wallet.</p>"),
+                  "{{ wallet.currency_code }}; it was added to your wallet.</p>",
+                  description="To a wallet's owner when an earning event (sign-up, referral) "
+                  "added money to the wallet."),
     _wallet_event("WALLET.CONVERT.SUCCESS", "Wallet - Convert Success",
                   "Your {{ brand.name }} wallets: conversion done",
                   "<p>Your conversion is done: {{ wallet.amount }} {{ wallet.currency_code }} "
-                  "was added to this wallet.</p>"),
+                  "was added to this wallet.</p>",
+                  description="To a wallet's owner when a conversion between their "
+                  "wallets credited this wallet."),
 )
 
 # Renewals through provisional invoices (invoicing/renewals.py; ours: JFW names no such mail).
@@ -296,15 +335,20 @@ _PAY = ('{% if invoice.pay_link %}<p><a href="{{ invoice.pay_link }}">Pay now</a
 
 INVOICE_EVENTS = (
     Event(code="INVOICE.RENEWAL.CREATED", group="INVOICE", name="Invoice - Renewal Created",
+          description="To a subscriber before their subscription ends: the renewal invoice "
+                      "to pay to keep it.",
           subject="Renew {{ invoice.name }} at {{ brand.name }}",
           body="<p>Hello {{ user.name }},</p><p>Your subscription ends on "
                "<b>{{ invoice.due_date }}</b>. To keep it, pay this invoice:</p>"
                + _INVOICE_LINE + _PAY + _FOOTER, placeholders=_INVOICE_PLACEHOLDERS),
     Event(code="INVOICE.RENEWAL.REMINDER", group="INVOICE", name="Invoice - Renewal Reminder",
+          description="To a subscriber whose renewal invoice is still unpaid.",
           subject="Reminder: your {{ brand.name }} subscription ends on {{ invoice.due_date }}",
           body="<p>Hello {{ user.name }},</p><p>Your renewal invoice is still unpaid:</p>"
                + _INVOICE_LINE + _PAY + _FOOTER, placeholders=_INVOICE_PLACEHOLDERS),
     Event(code="INVOICE.RENEWAL.OVERDUE", group="INVOICE", name="Invoice - Renewal Overdue",
+          description="To a subscriber whose renewal invoice was not paid in time: the "
+                      "subscription has ended.",
           subject="Your {{ brand.name }} subscription was not renewed",
           body="<p>Hello {{ user.name }},</p><p>The renewal invoice {{ invoice.code }} was not "
                "paid by {{ invoice.overdue_date }}, so your subscription has ended. You can buy "

@@ -33,6 +33,7 @@ RESOURCES: dict[str, str] = {
     "EARNING-EVENT": "Wallet earning events",
     "EXCHANGE-RATE": "Exchange rates",
     "INVOICE": "Invoices",
+    "EVENT": "Events (the brand's mail and text choices per event)",
 }
 
 

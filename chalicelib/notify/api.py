@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.http.context import RequestContext
-from chalicelib.notify import mailer
+from chalicelib.identity import service as identity
+from chalicelib.notify import events, mailer
+from chalicelib.wallet import service as wallet
 
 DEV_MAILS_LIMIT = 200
 
@@ -11,3 +15,26 @@ DEV_MAILS_LIMIT = 200
 def dev_mails(ctx: RequestContext) -> list[dict]:
     """Every mail sent in this local stack, newest first (optionally only those to ``to``)."""
     return mailer.all_sent_mails(to=ctx.query.get("to"), limit=DEV_MAILS_LIMIT)
+
+
+# -- events (events.py) ------------------------------------------------------------------------
+
+def list_events(ctx: RequestContext) -> dict[str, Any]:
+    if ctx.query.get("type"):  # JFW's SDK reading the wallet earning events (wallet's list)
+        return wallet.list_earning_events(ctx.brand_id, ctx.query,
+                                          identity.has_permission(ctx, "EARNING-EVENT.READ"))
+    identity.require_permission(ctx, "EVENT.READ")
+    return events.list_events(ctx.brand_id, ctx.query)
+
+
+def mail_events(ctx: RequestContext) -> list[dict[str, Any]]:
+    return events.mail_events(ctx.brand_id)
+
+
+def get_event(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
+    return events.get_event(ctx.brand_id, id)
+
+
+def update_event(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
+    return events.update_event(ctx.brand_id, id, mail=ctx.body.mailEnabled,
+                               sms=ctx.body.smsEnabled)

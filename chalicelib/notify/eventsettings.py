@@ -52,14 +52,22 @@ def all_channels(brand_id: str) -> dict[str, Channels]:
 
 def save(brand_id: str, code: str, *, mail: bool | None = None,
          sms: bool | None = None) -> Channels:
-    """Set one or both channels (None leaves it as it is)."""
-    item = _get(brand_id, code) or EventSettingItem(
-        event_setting_pk(brand_id), code, brand_id=brand_id, event_code=code,
-        modified_date=settings.now())
+    """Set one or both channels (None leaves it as it is).
+
+    One UpdateItem that SETs only the channels given: two admins changing different channels
+    at once both keep their change (a read-modify-write would lose one).
+    """
+    item = EventSettingItem(event_setting_pk(brand_id), code)
+    actions = [EventSettingItem.brand_id.set(brand_id), EventSettingItem.event_code.set(code),
+               EventSettingItem.modified_date.set(settings.now())]
     if mail is not None:
-        item.mail_enabled = mail
+        actions.append(EventSettingItem.mail_enabled.set(mail))
     if sms is not None:
-        item.sms_enabled = sms
-    item.modified_date = settings.now()
-    item.save()
+        actions.append(EventSettingItem.sms_enabled.set(sms))
+    item.update(actions=actions)  # ReturnValues ALL_NEW: the item as it is now
     return _merged(code, item)
+
+
+def defaults(code: str) -> Channels:
+    """The event's channels for a brand that chose nothing."""
+    return _defaults(code)

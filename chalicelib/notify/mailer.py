@@ -8,7 +8,7 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.notify import templates, tracking
+from chalicelib.notify import events, templates, tracking
 from chalicelib.notify.models import OutboxItem
 from chalicelib.notify.outbox import Delivery, register_kind
 from chalicelib.store import aws
@@ -102,6 +102,9 @@ def deliver(item: OutboxItem) -> Delivery:
     to = payload.get("to")
     if not isinstance(to, str) or "@" not in to:
         raise MailError(f"the outbox payload has no usable recipient: {to!r}")
+    skipped = _skip_if_turned_off(item)
+    if skipped is not None:
+        return skipped
     brand = _brand(item.brand_id)
     template, mail, problem = compose(brand, payload)
     sender = sender_for(brand)
@@ -131,6 +134,19 @@ def deliver(item: OutboxItem) -> Delivery:
     if secrets:
         kept = {k: v for k, v in payload.items() if k not in ("context", "secrets")}
     return Delivery(result=result, writes=[log_row], payload=kept)
+
+
+def _skip_if_turned_off(item: OutboxItem) -> Delivery | None:
+    """A mail whose event the brand turned off (v1/events/{id}) is not sent: the row is done,
+    with no SES call (asked at send time, so rows written before the change stop too)."""
+    payload = item.payload or {}
+    code = payload.get("eventCode")
+    if not isinstance(code, str) or events.mail_on(item.brand_id, code):
+        return None
+    kept = None
+    if payload.get("secrets"):
+        kept = {k: v for k, v in payload.items() if k not in ("context", "secrets")}
+    return Delivery(result={"skipped": "mail turned off"}, payload=kept)
 
 
 def sent_mails(brand_id: str, limit: int = 100) -> list[dict]:

@@ -1,6 +1,6 @@
 """Notify routes. Data only: see chalicelib/http/routing.py."""
 
-from chalicelib.http.routing import Q, Route
+from chalicelib.http.routing import PAGING, Q, Route
 from chalicelib.settings import LOCAL_STAGES
 
 ROUTES = [
@@ -10,4 +10,28 @@ ROUTES = [
           "Mails sent by the local stack, newest first: to, subject, body, time",
           auth="none", brand=False, returns="array", stages=LOCAL_STAGES, tag="Dev",
           query=(Q("to", description="Only mails to this address (case-insensitive)."),)),
+
+    # Events (events.py; JFW v6.9.3 v1/events). ``type`` is JFW's SDK asking for the wallet
+    # earning events (getEventsEarningWallet calls v1/events?type=): the wallet's list answers.
+    Route("GET", "/api/v1/events", "chalicelib.notify.api:list_events",
+          "Every event the platform fires (JFW's IEvent, plus mailEnabled, smsEnabled and "
+          "placeholders for this brand), in display order; with ?type=Earning|Redeem: the "
+          "wallet earning events, as GET v1/wallet-earning-events answers",
+          returns="page", tag="Events", answers=(403,), query=(
+              *PAGING, Q("groupCodeName"), Q("code"), Q("name"), Q("description"), Q("tags"),
+              Q("zOrder", "integer"), Q("status", enum=("Inactive", "Active")),
+              Q("isSystem", "boolean"),
+              Q("includeParentBrand", "boolean", description="Accepted; events are global."),
+              Q("type", enum=("Earning", "Redeem"),
+                description="The wallet earning events of this type instead (JFW's SDK)."),
+              Q("eventId", description="With type: only earning events of this trigger."))),
+    Route("GET", "/api/v1/events/email-templates", "chalicelib.notify.api:mail_events",
+          "The events that send a mail (those an e-mail template can be written for)",
+          permission="EVENT.READ", returns="array", tag="Events"),
+    Route("GET", "/api/v1/events/{id}", "chalicelib.notify.api:get_event",
+          "An event, by its id or its code", permission="EVENT.READ", tag="Events"),
+    Route("PUT", "/api/v1/events/{id}", "chalicelib.notify.api:update_event",
+          "Turn an event's mail and/or text on or off for the brand (the password-reset mail "
+          "can't be turned off)", permission="EVENT.UPDATE",
+          body="chalicelib.notify.schemas:EventUpdateBody", tag="Events"),
 ]

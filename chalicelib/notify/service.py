@@ -20,6 +20,8 @@ from typing import Any
 
 from chalicelib.notify import outbox
 from chalicelib.notify.catalog import PASSWORD_CHANGED, PASSWORD_RESET_REQUESTED, Event
+from chalicelib.notify.events import event_dto
+from chalicelib.notify.events import find as find_event
 from chalicelib.notify.mailer import (
     MailError,
     all_sent_mails,
@@ -39,6 +41,7 @@ __all__ = [
     "OutboxItem", "add", "all_sent_mails", "brand_vars", "deliver_mail", "ensure_sender_verified",
     "is_local_host", "mail", "mail_date", "publish", "register_kind", "row", "save_template",
     "sender_verified", "sent_mails", "set_brand_lookup", "user_vars",
+    "event_dto", "find_event",
 ]
 
 

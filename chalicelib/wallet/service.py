@@ -9,6 +9,8 @@
 - money: ``post`` with ``Move`` is THE writer of every balance (ledger.py); its refusals
   ``InsufficientFunds``, ``WalletNotOpen``, ``WalletTampered``, and ``Duplicate`` for a
   reference posted before.
+- ``list_earning_events(brand_id, query, see_all)``: JFW's earning event list (notify's
+  ``GET v1/events?type=`` answers with it, as JFW's SDK reads it there);
 - subscriptions: earning events are granted on identity's ``user-event`` (a registration) and
   payments' ``payment-event`` (a referred buyer's completed payment): wallet/redeem/earning.py.
 """
@@ -28,12 +30,14 @@ from chalicelib.wallet.ledger import (
     post,
 )
 from chalicelib.wallet.redeem import earning as redeem_earning
+from chalicelib.wallet.redeem.earning import list_events as list_earning_events
 from chalicelib.wallet.wallets import find_wallet, open_wallet
 from chalicelib.wallet.wallets import to_dto as wallet_dto
 
 __all__ = [
     "Duplicate", "Funds", "InsufficientFunds", "Move", "Posted", "WalletNotOpen", "WalletTampered",
     "find_wallet", "get_wallet", "open_wallet", "post", "wallet_dto",
+    "list_earning_events",
 ]
 
 payments.subscribe(shares.settle)

@@ -53,13 +53,8 @@ ROUTES = [
               Q("eventId", enum=EARNING_TRIGGERS),
               Q("status", enum=EARNING_STATUSES,
                 description="EARNING-EVENT.READ only; others see Active events."))),
-    # JFW's SDK (getEventsEarningWallet) calls v1/events?type= for this list.
-    Route("GET", "/api/v1/events", "chalicelib.wallet.redeem.api:list_earning",
-          "The wallet earning events, as JFW's SDK asks for them (getEventsEarningWallet): "
-          "the same answer as GET v1/wallet-earning-events for type=Earning|Redeem",
-          returns="page", tag="Wallet earning events", query=(
-              *PAGING, Q("type", enum=EARNING_TYPES, description="Default Earning."),
-              Q("eventId", enum=EARNING_TRIGGERS), Q("status", enum=EARNING_STATUSES))),
+    # JFW's SDK (getEventsEarningWallet) calls v1/events?type= for this list: notify's
+    # GET v1/events answers a ?type= query with it (wallet.service.list_earning_events).
     Route("GET", "/api/v1/wallet-earning-events/{id}", "chalicelib.wallet.redeem.api:get_earning",
           "A wallet earning event", permission="EARNING-EVENT.READ",
           tag="Wallet earning events"),

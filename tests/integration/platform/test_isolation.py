@@ -35,6 +35,12 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/wallets/{id}"):
         "{id} is a currency code (JFW's v1/wallets/{currencyCode}): it opens the caller's own "
         "wallet, in the caller's brand",
+    ("GET", "/api/v1/events/{id}"):
+        "events are the platform's catalogue, the same in every brand (no brand owns one); "
+        "the mail/text settings read are the caller's brand's",
+    ("PUT", "/api/v1/events/{id}"):
+        "events are the platform's catalogue, the same in every brand; the setting written is "
+        "the caller's brand's (tests/integration/notify/test_events_api.py checks brands apart)",
 }
 
 

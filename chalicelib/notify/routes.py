@@ -15,9 +15,10 @@ ROUTES = [
     # earning events (getEventsEarningWallet calls v1/events?type=): the wallet's list answers.
     Route("GET", "/api/v1/events", "chalicelib.notify.api:list_events",
           "Every event the platform fires (JFW's IEvent, plus mailEnabled, smsEnabled and "
-          "placeholders for this brand), in display order; with ?type=Earning|Redeem: the "
-          "wallet earning events, as GET v1/wallet-earning-events answers",
-          returns="page", tag="Events", answers=(403,), query=(
+          "placeholders for this brand; permission EVENT.READ), in display order. With "
+          "?type=Earning|Redeem, or for a caller without EVENT.READ: the wallet earning "
+          "events, as GET v1/wallet-earning-events answers (JFW's SDK reads them here too)",
+          returns="page", tag="Events", query=(
               *PAGING, Q("groupCodeName"), Q("code"), Q("name"), Q("description"), Q("tags"),
               Q("zOrder", "integer"), Q("status", enum=("Inactive", "Active")),
               Q("isSystem", "boolean"),

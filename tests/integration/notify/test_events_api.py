@@ -114,16 +114,26 @@ def test_events_that_mail_are_a_plain_array(boss):
 
 
 def test_plain_users_can_not_read_or_change_events(api, boss):
+    boss.ok("POST", "v1/wallet-earning-events", {
+        "eventId": "USER.REGISTERED", "code": "WELCOME", "name": "Welcome", "amount": "2.00",
+        "currencyCode": "USD"})
     alice = register_and_login(api, "alice")
-    for method, path, body in (("GET", "v1/events", None), ("GET", f"v1/events/{CHANGED.id}",
-                               None), ("GET", "v1/events/email-templates", None),
+    for method, path, body in (("GET", f"v1/events/{CHANGED.id}", None),
+                               ("GET", "v1/events/email-templates", None),
                                ("PUT", f"v1/events/{CHANGED.id}", {"mailEnabled": False})):
         resp = alice.request(method, path, body)
         assert resp.status_code == 403, (method, path)
+        assert resp.json_body["errors"][0]["code"] == "PERMISSION_DENIED"
     assert settings_rows() == []
-    # The wallet earning events JFW's SDK reads at v1/events?type= stay open to users.
-    page = alice.ok("GET", "v1/events?type=Earning")
-    assert page == alice.ok("GET", "v1/wallet-earning-events")
+    # The wallet earning events JFW's SDK reads at v1/events (getEventsEarningWallet, type
+    # optional) stay open to users: with ?type=, and without it for whoever can't read events.
+    earning = alice.ok("GET", "v1/wallet-earning-events")
+    assert [e["code"] for e in earning["items"]] == ["WELCOME"]
+    assert alice.ok("GET", "v1/events?type=Earning") == earning
+    assert alice.ok("GET", "v1/events") == earning
+    assert alice.ok("GET", "v1/events?type=Redeem")["items"] == []
+    assert boss.ok("GET", "v1/events?type=Earning")["items"][0]["code"] == "WELCOME"
+    assert boss.ok("GET", "v1/events")["totalItems"] == len(catalog.EVENTS)
 
 
 # -- turning a mail off ------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The event catalog (notify/catalog.py): every event the code mails is in it, and every event's
-default subject and body render with the sample data (notify/samples.py) under a strict
-undefined, seeing only its declared placeholders plus ``brand`` and ``user``: a template that
-reads a name it does not declare fails here, not in a user's inbox."""
+default subject and body (and text message, if it has one) render with the sample data
+(notify/samples.py) under a strict undefined, seeing only its declared placeholders plus
+``brand`` and ``user``: a template that reads a name it does not declare fails here, not in a
+user's inbox."""
 
 from __future__ import annotations
 
@@ -60,11 +61,16 @@ def _codes_in(path: Path) -> set[str]:
 def test_every_default_renders_with_the_samples(event):
     assert not samples.missing_placeholders(event), "add these to notify/samples.py SAMPLES"
     context = _declared_context(event)
-    subject = _strict(False).from_string(event.subject).render(**context)
-    body = _strict(True).from_string(event.body).render(**context)
-    assert subject.strip() and "{{" not in subject and "{%" not in subject
-    assert body.strip() and "{{" not in body and "{%" not in body
-    assert "Acme" in subject + body  # the brand is named
+    assert event.body or event.sms, "an event sends a mail, a text, or both"
+    if event.body:
+        subject = _strict(False).from_string(event.subject).render(**context)
+        body = _strict(True).from_string(event.body).render(**context)
+        assert subject.strip() and "{{" not in subject and "{%" not in subject
+        assert body.strip() and "{{" not in body and "{%" not in body
+        assert "Acme" in subject + body  # the brand is named
+    if event.sms:  # a text message: plain text, no escaping
+        text = _strict(False).from_string(event.sms).render(**context)
+        assert text.strip() and "{{" not in text and "{%" not in text
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=[e.code for e in EVENTS])

@@ -57,6 +57,8 @@ class Settings(NamedTuple):
     # (e.g. http://127.0.0.1:<port>), and then must be issued by this CA (PEM).
     sns_test_cert_origin: str | None = None
     sns_test_ca_pem: str | None = None
+    # The SES configuration set mails are sent with (its event destination is that topic).
+    ses_configuration_set: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -113,6 +115,7 @@ def _load() -> Settings:
         ses_feedback_topic_arn=os.environ.get("JFW_SES_FEEDBACK_TOPIC_ARN") or None,
         sns_test_cert_origin=os.environ.get("JFW_SNS_TEST_CERT_ORIGIN") or None,
         sns_test_ca_pem=os.environ.get("JFW_SNS_TEST_CA_PEM") or None,
+        ses_configuration_set=os.environ.get("JFW_SES_CONFIGURATION_SET") or None,
     )
 
 

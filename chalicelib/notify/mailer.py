@@ -108,7 +108,9 @@ def deliver(item: OutboxItem) -> Delivery:
     brand = _brand(item.brand_id)
     template, mail, problem = compose(brand, payload)
     sender = sender_for(brand)
+    configuration_set = settings.get().ses_configuration_set  # SES feedback (feedback.py)
     resp = aws.client("ses").send_email(
+        **({"ConfigurationSetName": configuration_set} if configuration_set else {}),
         Source=sender,
         Destination={"ToAddresses": [to]},
         Message={

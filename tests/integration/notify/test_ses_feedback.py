@@ -237,3 +237,21 @@ def test_a_verified_message_with_a_broken_ses_event_is_a_400(api, sns):
                         "Timestamp": sns.notification({})["Timestamp"]})
     assert post_sns(api, message).status_code == 400
     assert _seen() == 0
+
+
+def test_mail_is_sent_with_the_configuration_set(api, sns, demo_brand, monkeypatch):
+    """SES publishes feedback only for mail sent with the configuration set (infra/feedback.py)."""
+    from chalicelib.store import aws
+
+    monkeypatch.setattr(settings, "_settings",
+                        settings.get()._replace(ses_configuration_set="jfw-test-mail"))
+    ses = aws.client("ses")
+    real, calls = ses.send_email, []
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(ses, "send_email", spy)
+    assert send_mail(demo_brand["id"], BOB).status == tracking.SENT
+    assert [c.get("ConfigurationSetName") for c in calls] == ["jfw-test-mail"]

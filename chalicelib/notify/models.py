@@ -184,6 +184,7 @@ class SoftBounceItem(BaseModel):
 
     Meta = Meta
     bounces = JSONAttribute(default=dict)
+    version = NumberAttribute(default=0)  # optimistic lock: two bounces at once both count
 
 
 class SnsMessageItem(BaseModel):

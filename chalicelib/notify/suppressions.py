@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, PutError
 
 from chalicelib import settings
 from chalicelib.http import paging
@@ -97,16 +97,7 @@ def transient_bounce(brand_id: str, address: str, feedback_id: str,
     """Count one transient bounce (once per SES feedback id); the ``SOFT_LIMIT``-th within
     ``SOFT_WINDOW`` suppresses the address for every brand for ``SOFT_WINDOW``."""
     now = settings.now()
-    try:
-        counter = SoftBounceItem.get(suppression_pk(address), SOFT, consistent_read=True)
-    except SoftBounceItem.DoesNotExist:
-        counter = SoftBounceItem(suppression_pk(address), SOFT, bounces={})
-    cutoff = ids.stamp(now - SOFT_WINDOW)
-    recent = {k: v for k, v in (counter.bounces or {}).items() if v >= cutoff}
-    recent[feedback_id[:200]] = ids.stamp(now)
-    counter.bounces = recent
-    counter.ttl = int((now + SOFT_WINDOW).timestamp())
-    counter.save()
+    recent = _count_soft(address, feedback_id[:200], now)
     if len(recent) < SOFT_LIMIT:
         return None
     current = active(brand_id, address, now)
@@ -115,6 +106,31 @@ def transient_bounce(brand_id: str, address: str, feedback_id: str,
     return suppress(brand_id, address, scope=ALL_BRANDS, reason=TRANSIENT,
                     detail=f"{len(recent)} transient bounces in {SOFT_WINDOW.days} days; "
                     + (detail or ""), expires=now + SOFT_WINDOW)
+
+
+def _count_soft(address: str, feedback_id: str, now: datetime, tries: int = 5) -> dict:
+    """Add one bounce to the address's recent ones (read, then a conditional write on the
+    counter's version, retried if another bounce was counted meanwhile)."""
+    cutoff = ids.stamp(now - SOFT_WINDOW)
+    for _ in range(tries):
+        try:
+            counter = SoftBounceItem.get(suppression_pk(address), SOFT, consistent_read=True)
+            condition = SoftBounceItem.version == counter.version
+        except SoftBounceItem.DoesNotExist:
+            counter = SoftBounceItem(suppression_pk(address), SOFT, bounces={}, version=0)
+            condition = SoftBounceItem.pk.does_not_exist()
+        recent = {k: v for k, v in (counter.bounces or {}).items() if v >= cutoff}
+        recent[feedback_id] = ids.stamp(now)
+        counter.bounces = recent
+        counter.version = int(counter.version or 0) + 1
+        counter.ttl = int((now + SOFT_WINDOW).timestamp())
+        try:
+            counter.save(condition=condition)
+            return recent
+        except PutError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    raise RuntimeError(f"transient bounces of {address}: too many concurrent writers")
 
 
 def dto(item: SuppressionItem) -> dict[str, Any]:

@@ -92,3 +92,22 @@ def test_permissions(api, mail_env, demo_brand):
     carol = login(api, "carol")
     assert carol.get("v1/tracking-emails/suppressions").status_code == 403
     assert carol.delete("v1/tracking-emails/suppressions/x").status_code == 403
+
+
+def test_transient_bounces_counted_at_the_same_time_both_count(aws_env, monkeypatch):
+    from chalicelib.notify import suppressions
+    from chalicelib.notify.models import SoftBounceItem
+
+    real_save, raced = SoftBounceItem.save, []
+
+    def racing_save(self, *args, **kwargs):
+        if not raced:  # another Lambda counts a bounce between our read and our write
+            raced.append(True)
+            suppressions._count_soft("x@example.com", "theirs", settings.now())
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(SoftBounceItem, "save", racing_save)
+    recent = suppressions._count_soft("x@example.com", "ours", settings.now())
+    assert set(recent) == {"theirs", "ours"}
+    stored = SoftBounceItem.get("SUPPRESS#x@example.com", "SOFT")
+    assert set(stored.bounces) == {"theirs", "ours"} and stored.version == 2

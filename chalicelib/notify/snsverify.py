@@ -118,6 +118,9 @@ def verify(message: dict[str, Any], now: datetime | None = None) -> None:
     url = message.get("SigningCertURL")
     if not trusted_url(url) or not urlsplit(url).path.endswith(".pem"):
         raise Refused("SigningCertURL is not an SNS certificate URL")
+    if _test_origin(url) is None and not (urlsplit(url).hostname or "").startswith(
+            f"sns.{_region_of(topic)}."):
+        raise Refused("SigningCertURL is not in the topic's region")
     try:
         signature = base64.b64decode(message.get("Signature") or "", validate=True)
     except (binascii.Error, ValueError, TypeError):
@@ -132,6 +135,11 @@ def verify(message: dict[str, Any], now: datetime | None = None) -> None:
         key.verify(signature, string_to_sign(message), padding.PKCS1v15(), algorithm())
     except InvalidSignature:
         raise Refused("Signature does not verify") from None
+
+
+def _region_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 else ""
 
 
 def _timestamp(value: Any) -> datetime:

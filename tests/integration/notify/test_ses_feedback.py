@@ -188,6 +188,8 @@ REFUSALS = {
         e, SigningCertURL="http://sns.us-east-1.amazonaws.com/cert.pem"), 403),
     "certificate off SNS": (lambda sns, e: sns.notification(
         e, SigningCertURL="https://sns.us-east-1.amazonaws.com.evil.example/cert.pem"), 403),
+    "certificate from another region's SNS": (lambda sns, e: sns.notification(
+        e, SigningCertURL="https://sns.eu-west-1.amazonaws.com/cert.pem"), 403),
     "certificate with userinfo": (lambda sns, e: sns.notification(
         e, SigningCertURL="https://evil@sns.us-east-1.amazonaws.com/cert.pem"), 403),
     "certificate not from the CA": (lambda sns, e: sns.sign(

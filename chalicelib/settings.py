@@ -50,6 +50,15 @@ class Settings(NamedTuple):
     secrets_kms_key_id: str | None = None  # KMS key for store/secrets.py v2 (id, ARN, alias)
     ledger_key: str | None = None  # base64 of 32 bytes: wallet ledger HMACs (wallet/chain.py)
     wallet_audit_days: int = 30  # every wallet's ledger is proven in full at least this often
+    # SES feedback (notify/snsverify.py): the SNS topic SES publishes bounces and complaints to;
+    # unset, POST v1/ses/notifications refuses every message.
+    ses_feedback_topic_arn: str | None = None
+    # Local and test stages only: SNS signing certificates may also come from this origin
+    # (e.g. http://127.0.0.1:<port>), and then must be issued by this CA (PEM).
+    sns_test_cert_origin: str | None = None
+    sns_test_ca_pem: str | None = None
+    # The SES configuration set mails are sent with (its event destination is that topic).
+    ses_configuration_set: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -103,6 +112,10 @@ def _load() -> Settings:
         secrets_kms_key_id=os.environ.get("JFW_SECRETS_KMS_KEY_ID") or None,
         ledger_key=os.environ.get("JFW_LEDGER_KEY") or None,
         wallet_audit_days=_int("JFW_WALLET_AUDIT_DAYS", 30),
+        ses_feedback_topic_arn=os.environ.get("JFW_SES_FEEDBACK_TOPIC_ARN") or None,
+        sns_test_cert_origin=os.environ.get("JFW_SNS_TEST_CERT_ORIGIN") or None,
+        sns_test_ca_pem=os.environ.get("JFW_SNS_TEST_CA_PEM") or None,
+        ses_configuration_set=os.environ.get("JFW_SES_CONFIGURATION_SET") or None,
     )
 
 

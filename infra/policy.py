@@ -42,7 +42,10 @@ def ses_identity_arn(identity: str) -> str:
     return f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity/{identity}"
 
 
-def app_policy_document(cfg: StageConfig, data: Data, log_group_arns: list[str]) -> dict[str, Any]:
+def app_policy_document(cfg: StageConfig, data: Data, log_group_arns: list[str],
+                        mail_configuration_sets: list[str] | None = None) -> dict[str, Any]:
+    """The app's one policy; ``mail_configuration_sets``: SES configuration sets it sends with
+    (SES checks SendEmail against the set as well as the identity)."""
     tables = [data.tables[t.name] for t in schema.TABLES]
     index_arns = [f"{data.tables[t.name].table_arn}/index/{i.name}"
                   for t in schema.TABLES for i in t.indexes]
@@ -56,7 +59,8 @@ def app_policy_document(cfg: StageConfig, data: Data, log_group_arns: list[str])
         allow("FilesObjects", S3_OBJECT_ACTIONS, [data.files.arn_for_objects("*")]),
         allow("FilesBucket", S3_BUCKET_ACTIONS, [data.files.bucket_arn]),
         allow("SecretsKey", KMS_ACTIONS, [data.secrets_key.key_arn]),
-        allow("SendMail", SES_ACTIONS, [ses_identity_arn(i) for i in cfg.sender_identities()]),
+        allow("SendMail", SES_ACTIONS, [ses_identity_arn(i) for i in cfg.sender_identities()]
+              + list(mail_configuration_sets or [])),
         allow("CheckSenders", SES_READ_ACTIONS, ["*"]),
         allow("Logs", LOGS_ACTIONS, log_group_arns),
     ]

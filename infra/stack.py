@@ -14,7 +14,7 @@ from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from chalicelib.store import schema
-from infra import alarms, chalice_app, data, policy
+from infra import alarms, chalice_app, data, feedback, policy
 from infra.config import StageConfig
 
 IPN_PATH = "/api/v1/ipn/{kind}/<gatewayId>"
@@ -54,6 +54,9 @@ class BillingStack(Stack):
         self.app.resource(chalice_app.REST_API_LOGICAL_ID).add_property_override(
             "Name", self.api_name)
         self.base_url = cfg.base_url or chalice_app.default_base_url(self.app)
+        self.feedback = feedback.make_feedback(self, cfg, self.base_url)
+        self.feedback.subscription.add_dependency(
+            self.app.resource(chalice_app.API_LOGICAL_ID))  # the function that confirms it
 
         log_groups = self._log_groups()
         self._wire_functions(fns, log_groups)
@@ -100,6 +103,10 @@ class BillingStack(Stack):
             "JFW_SECRETS_KMS_KEY_ID": self.data.secrets_key.key_arn,
             "JFW_STRIPE_API_BASE": self.cfg.stripe_api_base,
         }
+        # SES feedback (infra/feedback.py): the mailer sends with the configuration set, and
+        # believes only this topic's SNS messages.
+        env["JFW_SES_FEEDBACK_TOPIC_ARN"] = self.feedback.topic.topic_arn
+        env["JFW_SES_CONFIGURATION_SET"] = self.feedback.configuration_set
         if queue_visibility:
             # The outbox lease (notify/jobs.py) must outlast the queue's visibility timeout.
             env["JFW_QUEUE_VISIBILITY_SECONDS"] = str(max(queue_visibility))
@@ -140,7 +147,9 @@ class BillingStack(Stack):
                                          self.function_names[lid])
 
     def _set_role_policies(self, sam: dict, log_group_arns: list[str]) -> None:
-        document = policy.app_policy_document(self.cfg, self.data, log_group_arns)
+        document = policy.app_policy_document(
+            self.cfg, self.data, log_group_arns,
+            mail_configuration_sets=[self.feedback.configuration_set_arn()])
         for lid, resource in sam["Resources"].items():
             if resource["Type"] == "AWS::IAM::Role":
                 self.app.resource(lid).add_property_override("Policies", [

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.http.context import RequestContext
 from chalicelib.identity import service as identity
-from chalicelib.notify import events, mailer
+from chalicelib.notify import events, feedback, mailer, suppressions, trackingemails
 from chalicelib.wallet import service as wallet
 
 DEV_MAILS_LIMIT = 200
@@ -45,3 +45,24 @@ def get_event(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
 def update_event(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002
     return events.update_event(ctx.brand_id, id, mail=ctx.body.mailEnabled,
                                sms=ctx.body.smsEnabled)
+# -- delivery tracking and SES feedback ---------------------------------------------------------
+
+def list_tracking_emails(ctx: RequestContext) -> dict:
+    return trackingemails.list_rows(ctx.brand_id, ctx.query)
+
+
+def get_tracking_email(ctx: RequestContext, id: str) -> dict:  # noqa: A002 - the path's name
+    return trackingemails.get(ctx.brand_id, id)
+
+
+def list_suppressions(ctx: RequestContext) -> dict:
+    return suppressions.list_for(ctx.brand_id, ctx.query)
+
+
+def delete_suppression(ctx: RequestContext, id: str) -> bool:  # noqa: A002 - the path's name
+    return suppressions.lift(ctx.brand_id, id)
+
+
+def ses_notifications(ctx: RequestContext) -> dict:
+    """SNS's POST (Content-Type text/plain, JSON inside): verified, then acted on once."""
+    return feedback.receive(ctx.raw_body)

@@ -136,6 +136,22 @@ def _release(item: OutboxItem, claim_id: str | None, error: str) -> None:
         item.update(actions=actions, condition=OutboxItem.claim_id == claim_id)
     except UpdateError:
         log.warning("outbox %s: could not release the claim", item.id, exc_info=True)
+        return
+    if give_up:
+        _gave_up(item, error)
+
+
+def _gave_up(item: OutboxItem, error: str) -> None:
+    """The kind's give-up hook (a mail's Failed log row), once: only the consumer whose release
+    made the row Failed gets here. Its failure is logged; the row stays Failed either way."""
+    hook = outbox.GIVE_UP.get(item.kind)
+    if hook is None:
+        return
+    try:
+        for write in hook(item, error[:MAX_ERROR_CHARS]):
+            write.save(condition=type(write).pk.does_not_exist())
+    except Exception:  # noqa: BLE001 - the record of a failure must not fail the consumer
+        log.warning("outbox %s: give-up hook of %s failed", item.id, item.kind, exc_info=True)
 
 
 def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery) -> None:

@@ -8,7 +8,7 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.notify import events, templates, tracking
+from chalicelib.notify import events, suppressions, templates, tracking
 from chalicelib.notify.models import OutboxItem
 from chalicelib.notify.outbox import Delivery, register_kind
 from chalicelib.store import aws
@@ -104,11 +104,16 @@ def deliver(item: OutboxItem) -> Delivery:
         raise MailError(f"the outbox payload has no usable recipient: {to!r}")
     skipped = _skip_if_turned_off(item)
     if skipped is not None:
-        return skipped
+        return skipped  # the brand turned this event's mail off
+    skipped = suppressions.skip(item, to, str(payload.get("eventCode") or ""))
+    if skipped is not None:
+        return skipped  # the address bounced or complained: logged Skipped, no SES call
     brand = _brand(item.brand_id)
     template, mail, problem = compose(brand, payload)
     sender = sender_for(brand)
+    configuration_set = settings.get().ses_configuration_set  # SES feedback (feedback.py)
     resp = aws.client("ses").send_email(
+        **({"ConfigurationSetName": configuration_set} if configuration_set else {}),
         Source=sender,
         Destination={"ToAddresses": [to]},
         Message={
@@ -133,7 +138,7 @@ def deliver(item: OutboxItem) -> Delivery:
     kept = None
     if secrets:
         kept = {k: v for k, v in payload.items() if k not in ("context", "secrets")}
-    return Delivery(result=result, writes=[log_row], payload=kept)
+    return Delivery(result=result, writes=[log_row, tracking.pointer(log_row)], payload=kept)
 
 
 def _skip_if_turned_off(item: OutboxItem) -> Delivery | None:
@@ -159,4 +164,16 @@ def all_sent_mails(to: str | None = None, limit: int = 100) -> list[dict]:
     return tracking.all_sent(tracking.EMAIL, to=to, limit=limit)
 
 
-MAIL = register_kind("mail", deliver)
+def gave_up(item: OutboxItem, error: str) -> list:
+    """The Failed log row of a mail the outbox gave up on (the admin sees why it never came)."""
+    payload = item.payload or {}
+    to = payload.get("to")
+    return [tracking.record(
+        brand_id=item.brand_id, outbox_id=item.id, channel=tracking.EMAIL,
+        to=to if isinstance(to, str) else "", sender=None, subject=None, body=None,
+        event_code=str(payload.get("eventCode") or ""), message_id=None,
+        template_source="default", language_code=payload.get("languageCode"),
+        now=settings.now(), status=tracking.FAILED, status_reason=error)]
+
+
+MAIL = register_kind("mail", deliver, on_give_up=gave_up)

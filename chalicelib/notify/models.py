@@ -10,6 +10,12 @@ Access patterns (pk / sk):
                             JFW's "Tracking Email" log (tracking.py).
 - all sent (dev) .......... gsi1 ``SENTMAIL`` (texts ``SENTTEXT``) / ``<sent time>#<outbox id>``,
                             written only in the local and test stages (``GET /api/v1/dev/mails``)
+- sent row by SES id ...... ``SESMSG#<SES message id>`` / ``SESMSG``: the brand and sort key of
+                            the row (feedback.py finds it from a bounce in one GetItem)
+- suppressed address ...... ``SUPPRESS#<address>`` / ``ALL`` (every brand) or ``B#<brand>``; its
+                            transient bounces ``SOFT``; a brand's list: gsi1
+                            ``B#<brand>#SUPPRESSIONS`` / ``<id>`` (suppressions.py)
+- SNS message seen ........ ``SNSMSG#<MessageId>`` / ``SNSMSG`` (a replay is a no-op; 14 days)
 - brand event setting .... ``B#<brand>#EVENTSETTING`` / ``<EVENT.CODE>`` (mail on/off, SMS on/off)
 - brand e-mail template ... ``B#<brand>#TEMPLATE#<EVENT.CODE>`` / ``LANG#<languageCode>``;
                             a brand's templates: gsi1 ``B#<brand>#TEMPLATES`` by event + language
@@ -78,14 +84,19 @@ class SentMailItem(BaseModel):
     outbox_id = UnicodeAttribute(attr_name="outboxId")
     channel = UnicodeAttribute(default="Email")  # Email | Sms (tracking.EMAIL / tracking.SMS)
     to = UnicodeAttribute()
-    sender = UnicodeAttribute()
+    sender = UnicodeAttribute(null=True)  # none on a Failed or Skipped row
     subject = UnicodeAttribute(null=True)  # texts have none
-    body = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)  # none on a Failed or Skipped row
     event_code = UnicodeAttribute(attr_name="eventCode")
-    message_id = UnicodeAttribute(attr_name="messageId")
+    message_id = UnicodeAttribute(attr_name="messageId", null=True)  # the provider's, once sent
     template_source = UnicodeAttribute(attr_name="templateSource", default="default")
     language_code = UnicodeAttribute(attr_name="languageCode", null=True)
     sent_date = UTCDateTimeAttribute(attr_name="sentDate")
+    # Delivery status (tracking.py): Sent, then Delivered / Bounced / Complained from SES
+    # feedback (feedback.py); Failed (the outbox gave up) and Skipped (suppressed) rows never left.
+    status = UnicodeAttribute(null=True)  # None on rows written before: Sent
+    status_reason = UnicodeAttribute(attr_name="statusReason", null=True)
+    status_date = UTCDateTimeAttribute(attr_name="statusDate", null=True)
 
 
 class TemplateItem(BaseModel):
@@ -124,3 +135,61 @@ class EventSettingItem(BaseModel):
     mail_enabled = BooleanAttribute(attr_name="mailEnabled", null=True)
     sms_enabled = BooleanAttribute(attr_name="smsEnabled", null=True)
     modified_date = UTCDateTimeAttribute(attr_name="modifiedDate")
+
+
+# -- delivery feedback (trk: tracking.py, feedback.py, suppressions.py) -------------------------
+
+def ses_message_pk(message_id: str) -> str:
+    return f"SESMSG#{message_id}"
+
+
+def suppression_pk(address: str) -> str:
+    return f"SUPPRESS#{address.strip().casefold()}"
+
+
+def suppressions_gsi_pk(brand_id: str) -> str:
+    return f"B#{brand_id}#SUPPRESSIONS"
+
+
+class SesMessageItem(BaseModel):
+    """Which sent-mail row an SES message id belongs to; written with the row."""
+
+    Meta = Meta
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    log_sk = UnicodeAttribute(attr_name="logSk")
+    to = UnicodeAttribute()
+
+
+class SuppressionItem(BaseModel):
+    """An address no mail goes to: for every brand (sk ``ALL``: a hard bounce, or transient
+    bounces for a while) or for one brand (sk ``B#<brand>``: a complaint). ``brand_id`` is the
+    brand whose mail caused it (whose admins list and lift it)."""
+
+    Meta = Meta
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    address = UnicodeAttribute()
+    scope = UnicodeAttribute()  # AllBrands | Brand
+    reason = UnicodeAttribute()  # Bounce | Complaint | TransientBounces
+    detail = UnicodeAttribute(null=True)
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    expires_date = UTCDateTimeAttribute(attr_name="expiresDate", null=True)
+
+
+class SoftBounceItem(BaseModel):
+    """An address's recent transient bounces: SES feedback id -> when (idempotent by id)."""
+
+    Meta = Meta
+    bounces = JSONAttribute(default=dict)
+    version = NumberAttribute(default=0)  # optimistic lock: two bounces at once both count
+
+
+class SnsMessageItem(BaseModel):
+    """An SNS message already acted on (``ttl``: kept 14 days, longer than SNS retries)."""
+
+    Meta = Meta
+    topic_arn = UnicodeAttribute(attr_name="topicArn")
+    received_date = UTCDateTimeAttribute(attr_name="receivedDate")

@@ -60,15 +60,22 @@ class Delivery:
 
 
 Handler = Callable[[OutboxItem], Delivery]
+# Called once when the consumer gives a row up (Failed, after the queue's max receives), with
+# the row and its last error; returns new items to write (e.g. a Failed delivery-log row).
+GiveUpHook = Callable[[OutboxItem, str], list[Any]]
 
 # kind -> its handler; filled by the owning contexts through ``register_kind``.
 KINDS: dict[str, Handler] = {}
+GIVE_UP: dict[str, GiveUpHook] = {}
 
 
-def register_kind(kind: str, handler: Handler) -> str:
-    """Add a kind and its handler (takes the claimed OutboxItem, returns a Delivery); returns
-    ``kind``, for the owner to keep as the name its rows are written with."""
+def register_kind(kind: str, handler: Handler, on_give_up: GiveUpHook | None = None) -> str:
+    """Add a kind and its handler (takes the claimed OutboxItem, returns a Delivery), and
+    optionally what to record when its rows are given up; returns ``kind``, for the owner to
+    keep as the name its rows are written with."""
     KINDS[kind] = handler
+    if on_give_up is not None:
+        GIVE_UP[kind] = on_give_up
     return kind
 
 

@@ -3,6 +3,8 @@
 from chalicelib.http.routing import PAGING, Q, Route
 from chalicelib.settings import LOCAL_STAGES
 
+TRACKING_STATUSES = ("Sent", "Delivered", "Bounced", "Complained", "Failed", "Skipped")
+
 ROUTES = [
     # Local stack and tests only: the route does not exist on AWS. Mails are read from the
     # sent-mail log's gsi1 partition ``SENTMAIL``, which only these stages write.
@@ -35,4 +37,34 @@ ROUTES = [
           "Turn an event's mail and/or text on or off for the brand (the password-reset mail "
           "can't be turned off)", permission="EVENT.UPDATE",
           body="chalicelib.notify.schemas:EventUpdateBody", tag="Events"),
+    # -- delivery tracking and SES feedback (trackingemails.py, suppressions.py, feedback.py) --
+    Route("GET", "/api/v1/tracking-emails", "chalicelib.notify.api:list_tracking_emails",
+          "The brand's delivery log (JFW Tracking Email): mails and texts sent, delivered, "
+          "bounced, complained about, failed or skipped; newest first",
+          permission="OUTBOX.READ", returns="page", tag="Tracking emails", query=(
+              *PAGING, Q("to", description="Recipient contains (case-insensitive)."),
+              Q("emailTo", description="Same as to (JFW's name)."),
+              Q("eventCode"), Q("eventId", description="An event id or code."),
+              Q("deliveryStatus", enum=TRACKING_STATUSES),
+              Q("channel", enum=("Email", "Sms")),
+              Q("notificationChannelType", enum=("Email", "Sms")),
+              Q("emailSubject", description="Subject contains (case-insensitive)."),
+              Q("fromDate", "date-time"), Q("toDate", "date-time"))),
+    Route("GET", "/api/v1/tracking-emails/suppressions",
+          "chalicelib.notify.api:list_suppressions",
+          "Addresses the brand's mail no longer goes to (bounced, complained), still in force",
+          permission="OUTBOX.READ", returns="page", tag="Tracking emails", query=(
+              *PAGING, Q("emailAddress", description="Address contains (case-insensitive)."),
+              Q("reason", enum=("Bounce", "Complaint", "TransientBounces")))),
+    Route("DELETE", "/api/v1/tracking-emails/suppressions/{id}",
+          "chalicelib.notify.api:delete_suppression",
+          "Lift a suppression the brand's mail caused: the address gets mail again",
+          permission="OUTBOX.DELETE", returns="boolean", tag="Tracking emails"),
+    Route("GET", "/api/v1/tracking-emails/{id}", "chalicelib.notify.api:get_tracking_email",
+          "One delivery log row, with its status and reason", permission="OUTBOX.READ",
+          tag="Tracking emails"),
+    Route("POST", "/api/v1/ses/notifications", "chalicelib.notify.api:ses_notifications",
+          "Amazon SNS messages from SES (bounces, complaints, deliveries), verified by their "
+          "SNS signature; a replayed MessageId changes nothing", auth="none", brand=False,
+          tag="Tracking emails", answers=(403, 503)),
 ]

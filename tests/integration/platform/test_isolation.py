@@ -178,7 +178,31 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("invoices", "id"): lambda env: _b_invoice(env),
     ("credit-notes", "noteId"): lambda env: _b_credit_note(env),
     ("saved-cards", "id"): lambda env: _b_saved_card(env),
+    ("tracking-emails", "id"): lambda env: _b_tracking_email(env),
+    ("suppressions", "id"): lambda env: _b_suppression(env),
 }
+
+
+def _b_tracking_email(env: Env) -> str:
+    """A row of brand B's delivery log."""
+    from chalicelib import settings
+    from chalicelib.notify import tracking, trackingemails
+
+    row = tracking.record(brand_id=env.other["id"], outbox_id="bOutboxRow1", channel="Email",
+                          to="b@example.com", sender="b@other.test", subject="B", body="B",
+                          event_code="USER.PASSWORD.CHANGED", message_id="b-ses-id",
+                          template_source="default", language_code="en", now=settings.now())
+    row.save()
+    return trackingemails.row_id(row.sk)
+
+
+def _b_suppression(env: Env) -> str:
+    """An address brand B's mail complained about."""
+    from chalicelib.notify import suppressions
+
+    return suppressions.suppress(env.other["id"], "b-complainer@example.com",
+                                 scope=suppressions.BRAND, reason=suppressions.COMPLAINT,
+                                 detail="made by the isolation test").id
 
 
 def _b_saved_card(env: Env) -> str:

@@ -223,3 +223,24 @@ def test_two_admins_changing_different_channels_keep_both(atomic_moto, demo_bran
         assert eventsettings.channels(brand_id, code) == eventsettings.Channels(mail=False,
                                                                                 sms=True)
         eventsettings.save(brand_id, code, mail=True, sms=False)
+
+
+def test_a_skipped_mail_keeps_no_secret(mail_api, boss, demo_brand):
+    from chalicelib.notify import outbox
+    from chalicelib.notify.models import outbox_pk
+    from chalicelib.store.tx import transaction
+
+    invoice = "PAYMENT.INVOICE-EXPORTED.SUCCESS"
+    boss.ok("PUT", f"v1/events/{invoice}", {"mailEnabled": False})
+    link = "https://demo.test/i/secret-token"
+    row = outbox.mail(demo_brand["id"], invoice, "dave@example.com",
+                      {"invoice": {"code": "INV-1", "link": link}}, secrets=[link])
+    with transaction() as tx:
+        outbox.add(tx, [row])
+    outbox.publish([row])
+    drain()
+    assert mails_to("dave@example.com") == []
+    done = OutboxItem.get(outbox_pk(row.brand_id, row.id), "OUTBOX", consistent_read=True)
+    assert done.status == "Sent" and done.result == {"skipped": "mail turned off"}
+    assert "context" not in done.payload and "secrets" not in done.payload
+    assert link not in str(done.payload) and done.payload["eventCode"] == invoice

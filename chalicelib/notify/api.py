@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from chalicelib.http.context import RequestContext
-from chalicelib.notify import mailer
+from chalicelib.http.errors import BadRequest
+from chalicelib.identity import service as identity  # the caller's address (test mail)
+from chalicelib.notify import emailtemplates, mailer
 
 DEV_MAILS_LIMIT = 200
 
@@ -11,3 +13,63 @@ DEV_MAILS_LIMIT = 200
 def dev_mails(ctx: RequestContext) -> list[dict]:
     """Every mail sent in this local stack, newest first (optionally only those to ``to``)."""
     return mailer.all_sent_mails(to=ctx.query.get("to"), limit=DEV_MAILS_LIMIT)
+
+
+# -- e-mail templates (emailtemplates.py) --------------------------------------------------------
+
+def _template_fields(ctx: RequestContext) -> dict:
+    b = ctx.body
+    return {"event_id": b.eventId, "language_code": b.languageCode,
+            "country_code": b.countryCode, "subject": b.subject, "body": b.body, "tags": b.tags}
+
+
+def list_email_templates(ctx: RequestContext) -> dict:
+    return emailtemplates.list_templates(ctx.brand_id, ctx.query)
+
+
+def get_email_template(ctx: RequestContext, id: str) -> dict:  # noqa: A002 - the path parameter
+    return emailtemplates.get(ctx.brand_id, id)
+
+
+def create_email_template(ctx: RequestContext) -> dict:
+    return emailtemplates.create(ctx.brand, _template_fields(ctx))
+
+
+def update_email_template(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    return emailtemplates.update(ctx.brand, id, _template_fields(ctx))
+
+
+def delete_email_template(ctx: RequestContext, id: str) -> bool:  # noqa: A002
+    return emailtemplates.delete(ctx.brand_id, id)
+
+
+def email_template_placeholder_keys(ctx: RequestContext) -> dict:
+    event_id = ctx.query.get("eventId")
+    event = emailtemplates.find_event(event_id, field="eventId") if event_id else None
+    return emailtemplates.placeholder_keys(event)
+
+
+def event_default_email_template(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    event = emailtemplates.find_event(id)
+    return emailtemplates.default_dto(event, ctx.query.get("languageCode"))
+
+
+def event_email_template(ctx: RequestContext, id: str) -> dict:  # noqa: A002
+    event = emailtemplates.find_event(id)
+    return emailtemplates.for_event(ctx.brand_id, event, ctx.query.get("languageCode"))
+
+
+def preview_email_template(ctx: RequestContext) -> dict:
+    b = ctx.body
+    return emailtemplates.preview(ctx.brand, b.eventId, b.subject, b.body)
+
+
+def send_test_email_template(ctx: RequestContext) -> dict:
+    """Mail the rendered sample to the calling admin's own address (through the outbox)."""
+    b = ctx.body
+    user = identity.get_user_item(ctx.brand_id, ctx.caller.user_id)
+    if not user.email_address:
+        raise BadRequest("Your account has no e-mail address to send the test mail to.",
+                         code="NO_EMAIL_ADDRESS")
+    return emailtemplates.send_test_mail(ctx.brand, b.eventId, b.subject, b.body,
+                                         user.email_address, b.languageCode)

@@ -84,7 +84,7 @@ def compose(brand: dict, payload: dict[str, Any]) -> tuple[templates.Template, A
     if not isinstance(event_code, str) or not event_code:
         raise MailError("the outbox payload has no eventCode")
     context = {**(payload.get("context") or {}), "brand": templates.brand_vars(brand)}
-    template = templates.template_for(brand["id"], event_code, payload.get("languageCode"))
+    template = _chosen(brand, event_code, payload)
     try:
         return template, templates.render(template, context), None
     except templates.TemplateError as e:
@@ -94,6 +94,21 @@ def compose(brand: dict, payload: dict[str, Any]) -> tuple[templates.Template, A
         log.warning("%s (brand %s)", problem, brand["id"])
         fallback = templates.default_template(event_code)
         return fallback, templates.render(fallback, context), problem
+
+
+def _chosen(brand: dict, event_code: str, payload: dict[str, Any]) -> templates.Template:
+    """The payload's own text (a test mail: emailtemplates.test_mail), else the brand's template
+    in the user's language (then the brand's ``languageCode`` setting), else the default."""
+    own = payload.get("template")
+    if isinstance(own, dict):
+        return templates.Template(event_code=event_code, subject=str(own.get("subject") or ""),
+                                  body=str(own.get("body") or ""), source="test",
+                                  language_code=payload.get("languageCode") or "en")
+    setting = brand.get("setting") or {}
+    return templates.template_for(
+        brand["id"], event_code, payload.get("languageCode"),
+        country_code=payload.get("countryCode"),
+        brand_language=setting.get("languageCode") or brand.get("languageCode"))
 
 
 def deliver(item: OutboxItem) -> Delivery:

@@ -83,10 +83,15 @@ def render_text(source: str, context: dict[str, Any], *, html: bool) -> str:
 
 
 def render(template: Template, context: dict[str, Any]) -> Rendered:
-    subject = render_text(template.subject, context, html=False)
-    subject = " ".join(subject.split())[:MAX_SUBJECT_CHARS]  # one header line
-    body = render_text(template.body, context, html=True)
-    return Rendered(subject=subject, body=body)
+    parts = {}
+    for part, source, html in (("subject", template.subject, False),
+                               ("body", template.body, True)):
+        try:
+            parts[part] = render_text(source, context, html=html)
+        except TemplateError as e:
+            raise TemplateError(f"The {part} can't be rendered: {e}", part) from None
+    subject = " ".join(parts["subject"].split())[:MAX_SUBJECT_CHARS]  # one header line
+    return Rendered(subject=subject, body=parts["body"])
 
 
 def check(subject: str, body: str, event_code: str | None = None) -> None:

@@ -35,6 +35,11 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/wallets/{id}"):
         "{id} is a currency code (JFW's v1/wallets/{currencyCode}): it opens the caller's own "
         "wallet, in the caller's brand",
+    ("GET", "/api/v1/events/{id}/email-templates"):
+        "events are the platform's catalogue (the same ids in every brand); the template shown "
+        "is always the caller's brand's own or the default",
+    ("GET", "/api/v1/events/{id}/email-templates/default"):
+        "events are the platform's catalogue: the built-in default is no brand's object",
 }
 
 
@@ -172,7 +177,15 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("invoices", "id"): lambda env: _b_invoice(env),
     ("credit-notes", "noteId"): lambda env: _b_credit_note(env),
     ("saved-cards", "id"): lambda env: _b_saved_card(env),
+    ("email-templates", "id"): lambda env: _b_email_template(env),
 }
+
+
+def _b_email_template(env: Env) -> str:
+    from chalicelib.notify import emailtemplates
+
+    return emailtemplates.save_template(env.other["id"], "USER.PASSWORD.CHANGED",
+                                        subject="B's subject", body="<p>B</p>")["id"]
 
 
 def _b_saved_card(env: Env) -> str:

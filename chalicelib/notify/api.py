@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from chalicelib.http.context import RequestContext
 from chalicelib.http.errors import BadRequest
 from chalicelib.identity import service as identity  # the caller's address (test mail)
 from chalicelib.notify import emailtemplates, mailer
 
 DEV_MAILS_LIMIT = 200
+TEST_MAILS_PER_HOUR = 20  # per admin: a test mail goes to the caller's own address
 
 
 def dev_mails(ctx: RequestContext) -> list[dict]:
@@ -71,5 +74,10 @@ def send_test_email_template(ctx: RequestContext) -> dict:
     if not user.email_address:
         raise BadRequest("Your account has no e-mail address to send the test mail to.",
                          code="NO_EMAIL_ADDRESS")
-    return emailtemplates.send_test_mail(ctx.brand, b.eventId, b.subject, b.body,
+    identity.rate_limit_check(ctx.brand_id, "TEMPLATE-TEST", user.id, TEST_MAILS_PER_HOUR,
+                              timedelta(hours=1), "Too many test mails; try again later.",
+                              code="TOO_MANY_TEST_MAILS")
+    sent = emailtemplates.send_test_mail(ctx.brand, b.eventId, b.subject, b.body,
                                          user.email_address, b.languageCode)
+    identity.rate_limit_hit(ctx.brand_id, "TEMPLATE-TEST", user.id, timedelta(hours=1))
+    return sent

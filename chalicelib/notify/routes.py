@@ -28,9 +28,10 @@ ROUTES = [
           body="chalicelib.notify.schemas:EmailTemplatePreviewBody", tag="Email templates"),
     Route("POST", "/api/v1/email-templates/test",
           "chalicelib.notify.api:send_test_email_template",
-          "Mail a subject and body, rendered with sample data, to the caller's own address",
-          permission="EMAIL-TEMPLATE.UPDATE",
-          body="chalicelib.notify.schemas:EmailTemplatePreviewBody", tag="Email templates"),
+          "Mail a subject and body, rendered with sample data, to the caller's own address "
+          "(20 an hour)", permission="EMAIL-TEMPLATE.UPDATE",
+          body="chalicelib.notify.schemas:EmailTemplatePreviewBody", tag="Email templates",
+          answers=(429,)),
     Route("GET", "/api/v1/email-templates/{id}", "chalicelib.notify.api:get_email_template",
           "An e-mail template", permission="EMAIL-TEMPLATE.READ", tag="Email templates"),
     Route("POST", "/api/v1/email-templates", "chalicelib.notify.api:create_email_template",

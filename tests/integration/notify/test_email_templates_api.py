@@ -191,3 +191,24 @@ def test_test_mail_goes_to_the_callers_address(admin, demo_brand, mail_env):
     assert mail.body == "<p>Demo [change.method]</p>"
     [logged] = admin.ok("GET", "/api/v1/dev/mails?to=boss@example.com")
     assert logged["subject"] == "Test for Jane"
+
+
+def test_test_mails_are_rate_limited(admin, demo_brand, mail_env, monkeypatch):
+    from chalicelib.notify import api as notify_api
+
+    monkeypatch.setattr(notify_api, "TEST_MAILS_PER_HOUR", 2)
+    body = {"eventId": CHANGED.code, "subject": "t", "body": "<p>t</p>"}
+    admin.ok("POST", "v1/email-templates/test", body)
+    admin.ok("POST", "v1/email-templates/test", body)
+    resp = admin.post("v1/email-templates/test", body)
+    assert resp.status_code == 429 and resp.headers.get("Retry-After")
+    drain()
+    assert len(mails_to("boss@example.com")) == 2
+
+
+def test_test_mail_with_bad_liquid_queues_nothing(admin, demo_brand, mail_env):
+    resp = admin.post("v1/email-templates/test", {
+        "eventId": CHANGED.code, "subject": "t", "body": "<p>{{ payment.code }}</p>"})
+    assert resp.status_code == 400 and error(resp)["field"] == "body"
+    drain()
+    assert mails_to("boss@example.com") == []

@@ -212,3 +212,15 @@ def test_test_mail_with_bad_liquid_queues_nothing(admin, demo_brand, mail_env):
     assert resp.status_code == 400 and error(resp)["field"] == "body"
     drain()
     assert mails_to("boss@example.com") == []
+
+
+@pytest.mark.parametrize("code", sorted(catalog.EVENTS))
+def test_every_default_passes_the_save_check(demo_brand, code):
+    """A brand can start from any built-in text: the save check and sample data accept it."""
+    from chalicelib.notify import emailtemplates
+
+    event = catalog.EVENTS[code]
+    if not (event.subject and event.body):
+        pytest.skip("the event sends no mail")
+    shown = emailtemplates.render_sample(demo_brand, event, event.subject, event.body)
+    assert shown.subject.strip() and shown.body.strip()

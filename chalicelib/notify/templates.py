@@ -193,6 +193,15 @@ def default_template(event_code: str) -> Template:
                     source="default")
 
 
+def _language_tag(tag: str | None) -> tuple[str | None, str | None]:
+    """``fr-CA`` -> ("fr", "CA"): templates are per ISO 639-1 language and country."""
+    if not tag:
+        return None, None
+    language, _, rest = tag.replace("_", "-").partition("-")
+    region = rest.partition("-")[0]
+    return language.lower() or None, region.upper() if len(region) == 2 else None
+
+
 def template_for(brand_id: str, event_code: str, language_code: str | None = None, *,
                  country_code: str | None = None,
                  brand_language: str | None = None) -> Template:
@@ -200,12 +209,15 @@ def template_for(brand_id: str, event_code: str, language_code: str | None = Non
 
     Tried in order: the user's language, then the brand's default language (``brand_language``,
     else English); within a language, the template for ``country_code`` (when the mail carries
-    one) before the one for no country. One Query.
+    one, else the region of the user's language tag: ``fr-CA``) before the one for no country.
+    One Query.
     """
     found = {(t.language_code, t.country_code or None): t for t in TemplateItem.query(
         template_pk(brand_id, event_code), TemplateItem.sk.startswith("LANG#"))}
-    languages = [c.lower() for c in (language_code, brand_language or DEFAULT_LANGUAGE) if c]
-    country = country_code.upper() if country_code else None
+    user_language, region = _language_tag(language_code)
+    languages = [c for c in (user_language, _language_tag(brand_language)[0] or DEFAULT_LANGUAGE)
+                 if c]
+    country = (country_code or region or "").upper() or None
     for language in dict.fromkeys(languages):
         for key in ((language, country), (language, None)) if country else ((language, None),):
             item = found.get(key)

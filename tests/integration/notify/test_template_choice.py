@@ -100,3 +100,20 @@ def test_template_made_through_the_api_is_mailed(api, admin, demo_brand, mail_en
         "emailAddress": "alice@example.com", "resetPasswordLink": "https://demo.test/reset"})
     drain()
     assert mails_to("alice@example.com")[-1].subject == "Reset your Demo password"
+
+
+def test_users_language_tag_gives_language_and_country(brand_id):
+    save(brand_id, "fr")
+    save(brand_id, "fr", "CA")
+    save(brand_id, "en")
+    assert send(brand_id, "fr-CA") == "[fr-CA] Bob"
+    assert send(brand_id, "fr-BE") == "[fr] Bob"
+    assert send(brand_id, "pt-BR") == "[en] Bob"
+    assert send(brand_id, "fr-CA", "BE") == "[fr] Bob"  # the mail's country wins
+
+
+def test_brand_language_set_through_the_api(api, admin, demo_brand, mail_env):
+    save(demo_brand["id"], "de")
+    admin.ok("PUT", f"v1/brands/{demo_brand['id']}/setting", {"languageCode": "de"})
+    assert admin.ok("GET", f"v1/brands/{demo_brand['id']}")["setting"]["languageCode"] == "de"
+    assert send(demo_brand["id"], "it") == "[de] Bob"

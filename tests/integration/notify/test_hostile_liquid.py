@@ -111,3 +111,13 @@ def outbox_row(item):
     from chalicelib.notify.models import OutboxItem, outbox_pk
 
     return OutboxItem.get(outbox_pk(item.brand_id, item.id), "OUTBOX", consistent_read=True)
+
+
+def test_aliases_reach_no_further_than_their_placeholder(admin, demo_brand):
+    """An assigned alias isn't checked by name at save (it's local), but at render it is only
+    the data it names: no Python attribute behind it."""
+    shown = admin.ok("POST", "v1/email-templates/preview", {
+        "eventId": "USER.PASSWORD.CHANGED", "subject": "s",
+        "body": "{% assign x = brand %}[{{ x.__class__ }}{{ x.__init__.__globals__ }}"
+                "{{ x.items }}]{{ x.name }}"})
+    assert shown["body"] == "[]Demo"

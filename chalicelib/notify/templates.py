@@ -9,6 +9,7 @@ raises ``TemplateError`` with a one-line reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -70,12 +71,46 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
+# python-liquid's lexer and parser take time quadratic in unclosed openers and parentheses (40,000
+# nested parentheses: 90 s) and recurse on brackets, so the markup is bounded before it is parsed
+# (``_guard``).
+MAX_PARENTHESES = 200  # in all the Liquid markup of one part: ranges and grouping
+MAX_BRACKETS = 20  # in one {{ ... }} or {% ... %}: a[0]["b"] ...
+_OPEN = re.compile(r"\{[{%]")
+_CLOSE = re.compile(r"[}%]\}")
+
+
+def _guard(source: str, part: str | None = None) -> None:
+    """Refuse markup the parser would take too long over (linear: two regex scans)."""
+    name = f"The {part}" if part else "The template"
+    parens, pos = 0, 0
+    while (opened := _OPEN.search(source, pos)) is not None:
+        closed = _CLOSE.search(source, opened.end())
+        line = source.count("\n", 0, opened.start()) + 1
+        # An unclosed opener makes the lexer's lazy patterns scan to the end from every later
+        # opener (4,000 of them: 14 s): each must close before the next opens.
+        if closed is None or _OPEN.search(source, opened.end(), closed.start()) is not None:
+            raise TemplateError(f"{name} has a '{opened.group()}' that is not closed before "
+                                f"the next Liquid tag or output (line {line}).", part)
+        stop = closed.end()
+        markup = source[opened.end():stop]
+        parens += markup.count("(")
+        if parens > MAX_PARENTHESES:
+            raise TemplateError(f"{name} uses more than {MAX_PARENTHESES} parentheses in its "
+                                f"Liquid (line {line}).", part)
+        if markup.count("[") > MAX_BRACKETS:
+            raise TemplateError(f"{name} uses more than {MAX_BRACKETS} brackets in one Liquid "
+                                f"tag or output (line {line}).", part)
+        pos = stop
+
+
 def render_text(source: str, context: dict[str, Any], *, html: bool) -> str:
     """Render one template; ``html`` escapes every value (bodies), subjects stay plain text."""
     from liquid.exceptions import LiquidError  # heavy, optional (see _environment)
 
     if len(source) > MAX_SOURCE_CHARS:
         raise TemplateError(f"The template is longer than {MAX_SOURCE_CHARS} characters.")
+    _guard(source)
     try:
         return _parse(source, html).render(**context)
     except LiquidError as e:
@@ -107,6 +142,7 @@ def check(subject: str, body: str, event_code: str | None = None) -> None:
     for part, source, html in (("subject", subject, False), ("body", body, True)):
         if len(source) > MAX_SOURCE_CHARS:
             raise TemplateError(f"The {part} is longer than {MAX_SOURCE_CHARS} characters.", part)
+        _guard(source, part)
         try:
             parsed = _parse(source, html)
         except LiquidError as e:

@@ -40,6 +40,12 @@ HOSTILE = {
     "deep nesting": "{% if true %}" * 200 + "{% endif %}" * 200,
     "unknown filter": "{{ brand.name | system }}",
     "unterminated": "{% for x in (1..3) %}",
+    # inputs python-liquid's lexer or parser would spend minutes on (refused before parsing)
+    "unclosed outputs": "{{" * 45_000,
+    "nested parentheses": "{{ " + "(" * 40_000 + "1" + ")" * 40_000 + " }}",
+    "parentheses in a condition": "{% if " + " and ".join(["(true)"] * 9_000) + " %}x{% endif %}",
+    "nested brackets": "{{ brand" + "[brand" * 10_000 + "]" * 10_000 + " }}",
+    "long and-chain": "{% if " + " and ".join(["true"] * 9_000) + " %}x{% endif %}",
 }
 
 

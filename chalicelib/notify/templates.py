@@ -209,13 +209,14 @@ def _analyse(part: str, source: str, parsed: Any, allowed: frozenset[tuple[str, 
     known_filters = _environment(False).filters
     for name, spans in analysis.filters.items():
         if name not in known_filters:
-            raise TemplateError(f"The {part} uses an unknown filter '{name}' on line "
+            raise TemplateError(f"The {part} uses an unknown filter '{name[:80]}' on line "
                                 f"{_line(source, spans[0].index)}.", part)
     for variables in analysis.globals.values():
         for var in variables:
             path = [s if isinstance(s, str) else "[]" for s in var.segments]
             if not any(_matches(path, a) for a in allowed):
-                raise TemplateError(f"The {part} uses an unknown placeholder '{var}' on line "
+                name = str(var) if len(str(var)) <= 80 else str(var)[:77] + "..."
+                raise TemplateError(f"The {part} uses an unknown placeholder '{name}' on line "
                                     f"{_line(source, var.span.index)}.", part)
 
 

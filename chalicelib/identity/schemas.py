@@ -229,6 +229,9 @@ class BrandSettingBody(Body):
     # Also ours (invoicing/numbering.py): how invoice and credit-note numbers print.
     invoiceNumberFormat: NumberFormat | None = None
     creditNoteNumberFormat: NumberFormat | None = None
+    # Also ours (notify/templates.py): the language of the brand's mails when it has no
+    # template in the user's language (before the built-in English default).
+    languageCode: LanguageCode | None = None
 
     @field_serializer("taxRate")
     def _tax_rate_as_text(self, v: Decimal | None) -> str | None:

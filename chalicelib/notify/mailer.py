@@ -84,7 +84,7 @@ def compose(brand: dict, payload: dict[str, Any]) -> tuple[templates.Template, A
     if not isinstance(event_code, str) or not event_code:
         raise MailError("the outbox payload has no eventCode")
     context = {**(payload.get("context") or {}), "brand": templates.brand_vars(brand)}
-    template = templates.template_for(brand["id"], event_code, payload.get("languageCode"))
+    template = _chosen(brand, event_code, payload)
     try:
         return template, templates.render(template, context), None
     except templates.TemplateError as e:
@@ -94,6 +94,21 @@ def compose(brand: dict, payload: dict[str, Any]) -> tuple[templates.Template, A
         log.warning("%s (brand %s)", problem, brand["id"])
         fallback = templates.default_template(event_code)
         return fallback, templates.render(fallback, context), problem
+
+
+def _chosen(brand: dict, event_code: str, payload: dict[str, Any]) -> templates.Template:
+    """The payload's own text (a test mail: emailtemplates.test_mail), else the brand's template
+    in the user's language (then the brand's ``languageCode`` setting), else the default."""
+    own = payload.get("template")
+    if isinstance(own, dict):
+        return templates.Template(event_code=event_code, subject=str(own.get("subject") or ""),
+                                  body=str(own.get("body") or ""), source="test",
+                                  language_code=payload.get("languageCode") or "en")
+    setting = brand.get("setting") or {}
+    return templates.template_for(
+        brand["id"], event_code, payload.get("languageCode"),
+        country_code=payload.get("countryCode"),
+        brand_language=setting.get("languageCode") or brand.get("languageCode"))
 
 
 def deliver(item: OutboxItem) -> Delivery:
@@ -143,10 +158,11 @@ def deliver(item: OutboxItem) -> Delivery:
 
 def _skip_if_turned_off(item: OutboxItem) -> Delivery | None:
     """A mail whose event the brand turned off (v1/events/{id}) is not sent: the row is done,
-    with no SES call (asked at send time, so rows written before the change stop too)."""
+    with no SES call (asked at send time, so rows written before the change stop too). An
+    admin's test mail (its own ``template``) is sent whatever the setting."""
     payload = item.payload or {}
     code = payload.get("eventCode")
-    if not isinstance(code, str) or events.mail_on(item.brand_id, code):
+    if payload.get("template") or not isinstance(code, str) or events.mail_on(item.brand_id, code):
         return None
     kept = None
     if payload.get("secrets"):

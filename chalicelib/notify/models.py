@@ -17,8 +17,11 @@ Access patterns (pk / sk):
                             ``B#<brand>#SUPPRESSIONS`` / ``<id>`` (suppressions.py)
 - SNS message seen ........ ``SNSMSG#<MessageId>`` / ``SNSMSG`` (a replay is a no-op; 14 days)
 - brand event setting .... ``B#<brand>#EVENTSETTING`` / ``<EVENT.CODE>`` (mail on/off, SMS on/off)
-- brand e-mail template ... ``B#<brand>#TEMPLATE#<EVENT.CODE>`` / ``LANG#<languageCode>``;
+- brand e-mail template ... ``B#<brand>#TEMPLATE#<EVENT.CODE>`` / ``LANG#<language>#<COUNTRY|->``
+                            (one per event x language x country: the mailer's one Query);
                             a brand's templates: gsi1 ``B#<brand>#TEMPLATES`` by event + language
+- e-mail template by id ... ``B#<brand>#EMAILTEMPLATE#<id>`` / ``EMAILTEMPLATE``: a copy of the
+                            template, written in the same transaction (GET by id: one GetItem)
 """
 
 from __future__ import annotations
@@ -193,3 +196,11 @@ class SnsMessageItem(BaseModel):
     Meta = Meta
     topic_arn = UnicodeAttribute(attr_name="topicArn")
     received_date = UTCDateTimeAttribute(attr_name="receivedDate")
+def template_sk(language_code: str, country_code: str | None) -> str:
+    """A brand template's sort key: one per language x country (``-``: any country)."""
+    return f"LANG#{language_code.lower()}#{(country_code or '-').upper()}"
+
+
+def template_id_key(brand_id: str, template_id: str) -> tuple[str, str]:
+    """The by-id copy of a brand template (``TemplateItem`` too, without gsi1)."""
+    return f"B#{brand_id}#EMAILTEMPLATE#{template_id}", "EMAILTEMPLATE"

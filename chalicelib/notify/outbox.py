@@ -117,7 +117,8 @@ def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
 
 
 def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
-         language_code: str | None = None, secrets: list[str] | None = None) -> OutboxItem:
+         language_code: str | None = None, secrets: list[str] | None = None,
+         country_code: str | None = None) -> OutboxItem:
     """An outbox row that sends the event's mail to ``to``; ``context`` feeds the template
     (``brand`` is added at send time from the brand's current settings).
 
@@ -129,6 +130,8 @@ def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
                                "languageCode": language_code}
     if secrets:
         payload["secrets"] = list(secrets)
+    if country_code:  # a country-specific brand template is preferred (templates.template_for)
+        payload["countryCode"] = country_code
     return row(brand_id, "mail", payload)
 
 

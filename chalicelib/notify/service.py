@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.notify import outbox
 from chalicelib.notify.catalog import PASSWORD_CHANGED, PASSWORD_RESET_REQUESTED, Event
+from chalicelib.notify.emailtemplates import save_template
 from chalicelib.notify.events import event_dto
 from chalicelib.notify.events import find as find_event
 from chalicelib.notify.mailer import (
@@ -34,7 +35,7 @@ from chalicelib.notify.mailer import (
 from chalicelib.notify.mailer import deliver as deliver_mail
 from chalicelib.notify.models import OutboxItem
 from chalicelib.notify.outbox import Delivery, register_kind
-from chalicelib.notify.templates import brand_vars, mail_date, save_template, user_vars
+from chalicelib.notify.templates import brand_vars, mail_date, user_vars
 
 __all__ = [
     "PASSWORD_CHANGED", "PASSWORD_RESET_REQUESTED", "Delivery", "Event", "MailError",
@@ -54,10 +55,11 @@ def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
 
 
 def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
-         language_code: str | None = None, secrets: list[str] | None = None) -> OutboxItem:
+         language_code: str | None = None, secrets: list[str] | None = None,
+         country_code: str | None = None) -> OutboxItem:
     """An outbox row that mails the event's template to ``to`` (outbox.mail)."""
     return outbox.mail(brand_id, event_code, to, context, language_code=language_code,
-                       secrets=secrets)
+                       secrets=secrets, country_code=country_code)
 
 
 def add(tx: Any, rows: Iterable[OutboxItem]) -> None:

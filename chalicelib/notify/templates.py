@@ -9,15 +9,14 @@ raises ``TemplateError`` with a one-line reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from chalicelib import settings
 from chalicelib.notify import catalog
 from chalicelib.notify.models import TemplateItem, template_pk
-from chalicelib.store import ids
 
 MAX_SOURCE_CHARS = 100_000
 MAX_SUBJECT_CHARS = 998  # RFC 5322 line limit
@@ -25,7 +24,12 @@ DEFAULT_LANGUAGE = "en"
 
 
 class TemplateError(Exception):
-    """A template that can't be parsed or rendered within the sandbox's limits."""
+    """A template that can't be parsed or rendered within the sandbox's limits; ``part`` names
+    the part at fault (``subject`` or ``body``) when a check knows it."""
+
+    def __init__(self, message: str, part: str | None = None) -> None:
+        super().__init__(message)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,46 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
+# python-liquid's lexer and parser take time quadratic in unclosed openers and parentheses (40,000
+# nested parentheses: 90 s) and recurse on brackets, so the markup is bounded before it is parsed
+# (``_guard``).
+MAX_PARENTHESES = 200  # in all the Liquid markup of one part: ranges and grouping
+MAX_BRACKETS = 20  # in one {{ ... }} or {% ... %}: a[0]["b"] ...
+_OPEN = re.compile(r"\{[{%]")
+_CLOSE = re.compile(r"[}%]\}")
+
+
+def _guard(source: str, part: str | None = None) -> None:
+    """Refuse markup the parser would take too long over (linear: two regex scans)."""
+    name = f"The {part}" if part else "The template"
+    parens, pos = 0, 0
+    while (opened := _OPEN.search(source, pos)) is not None:
+        closed = _CLOSE.search(source, opened.end())
+        line = source.count("\n", 0, opened.start()) + 1
+        # An unclosed opener makes the lexer's lazy patterns scan to the end from every later
+        # opener (4,000 of them: 14 s): each must close before the next opens.
+        if closed is None or _OPEN.search(source, opened.end(), closed.start()) is not None:
+            raise TemplateError(f"{name} has a '{opened.group()}' that is not closed before "
+                                f"the next Liquid tag or output (line {line}).", part)
+        stop = closed.end()
+        markup = source[opened.end():stop]
+        parens += markup.count("(")
+        if parens > MAX_PARENTHESES:
+            raise TemplateError(f"{name} uses more than {MAX_PARENTHESES} parentheses in its "
+                                f"Liquid (line {line}).", part)
+        if markup.count("[") > MAX_BRACKETS:
+            raise TemplateError(f"{name} uses more than {MAX_BRACKETS} brackets in one Liquid "
+                                f"tag or output (line {line}).", part)
+        pos = stop
+
+
 def render_text(source: str, context: dict[str, Any], *, html: bool) -> str:
     """Render one template; ``html`` escapes every value (bodies), subjects stay plain text."""
     from liquid.exceptions import LiquidError  # heavy, optional (see _environment)
 
     if len(source) > MAX_SOURCE_CHARS:
         raise TemplateError(f"The template is longer than {MAX_SOURCE_CHARS} characters.")
+    _guard(source)
     try:
         return _parse(source, html).render(**context)
     except LiquidError as e:
@@ -80,23 +118,106 @@ def render_text(source: str, context: dict[str, Any], *, html: bool) -> str:
 
 
 def render(template: Template, context: dict[str, Any]) -> Rendered:
-    subject = render_text(template.subject, context, html=False)
-    subject = " ".join(subject.split())[:MAX_SUBJECT_CHARS]  # one header line
-    body = render_text(template.body, context, html=True)
-    return Rendered(subject=subject, body=body)
+    parts = {}
+    for part, source, html in (("subject", template.subject, False),
+                               ("body", template.body, True)):
+        try:
+            parts[part] = render_text(source, context, html=html)
+        except TemplateError as e:
+            raise TemplateError(f"The {part} can't be rendered: {e}", part) from None
+    subject = " ".join(parts["subject"].split())[:MAX_SUBJECT_CHARS]  # one header line
+    return Rendered(subject=subject, body=parts["body"])
 
 
-def check(subject: str, body: str) -> None:
-    """Parse both parts, so a brand's template can be refused when it is saved."""
+def check(subject: str, body: str, event_code: str | None = None) -> None:
+    """Parse both parts, so a brand's template can be refused when it is saved.
+
+    With ``event_code``, also analyse them (python-liquid's static analysis): ``include`` and
+    ``render`` are refused, so is a filter Liquid doesn't know, and every variable the template
+    reads from outside must be one of the event's placeholders, ``brand.*`` or ``user.*``. Each
+    refusal names the part and the line.
+    """
     from liquid.exceptions import LiquidError  # heavy, optional (see _environment)
 
     for part, source, html in (("subject", subject, False), ("body", body, True)):
         if len(source) > MAX_SOURCE_CHARS:
-            raise TemplateError(f"The {part} is longer than {MAX_SOURCE_CHARS} characters.")
+            raise TemplateError(f"The {part} is longer than {MAX_SOURCE_CHARS} characters.", part)
+        _guard(source, part)
         try:
-            _parse(source, html)
+            parsed = _parse(source, html)
         except LiquidError as e:
-            raise TemplateError(f"The {part} is not valid Liquid: {_one_line(e)}") from None
+            token = getattr(e, "token", None)
+            index = getattr(token, "start_index", -1)
+            line = _line(source, index if isinstance(index, int) and index >= 0 else len(source))
+            message = (getattr(e, "message", None) or _one_line(e)).strip().splitlines()[0]
+            raise TemplateError(f"The {part} is not valid Liquid (line {line}): {message}",
+                                part) from None
+        if event_code is not None:
+            _analyse(part, source, parsed, allowed_paths(event_code))
+
+
+REFUSED_TAGS = ("include", "render")
+# What a template may ask of any value without it being a placeholder of its own.
+_PROPERTIES = {"size", "first", "last"}
+
+
+def _line(source: str, index: int) -> int:
+    return source.count("\n", 0, max(0, index)) + 1
+
+
+def _split(placeholder: str) -> tuple[str, ...]:
+    """``downloads[].url`` -> ("downloads", "[]", "url")."""
+    out: list[str] = []
+    for seg in placeholder.split("."):
+        if seg.endswith("[]"):
+            out += [seg[:-2], "[]"]
+        else:
+            out.append(seg)
+    return tuple(out)
+
+
+@lru_cache(maxsize=128)
+def allowed_paths(event_code: str) -> frozenset[tuple[str, ...]]:
+    """The paths a template of the event may read: its placeholders, ``brand.*``, ``user.*``."""
+    event = catalog.event(event_code)
+    if event is None:
+        raise TemplateError(f"No mail is defined for the event {event_code}.")
+    paths = {_split(p) for p in event.placeholders}
+    paths |= {("brand", k) for k in brand_vars({})}
+    paths |= {("user", k) for k in user_vars()}
+    return frozenset(paths)
+
+
+def _matches(path: list[str], allowed: tuple[str, ...]) -> bool:
+    for i, seg in enumerate(path):
+        if i >= len(allowed):
+            return all(s in _PROPERTIES for s in path[i:])
+        want = allowed[i]
+        if seg == want or (want == "[]" and seg in ("[]", "first", "last")):
+            continue
+        return False
+    return True  # a prefix: ``downloads`` in ``for d in downloads``, or a whole object
+
+
+def _analyse(part: str, source: str, parsed: Any, allowed: frozenset[tuple[str, ...]]) -> None:
+    analysis = parsed.analyze(include_partials=False)
+    for tag in REFUSED_TAGS:
+        for span in analysis.tags.get(tag, ()):
+            raise TemplateError(f"The {part} uses the tag '{tag}' on line "
+                                f"{_line(source, span.index)}: templates can't include others.",
+                                part)
+    known_filters = _environment(False).filters
+    for name, spans in analysis.filters.items():
+        if name not in known_filters:
+            raise TemplateError(f"The {part} uses an unknown filter '{name[:80]}' on line "
+                                f"{_line(source, spans[0].index)}.", part)
+    for variables in analysis.globals.values():
+        for var in variables:
+            path = [s if isinstance(s, str) else "[]" for s in var.segments]
+            if not any(_matches(path, a) for a in allowed):
+                name = str(var) if len(str(var)) <= 80 else str(var)[:77] + "..."
+                raise TemplateError(f"The {part} uses an unknown placeholder '{name}' on line "
+                                    f"{_line(source, var.span.index)}.", part)
 
 
 # -- which template ----------------------------------------------------------------------------
@@ -109,40 +230,38 @@ def default_template(event_code: str) -> Template:
                     source="default")
 
 
-def template_for(brand_id: str, event_code: str,
-                 language_code: str | None = None) -> Template:
-    """The brand's own template for the event (its language, else English), else the default."""
-    wanted = (language_code or DEFAULT_LANGUAGE).lower()
-    found = {t.language_code: t for t in TemplateItem.query(
-        template_pk(brand_id, event_code), TemplateItem.sk.startswith("LANG#"))}
-    item = found.get(wanted) or found.get(DEFAULT_LANGUAGE)
-    if item is None:
-        return default_template(event_code)
-    return Template(event_code=event_code, subject=item.subject, body=item.body,
-                    source="brand", language_code=item.language_code)
+def _language_tag(tag: str | None) -> tuple[str | None, str | None]:
+    """``fr-CA`` -> ("fr", "CA"): templates are per ISO 639-1 language and country."""
+    if not tag:
+        return None, None
+    language, _, rest = tag.replace("_", "-").partition("-")
+    region = rest.partition("-")[0]
+    return language.lower() or None, region.upper() if len(region) == 2 else None
 
 
-def save_template(brand_id: str, event_code: str, *, subject: str, body: str,
-                  language_code: str = DEFAULT_LANGUAGE, country_code: str | None = None,
-                  tags: str | None = None, validate: bool = True) -> dict:
-    """Create or replace a brand's template (the CRUD routes come in a later issue).
+def template_for(brand_id: str, event_code: str, language_code: str | None = None, *,
+                 country_code: str | None = None,
+                 brand_language: str | None = None) -> Template:
+    """The brand's own template for the event, else the built-in default.
 
-    ``validate=False`` stores it unchecked: only for tests of a template broken some other way.
+    Tried in order: the user's language, then the brand's default language (``brand_language``,
+    else English); within a language, the template for ``country_code`` (when the mail carries
+    one, else the region of the user's language tag: ``fr-CA``) before the one for no country.
+    One Query.
     """
-    if validate:
-        check(subject, body)
-    now = settings.now()
-    language_code = language_code.lower()
-    item = TemplateItem(
-        template_pk(brand_id, event_code), f"LANG#{language_code}",
-        id=ids.new_id(), brand_id=brand_id, event_code=event_code, language_code=language_code,
-        country_code=country_code, subject=subject, body=body, tags=tags,
-        created_date=now, modified_date=now,
-        gsi1pk=f"B#{brand_id}#TEMPLATES", gsi1sk=f"{event_code}#{language_code}",
-    )
-    item.save()
-    return {"id": item.id, "eventCode": event_code, "languageCode": language_code,
-            "countryCode": country_code, "subject": subject, "body": body, "tags": tags}
+    found = {(t.language_code, t.country_code or None): t for t in TemplateItem.query(
+        template_pk(brand_id, event_code), TemplateItem.sk.startswith("LANG#"))}
+    user_language, region = _language_tag(language_code)
+    languages = [c for c in (user_language, _language_tag(brand_language)[0] or DEFAULT_LANGUAGE)
+                 if c]
+    country = (country_code or region or "").upper() or None
+    for language in dict.fromkeys(languages):
+        for key in ((language, country), (language, None)) if country else ((language, None),):
+            item = found.get(key)
+            if item is not None:
+                return Template(event_code=event_code, subject=item.subject, body=item.body,
+                                source="brand", language_code=item.language_code)
+    return default_template(event_code)
 
 
 # -- what templates see ------------------------------------------------------------------------

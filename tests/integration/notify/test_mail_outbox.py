@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import settings
-from chalicelib.notify import jobs, mailer, outbox, templates
+from chalicelib.notify import emailtemplates, jobs, mailer, outbox, templates
 from chalicelib.notify.models import FAILED, PENDING, SENT, OutboxItem, outbox_pk
 from chalicelib.store import aws
 from chalicelib.store.tx import transaction
@@ -251,7 +251,7 @@ def test_sweeper_reads_every_shard(mail_api, demo_brand):
 # -- templates ---------------------------------------------------------------------------------
 
 def test_brand_template_override_is_used(mail_api, demo_brand):
-    templates.save_template(demo_brand["id"], "USER.PASSWORD.CHANGED",
+    emailtemplates.save_template(demo_brand["id"], "USER.PASSWORD.CHANGED",
                             subject="[{{ brand.code }}] {{ user.first_name }}, new password",
                             body="<p>Custom {{ brand.name }} body for {{ user.username }}</p>")
     queue_mail(demo_brand["id"])
@@ -264,7 +264,7 @@ def test_brand_template_override_is_used(mail_api, demo_brand):
 
 
 def test_override_of_another_brand_is_not_used(mail_api, demo_brand, other_brand):
-    templates.save_template(other_brand["id"], "USER.PASSWORD.CHANGED",
+    emailtemplates.save_template(other_brand["id"], "USER.PASSWORD.CHANGED",
                             subject="Other brand subject", body="<p>other</p>")
     queue_mail(demo_brand["id"])
     drain()
@@ -274,10 +274,10 @@ def test_override_of_another_brand_is_not_used(mail_api, demo_brand, other_brand
 
 def test_broken_brand_template_falls_back_to_default(mail_api, demo_brand):
     with pytest.raises(templates.TemplateError) as refused:
-        templates.save_template(demo_brand["id"], "USER.PASSWORD.CHANGED",
+        emailtemplates.save_template(demo_brand["id"], "USER.PASSWORD.CHANGED",
                                 subject="ok", body="<p>{% if %}broken{% endif %}</p>")
     assert "body is not valid Liquid" in str(refused.value)
-    templates.save_template(demo_brand["id"], "USER.PASSWORD.CHANGED", subject="ok",
+    emailtemplates.save_template(demo_brand["id"], "USER.PASSWORD.CHANGED", subject="ok",
                             body="<p>{% for i in (1..100000) %}x{% endfor %}</p>",
                             validate=False)  # parses, but breaks the loop limit
     item = queue_mail(demo_brand["id"])

@@ -41,6 +41,11 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/events/{id}"):
         "events are the platform's catalogue, the same in every brand; the setting written is "
         "the caller's brand's (tests/integration/notify/test_events_api.py checks brands apart)",
+    ("GET", "/api/v1/events/{id}/email-templates"):
+        "events are the platform's catalogue (the same ids in every brand); the template shown "
+        "is always the caller's brand's own or the default",
+    ("GET", "/api/v1/events/{id}/email-templates/default"):
+        "events are the platform's catalogue: the built-in default is no brand's object",
 }
 
 
@@ -180,6 +185,7 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("saved-cards", "id"): lambda env: _b_saved_card(env),
     ("tracking-emails", "id"): lambda env: _b_tracking_email(env),
     ("suppressions", "id"): lambda env: _b_suppression(env),
+    ("email-templates", "id"): lambda env: _b_email_template(env),
 }
 
 
@@ -203,6 +209,13 @@ def _b_suppression(env: Env) -> str:
     return suppressions.suppress(env.other["id"], "b-complainer@example.com",
                                  scope=suppressions.BRAND, reason=suppressions.COMPLAINT,
                                  detail="made by the isolation test").id
+
+
+def _b_email_template(env: Env) -> str:
+    from chalicelib.notify import emailtemplates
+
+    return emailtemplates.save_template(env.other["id"], "USER.PASSWORD.CHANGED",
+                                        subject="B's subject", body="<p>B</p>")["id"]
 
 
 def _b_saved_card(env: Env) -> str:

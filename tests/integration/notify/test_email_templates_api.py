@@ -32,10 +32,12 @@ def test_create_get_list_update_delete(admin, demo_brand):
     made = new_template(admin, countryCode="us", tags="security")
     assert made["languageCode"] == "en" and made["countryCode"] == "US"
     assert made["event"] == {
-        "id": CHANGED.id, "guid": CHANGED.id, "groupCodeName": "USER",
+        "id": CHANGED.id, "createdDate": None, "guid": CHANGED.id, "groupCodeName": "USER",
         "code": "USER.PASSWORD.CHANGED", "name": CHANGED.name,
-        "description": CHANGED.description, "trackingLevel": 1, "status": "Active",
-        "isSystem": True}
+        "description": CHANGED.description, "trackingLevel": 1, "tags": None,
+        "zOrder": made["event"]["zOrder"], "status": "Active", "isSystem": True,
+        "mailEnabled": True, "smsEnabled": False, "placeholders": list(CHANGED.placeholders)}
+    assert isinstance(made["event"]["zOrder"], int)
     assert made["createdDate"] and made["tags"] == "security"
 
     assert admin.ok("GET", f"v1/email-templates/{made['id']}") == made

@@ -47,7 +47,7 @@ def make_feedback(scope: Construct, cfg: StageConfig, base_url: str) -> Feedback
             name=f"{cfg.prefix}feedback", enabled=True, matching_event_types=EVENT_TYPES,
             sns_destination=ses.CfnConfigurationSetEventDestination.SnsDestinationProperty(
                 topic_arn=topic.topic_arn)))
-    destination.add_dependency(config_set)
+    destination.add_resource_dependency(config_set)
     # SNS posts a SubscriptionConfirmation at once; the app confirms it (our topic only).
     subscription = sns.CfnSubscription(scope, "SesFeedbackSubscription",
                                        topic_arn=topic.topic_arn, protocol="https",

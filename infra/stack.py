@@ -55,7 +55,7 @@ class BillingStack(Stack):
             "Name", self.api_name)
         self.base_url = cfg.base_url or chalice_app.default_base_url(self.app)
         self.feedback = feedback.make_feedback(self, cfg, self.base_url)
-        self.feedback.subscription.add_dependency(
+        self.feedback.subscription.add_resource_dependency(
             self.app.resource(chalice_app.API_LOGICAL_ID))  # the function that confirms it
 
         log_groups = self._log_groups()

@@ -6,7 +6,7 @@ Every channel writes its rows here (``record``), so the admin's list and the loc
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import settings
@@ -21,6 +21,8 @@ EMAIL, SMS = "Email", "Sms"  # JFW's TrackingEmailNotificationChannelType values
 SENT, DELIVERED, BOUNCED, COMPLAINED, FAILED, SKIPPED = (
     "Sent", "Delivered", "Bounced", "Complained", "Failed", "Skipped")
 STATUSES = (SENT, DELIVERED, BOUNCED, COMPLAINED, FAILED, SKIPPED)
+# How long after a send SES feedback can still find its row (a complaint may come weeks later).
+FEEDBACK_WINDOW = timedelta(days=90)
 
 
 def _dev_partition(channel: str) -> str:
@@ -52,7 +54,8 @@ def pointer(row: SentMailItem) -> SesMessageItem:
     written with the row."""
     assert row.message_id
     return SesMessageItem(ses_message_pk(row.message_id), "SESMSG", brand_id=row.brand_id,
-                          log_sk=row.sk, to=row.to)
+                          log_sk=row.sk, to=row.to,
+                          ttl=int((row.sent_date + FEEDBACK_WINDOW).timestamp()))
 
 
 def to_dto(item: Any) -> dict:

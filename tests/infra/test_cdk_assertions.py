@@ -28,7 +28,7 @@ def test_resource_counts_follow_the_schema(cdk_templates):
         t.resource_count_is("AWS::SQS::Queue", 2 * len(schema.QUEUES))
         t.resource_count_is("AWS::S3::Bucket", len(schema.BUCKETS))
         t.resource_count_is("AWS::KMS::Key", 1)
-        t.resource_count_is("AWS::SNS::Topic", 1)
+        t.resource_count_is("AWS::SNS::Topic", 2)  # alarms, SES feedback (infra/feedback.py)
 
 
 def test_every_table_has_pitr_and_pay_per_request(cdk_templates, assertions):

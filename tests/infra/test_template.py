@@ -68,12 +68,15 @@ def test_bucket_is_private_encrypted_ssl_only_and_the_key_rotates(template):
 
 def test_prod_subscribes_the_alarm_email_and_creates_the_ses_identity(templates):
     prod = templates["prod"]
-    subscriptions = [r["Properties"] for r in
-                     checks.resources(prod, "AWS::SNS::Subscription").values()]
+    def mail_subscriptions(t: dict) -> list[dict]:
+        return [r["Properties"] for r in checks.resources(t, "AWS::SNS::Subscription").values()
+                if r["Properties"]["Protocol"] == "email"]
+
+    subscriptions = mail_subscriptions(prod)
     assert subscriptions and subscriptions[0]["Endpoint"] == CHECK_CONTEXT["prod"]["alarmEmail"]
     assert [r["Properties"]["EmailIdentity"] for r in
             checks.resources(prod, "AWS::SES::EmailIdentity").values()] == ["example.com"]
-    assert not checks.resources(templates["dev"], "AWS::SNS::Subscription")
+    assert not mail_subscriptions(templates["dev"])
     assert not checks.resources(templates["dev"], "AWS::SES::EmailIdentity")
 
 
@@ -86,7 +89,38 @@ def test_the_app_may_send_mail_only_as_its_identities(templates):
         sender = CHECK_CONTEXT[stage]["mailSender"]
         want = {sender, sender.split("@")[1], *filter(None, CHECK_CONTEXT[stage].get(
             "mailIdentities", "").split(","))}
-        assert idents == sorted(f":identity/{i}" for i in want)
+        # ... and the configuration set it sends with (SES checks both).
+        assert idents == sorted([*(f":identity/{i}" for i in want),
+                                 f":configuration-set/jfw-{stage}-mail"])
+
+
+def test_ses_feedback_reaches_the_app_from_its_own_topic(template, stage):
+    """SES configuration set -> SNS topic -> HTTPS subscription of v1/ses/notifications; the
+    functions know the topic (the only one they believe) and the configuration set."""
+    topics = {lid: r["Properties"] for lid, r in checks.resources(template, "AWS::SNS::Topic")
+              .items() if r["Properties"]["TopicName"] == f"jfw-{stage}-ses-feedback"}
+    [topic] = topics
+    [config_set] = checks.resources(template, "AWS::SES::ConfigurationSet").values()
+    assert config_set["Properties"]["Name"] == f"jfw-{stage}-mail"
+    [destination] = checks.resources(template, "AWS::SES::ConfigurationSetEventDestination"
+                                     ).values()
+    dest = destination["Properties"]["EventDestination"]
+    assert destination["Properties"]["ConfigurationSetName"] == f"jfw-{stage}-mail"
+    assert dest["Enabled"] is True
+    assert set(dest["MatchingEventTypes"]) == {"bounce", "complaint", "delivery"}
+    assert checks.target(dest["SnsDestination"]["TopicARN"]) == topic
+    [sub] = [r for r in checks.resources(template, "AWS::SNS::Subscription").values()
+             if r["Properties"]["Protocol"] == "https"]
+    assert checks.target(sub["Properties"]["TopicArn"]) == topic
+    assert sub["Properties"]["Endpoint"]["Fn::Join"][1][-1].endswith("/api/v1/ses/notifications")
+    [policy] = [r["Properties"] for r in checks.resources(template, "AWS::SNS::TopicPolicy")
+                .values() if any(checks.target(t) == topic for t in r["Properties"]["Topics"])]
+    assert any(st.get("Principal") == {"Service": "ses.amazonaws.com"}
+               for st in policy["PolicyDocument"]["Statement"])
+    for lid, fn in checks.functions(template).items():
+        env = fn["Environment"]["Variables"]
+        assert checks.target(env["JFW_SES_FEEDBACK_TOPIC_ARN"]) == topic, lid
+        assert env["JFW_SES_CONFIGURATION_SET"] == f"jfw-{stage}-mail", lid
 
 
 def test_api_stage_is_the_api_segment_and_routes_are_mounted_under_it(template):

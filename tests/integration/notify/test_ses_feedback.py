@@ -257,3 +257,15 @@ def test_mail_is_sent_with_the_configuration_set(api, sns, demo_brand, monkeypat
     monkeypatch.setattr(ses, "send_email", spy)
     assert send_mail(demo_brand["id"], BOB).status == tracking.SENT
     assert [c.get("ConfigurationSetName") for c in calls] == ["jfw-test-mail"]
+
+
+def test_unreachable_sns_is_a_503_so_sns_retries(api, sns, demo_brand):
+    """A certificate or SubscribeURL SNS can't serve right now: 503 (SNS retries), nothing
+    recorded, so the retry is acted on."""
+    row = send_mail(demo_brand["id"], BOB)
+    missing_cert = sns.notification(bounce(row.message_id, BOB),
+                                    SigningCertURL=sns.origin + "/gone.pem")
+    assert post_sns(api, missing_cert).status_code == 503
+    assert post_sns(api, sns.subscription(subscribe_url=sns.origin + "/gone")).status_code == 503
+    assert _seen() == 0 and _suppressions() == []
+    assert log_row(demo_brand["id"], row.outbox_id).status == tracking.SENT

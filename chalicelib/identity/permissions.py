@@ -33,6 +33,7 @@ RESOURCES: dict[str, str] = {
     "EARNING-EVENT": "Wallet earning events",
     "EXCHANGE-RATE": "Exchange rates",
     "INVOICE": "Invoices",
+    "WEBHOOK-ENDPOINT": "Webhook endpoints and their deliveries",
 }
 
 

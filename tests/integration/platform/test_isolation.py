@@ -172,7 +172,21 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("invoices", "id"): lambda env: _b_invoice(env),
     ("credit-notes", "noteId"): lambda env: _b_credit_note(env),
     ("saved-cards", "id"): lambda env: _b_saved_card(env),
+    ("deliveries", "deliveryId"): lambda env: _b_webhook_delivery(env),
 }
+
+
+def _b_webhook_delivery(env: Env) -> str:
+    """A delivery to brand B's webhook endpoint (made through the API), stored as the fan-out
+    stores one (no POST is tried)."""
+    from chalicelib import settings
+    from chalicelib.webhooks import deliveries
+
+    endpoint_id = env.value("webhook-endpoints", "id")
+    item = deliveries._new(env.other["id"], endpoint_id, "whd_b_only", "PAYMENT.PROCESSED.SUCCESS",
+                           "{}", settings.now(), scheduled=False)
+    item.save()
+    return item.id
 
 
 def _b_saved_card(env: Env) -> str:

@@ -301,3 +301,25 @@ def test_the_receiver_in_the_docs_accepts_a_real_delivery(admin, endpoint, recei
     assert names["verified"](got.headers["jfw-signature"], got.body, secret) is True
     assert names["verified"](got.headers["jfw-signature"], got.body + b"x", secret) is False
     assert names["verified"](got.headers["jfw-signature"], got.body, b"whsec_other") is False
+
+
+# -- the other contexts' events --------------------------------------------------------------------
+
+def test_license_and_wallet_event_rows_are_forwarded(admin, demo_brand, receiver):
+    from chalicelib.licensing import changes
+    from chalicelib.notify import service as notify
+    from chalicelib.store.tx import transaction
+
+    admin.ok("POST", E, {"url": receiver.url, "enabledEvents": ["LICENSE.*", "WALLET.*"]})
+    with transaction() as tx:
+        rows = changes.add(tx, demo_brand["id"], ["lic-1", "lic-2"])
+        wallet_row = notify.row(demo_brand["id"], "wallet-event", {
+            "event": "WALLET.TOPUP.SUCCESS", "mail": False, "walletId": "w1",
+            "amountMinor": 500, "currency": "USD"})
+        notify.add(tx, [wallet_row])
+    notify.publish([*rows, wallet_row])
+    ps.drain_outbox()
+    got = {json.loads(r.body)["type"]: json.loads(r.body)["data"] for r in receiver.received}
+    assert got == {"LICENSE.CHANGED": {"licenseIds": ["lic-1", "lic-2"]},
+                   "WALLET.TOPUP.SUCCESS": {"walletId": "w1", "amountMinor": 500,
+                                            "currency": "USD"}}

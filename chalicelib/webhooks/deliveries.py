@@ -61,6 +61,8 @@ GIVE_UP_AFTER = timedelta(days=3)
 LEASE = timedelta(seconds=60)
 KEEP = timedelta(days=30)
 DUE_LIMIT_PER_SHARD = 100
+# An endpoint's deliveries are kept 30 days; a listing reads at most this many of them.
+MAX_LISTED = 2000
 DISABLED_EVENT = "WEBHOOK.ENDPOINT.DISABLED"
 _IDS = uuid.UUID("6f1e4b4c-29c4-4d4e-9a55-3f0c1b0e7a11")
 # Keys of an event row's payload that are the outbox's business, not the brand's.
@@ -324,7 +326,8 @@ def dto(item: DeliveryItem) -> dict[str, Any]:
 
 def list_deliveries(brand_id: str, endpoint_id: str, query: dict[str, Any]) -> dict[str, Any]:
     endpoints.get(brand_id, endpoint_id)
-    rows = [dto(i) for i in DeliveryItem.query(deliveries_pk(brand_id, endpoint_id))]
+    rows = [dto(i) for i in DeliveryItem.query(deliveries_pk(brand_id, endpoint_id),
+                                                limit=MAX_LISTED)]
     if query.get("status"):
         rows = [r for r in rows if r["status"] == query["status"]]
     if query.get("event"):

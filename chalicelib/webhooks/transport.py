@@ -30,7 +30,7 @@ class Outcome(NamedTuple):
 class _PinnedHTTPS(http.client.HTTPSConnection):
     """HTTPS to a fixed address, checking the certificate against ``host``."""
 
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+    def __init__(self, host: str, address: str, port: int | None, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
         self._address = address
 
@@ -40,7 +40,7 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+    def __init__(self, host: str, address: str, port: int | None, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
 
@@ -52,7 +52,12 @@ def post(target: Target, address: str, headers: dict[str, str], body: bytes,
          timeout: float = TIMEOUT_SECONDS) -> Outcome:
     cls = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     started = time.monotonic()
-    conn = cls(target.host, address, target.port, timeout)
+    # An IPv6 literal goes in brackets with its port (http.client would read its last group as
+    # the port otherwise); http.client keeps the bare address as the host.
+    if ":" in target.host:
+        conn = cls(f"[{target.host}]:{target.port}", address, None, timeout)
+    else:
+        conn = cls(target.host, address, target.port, timeout)
     try:
         conn.request("POST", target.path, body=body, headers=headers)
         resp = conn.getresponse()

@@ -323,3 +323,41 @@ def test_license_and_wallet_event_rows_are_forwarded(admin, demo_brand, receiver
     assert got == {"LICENSE.CHANGED": {"licenseIds": ["lic-1", "lic-2"]},
                    "WALLET.TOPUP.SUCCESS": {"walletId": "w1", "amountMinor": 500,
                                             "currency": "USD"}}
+
+
+def test_an_ipv6_literal_url_is_posted_to_its_address():
+    import socket
+
+    from chalicelib.webhooks import transport
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from threading import Thread
+
+    class V6(HTTPServer):
+        address_family = socket.AF_INET6
+
+    seen = []
+
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            seen.append(self.headers["Host"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    try:
+        server = V6(("::1", 0), H)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        target = ssrf.check_url(f"http://[::1]:{server.server_address[1]}/h", local=True)
+        out = transport.post(target, ssrf.resolve(target, local=True), {}, b"{}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out.status_code == 204 and seen == [f"[::1]:{server.server_address[1]}"]

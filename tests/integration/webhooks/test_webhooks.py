@@ -361,3 +361,29 @@ def test_an_ipv6_literal_url_is_posted_to_its_address():
         server.shutdown()
         server.server_close()
     assert out.status_code == 204 and seen == [f"[::1]:{server.server_address[1]}"]
+
+
+def test_the_receiver_in_the_docs_serves_pings_with_the_endpoint_secret(admin):
+    from http.server import HTTPServer
+    from threading import Thread
+
+    doc = (Path(__file__).parents[3] / "docs-hook.md").read_text()
+    code = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
+    server = None
+    try:
+        made = admin.ok("POST", E, {"url": "http://127.0.0.1:9/placeholder",
+                                    "enabledEvents": ["*"]})
+        mine = code.replace('b"whsec_..."', repr(made["secret"].encode()))
+        names: dict = {"__name__": "docs_receiver"}
+        exec(compile(mine, "docs-hook.md", "exec"), names)  # noqa: S102 - our own document
+        server = HTTPServer(("127.0.0.1", 0), names["Hook"])
+        Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        admin.ok("PUT", f"{E}/{made['id']}", {"url": url})
+        assert admin.ok("POST", f"{E}/{made['id']}/test")["status"] == "Succeeded"
+        admin.ok("POST", f"{E}/{made['id']}/roll-secret")  # the receiver knows the old one only
+        assert admin.ok("POST", f"{E}/{made['id']}/test")["status"] == "Succeeded"
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()

@@ -20,6 +20,7 @@ from chalicelib.wallet import routes as wallet
 from chalicelib.wallet.funds import routes as wallet_funds
 from chalicelib.wallet.rates import routes as wallet_rates
 from chalicelib.wallet.redeem import routes as wallet_redeem
+from chalicelib.webhooks import routes as webhooks
 
 # Routes that belong to no bounded context (handlers in system.py, which reads this module).
 SYSTEM_ROUTES = [
@@ -51,5 +52,6 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *payments_cards.ROUTES,
         *reports.ROUTES,
         *devroutes.ROUTES,
+        *webhooks.ROUTES,
     ]
     return [r for r in routes if r.enabled_in(stage)]

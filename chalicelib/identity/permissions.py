@@ -34,6 +34,7 @@ RESOURCES: dict[str, str] = {
     "EXCHANGE-RATE": "Exchange rates",
     "INVOICE": "Invoices",
     "EVENT": "Events (the brand's mail and text choices per event)",
+    "WEBHOOK-ENDPOINT": "Webhook endpoints and their deliveries",
 }
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.notify import service as notify
+from chalicelib.webhooks import service as webhooks
 
 Subscriber = Callable[[dict[str, Any]], Any]
 SUBSCRIBERS: list[Subscriber] = []
@@ -47,4 +48,4 @@ def deliver(item: notify.OutboxItem) -> notify.Delivery:
         "subscribers": [f"{h.__module__}:{h.__qualname__}" for h in SUBSCRIBERS]})
 
 
-LICENSE_EVENT = notify.register_kind("license-event", deliver)
+LICENSE_EVENT = notify.register_kind("license-event", webhooks.forwarding(deliver))

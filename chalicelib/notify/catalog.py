@@ -373,3 +373,24 @@ def event(code: str) -> Event | None:
 def event_by_id(event_id_or_code: str) -> Event | None:
     """The event an API caller names, by its id (JFW's way) or by its code."""
     return _BY_ID.get(event_id_or_code) or EVENTS.get(event_id_or_code)
+
+
+# -- webhooks (chalicelib/webhooks): appended, so the other issues' additions merge cleanly ------
+
+WEBHOOK_ENDPOINT_DISABLED = Event(
+    code="WEBHOOK.ENDPOINT.DISABLED", group="WEBHOOK", name="Webhook - Endpoint Disabled",
+    subject="{{ brand.name }}: a webhook endpoint was disabled",
+    body=("<p>Hello {{ user.name }},</p><p>The webhook endpoint <b>{{ webhook.url }}</b> "
+          "({{ webhook.id }}) was disabled on {{ webhook.disabled_date }}: {{ webhook.reason }}</p>"
+          "<p>Events are no longer sent to it. Fix the receiver, check it with "
+          "<i>POST v1/webhook-endpoints/{{ webhook.id }}/test</i>, then enable it again "
+          "(<i>PUT v1/webhook-endpoints/{{ webhook.id }}</i> with "
+          '<code>{"status": "Enabled"}</code>) and resend the failed deliveries.</p>'
+          + _FOOTER),
+    placeholders=("webhook.id", "webhook.url", "webhook.reason", "webhook.disabled_date"),
+    description="Sent to the brand's administrators (the endpoint's creator and the support "
+                "address) when no delivery to a webhook endpoint was accepted for 3 days and "
+                "the endpoint was disabled.",
+)
+EVENTS[WEBHOOK_ENDPOINT_DISABLED.code] = WEBHOOK_ENDPOINT_DISABLED
+_BY_ID[WEBHOOK_ENDPOINT_DISABLED.id] = WEBHOOK_ENDPOINT_DISABLED

@@ -33,6 +33,7 @@ from chalicelib.notify import service as notify
 from chalicelib.payments import models as m
 from chalicelib.payments.cards import saved
 from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.webhooks import service as webhooks
 
 log = logging.getLogger("jfw.payments")
 
@@ -224,5 +225,5 @@ def _mark_redeemed(brand_id: str, payment_id: str) -> None:
 
 
 # The outbox kinds payments owns (written here and by review.py).
-PAYMENT_EVENT = notify.register_kind("payment-event", deliver_payment_event)
+PAYMENT_EVENT = notify.register_kind("payment-event", webhooks.forwarding(deliver_payment_event))
 PAYMENT_COUPON = notify.register_kind("payment-coupon", redeem_coupon)

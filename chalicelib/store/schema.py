@@ -66,6 +66,7 @@ TABLES: tuple[Table, ...] = (
     Table("wallet", indexes=(GSI1, DUE)),
     Table("invoicing", indexes=(GSI1, GSI2, DUE)),
     Table("reports", indexes=(DUE,)),
+    Table("webhooks", indexes=(DUE,)),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -84,6 +85,7 @@ SCHEDULES: tuple[tuple[str, int, str], ...] = (
     ("wallet-reconciliation", 60, "chalicelib.wallet.jobs:run_reconciliation"),
     ("invoice-renewals", 10, "chalicelib.invoicing.jobs:run_renewals"),
     ("report-license-recount", 10, "chalicelib.reports.jobs:run_license_recount"),
+    ("webhook-retries", 1, "chalicelib.webhooks.jobs:run_retries"),
 )
 
 

@@ -16,6 +16,7 @@ from chalicelib import money
 from chalicelib.http.errors import NotFound
 from chalicelib.identity import service as identity
 from chalicelib.notify import service as notify
+from chalicelib.webhooks import service as webhooks
 
 CODES = {
     ("WalletAddMoney", 1): "WALLET.ADD-MONEY.SUCCESS",
@@ -80,4 +81,4 @@ def deliver(item: Any) -> Any:
                            writes=[mail])
 
 
-WALLET_EVENT = notify.register_kind("wallet-event", deliver)
+WALLET_EVENT = notify.register_kind("wallet-event", webhooks.forwarding(deliver))

@@ -186,6 +186,7 @@ FACTORIES: dict[tuple[str, str], Callable[[Env], str]] = {
     ("tracking-emails", "id"): lambda env: _b_tracking_email(env),
     ("suppressions", "id"): lambda env: _b_suppression(env),
     ("email-templates", "id"): lambda env: _b_email_template(env),
+    ("deliveries", "deliveryId"): lambda env: _b_webhook_delivery(env),
 }
 
 
@@ -216,6 +217,19 @@ def _b_email_template(env: Env) -> str:
 
     return emailtemplates.save_template(env.other["id"], "USER.PASSWORD.CHANGED",
                                         subject="B's subject", body="<p>B</p>")["id"]
+
+
+def _b_webhook_delivery(env: Env) -> str:
+    """A delivery to brand B's webhook endpoint (made through the API), stored as the fan-out
+    stores one (no POST is tried)."""
+    from chalicelib import settings
+    from chalicelib.webhooks import deliveries
+
+    endpoint_id = env.value("webhook-endpoints", "id")
+    item = deliveries._new(env.other["id"], endpoint_id, "whd_b_only", "PAYMENT.PROCESSED.SUCCESS",
+                           "{}", settings.now(), scheduled=False)
+    item.save()
+    return item.id
 
 
 def _b_saved_card(env: Env) -> str:

@@ -33,6 +33,7 @@ RESOURCES: dict[str, str] = {
     "EARNING-EVENT": "Wallet earning events",
     "EXCHANGE-RATE": "Exchange rates",
     "INVOICE": "Invoices",
+    "PHONE-TEMPLATE": "Text-message templates",
 }
 
 

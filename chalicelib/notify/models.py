@@ -124,3 +124,23 @@ class EventSettingItem(BaseModel):
     mail_enabled = BooleanAttribute(attr_name="mailEnabled", null=True)
     sms_enabled = BooleanAttribute(attr_name="smsEnabled", null=True)
     modified_date = UTCDateTimeAttribute(attr_name="modifiedDate")
+
+
+# Text messages (issue 15). A brand's own text for one event and language:
+# ``B#<brand>#PHONETEMPLATE#<EVENT.CODE>`` / ``LANG#<languageCode>`` (one Query per event).
+def phone_template_pk(brand_id: str, event_code: str) -> str:
+    return f"B#{brand_id}#PHONETEMPLATE#{event_code}"
+
+
+class PhoneTemplateItem(BaseModel):
+    """A brand's own text message for one event and language (JFW's phone template)."""
+
+    Meta = Meta
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    event_code = UnicodeAttribute(attr_name="eventCode")
+    language_code = UnicodeAttribute(attr_name="languageCode", default="en")
+    content = UnicodeAttribute()
+    status = UnicodeAttribute(default="Active")  # JFW's PhoneTemplateStatus: Active | Inactive
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)

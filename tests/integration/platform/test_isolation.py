@@ -35,6 +35,10 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/wallets/{id}"):
         "{id} is a currency code (JFW's v1/wallets/{currencyCode}): it opens the caller's own "
         "wallet, in the caller's brand",
+    **{(m, "/api/v1/events/{id}/phone-templates" + tail):
+       "{id} is a catalog event, the same for every brand: the phone template read or written "
+       "is always the caller's brand's (tests/integration/notify/test_sms.py)"
+       for m, tail in (("GET", ""), ("GET", "/default"), ("PUT", ""), ("DELETE", ""))},
 }
 
 

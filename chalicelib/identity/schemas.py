@@ -248,3 +248,9 @@ class BrandProfileBody(Body):
 class DomainBody(Body):
     domain: Host
     type: DomainType = "Client"
+
+
+class PhoneCodeBody(Body):
+    """The code texted by ``POST v1/users/me/phone-number/verification``."""
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]

@@ -354,6 +354,10 @@ _SMS_DEFAULTS = {
                              "{{ license.expiry_date }}. Renew before then to keep it.",
     "INVOICE.RENEWAL.OVERDUE": "{{ brand.name }}: renewal invoice {{ invoice.code }} was not paid "
                                "by {{ invoice.overdue_date }}; your subscription has ended.",
+    "USER.PASSWORD.RESET-REQUESTED": "{{ brand.name }}: choose a new password at "
+                                     "{{ reset_password.link }} (works once, for "
+                                     "{{ reset_password.expiry_minutes }} minutes). Not you? "
+                                     "Ignore this.",
 }
 EVENTS[PHONE_VERIFICATION_CODE_SENT.code] = PHONE_VERIFICATION_CODE_SENT
 for _code, _text in _SMS_DEFAULTS.items():

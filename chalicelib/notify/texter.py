@@ -65,13 +65,15 @@ def text(brand_id: str, event_code: str, *, context: dict[str, Any], to: str | N
 
 
 def texts_for(brand_id: str, event_code: str, user: Any, context: dict[str, Any],
-              language_code: str | None = None) -> list[OutboxItem]:
+              language_code: str | None = None,
+              secrets: list[str] | None = None) -> list[OutboxItem]:
     """0 or 1 ``sms`` rows for a user told about an event: one when the event has a text, the
     brand has texting it on, and the user has a confirmed phone number.
 
     ``user`` is identity's user item (its number is checked now) or a user id (checked when the
     text is sent: a caller with no user at hand pays no read for it). One GetItem (the brand's
-    setting) for an event with a text; none for the others.
+    setting) for an event with a text; none for the others. ``secrets``: values of the context
+    the text's log must not keep (a reset token), as for mail.
     """
     event = catalog.event(event_code)
     if event is None or not event.sms or not user:
@@ -80,12 +82,13 @@ def texts_for(brand_id: str, event_code: str, user: Any, context: dict[str, Any]
         return []
     if isinstance(user, str):
         return [text(brand_id, event_code, context=context, user_id=user,
-                     language_code=language_code)]
+                     language_code=language_code, secrets=secrets)]
     phone = getattr(user, "phone_number", None)
     if not is_e164(phone) or getattr(user, "confirmed_phone", None) != phone:
         return []
     return [text(brand_id, event_code, context=context, to=phone, user_id=user.id,
-                 language_code=language_code or getattr(user, "language_code", None))]
+                 language_code=language_code or getattr(user, "language_code", None),
+                 secrets=secrets)]
 
 
 def sender_id(brand: dict) -> str | None:

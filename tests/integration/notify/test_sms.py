@@ -26,7 +26,7 @@ from tests.helpers.sms import sns_sent, texts_to
 PHONE = "+14155550123"
 PAID = "PAYMENT.PROCESSED.SUCCESS"
 TEXTING = {"USER.PHONE.VERIFICATION-CODE-SENT", PAID, "LICENSE.EXPIRING.SOON",
-           "INVOICE.RENEWAL.OVERDUE"}
+           "INVOICE.RENEWAL.OVERDUE", "USER.PASSWORD.RESET-REQUESTED"}
 IEVENT = {"id", "guid", "createdDate", "groupCodeName", "code", "name", "description",
           "trackingLevel", "tags", "zOrder", "status", "isSystem"}
 PAID_CONTEXT = {"user": notify.user_vars(username="tess"),
@@ -241,3 +241,18 @@ def test_a_broken_brand_text_falls_back_to_the_default(admin, mail_env, demo_bra
     send(notify.texts_for(demo_brand["id"], PAID, user_with_phone(demo_brand), PAID_CONTEXT))
     [message] = texts_to(PHONE)
     assert message.startswith("Demo: we received your payment P-1")
+
+
+def test_a_password_reset_is_texted_too_where_the_brand_turns_it_on(mail_api, demo_brand):
+    user_with_phone(demo_brand)
+    ask = {"emailAddress": "tess@example.com", "resetPasswordLink": "https://demo.test/reset"}
+    assert mail_api.ok("POST", "v1/users/forgot-password", ask) is True
+    drain()
+    assert sns_sent() == []  # off by default: the mail only
+    text_on(demo_brand, "USER.PASSWORD.RESET-REQUESTED")
+    assert mail_api.ok("POST", "v1/users/forgot-password", ask) is True
+    drain()
+    [message] = texts_to(PHONE)
+    assert message.startswith("Demo: choose a new password at https://demo.test/reset?token=")
+    [row] = sms_rows()  # sent as the reset row's follow-up; it keeps no token once sent
+    assert row.status == "Sent" and "context" not in row.payload

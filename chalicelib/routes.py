@@ -10,6 +10,7 @@ from chalicelib.identity import routes as identity
 from chalicelib.invoicing import routes as invoicing
 from chalicelib.licensing import routes as licensing
 from chalicelib.notify import routes as notify
+from chalicelib.notify.texts import routes as notify_texts
 from chalicelib.payments import routes as payments
 from chalicelib.payments.cards import routes as payments_cards
 from chalicelib.payments.checkout import routes as payments_checkout
@@ -38,6 +39,7 @@ def all_routes(stage: str | None = None) -> list[Route]:
         *SYSTEM_ROUTES,
         *identity.ROUTES,
         *notify.ROUTES,
+        *notify_texts.ROUTES,
         *catalog.ROUTES,
         *payments_inbound.ROUTES,
         *payments.ROUTES,

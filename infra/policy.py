@@ -7,7 +7,7 @@ item calls and batch calls, ConditionCheckItem inside transactions; the outbox: 
 after GetQueueUrl; Lambda's SQS poller: Receive/Delete/ChangeMessageVisibility/GetQueueAttributes;
 downloads: Head/Get/PutObject, presigned URLs included; secrets: KMS envelope encryption; brand
 settings: whether a brand's ``systemEmail`` is a verified SES identity, an action that has no
-resource-level permission).
+resource-level permission; texts: SNS Publish to phone numbers, never to a topic).
 """
 
 from __future__ import annotations
@@ -36,6 +36,13 @@ KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 SES_READ_ACTIONS = ["ses:GetIdentityVerificationAttributes"]
 LOGS_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
+# Text messages (notify/texter.py): SNS Publish straight to a phone number, which has no
+# resource ARN, so the Allow names ``*`` and a Deny keeps every topic out of it.
+SMS_ACTIONS = ["sns:Publish"]
+
+
+def sns_topics_arn() -> str:
+    return f"arn:{Aws.PARTITION}:sns:*:*:*"
 
 
 def ses_identity_arn(identity: str) -> str:
@@ -64,6 +71,9 @@ def app_policy_document(cfg: StageConfig, data: Data, log_group_arns: list[str],
         allow("CheckSenders", SES_READ_ACTIONS, ["*"]),
         allow("Logs", LOGS_ACTIONS, log_group_arns),
     ]
+    statements += [allow("SendTexts", SMS_ACTIONS, ["*"]),
+                   {"Sid": "NoTopicPublish", "Effect": "Deny", "Action": SMS_ACTIONS,
+                    "Resource": [sns_topics_arn()]}]
     if index_arns:
         statements.insert(1, allow("TableIndexes", DYNAMODB_INDEX_ACTIONS, index_arns))
     return {"Version": "2012-10-17", "Statement": statements}

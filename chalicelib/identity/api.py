@@ -16,7 +16,17 @@ from chalicelib.catalog import service as catalog  # noqa: F401 - users' package
 from chalicelib.http import paging
 from chalicelib.http.context import RequestContext
 from chalicelib.http.errors import BadRequest, Forbidden
-from chalicelib.identity import access, brands, policy, recovery, roles, sessions, user_admin, users
+from chalicelib.identity import (
+    access,
+    brands,
+    phoneverify,
+    policy,
+    recovery,
+    roles,
+    sessions,
+    user_admin,
+    users,
+)
 from chalicelib.identity.constants import USER_STATUSES, USER_TYPES
 
 # -- registration, login, the caller ------------------------------------------------------------
@@ -362,3 +372,13 @@ def user_statuses(ctx: RequestContext) -> list[str]:
 
 def user_types(ctx: RequestContext) -> list[str]:
     return list(USER_TYPES)
+
+
+# -- phone number verification (phoneverify.py) --------------------------------------------------
+
+def send_phone_code(ctx: RequestContext) -> bool:
+    return phoneverify.send_code(ctx.brand_id, ctx.caller.user_id)
+
+
+def verify_phone(ctx: RequestContext) -> dict:
+    return phoneverify.verify(ctx.brand_id, ctx.caller.user_id, ctx.body.code)

@@ -82,6 +82,9 @@ class UserItem(_Listed):
     username = UnicodeAttribute(null=True)
     email_address = UnicodeAttribute(attr_name="emailAddress", null=True)
     phone_number = UnicodeAttribute(attr_name="phoneNumber", null=True)
+    # The number the user proved by a texted code (phoneverify.py); confirmed while it equals
+    # phone_number, so changing the number unconfirms it without a second write.
+    confirmed_phone = UnicodeAttribute(attr_name="confirmedPhoneNumber", null=True)
     first_name = UnicodeAttribute(attr_name="firstName", null=True)
     last_name = UnicodeAttribute(attr_name="lastName", null=True)
     nick_name = UnicodeAttribute(attr_name="nickName", null=True)
@@ -157,3 +160,16 @@ class PermissionItem(_Listed):
     resource_type_id = UnicodeAttribute(attr_name="resourceTypeId")
     description = UnicodeAttribute(null=True)
     tags = UnicodeAttribute(null=True)
+
+
+class PhoneCodeItem(BaseModel):
+    """A texted phone verification code (phoneverify.py): ``B#<brand>#PHONEVERIFY#<user>`` /
+    ``PHONEVERIFY``, one per user (a new code replaces the old). Only a salted hash is kept."""
+
+    Meta = Meta
+    user_id = UnicodeAttribute(attr_name="userId")
+    phone_number = UnicodeAttribute(attr_name="phoneNumber")
+    salt = UnicodeAttribute()
+    code_hash = UnicodeAttribute(attr_name="codeHash")
+    expires_at = UTCDateTimeAttribute(attr_name="expiresAt")
+    attempts = NumberAttribute(default=0)

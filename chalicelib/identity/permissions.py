@@ -35,6 +35,7 @@ RESOURCES: dict[str, str] = {
     "INVOICE": "Invoices",
     "EVENT": "Events (the brand's mail and text choices per event)",
     "WEBHOOK-ENDPOINT": "Webhook endpoints and their deliveries",
+    "PHONE-TEMPLATE": "Text-message templates",
 }
 
 

@@ -112,7 +112,8 @@ def deliver_reset(item: notify.OutboxItem) -> notify.Delivery:
                        language_code=user.language_code, secrets=[token])
     mail.id = item.id  # the sent-mail log points at this row
     sent = notify.deliver_mail(mail)
-    return notify.Delivery(result={**sent.result, "mailed": True}, writes=sent.writes)
+    texts = notify.texts_for(item.brand_id, RESET_REQUESTED, user, context, secrets=[token])
+    return notify.Delivery(result={**sent.result, "mailed": True}, writes=sent.writes + texts)
 
 
 # The outbox kind behind forgot-password; the consumer runs deliver_reset for it.

@@ -236,4 +236,12 @@ ROUTES = [
           "chalicelib.identity.api:remove_domain",
           "Remove a domain (not the primary one) and release it", permission="BRAND.UPDATE",
           returns="boolean", tag="Brands"),
+    # -- phone number verification by a texted code (ours; identity/phoneverify.py)
+    Route("POST", "/api/v1/users/me/phone-number/verification",
+          "chalicelib.identity.api:send_phone_code",
+          "Text a 6-digit code to the caller's phone number (valid 10 minutes, 5 tries)",
+          returns="boolean", tag="Users", answers=(429,)),
+    Route("POST", "/api/v1/users/me/phone-number/verify", "chalicelib.identity.api:verify_phone",
+          "Confirm the caller's phone number with the texted code (IUser: phoneNumberConfirmed)",
+          body="chalicelib.identity.schemas:PhoneCodeBody", tag="Users"),
 ]

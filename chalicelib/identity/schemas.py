@@ -251,3 +251,10 @@ class BrandProfileBody(Body):
 class DomainBody(Body):
     domain: Host
     type: DomainType = "Client"
+
+
+class PhoneCodeBody(Body):
+    """The code texted by ``POST v1/users/me/phone-number/verification``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "123456"}]})
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]

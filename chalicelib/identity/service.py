@@ -33,6 +33,7 @@ from chalicelib.identity.constants import USER_STATUSES, USER_TYPES
 from chalicelib.identity.links import check_brand_link
 from chalicelib.identity.models import user_pk
 from chalicelib.identity.passwords import hash_password
+from chalicelib.identity.phoneverify import CODE_SENT as PHONE_CODE_SENT  # the phone lookup
 from chalicelib.identity.policy import is_self, require_self_or
 from chalicelib.identity.ratelimit import check as rate_limit_check
 from chalicelib.identity.ratelimit import hit as rate_limit_hit
@@ -58,4 +59,5 @@ __all__ = [
     "referrer_for_code", "register_user", "require_permission", "require_self_or",
     "resolve_brand", "set_package_lookup", "subscribe_user_events", "update_brand_setting",
     "user_dto", "user_package_update", "user_pk", "users_by_ids",
+    "PHONE_CODE_SENT",
 ]

@@ -80,6 +80,8 @@ def to_dto(user: UserItem, roles: list[dict] | None = None,
         "website": profile.get("website"),
         "emailAddress": user.email_address,
         "phoneNumber": user.phone_number,
+        "phoneNumberConfirmed": bool(user.phone_number
+                                     and user.confirmed_phone == user.phone_number),
         "type": user.type,
         "status": user.status,
         "isEmailAddressVerified": user.is_email_verified,

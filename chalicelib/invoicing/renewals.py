@@ -531,7 +531,8 @@ def mark_overdue(invoice: m.InvoiceItem, state: _Run) -> str:
     invoice.is_overdue = True
     user = _user(invoice.brand_id, invoice.user_id or "")
     rows = (_mails(invoice.brand_id, user, invoice, "INVOICE.RENEWAL.OVERDUE", None)
-            if user is not None else [])
+            + notify.texts_for(invoice.brand_id, "INVOICE.RENEWAL.OVERDUE", user,
+                               _context(user, invoice, None)) if user is not None else [])
     try:
         with transaction() as tx:
             tx.update(invoice, actions=[

@@ -177,12 +177,13 @@ def _remind(sub: m.SubscriptionItem, state: _Run, reminders: list[int]) -> str:
                             created_date=now)
     user = _user(sub.brand_id, sub.user_id)
     rows = []
-    if user is not None and user.email_address and user.status != "Deleted":
-        rows = [notify.mail(sub.brand_id, "LICENSE.EXPIRING.SOON", user.email_address, {
-            "user": subs.user_context(user, expiry),
-            "license": {"package_name": state.package_name(sub.brand_id, sub.package_id),
-                        "expiry_date": subs.fmt(expiry), "days_left": days}},
-            language_code=user.language_code)]
+    if user is not None and user.status != "Deleted":
+        context = {"user": subs.user_context(user, expiry),
+                   "license": {"package_name": state.package_name(sub.brand_id, sub.package_id),
+                               "expiry_date": subs.fmt(expiry), "days_left": days}}
+        rows = [notify.mail(sub.brand_id, "LICENSE.EXPIRING.SOON", user.email_address, context,
+                            language_code=user.language_code)] if user.email_address else []
+        rows += notify.texts_for(sub.brand_id, "LICENSE.EXPIRING.SOON", user, context)
     if _commit(sub, _same(sub, due), marker=marker, rows=rows):
         return "reminded"
     # Lost a condition: a copy of the job sent it, or the subscription changed meanwhile. A

@@ -10,7 +10,7 @@ Later issues add their events here (payments, licenses, invoices).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Event ids are stable across deploys and stages: a UUID derived from the code, so a brand's
 # template (which names its event by id, as JFW's API does) survives a redeploy.
@@ -29,6 +29,7 @@ class Event:
     tracking_level: int = 1
     sms: str | None = None  # the default text message (Liquid, plain text), if it may be texted
     sms_on: bool = False  # texted unless the brand turns it off (else only when turned on)
+    mail: bool = True  # False: a text-only event (no mail is ever sent for it)
 
     @property
     def id(self) -> str:
@@ -394,3 +395,35 @@ WEBHOOK_ENDPOINT_DISABLED = Event(
 )
 EVENTS[WEBHOOK_ENDPOINT_DISABLED.code] = WEBHOOK_ENDPOINT_DISABLED
 _BY_ID[WEBHOOK_ENDPOINT_DISABLED.id] = WEBHOOK_ENDPOINT_DISABLED
+
+# Text messages (issue 15; notify/texter.py). ``sms`` is the event's default text (Liquid, plain
+# text, at most segments.MAX_SEGMENTS segments); a brand may override it per language
+# (phonetemplates.py) and turn texting on or off per event (eventsettings.py). ``sms_on``: texted
+# unless the brand turns it off; otherwise only where the brand turns it on.
+PHONE_VERIFICATION_CODE_SENT = Event(
+    code="USER.PHONE.VERIFICATION-CODE-SENT", group="USER",
+    name="User - Phone Verification Code Sent",
+    subject="Your {{ brand.name }} verification code",
+    body=("<p>Hello {{ user.name | default: 'there' }},</p><p>Your {{ brand.name }} verification "
+          "code is {{ verification.code }}.</p>" + _FOOTER),
+    placeholders=("verification.code", "verification.expiry_minutes"),
+    sms=("{{ verification.code }} is your {{ brand.name }} verification code. It expires in "
+         "{{ verification.expiry_minutes }} minutes. Do not share it."),
+    sms_on=True, mail=False)
+
+_SMS_DEFAULTS = {
+    "PAYMENT.PROCESSED.SUCCESS": "{{ brand.name }}: we received your payment {{ payment.code }} "
+                                 "of {{ payment.amount }} {{ payment.currency_code }}. Thank you!",
+    "LICENSE.EXPIRING.SOON": "{{ brand.name }}: your {{ license.package_name }} ends on "
+                             "{{ license.expiry_date }}. Renew before then to keep it.",
+    "INVOICE.RENEWAL.OVERDUE": "{{ brand.name }}: renewal invoice {{ invoice.code }} was not paid "
+                               "by {{ invoice.overdue_date }}; your subscription has ended.",
+    "USER.PASSWORD.RESET-REQUESTED": "{{ brand.name }}: choose a new password at "
+                                     "{{ reset_password.link }} (works once, for "
+                                     "{{ reset_password.expiry_minutes }} minutes). Not you? "
+                                     "Ignore this.",
+}
+EVENTS[PHONE_VERIFICATION_CODE_SENT.code] = PHONE_VERIFICATION_CODE_SENT
+for _code, _text in _SMS_DEFAULTS.items():
+    EVENTS[_code] = replace(EVENTS[_code], sms=_text)
+_BY_ID.update({e.id: e for e in EVENTS.values()})

@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
 from chalicelib.http.paging import page
-from chalicelib.notify import catalog, outbox, templates
+from chalicelib.notify import catalog, outbox, samples, templates
 from chalicelib.notify.catalog import Event
 from chalicelib.notify.events import event_dto
 from chalicelib.notify.models import (
@@ -83,34 +83,11 @@ _NUMBERS = {"quantity": 2, "days_left": 7, "expiry_minutes": 30, "reminder_count
 _MONEY = ("amount", "total", "balance", "refunded_amount", "amount_paid", "amount_due")
 
 
-def _sample(root: str, key: str) -> Any:
-    if key in _NUMBERS:
-        return _NUMBERS[key]
-    if key in _MONEY:
-        return "19.99"
-    if key in ("currency_code",):
-        return "USD"
-    if key.endswith("date") or key in ("expires_at", "period_start", "period_end"):
-        return templates.mail_date(settings.now())
-    if key in ("link", "url", "pay_link"):
-        return f"https://example.com/{root}/sample"
-    if key == "queued":
-        return False
-    return f"[{root}.{key}]"
-
-
 def sample_context(event: Event) -> dict[str, Any]:
-    """Sample values for every placeholder of the event, and a sample user (``brand`` is the
-    caller's own brand, added by ``render_sample``)."""
-    context: dict[str, Any] = {"user": templates.user_vars(
-        username="jane", email_address="jane@example.com", first_name="Jane", last_name="Doe")}
-    for placeholder in event.placeholders:
-        root, _, key = placeholder.partition(".")
-        if root.endswith("[]"):
-            rows = context.setdefault(root[:-2], [{}])
-            rows[0][key] = _sample(root[:-2], key)
-        else:
-            context.setdefault(root, {})[key] = _sample(root, key)
+    """Sample values for every placeholder of the event and a sample user (samples.py; ``brand``
+    is the caller's own brand, added by ``render_sample``)."""
+    context = samples.context_for(event)
+    context.pop("brand", None)
     return context
 
 

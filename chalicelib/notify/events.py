@@ -29,7 +29,7 @@ _TEXT_FILTERS = (("groupCodeName", "groupCodeName"), ("code", "code"), ("name", 
 
 
 def sends_mail(event: Event) -> bool:
-    return bool(event.subject and event.body)
+    return event.mail and bool(event.subject and event.body)
 
 
 def can_text(event: Event) -> bool:

@@ -196,6 +196,8 @@ class SnsMessageItem(BaseModel):
     Meta = Meta
     topic_arn = UnicodeAttribute(attr_name="topicArn")
     received_date = UTCDateTimeAttribute(attr_name="receivedDate")
+
+
 def template_sk(language_code: str, country_code: str | None) -> str:
     """A brand template's sort key: one per language x country (``-``: any country)."""
     return f"LANG#{language_code.lower()}#{(country_code or '-').upper()}"
@@ -204,3 +206,23 @@ def template_sk(language_code: str, country_code: str | None) -> str:
 def template_id_key(brand_id: str, template_id: str) -> tuple[str, str]:
     """The by-id copy of a brand template (``TemplateItem`` too, without gsi1)."""
     return f"B#{brand_id}#EMAILTEMPLATE#{template_id}", "EMAILTEMPLATE"
+
+
+# Text messages (issue 15). A brand's own text for one event and language:
+# ``B#<brand>#PHONETEMPLATE#<EVENT.CODE>`` / ``LANG#<languageCode>`` (one Query per event).
+def phone_template_pk(brand_id: str, event_code: str) -> str:
+    return f"B#{brand_id}#PHONETEMPLATE#{event_code}"
+
+
+class PhoneTemplateItem(BaseModel):
+    """A brand's own text message for one event and language (JFW's phone template)."""
+
+    Meta = Meta
+    id = UnicodeAttribute()
+    brand_id = UnicodeAttribute(attr_name="brandId")
+    event_code = UnicodeAttribute(attr_name="eventCode")
+    language_code = UnicodeAttribute(attr_name="languageCode", default="en")
+    content = UnicodeAttribute()
+    status = UnicodeAttribute(default="Active")  # JFW's PhoneTemplateStatus: Active | Inactive
+    created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)

@@ -56,6 +56,10 @@ SAMPLES: dict[str, Any] = {
                "amount": "10.00", "balance": "25.00", "description": "Top-up",
                "type": "WalletAddMoney", "user": "jane (jane@example.com)",
                "reason": "the balance is 25.00 USD, the ledger sums to 20.00 USD"},
+    "verification": {"code": "493817", "expiry_minutes": 10},
+    "webhook": {"id": "we_sample1", "url": "https://acme.example/hooks/billing",
+                "reason": "no delivery was accepted for 3 days (last answer: HTTP 503)",
+                "disabled_date": "2026-12-21 12:00 UTC"},
 }
 
 ALWAYS = ("brand", "user")  # every mail's template sees these

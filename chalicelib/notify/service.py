@@ -70,3 +70,15 @@ def add(tx: Any, rows: Iterable[OutboxItem]) -> None:
 def publish(rows: Iterable[OutboxItem]) -> int:
     """Send the rows to SQS after the commit (a failure is left to the sweeper)."""
     return outbox.publish(rows)
+
+
+# Text messages (issue 15): texter.py (the ``sms`` kind), phonetemplates.py, segments.py.
+from chalicelib.notify.texter import (  # noqa: E402 - the block stays apart for the merge
+    all_sent_texts,
+    is_e164,
+    set_phone_lookup,
+    text,
+    texts_for,
+)
+
+__all__ += ["all_sent_texts", "is_e164", "set_phone_lookup", "text", "texts_for"]

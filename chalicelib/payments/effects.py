@@ -70,6 +70,9 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
         rows.append(notify.mail(payment.brand_id, mail_code, payment.user_email,
                                 mail_context(payment, after, refunded_now),
                                 language_code=payment.language_code))
+    if mail_code:  # and a text, where the brand texts the event and the user confirmed a phone
+        rows += notify.texts_for(payment.brand_id, mail_code, payment.user_id,
+                                 mail_context(payment, after, refunded_now), payment.language_code)
     if to or money or completed_now:
         rows.append(notify.row(payment.brand_id, PAYMENT_EVENT,
                                event_payload(payment, after, event, to, notification_id,

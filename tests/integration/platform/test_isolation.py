@@ -46,6 +46,10 @@ EXEMPT: dict[tuple[str, str], str] = {
         "is always the caller's brand's own or the default",
     ("GET", "/api/v1/events/{id}/email-templates/default"):
         "events are the platform's catalogue: the built-in default is no brand's object",
+    **{(m, "/api/v1/events/{id}/phone-templates" + tail):
+       "{id} is a catalog event, the same for every brand: the phone template read or written "
+       "is always the caller's brand's (tests/integration/notify/test_sms.py)"
+       for m, tail in (("GET", ""), ("GET", "/default"), ("PUT", ""), ("DELETE", ""))},
 }
 
 

@@ -1,7 +1,7 @@
 """Phone number verification by a texted code (ours: JFW's SDK has only passwordless OTPs).
 
 - ``send_code``: a 6-digit code texted to the caller's own phone number (E.164) through the
-  outbox (``USER.PHONE.VERIFICATION-CODE-SENT``, kind ``sms``); the code's salted SHA-256, the
+  outbox (``USER.PHONE.VERIFICATION-CODE-SENT``, kind ``sms``); the code's keyed, salted hash, the
   number, the expiry (10 minutes) and an attempt counter are stored in the same transaction
   as the outbox row. Rate-limited per user and per number (``SEND_LIMIT`` in ``SEND_WINDOW``),
   so nobody can use it to flood a phone or our SMS bill. The text's log row shows the code as
@@ -28,6 +28,7 @@ from chalicelib.http.errors import BadRequest, Conflict
 from chalicelib.identity import ratelimit, users
 from chalicelib.identity.models import PhoneCodeItem, UserItem, user_pk
 from chalicelib.notify import service as notify
+from chalicelib.store import secrets as secrets_store
 from chalicelib.store.tx import ConditionFailed, transaction
 
 CODE_SENT = "USER.PHONE.VERIFICATION-CODE-SENT"
@@ -42,7 +43,10 @@ def _key(brand_id: str, user_id: str) -> tuple[str, str]:
 
 
 def _hash(salt: str, code: str) -> str:
-    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+    """Keyed (HMAC with a key derived from the secrets key): a million possible codes are no
+    secret to whoever reads the table, unless the hash needs a key the table doesn't hold."""
+    key = hashlib.sha256(secrets_store.base_key() + b"|phone-verification-code").digest()
+    return hmac.new(key, f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _user(brand_id: str, user_id: str) -> UserItem:

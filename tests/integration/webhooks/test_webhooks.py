@@ -290,11 +290,11 @@ def test_a_long_answer_is_kept_to_1_kb(admin):
 # -- the README's receiver -------------------------------------------------------------------------
 
 def test_the_receiver_in_the_docs_accepts_a_real_delivery(admin, endpoint, receiver):
-    doc = (Path(__file__).parents[3] / "docs-hook.md").read_text()
-    code = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
+    doc = (Path(__file__).parents[3] / "README.md").read_text()
+    code = next(c for c in re.findall(r"```python\n(.*?)```", doc, re.S) if "def verified" in c)
     assert len(code.strip().splitlines()) <= 20
     names: dict = {"__name__": "docs_receiver"}
-    exec(compile(code, "docs-hook.md", "exec"), names)  # noqa: S102 - our own document
+    exec(compile(code, "README.md", "exec"), names)  # noqa: S102 - our own document
     admin.ok("POST", f"{E}/{endpoint['id']}/test")
     [got] = receiver.received
     secret = endpoint["secret"].encode()
@@ -367,15 +367,15 @@ def test_the_receiver_in_the_docs_serves_pings_with_the_endpoint_secret(admin):
     from http.server import HTTPServer
     from threading import Thread
 
-    doc = (Path(__file__).parents[3] / "docs-hook.md").read_text()
-    code = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
+    doc = (Path(__file__).parents[3] / "README.md").read_text()
+    code = next(c for c in re.findall(r"```python\n(.*?)```", doc, re.S) if "def verified" in c)
     server = None
     try:
         made = admin.ok("POST", E, {"url": "http://127.0.0.1:9/placeholder",
                                     "enabledEvents": ["*"]})
         mine = code.replace('b"whsec_..."', repr(made["secret"].encode()))
         names: dict = {"__name__": "docs_receiver"}
-        exec(compile(mine, "docs-hook.md", "exec"), names)  # noqa: S102 - our own document
+        exec(compile(mine, "README.md", "exec"), names)  # noqa: S102 - our own document
         server = HTTPServer(("127.0.0.1", 0), names["Hook"])
         Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}/hook"

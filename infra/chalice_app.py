@@ -71,6 +71,29 @@ def point_api_at_function_name(sam: dict, function_name: str) -> int:
     return changed
 
 
+_VERBS = ("get", "post", "put", "patch", "delete")  # dispatch.HTTP_METHODS
+ANY_METHOD = "x-amazon-apigateway-any-method"
+
+
+def one_method_per_path(sam: dict) -> int:
+    """Declare each path's operations once, as API Gateway's ANY method, where Chalice wrote the
+    same operation for every verb (chalicelib/http/dispatch.py registers every verb on a path so
+    that a wrong one gets our 405, not API Gateway's 403). The API answers the same, and each
+    path costs one operation instead of five in the template (CloudFormation's 1 MB limit).
+    OPTIONS (CORS preflight, a mock integration) stays as it is. Returns the paths merged."""
+    body = sam["Resources"][REST_API_LOGICAL_ID]["Properties"]["DefinitionBody"]
+    merged = 0
+    for operations in body.get("paths", {}).values():
+        ops = [operations.get(v) for v in _VERBS]
+        if any(op is None for op in ops) or any(op != ops[0] for op in ops[1:]):
+            continue
+        for verb in _VERBS:
+            del operations[verb]
+        operations[ANY_METHOD] = ops[0]
+        merged += 1
+    return merged
+
+
 BINARY_MEDIA_TYPES = ["*/*"]
 
 

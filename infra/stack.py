@@ -42,6 +42,7 @@ class BillingStack(Stack):
         chalice_app.point_api_at_function_name(
             template, self.function_names[chalice_app.API_LOGICAL_ID])
         chalice_app.binary_for_every_accept(template)
+        chalice_app.one_method_per_path(template)
         self.app = chalice_app.PrebuiltChalice(self, "App", package_dir=Path(package_dir),
                                                template=template)
         rest_api_props = sam["Resources"][chalice_app.REST_API_LOGICAL_ID]["Properties"]

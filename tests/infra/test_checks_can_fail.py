@@ -108,7 +108,7 @@ def unstaged_name(t):
 
 def cycle(t):
     api = t["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
-    op = next(iter(next(iter(api["paths"].values())).values()))
+    op = next(iter(api["paths"].values()))["x-amazon-apigateway-any-method"]  # not OPTIONS
     op["x-amazon-apigateway-integration"]["uri"] = {
         "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
                    "functions/${APIHandler.Arn}/invocations"}

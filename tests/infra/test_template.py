@@ -167,3 +167,20 @@ def test_the_functions_run_the_prebuilt_package(template, stage):
 
     assert staged.is_file() and built.is_file()
     assert digest(staged) == digest(built), "stale templates: run `make infra-check`"
+
+
+def test_every_route_reaches_the_function_through_one_any_method(template, stage):
+    """Every route of the app is a path of the REST API whose single ANY operation (infra/
+    chalice_app.py one_method_per_path) goes to the API function; no path lists verbs one by one."""
+    from chalicelib.http.dispatch import mounted_path
+    from chalicelib.routes import all_routes
+    from infra.chalice_app import ANY_METHOD
+
+    api = next(r for r in template["Resources"].values()
+               if r["Type"] == "AWS::Serverless::Api" or r["Type"] == "AWS::ApiGateway::RestApi")
+    paths = api["Properties"].get("DefinitionBody", api["Properties"].get("Body"))["paths"]
+    wanted = {mounted_path(r.path, stage) for r in all_routes() if r.enabled_in(stage)}
+    missing = sorted(p for p in wanted if ANY_METHOD not in paths.get(p, {}))
+    assert missing == []
+    verbs = sorted(p for p, ops in paths.items() if set(ops) & {"get", "post", "put", "delete"})
+    assert verbs == []

@@ -31,7 +31,7 @@ def subscribe(handler: Subscriber) -> None:
 def add(tx: Any, brand_id: str, license_ids: list[str]) -> list[notify.OutboxItem]:
     """The row saying ``license_ids`` changed, saved in the caller's transaction (one
     operation); publish what it returns after the commit."""
-    rows = [notify.row(brand_id, LICENSE_EVENT, {"event": "LICENSE.CHANGED",
+    rows = [notify.row(brand_id, LICENSE_EVENT, {"event": "LICENSE.STATE.CHANGED",
                                                  "licenseIds": list(license_ids)})]
     notify.add(tx, rows)
     return rows

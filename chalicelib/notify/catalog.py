@@ -409,7 +409,9 @@ PHONE_VERIFICATION_CODE_SENT = Event(
     placeholders=("verification.code", "verification.expiry_minutes"),
     sms=("{{ verification.code }} is your {{ brand.name }} verification code. It expires in "
          "{{ verification.expiry_minutes }} minutes. Do not share it."),
-    sms_on=True, mail=False)
+    sms_on=True, mail=False,
+    description="Texted to a user who asked to confirm their phone number "
+                "(POST v1/users/me/phone-number/verification): the 6-digit code, valid 10 minutes.")
 
 _SMS_DEFAULTS = {
     "PAYMENT.PROCESSED.SUCCESS": "{{ brand.name }}: we received your payment {{ payment.code }} "
@@ -426,4 +428,37 @@ _SMS_DEFAULTS = {
 EVENTS[PHONE_VERIFICATION_CODE_SENT.code] = PHONE_VERIFICATION_CODE_SENT
 for _code, _text in _SMS_DEFAULTS.items():
     EVENTS[_code] = replace(EVENTS[_code], sms=_text)
+_BY_ID.update({e.id: e for e in EVENTS.values()})
+
+# Events that only webhooks carry (no mail, no text): listed in v1/events so a brand sees every
+# code a webhook endpoint may receive (webhooks/: the payment, license and wallet event rows).
+_PAYMENT_STATUSES = ("Created", "Completed", "Refunded", "Failed", "Pending", "Denied",
+                     "Reserved", "CanceledReversal", "Deleted", "Voided")  # JFW PaymentStatus
+
+
+def _hook_event(code: str, name: str, description: str) -> Event:
+    return Event(code=code, group=code.split(".", 1)[0], name=name, subject="", body="",
+                 mail=False, description=description)
+
+
+WEBHOOK_ONLY_EVENTS = (
+    *(_hook_event(f"PAYMENT.STATUS.{s.upper()}", f"Payment - Status {s}",
+                  f"A payment's status became {s} through a dispute or a gateway change other "
+                  "than completion, failure, refund or cancellation (webhooks only).")
+      for s in _PAYMENT_STATUSES),
+    _hook_event("LICENSE.STATE.CHANGED", "License - Changed",
+                "Licenses were created, extended, suspended, revoked or expired in one change; "
+                "the event lists their ids (webhooks only)."),
+    _hook_event("WALLET.PAYMENT.SUCCESS", "Wallet - Payment Success",
+                "A purchase was paid from the wallet (webhooks only: the payment's own mails "
+                "tell the buyer)."),
+    _hook_event("WALLET.CONVERT.DEBITED", "Wallet - Convert Debited",
+                "The debited side of a currency conversion (webhooks only: the credited side "
+                "is mailed)."),
+    _hook_event("WEBHOOK.ENDPOINT.PING", "Webhook - Endpoint Ping",
+                "The test event an administrator sends to a webhook endpoint "
+                "(POST v1/webhook-endpoints/{id}/test)."),
+)
+for _event in WEBHOOK_ONLY_EVENTS:
+    EVENTS.setdefault(_event.code, _event)
 _BY_ID.update({e.id: e for e in EVENTS.values()})

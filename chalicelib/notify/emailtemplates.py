@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import settings
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
 from chalicelib.http.paging import page
-from chalicelib.notify import catalog, outbox, samples, templates
+from chalicelib.notify import catalog, events, outbox, samples, templates
 from chalicelib.notify.catalog import Event
 from chalicelib.notify.events import event_dto
 from chalicelib.notify.models import (
@@ -68,7 +68,7 @@ def default_dto(event: Event, language_code: str | None = None) -> dict[str, Any
 
 def find_event(event_id_or_code: str, field: str | None = None) -> Event:
     event = catalog.event_by_id(event_id_or_code)
-    if event is None:
+    if event is None or not events.sends_mail(event):  # unknown, or a text / webhook only
         if field:
             raise BadRequest(f"No event '{event_id_or_code}' sends mail.", field=field,
                              code="EVENT_NOT_FOUND")
@@ -159,8 +159,8 @@ def placeholder_keys(event: Event | None = None) -> dict[str, list[str]]:
         "brand": [f"brand.{k}" for k in templates.brand_vars({})],
         "user": [f"user.{k}" for k in templates.user_vars()],
     }
-    events = [event] if event else list(catalog.EVENTS.values())
-    for e in events:
+    chosen = [event] if event else list(catalog.EVENTS.values())
+    for e in chosen:
         for p in e.placeholders:
             root = p.partition(".")[0].removesuffix("[]")
             keys = groups.setdefault(root, [])

@@ -36,6 +36,11 @@ def can_text(event: Event) -> bool:
     return bool(event.sms)
 
 
+def webhook_only(event: Event) -> bool:
+    """An event only webhooks carry (catalog.WEBHOOK_ONLY_EVENTS): always Active."""
+    return not sends_mail(event) and not can_text(event)
+
+
 def _z_orders() -> dict[str, int]:
     """Display order: by group, then code (computed per call: contexts append events)."""
     ordered = sorted(catalog.EVENTS.values(), key=lambda e: (e.group, e.code))
@@ -62,7 +67,7 @@ def event_dto(event: Event, channels: Channels | None = None,
         "trackingLevel": event.tracking_level,
         "tags": None,
         "zOrder": z_order if z_order is not None else _z_orders().get(event.code),
-        "status": ACTIVE if mail_on or sms_on else INACTIVE,
+        "status": ACTIVE if mail_on or sms_on or webhook_only(event) else INACTIVE,
         "isSystem": True,
         "mailEnabled": mail_on,
         "smsEnabled": sms_on,

@@ -13,14 +13,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets as _random
+import string
 
 PREFIX = "whsec_"
 HEADER = "JFW-Signature"
 TOLERANCE_SECONDS = 300
 
 
+_ALPHABET = string.ascii_letters + string.digits
+
+
 def new_secret() -> str:
-    return PREFIX + _random.token_urlsafe(32)
+    """``whsec_`` and 43 letters or digits (256 bits): no ``_`` or ``-``, so a masked secret
+    (store/secrets.mask) always shows ``whsec_…`` and the secret is one word to copy."""
+    return PREFIX + "".join(_random.choice(_ALPHABET) for _ in range(43))
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

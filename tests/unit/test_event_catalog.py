@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from liquid import Environment, StrictUndefined
 
-from chalicelib.notify import catalog, samples
+from chalicelib.notify import catalog, events, samples
 from chalicelib.wallet import events as wallet_events
 
 ROOT = Path(__file__).resolve().parents[2] / "chalicelib"
@@ -61,6 +61,9 @@ def _codes_in(path: Path) -> set[str]:
 def test_every_default_renders_with_the_samples(event):
     assert not samples.missing_placeholders(event), "add these to notify/samples.py SAMPLES"
     context = _declared_context(event)
+    if events.webhook_only(event):  # no text to render: only webhooks carry it
+        assert event in catalog.WEBHOOK_ONLY_EVENTS and not event.placeholders
+        return
     assert event.body or event.sms, "an event sends a mail, a text, or both"
     if event.body:
         subject = _strict(False).from_string(event.subject).render(**context)
@@ -87,6 +90,15 @@ def test_ids_are_unique_and_stable():
     assert catalog.event_id("USER.PASSWORD.CHANGED") == catalog.PASSWORD_CHANGED.id
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, "https://jfw-billing/events")
     assert catalog.PASSWORD_CHANGED.id == str(uuid.uuid5(namespace, "USER.PASSWORD.CHANGED"))
+
+
+def test_every_code_a_webhook_can_carry_is_in_the_catalog():
+    from chalicelib.payments import effects
+    from chalicelib.payments.constants import STATUSES
+
+    codes = {*effects.EVENT_CODES.values(), *(f"PAYMENT.STATUS.{s.upper()}" for s in STATUSES),
+             *wallet_events.MAILED, *NOT_MAILED, "LICENSE.STATE.CHANGED", "WEBHOOK.ENDPOINT.PING"}
+    assert codes - set(catalog.EVENTS) == set()
 
 
 def test_every_code_the_code_mails_is_in_the_catalog():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.notify import catalog
+from chalicelib.notify import catalog, samples
 from tests.helpers.api import register_and_login
 from tests.helpers.mail import drain, mails_to
 from tests.helpers.tables import dump_tables
@@ -190,7 +190,7 @@ def test_test_mail_goes_to_the_callers_address(admin, demo_brand, mail_env):
     drain()
     [mail] = mails_to("boss@example.com")
     assert mail.subject == "Test for Jane"
-    assert mail.body == "<p>Demo [change.method]</p>"
+    assert mail.body == f"<p>Demo {samples.SAMPLES['change']['method']}</p>"
     [logged] = admin.ok("GET", "/api/v1/dev/mails?to=boss@example.com")
     assert logged["subject"] == "Test for Jane"
 

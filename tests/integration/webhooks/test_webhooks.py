@@ -320,7 +320,7 @@ def test_license_and_wallet_event_rows_are_forwarded(admin, demo_brand, receiver
     notify.publish([*rows, wallet_row])
     ps.drain_outbox()
     got = {json.loads(r.body)["type"]: json.loads(r.body)["data"] for r in receiver.received}
-    assert got == {"LICENSE.CHANGED": {"licenseIds": ["lic-1", "lic-2"]},
+    assert got == {"LICENSE.STATE.CHANGED": {"licenseIds": ["lic-1", "lic-2"]},
                    "WALLET.TOPUP.SUCCESS": {"walletId": "w1", "amountMinor": 500,
                                             "currency": "USD"}}
 

@@ -256,3 +256,27 @@ def test_a_password_reset_is_texted_too_where_the_brand_turns_it_on(mail_api, de
     assert message.startswith("Demo: choose a new password at https://demo.test/reset?token=")
     [row] = sms_rows()  # sent as the reset row's follow-up; it keeps no token once sent
     assert row.status == "Sent" and "context" not in row.payload
+
+
+def test_a_text_whose_publish_was_lost_is_sent_once_by_the_sweeper(mail_env, demo_brand):
+    """A crash between the commit and the SQS send: the sweeper publishes the row later, a
+    duplicate message changes nothing, and the buyer gets one text."""
+    from datetime import timedelta
+
+    from chalicelib.notify import jobs, outbox
+
+    text_on(demo_brand)
+    [row] = notify.texts_for(demo_brand["id"], PAID, user_with_phone(demo_brand), PAID_CONTEXT)
+    with transaction() as tx:
+        notify.add(tx, [row])  # committed; never published
+    drain()
+    assert sns_sent() == [] and jobs.sweep_outbox() == {"late": 0, "published": 0}
+    start = settings.now()
+    late = settings.get().outbox_sweep_after_seconds + 1
+    settings.set_clock(lambda: start + timedelta(seconds=late))
+    assert jobs.sweep_outbox() == {"late": 1, "published": 1}
+    outbox.publish([row])  # and the first publish arrives after all: two messages
+    drain()
+    assert len(texts_to(PHONE)) == 1
+    [sent] = sms_rows()
+    assert sent.status == "Sent" and sent.attempts == 1

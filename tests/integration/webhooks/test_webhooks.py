@@ -387,3 +387,35 @@ def test_the_receiver_in_the_docs_serves_pings_with_the_endpoint_secret(admin):
         if server is not None:
             server.shutdown()
             server.server_close()
+
+
+def test_lost_publishes_still_deliver_each_event_once(admin, demo_brand, receiver, monkeypatch):
+    """Crashes between commit and SQS send, twice: the event row's publish is lost, then the
+    publish of the webhook row its fan-out wrote. The sweeper delivers both, late, and the
+    receiver gets the event once, under one delivery id."""
+    from chalicelib import settings
+    from chalicelib.licensing import changes
+    from chalicelib.notify import jobs as outbox_jobs
+    from chalicelib.notify import outbox
+    from chalicelib.store.tx import transaction
+
+    admin.ok("POST", E, {"url": receiver.url, "enabledEvents": ["LICENSE.*"]})
+    with transaction() as tx:
+        changes.add(tx, demo_brand["id"], ["lic-9"])  # committed; its publish is lost
+    start = settings.now()
+    late = settings.get().outbox_sweep_after_seconds + 1
+    settings.set_clock(lambda: start + timedelta(seconds=late))
+    assert outbox_jobs.sweep_outbox()["published"] >= 1  # the event row (and its kin), late
+    with monkeypatch.context() as m:
+        m.setattr(outbox, "publish", lambda rows: 0)  # the fan-out's publish is lost too
+        ps.drain_outbox()
+    assert receiver.received == []  # fanned out, but the webhook row was never published
+    settings.set_clock(lambda: start + timedelta(seconds=3 * late))
+    assert outbox_jobs.sweep_outbox()["published"] >= 1  # the webhook row, late
+    ps.drain_outbox()
+    settings.set_clock(lambda: start + timedelta(seconds=9 * late))
+    outbox_jobs.sweep_outbox()
+    ps.drain_outbox()
+    [got] = receiver.received
+    assert json.loads(got.body)["data"] == {"licenseIds": ["lic-9"]}
+    assert got.headers["jfw-delivery-id"]

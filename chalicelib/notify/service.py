@@ -36,6 +36,14 @@ from chalicelib.notify.mailer import deliver as deliver_mail
 from chalicelib.notify.models import OutboxItem
 from chalicelib.notify.outbox import Delivery, register_kind
 from chalicelib.notify.templates import brand_vars, mail_date, user_vars
+from chalicelib.notify.texter import (
+    all_sent_texts,
+    is_e164,
+    may_text,
+    set_phone_lookup,
+    text,
+    texts_for,
+)
 
 __all__ = [
     "PASSWORD_CHANGED", "PASSWORD_RESET_REQUESTED", "Delivery", "Event", "MailError",
@@ -43,6 +51,7 @@ __all__ = [
     "is_local_host", "mail", "mail_date", "publish", "register_kind", "row", "save_template",
     "sender_verified", "sent_mails", "set_brand_lookup", "user_vars",
     "event_dto", "find_event",
+    "all_sent_texts", "is_e164", "may_text", "set_phone_lookup", "text", "texts_for",
 ]
 
 
@@ -70,15 +79,3 @@ def add(tx: Any, rows: Iterable[OutboxItem]) -> None:
 def publish(rows: Iterable[OutboxItem]) -> int:
     """Send the rows to SQS after the commit (a failure is left to the sweeper)."""
     return outbox.publish(rows)
-
-
-# Text messages (issue 15): texter.py (the ``sms`` kind), phonetemplates.py, segments.py.
-from chalicelib.notify.texter import (  # noqa: E402 - the block stays apart for the merge
-    all_sent_texts,
-    is_e164,
-    set_phone_lookup,
-    text,
-    texts_for,
-)
-
-__all__ += ["all_sent_texts", "is_e164", "set_phone_lookup", "text", "texts_for"]

@@ -64,6 +64,12 @@ def text(brand_id: str, event_code: str, *, context: dict[str, Any], to: str | N
     return row(brand_id, SMS, payload)
 
 
+def may_text(event_code: str) -> bool:
+    """Whether the event has a text at all (no read: the brand's choice is asked later)."""
+    event = catalog.event(event_code)
+    return bool(event and event.sms)
+
+
 def texts_for(brand_id: str, event_code: str, user: Any, context: dict[str, Any],
               language_code: str | None = None,
               secrets: list[str] | None = None) -> list[OutboxItem]:

@@ -70,13 +70,16 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
         rows.append(notify.mail(payment.brand_id, mail_code, payment.user_email,
                                 mail_context(payment, after, refunded_now),
                                 language_code=payment.language_code))
-    if mail_code:  # and a text, where the brand texts the event and the user confirmed a phone
-        rows += notify.texts_for(payment.brand_id, mail_code, payment.user_id,
-                                 mail_context(payment, after, refunded_now), payment.language_code)
     if to or money or completed_now:
-        rows.append(notify.row(payment.brand_id, PAYMENT_EVENT,
-                               event_payload(payment, after, event, to, notification_id,
-                                             completed_now=completed_now)))
+        payload = event_payload(payment, after, event, to, notification_id,
+                                completed_now=completed_now)
+        if mail_code and payment.user_id and notify.may_text(mail_code):
+            # The text (where the brand texts the event and the user confirmed a phone) is
+            # decided by the payment-event consumer: no read on the notification's hot path.
+            payload["text"] = {"event": mail_code, "userId": payment.user_id,
+                               "languageCode": payment.language_code,
+                               "context": mail_context(payment, after, refunded_now)}
+        rows.append(notify.row(payment.brand_id, PAYMENT_EVENT, payload))
     if completed_now and payment.coupon_id and payment.user_id and \
             not payment.coupon_redeemed:
         rows.append(notify.row(payment.brand_id, PAYMENT_COUPON,
@@ -203,8 +206,13 @@ def deliver_payment_event(item: notify.OutboxItem) -> notify.Delivery:
     payload.setdefault("brandId", item.brand_id)
     for handler in SUBSCRIBERS:
         handler(payload)
-    return notify.Delivery(result={"event": payload.get("event"),
-                                   "subscribers": [_name(h) for h in SUBSCRIBERS]})
+    text = payload.get("text") or {}
+    texts = notify.texts_for(item.brand_id, text["event"], text.get("userId"),
+                             text.get("context") or {}, text.get("languageCode")) if text else []
+    result = {"event": payload.get("event"), "subscribers": [_name(h) for h in SUBSCRIBERS]}
+    if texts:
+        result["texts"] = [t.id for t in texts]
+    return notify.Delivery(result=result, writes=texts)
 
 
 def redeem_coupon(item: notify.OutboxItem) -> notify.Delivery:

@@ -66,7 +66,7 @@ ROUTES = [
     Route("POST", "/api/v1/ses/notifications", "chalicelib.notify.api:ses_notifications",
           "Amazon SNS messages from SES (bounces, complaints, deliveries), verified by their "
           "SNS signature; a replayed MessageId changes nothing", auth="none", brand=False,
-          tag="Tracking emails", answers=(403, 503)),
+          tag="Tracking emails", answers=(400, 403, 503)),
     # -- e-mail templates (api-surface §18; emailtemplates.py) -------------------------------
     Route("GET", "/api/v1/email-templates", "chalicelib.notify.api:list_email_templates",
           "The brand's e-mail templates (paged)", permission="EMAIL-TEMPLATE.READ",

@@ -30,6 +30,21 @@ SYSTEM_ROUTES = [
     Route("GET", "/api/v1/openapi.json", "chalicelib.system:openapi",
           "This API's OpenAPI 3.1 document", auth="none", brand=False, returns="raw",
           tag="System"),
+    # The docs page (chalicelib/apidocs.py). Deployed, API Gateway's stage supplies /api, so
+    # "/api" is the stage's root (http/dispatch.mounted_path); "/" exists locally only.
+    Route("GET", "/api/docs", "chalicelib.apidocs:page",
+          "Interactive API docs (Swagger UI over this API's OpenAPI document)", auth="none",
+          brand=False, returns="html", tag="System"),
+    Route("GET", "/api/docs/assets/{name}", "chalicelib.apidocs:asset",
+          "A script or stylesheet of the docs page (an allow-list of names)", auth="none",
+          brand=False, returns="asset", tag="System"),
+    Route("GET", "/api", "chalicelib.apidocs:to_docs", "Redirects to the docs page",
+          auth="none", brand=False, returns="redirect", status=302, tag="System"),
+    Route("GET", "/", "chalicelib.apidocs:to_docs", "Redirects to the docs page", auth="none",
+          brand=False, returns="redirect", status=302, tag="System",
+          stages=settings.LOCAL_STAGES),
+    Route("GET", "/favicon.ico", "chalicelib.apidocs:favicon", "No icon: 204", auth="none",
+          brand=False, returns="empty", status=204, tag="System"),
 ]
 
 

@@ -68,7 +68,11 @@ def mounted_path(path: str, stage: str) -> str:
     Locally nothing supplies it, so the route keeps it. Route tables, the OpenAPI document and
     the link builders (``settings.base_url`` + canonical path) always use the canonical path.
     """
-    if stage in settings.LOCAL_STAGES or not path.startswith(API_PREFIX + "/"):
+    if stage in settings.LOCAL_STAGES:
+        return path
+    if path == API_PREFIX:  # the stage's root
+        return "/"
+    if not path.startswith(API_PREFIX + "/"):
         return path
     return path[len(API_PREFIX):]
 

@@ -197,6 +197,12 @@ def _success(r: Route) -> dict[str, Any]:
     if r.returns == "csv":
         return {"description": "A CSV file (header row first).",
                 "content": {"text/csv": {"schema": {"type": "string"}}}}
+    if r.returns == "asset":
+        return {"description": "A static file of the docs page.",
+                "content": {"text/javascript": {"schema": {"type": "string"}},
+                            "text/css": {"schema": {"type": "string"}}}}
+    if r.returns == "empty":
+        return {"description": "No content."}
     if r.returns == "html":
         return {"description": "An HTML page.",
                 "content": {"text/html": {"schema": {"type": "string"}}}}

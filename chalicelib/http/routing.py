@@ -17,9 +17,10 @@ Auth = Literal["none", "user", "optional"]
 # What ``data`` holds in a JSON reply ("array": of objects, "strings": of strings), or, for a
 # handler that answers its own Response: "raw" (JSON without the envelope), "html" (a page; its
 # own errors are pages too), "csv" (a text/csv file), "redirect" (a 302 with Location), "pdf"
-# (a PDF file's bytes: see BINARY_TYPES).
+# (a PDF file's bytes: see BINARY_TYPES), "asset" (a script or stylesheet of the docs page),
+# "empty" (no body: a 204).
 Returns = Literal["object", "array", "strings", "page", "boolean", "string", "number", "raw",
-                  "html", "csv", "redirect", "pdf"]
+                  "html", "csv", "redirect", "pdf", "asset", "empty"]
 # Replies that are bytes, by ``returns``: their media type is an API binary type (base64 through
 # API Gateway; http/dispatch.register), and the request must accept it (else a 406).
 BINARY_TYPES = {"pdf": "application/pdf"}

@@ -112,7 +112,7 @@ def test_health_needs_neither_auth_nor_brand(client):
 UNKNOWN_PATHS = ["/api/nothing-here", "/api/v1/nothing-here", "/api/v2",
                  "/api/v1/nothing/here/at-all", "/api/v1/users/abc/nothing/here",
                  "/api/v1/brands/by-url/x/y/z/w", "/api/v2/a/b/c", "/nothing/here/at/all",
-                 "/api", "/"]
+                 "/apis", "/api/docsx"]  # "/" and "/api" redirect to the docs page
 
 
 @pytest.mark.parametrize("path", UNKNOWN_PATHS)

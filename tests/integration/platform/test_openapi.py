@@ -198,7 +198,8 @@ def test_the_declared_reply_shape_matches_each_handler(served):
     shapes = {"list[str]": {"strings"}, "list[dict]": {"array"},
               "list[dict[str, Any]]": {"array"}, "bool": {"boolean"}, "str": {"string"},
               "dict": {"object", "page"}, "dict[str, Any]": {"object", "page"},
-              "Decimal": {"number"}, "Response": {"raw", "html", "csv", "redirect", "pdf"}}
+              "Decimal": {"number"}, "Response": {"raw", "html", "csv", "redirect", "pdf", "asset",
+                                                   "empty"}}
     checked = 0
     for r in all_routes():
         annotation = str(inspect.signature(resolve(r.handler)).return_annotation)

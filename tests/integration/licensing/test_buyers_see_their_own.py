@@ -40,6 +40,8 @@ def test_a_buyer_lists_exactly_their_own_licenses(alice, admin, bought):
     bob_me = bought["bob"].ok("GET", "v1/users/me")
     everyone = admin.ok("GET", "v1/licenses?pageSize=100")["items"]
     assert {x["usedByUserId"] for x in everyone} == {me["id"], bob_me["id"]}  # admins see all
+    assert [x["paymentId"] for x in admin.ok("GET", f"v1/licenses?usedBy={bob_me['code']}")[
+        "items"]] == [bought["bob_payment"]]  # and filter by anyone
 
     mine = alice.ok("GET", f"v1/licenses?usedBy={me['code']}")["items"]  # the SDK's call
     assert [(x["usedByUserId"], x["paymentId"]) for x in mine] == [(me["id"],
@@ -79,3 +81,42 @@ def test_me_carries_the_package_paid_for(alice, shop, bought):
     assert me["packageId"] == shop["pro"]
     assert me["package"] is not None, me
     assert me["package"]["id"] == shop["pro"] and me["package"]["code"] == "PRO"
+
+
+def test_licenses_bought_to_hand_out_are_listed_by_their_owner_and_their_user(
+        api, admin, alice, shop, demo_brand, clock):
+    """Prepaid licenses: the buyer owns them (``ownerUserId``), whoever applies one uses it."""
+    from datetime import timedelta
+    from urllib.parse import parse_qs, urlsplit
+
+    from chalicelib.licensing import jobs
+    from chalicelib.payments import service
+    from chalicelib.payments.inbound import intake
+    from tests.helpers.licensing import T0
+
+    admin.ok("POST", "v1/app-integrations/payment-gateway", {
+        "appIntegrationId": "paypal", "name": "PayPal", "returnLink": "https://demo.test/paid",
+        "cancelLink": "https://demo.test/cancel", "paypalReceiverEmail": "seller@demo.test",
+        "paypalMode": "sandbox", "testMode": True})
+    url = alice.ok("POST", "v1/licenses/purchase/checkout-link", {
+        "packageId": shop["pro"], "subscriptionTypeId": "D30", "quantity": 2,
+        "startDate": T0.isoformat(), "endDate": (T0 + timedelta(days=365)).isoformat()})
+    payment = service.get_payment(demo_brand["id"], parse_qs(urlsplit(url).query)["custom"][0])
+    payload = intake.event_payload(payment, {"status": "Completed", "amount_gross_minor": 4000},
+                                   None, "Completed", None)
+    jobs.on_payment_event({**payload, "brandId": demo_brand["id"], "eventId": "e1"})
+
+    owned = alice.ok("GET", "v1/licenses")["items"]
+    assert sorted((x["type"], x["ownerUserId"], x["usedByUserId"]) for x in owned) == [
+        ("Prepaid", user_id_of(alice), None)] * 2
+    carol = register_and_login(api, "carol", email="carol@example.com")
+    assert carol.ok("GET", "v1/licenses")["items"] == []
+    assert alice.ok("POST", f"v1/licenses/apply-to-login-name?licenseCode={owned[0]['code']}"
+                            "&loginName=carol") is True
+    carol_me = carol.ok("GET", "v1/users/me")
+    [used] = carol.ok("GET", f"v1/licenses?usedBy={carol_me['code']}")["items"]
+    assert (used["code"], used["usedByUserId"]) == (owned[0]["code"], carol_me["id"])
+    assert len(alice.ok("GET", "v1/licenses")["items"]) == 2  # still the buyer's
+    alice_code = alice.ok("GET", "v1/users/me")["code"]
+    assert alice.ok("GET", f"v1/licenses?usedBy={alice_code}")["items"] == []  # uses none
+    assert carol.get(f"v1/licenses?usedBy={alice_code}").status_code == 403

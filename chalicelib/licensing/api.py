@@ -52,12 +52,32 @@ def create_licenses(ctx: RequestContext) -> dict:
     return licenses.create_many(ctx.brand, _caller_code(ctx), _body(ctx))
 
 
+def _own_only(ctx: RequestContext) -> str | None:
+    """None when the caller may read the brand's licenses (LICENSE.READ); else their own user id:
+    a buyer lists the licenses they use or bought (JFW's SDK: ``getLicenses({usedBy: <code>})``).
+    A ``usedBy`` naming anyone else is a 403, not an empty page: the caller asked for what they
+    may not see, and an empty answer would read as "that user has no licenses"."""
+    if identity.has_permission(ctx, "LICENSE.READ"):
+        return None
+    assert ctx.caller is not None
+    code = _caller_code(ctx)
+    if code is None:
+        raise Forbidden("Log in as a user of this brand to list your licenses.",
+                        code="USER_NOT_OF_BRAND")
+    used_by = ctx.query.get("usedBy")
+    if used_by is not None and used_by != code:
+        raise Forbidden("You may list only your own licenses: leave usedBy out or pass your "
+                        "own user code (LICENSE.READ lists anyone's).", code="FORBIDDEN",
+                        field="usedBy")
+    return ctx.caller.user_id
+
+
 def list_licenses(ctx: RequestContext) -> dict:
-    return licenses.list_licenses(ctx.brand_id, ctx.query)
+    return licenses.list_licenses(ctx.brand_id, ctx.query, only_user=_own_only(ctx))
 
 
 def count_licenses(ctx: RequestContext) -> dict:
-    return licenses.count(ctx.brand_id, ctx.query)
+    return licenses.count(ctx.brand_id, ctx.query, only_user=_own_only(ctx))
 
 
 def check_license(ctx: RequestContext) -> bool:

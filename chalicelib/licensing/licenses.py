@@ -204,10 +204,15 @@ def _matches(item: m.LicenseItem, row: dict, q: dict[str, Any]) -> bool:
             and contains(item.tags, q.get("tags")))
 
 
-def _filtered(brand_id: str, q: dict[str, Any]) -> list[dict]:
+def _filtered(brand_id: str, q: dict[str, Any], only_user: str | None = None) -> list[dict]:
+    """The brand's licenses that match ``q``; with ``only_user``, only those that user uses or
+    bought (``usedByUserId`` or ``ownerUserId``)."""
     now = settings.now()
     rows = []
     for item in _all(brand_id):
+        if only_user is not None and only_user not in (item.used_by_user_id,
+                                                       item.assigned_user_id):
+            continue
         row = to_dto(item, now)
         if _matches(item, row, q):
             row["amountMinor"] = int(item.amount_minor)
@@ -215,20 +220,23 @@ def _filtered(brand_id: str, q: dict[str, Any]) -> list[dict]:
     return rows
 
 
-def list_licenses(brand_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    """One Query of the brand's licenses (gsi1), JFW's filters, then a page."""
+def list_licenses(brand_id: str, query: dict[str, Any], only_user: str | None = None
+                  ) -> dict[str, Any]:
+    """One Query of the brand's licenses (gsi1), JFW's filters, then a page (``only_user``:
+    see ``_filtered``)."""
     q = dict(query)
     if q.get("sortDataField") == "amount":
         q["sortDataField"] = "amountMinor"
-    result = page(_filtered(brand_id, q), q, sortable=(*SORTABLE, "amountMinor"),
+    result = page(_filtered(brand_id, q, only_user), q, sortable=(*SORTABLE, "amountMinor"),
                   keyword_fields=KEYWORD_FIELDS)
     for row in result["items"]:
         row.pop("amountMinor", None)
     return result
 
 
-def count(brand_id: str, query: dict[str, Any]) -> dict[str, int]:
-    return {"countSuccess": len(_filtered(brand_id, query))}
+def count(brand_id: str, query: dict[str, Any], only_user: str | None = None
+          ) -> dict[str, int]:
+    return {"countSuccess": len(_filtered(brand_id, query, only_user))}
 
 
 # -- catalogue references ------------------------------------------------------------------------

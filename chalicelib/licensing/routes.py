@@ -45,11 +45,12 @@ ROUTES = [
           permission="LICENSE.CREATE", body="chalicelib.licensing.schemas:LicenseCreateBody",
           tag="Licenses"),
     Route("GET", "/api/v1/licenses", "chalicelib.licensing.api:list_licenses",
-          "A brand's licenses (paged, JFW's filters)", permission="LICENSE.READ",
-          returns="page", tag="Licenses", query=(*PAGING, *FILTERS)),
+          "A brand's licenses (paged, JFW's filters); without LICENSE.READ only the caller's own "
+          "(used or bought by them; a usedBy naming another user is a 403)",
+          returns="page", answers=(403,), tag="Licenses", query=(*PAGING, *FILTERS)),
     Route("GET", "/api/v1/licenses/count", "chalicelib.licensing.api:count_licenses",
-          "How many licenses match the filters -> {countSuccess}", permission="LICENSE.READ",
-          tag="Licenses", query=FILTERS),
+          "How many licenses match the filters -> {countSuccess} (without LICENSE.READ: of the "
+          "caller's own)", answers=(403,), tag="Licenses", query=FILTERS),
     Route("GET", "/api/v1/licenses/check", "chalicelib.licensing.api:check_license",
           "Whether a code exists in this brand and can be applied now", returns="boolean",
           tag="Licenses", query=(CODE,)),

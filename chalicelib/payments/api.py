@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.http.context import RequestContext
+from chalicelib.http.errors import Forbidden
 from chalicelib.identity import service as identity
 from chalicelib.payments import commission, records, review
 from chalicelib.payments.constants import COMMISSION_TYPES, RISK_LEVELS
@@ -22,7 +23,16 @@ def _only_user(ctx: RequestContext) -> str | None:
 
 
 def list_payments(ctx: RequestContext) -> dict[str, Any]:
-    return records.list_payments(ctx.brand_id, ctx.query, only_user=_only_user(ctx))
+    """JFW's SDK: ``getPayments({userId})``. Without PAYMENT.READ the caller sees their own: a
+    ``userId`` naming someone else is a 403 (not an empty page, which would read as "that user
+    has paid nothing")."""
+    only_user = _only_user(ctx)
+    wanted = ctx.query.get("userId")
+    if only_user is not None and wanted is not None and wanted != only_user:
+        raise Forbidden("You may list only your own payments: leave userId out or pass your own "
+                        "user id (PAYMENT.READ lists anyone's).", code="FORBIDDEN",
+                        field="userId")
+    return records.list_payments(ctx.brand_id, ctx.query, only_user=only_user)
 
 
 def get_payment(ctx: RequestContext, id: str) -> dict[str, Any]:  # noqa: A002

@@ -9,8 +9,9 @@ from chalicelib.payments.constants import COMMISSION_TYPES, STATUSES
 
 ROUTES = [
     Route("GET", "/api/v1/payments", "chalicelib.payments.api:list_payments",
-          "Payments, newest first (PAYMENT.READ sees the brand's; anyone else only their own)",
-          returns="page", tag="Payments", query=(
+          "Payments, newest first (PAYMENT.READ sees the brand's; anyone else only their own, "
+          "and a userId naming another user is a 403)",
+          returns="page", answers=(403,), tag="Payments", query=(
               *PAGING, Q("createdDateFrom", "date-time"), Q("createdDateTo", "date-time"),
               Q("appIntegrationPaymentGatewayId"), Q("priceId"), Q("code"), Q("userId"),
               Q("referralUserCode"), Q("status", enum=STATUSES), Q("paymentType"),

@@ -195,6 +195,18 @@ def test_test_mail_goes_to_the_callers_address(admin, demo_brand, mail_env):
     assert logged["subject"] == "Test for Jane"
 
 
+def test_a_test_mail_is_sent_even_when_the_event_mail_is_turned_off(admin, demo_brand, mail_env):
+    """An admin tries a template before turning the event's mail back on: the test mail goes,
+    the event's own mails stay off."""
+    admin.ok("PUT", f"v1/events/{CHANGED.code}", {"mailEnabled": False})
+    admin.ok("POST", "v1/email-templates/test", {
+        "eventId": CHANGED.code, "subject": "Try {{ brand.name }}", "body": "<p>try</p>"})
+    drain()
+    [mail] = mails_to("boss@example.com")
+    assert mail.subject == "Try Demo"
+    assert admin.ok("GET", f"v1/events/{CHANGED.code}")["mailEnabled"] is False
+
+
 def test_test_mails_are_rate_limited(admin, demo_brand, mail_env, monkeypatch):
     from chalicelib.notify import api as notify_api
 

@@ -181,6 +181,21 @@ def strip_bytecode(tree: Path) -> None:
                 os.remove(Path(dirpath) / filename)
 
 
+def prune_unserved_assets(tree: Path) -> int:
+    """Delete what swagger-ui-bundle ships but the docs page never serves (8.6 MB of bundles
+    and source maps: the page serves two files, chalicelib/apidocs.py ``ASSETS``); returns the
+    bytes removed."""
+    from chalicelib.apidocs import ASSETS
+
+    served = {name for name, (where, _) in ASSETS.items() if where == "package"}
+    removed = 0
+    for vendor in tree.glob("swagger_ui_bundle/vendor/*"):
+        for f in [f for f in vendor.rglob("*") if f.is_file() and f.name not in served]:
+            removed += f.stat().st_size
+            f.unlink()
+    return removed
+
+
 def deterministic_zip(tree: Path, dest: Path) -> None:
     """``tree`` zipped with sorted names, one timestamp and two modes (0644, 0755)."""
     files = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
@@ -238,6 +253,7 @@ def build(stage: str, out_dir: Path | None = None, compile: bool = True,
             with zipfile.ZipFile(chalice_out / ZIP_NAME) as z:
                 z.extractall(tree)
             strip_bytecode(tree)
+            prune_unserved_assets(tree)
             if compile:
                 compile_tree(tree)
             deterministic_zip(tree, work / ZIP_NAME)

@@ -151,3 +151,15 @@ def test_local_and_malformed_stages_are_refused(stage, tmp_path):
 def test_only_chalice_itself_is_left_out_of_the_runtime_requirements():
     text = "# pinned\nchalice==1.34.0\npynamodb==6.1.0\nChalice >= 1.0\nchalice-spec==1\n"
     assert package.runtime_requirements(text) == "# pinned\npynamodb==6.1.0\nchalice-spec==1\n"
+
+
+def test_the_docs_assets_not_served_are_left_out(tmp_path):
+    vendor = tmp_path / "swagger_ui_bundle" / "vendor" / "swagger-ui-4.15.5"
+    vendor.mkdir(parents=True)
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-bundle.js.map",
+                 "swagger-ui-es-bundle.js", "index.html"):
+        (vendor / name).write_text("x" * 10)
+    (tmp_path / "swagger_ui_bundle" / "__init__.py").write_text("")
+    assert package.prune_unserved_assets(tmp_path) == 30
+    assert sorted(p.name for p in vendor.iterdir()) == ["swagger-ui-bundle.js", "swagger-ui.css"]
+    assert (tmp_path / "swagger_ui_bundle" / "__init__.py").is_file()

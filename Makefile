@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint test-fast bench clean package infra-check deploy devstack-tools
+.PHONY: run test lint test-fast bench clean package infra-check deploy devstack-tools \
+	browser-tools
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +20,11 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 devstack-tools: $(STAMP)
 	$(BIN)/python -m chalicelib.devstack.dynamodb_local install
 
+# Chromium for tests/browser/: Debian's chromium through apt-get when there is none
+# (chalicelib/devstack/chromium.py); Playwright drives it.
+browser-tools: $(STAMP)
+	$(BIN)/python -m chalicelib.devstack.chromium install
+
 # The data persists in .devstack/data/; make run FRESH=1 starts empty.
 run: $(STAMP) devstack-tools
 	$(BIN)/python -m chalicelib.devstack $(if $(filter 1 yes true,$(FRESH)),--fresh)
@@ -26,7 +32,7 @@ run: $(STAMP) devstack-tools
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint infra-check devstack-tools
+test: $(STAMP) lint infra-check devstack-tools browser-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/infra
 
 # The quick loop: unit and integration tests only.

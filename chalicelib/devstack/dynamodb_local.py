@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from chalicelib.devstack import apt
 from chalicelib.devstack.config import ROOT
 from chalicelib.devstack.ports import StartupError
 
@@ -104,23 +105,7 @@ def find_java() -> str | None:
 
 def install_java() -> str:
     """Debian's Java 17 runtime through apt-get; the java it installed."""
-    if not shutil.which("apt-get"):
-        raise StartupError(NO_JAVA + " (no apt-get here to install it with).")
-    if os.geteuid() == 0:
-        sudo: list[str] = []
-    elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"],
-                                                 capture_output=True).returncode == 0:
-        sudo = ["sudo", "-n"]
-    else:
-        raise StartupError(NO_JAVA + " (not root, so it can't be installed from here).")
-    print(f"Installing {JAVA_PACKAGE} with apt-get (DynamoDB Local runs on it) ...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (["apt-get", "update", "-qq"],
-                 ["apt-get", "install", "-y", "-qq", "--no-install-recommends", JAVA_PACKAGE]):
-        proc = subprocess.run(sudo + argv, env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise StartupError(f"`{' '.join(argv)}` failed ({last}); " + NO_JAVA + ".")
+    apt.install(JAVA_PACKAGE, "DynamoDB Local runs on it", NO_JAVA)
     java = find_java()
     if java is None:
         raise StartupError(f"{JAVA_PACKAGE} installed, yet no Java {MIN_JAVA}+ was found.")

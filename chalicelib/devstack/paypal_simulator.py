@@ -7,9 +7,16 @@ else ``INVALID``. It can resend a message (PayPal resends until it gets 200) and
 messages: a status change of the same txn (Pending -> Completed), a refund or a reversal.
 
 A checkout link that leads here (``GET /cgi-bin/webscr?cmd=_xclick&...``, what our checkout
-answers for a PayPal gateway in ``simulator`` mode) shows a small "PayPal" page whose button pays:
-it sends a Completed IPN for exactly what the link asks (``custom``, ``invoice``, amount,
-currency, receiver) to the link's ``notify_url``, then shows what our server made of it.
+answers for a PayPal gateway in ``simulator`` mode) opens a PayPal-like approval page: the
+merchant (``business``), the order (``item_name``, ``invoice``, ``custom``), the amount and
+currency, a "test mode" note, Pay and Cancel. Both are POSTs (a prefetch pays nothing). Pay sends
+a Completed IPN for exactly what the link asks to its ``notify_url``, waits for the listener's
+answer, then sends the browser (303) to the link's ``return`` URL, or shows what our server
+made of it when there is none. One Completed IPN per approval (the link's parameters): once
+delivered, Pay again shows "already paid"; after a failed delivery it resends the same message,
+as PayPal retries. Cancel sends nothing and goes to ``cancel_return`` (else a "cancelled" page).
+A link PayPal would refuse (no amount, a ``business`` that isn't the simulator's receiver, a
+currency PayPal doesn't take) is a 400 page; an unknown path a 404 page.
 
 Use it in-process (``PayPalSimulator().start()``) or as a process::
 
@@ -48,12 +55,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from chalicelib import money
 from chalicelib.devstack import config as devconfig
+from chalicelib.http.errors import BadRequest
 from chalicelib.payments import service as payments
 
 DEFAULT_PORT = 8421
 PORT_ENV = "PAYPAL_SIM_PORT"
 PAY_PATH = "/_simulator/pay"
+CANCEL_PATH = "/_simulator/cancel"
+# The currencies PayPal takes payments in (its REST API's currency codes list).
+PAYPAL_CURRENCIES = frozenset({
+    "AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "ILS", "JPY", "MYR", "MXN",
+    "TWD", "NZD", "NOK", "PHP", "PLN", "GBP", "RUB", "SGD", "SEK", "CHF", "THB", "USD"})
 DEFAULT_RECEIVER_EMAIL = "seller@jfw.localhost"
 DEFAULT_RECEIVER_ID = "JFWSIMSELLER1"
 NOTIFY_USER_AGENT = "PayPal IPN ( https://www.paypal.com/ipn )"
@@ -125,6 +139,8 @@ class PayPalSimulator:
         self.sent: list[SentIpn] = []
         self.postbacks: list[tuple[bytes, str]] = []  # (body after the prefix, answer)
         self._modes: dict[bytes, Mode] = {}
+        self.approvals: dict[str, SentIpn] = {}  # approval_key(link) -> the Completed IPN
+        self._paying: set[str] = set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -262,39 +278,135 @@ class PayPalSimulator:
                     mode: Mode = "valid") -> SentIpn:
         return self.send_ipn(notify_url, self.follow_up(original, "Refunded", amount), mode)
 
-    # -- the buyer's side: the page a checkout link opens ------------------------------------------
+    # -- the buyer's side: the approval page a checkout link opens -------------------------------
 
-    def checkout_page(self, link: str) -> tuple[int, str]:
-        """(status, HTML) of the "PayPal" page a checkout link opens: what it asks, a Pay
-        button, and the same payment from a terminal."""
+    def check_link(self, link: str) -> CheckoutLink:
+        """``link`` as PayPal would take it for this simulator's merchant account; a ValueError
+        says, for a person, why PayPal would refuse it."""
+        asked = parse_checkout_link(link)
+        query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+        if query.get("cmd") != "_xclick":
+            raise ValueError(f"cmd={query.get('cmd')!r}: this simulator pays Buy Now links "
+                             "(cmd=_xclick) only.")
+        business = query.get("business", "")
+        if business.lower() not in (self.receiver_email.lower(), self.receiver_id.lower()):
+            raise ValueError(f"The link pays {business or 'nobody (it has no business)'}, not "
+                             f"this simulator's merchant account {self.receiver_email} "
+                             f"({self.receiver_id}): check the gateway's paypalReceiverEmail.")
+        currency = query.get("currency_code") or "USD"  # PayPal's default
+        if currency not in PAYPAL_CURRENCIES:
+            raise ValueError(f"PayPal does not take the currency {currency!r} (currency_code); "
+                             f"it takes {', '.join(sorted(PAYPAL_CURRENCIES))}.")
+        if not query.get("amount"):
+            raise ValueError("The link has no amount: PayPal would ask the buyer for one.")
         try:
-            asked = parse_checkout_link(link)
+            minor = money.to_minor(query["amount"], currency)
+        except BadRequest as e:
+            raise ValueError(f"The link's {e.message}") from None
+        if minor <= 0:
+            raise ValueError(f"The link's amount {query['amount']} {currency} is not more than 0.")
+        if not _web_url(asked.notify_url):
+            raise ValueError(f"The link's notify_url {asked.notify_url!r} is not an http(s) URL.")
+        return asked
+
+    def paid_for(self, link: str) -> SentIpn | None:
+        """The Completed IPN a Pay on this approval delivered (our listener answered 200)."""
+        with self._lock:
+            sent = self.approvals.get(approval_key(link))
+        return sent if sent is not None and sent.status == 200 else None
+
+    def approval_page(self, link: str) -> Page:
+        """PayPal's approval step for ``link``: the merchant, the order, the amount, Pay and
+        Cancel (both POSTs, so a prefetch pays nothing)."""
+        try:
+            asked = self.check_link(link)
         except ValueError as e:
-            return 400, _html("Not a checkout link", f"<p>{html.escape(str(e))}</p>")
-        f = asked.fields
+            return _bad_link(e)
+        paid = self.paid_for(link)
+        if paid is not None:
+            return _already_paid(asked, paid, 200)
+        f, query = asked.fields, urlsplit(link).query
+        amount = f"{f['mc_gross']} {f.get('mc_currency', 'USD')}"
+        merchant = f.get("business", "")
         command = (".venv/bin/python -m chalicelib.devstack.paypal_simulator send --checkout-link "
                    f"'{link}'")
-        return 200, _html("PayPal (simulator)", f"""
-<p>Pay <b>{html.escape(f.get("mc_gross", "?"))} {html.escape(f.get("mc_currency", ""))}</b>
-to {html.escape(f.get("business", "?"))} for {html.escape(f.get("item_name", "?"))}
-(invoice {html.escape(f.get("invoice", "-"))}).</p>
-<form method="post" action="{html.escape(PAY_PATH + "?" + urlsplit(link).query, quote=True)}">
-<button type="submit">Pay</button></form>
-<p>Paying sends a Completed IPN to {html.escape(asked.notify_url)}. From a terminal:</p>
-<pre>{html.escape(command)}</pre>""")
+        return Page(200, _document(f"Pay {amount} to {merchant}", f"""
+<h1>Pay with PayPal</h1>
+<section class="card" aria-labelledby="order">
+<h2 id="order">Your order</h2>
+<p class="total">Total <span class="amount" id="amount">{html.escape(amount)}</span></p>
+<dl>
+<dt>Merchant</dt><dd id="merchant">{html.escape(merchant)}</dd>
+<dt>Item</dt><dd id="item">{html.escape(f.get("item_name", "-"))}</dd>
+<dt>Invoice</dt><dd id="invoice">{html.escape(f.get("invoice", "-"))}</dd>
+<dt>Reference</dt><dd id="reference">{html.escape(f.get("custom", "-"))}</dd>
+</dl>
+<form method="post" action="{html.escape(PAY_PATH + "?" + query, quote=True)}">
+<button type="submit" class="pay">Pay {html.escape(amount)}</button>
+<button type="submit" class="cancel"
+ formaction="{html.escape(CANCEL_PATH + "?" + query, quote=True)}">Cancel and return to
+{html.escape(merchant)}</button>
+</form>
+</section>
+<details><summary>What Pay does</summary>
+<p>It sends a Completed IPN for exactly this order to {html.escape(asked.notify_url)}, waits
+for the shop's answer, then returns you to the shop. The same from a terminal:</p>
+<pre>{html.escape(command)}</pre></details>"""))
 
-    def pay_page(self, link: str) -> tuple[int, str]:
-        """Pay what ``link`` asks (a Completed IPN to its notify_url) and show the outcome."""
+    def pay(self, link: str) -> Page:
+        """The buyer pressed Pay: a Completed IPN for what ``link`` asks to its notify_url, then
+        (the listener having answered) back to the link's ``return`` URL. One Completed IPN
+        per approval: once delivered, Pay again shows "already paid"; after a failed delivery
+        it resends the same message, as PayPal retries."""
         try:
-            asked = parse_checkout_link(link)
+            asked = self.check_link(link)
         except ValueError as e:
-            return 400, _html("Not a checkout link", f"<p>{html.escape(str(e))}</p>")
-        sent = self.send_ipn(asked.notify_url, {**asked.fields, "payment_status": "Completed"})
+            return _bad_link(e)
+        key = approval_key(link)
+        with self._lock:
+            earlier = self.approvals.get(key)
+            if earlier is not None and earlier.status == 200:
+                return _already_paid(asked, earlier, 409)
+            if key in self._paying:
+                return Page(409, _document("Payment in progress", "<h1>Payment in progress</h1>"
+                                           "<p>This payment is being sent; wait a moment and "
+                                           "reload.</p>"))
+            self._paying.add(key)
+        try:
+            sent = (self.resend(earlier) if earlier is not None else
+                    self.send_ipn(asked.notify_url,
+                                  {**asked.fields, "payment_status": "Completed"}))
+            with self._lock:
+                self.approvals[key] = sent
+        finally:
+            with self._lock:
+                self._paying.discard(key)
         took, what = outcome_of(sent.summary())
-        back = (f'<p><a href="{html.escape(asked.return_url, quote=True)}">Back to the shop'
-                "</a></p>" if took and asked.return_url else "")
-        return (200 if took else 502), _html("Paid" if took else "Not paid", f"""
-<p>txn_id {html.escape(sent.txn_id)}: {html.escape(what)}.</p>{back}""")
+        if took and _web_url(asked.return_url):
+            return Page(303, location=asked.return_url)
+        title = "Payment sent" if took else "Payment not confirmed"
+        retry = "" if sent.status == 200 else (
+            "<p>PayPal would retry the notification; pressing Pay again resends the same "
+            "message.</p>")
+        return Page(200 if took else 502, _document(title, f"""<h1>{title}</h1>
+<p>PayPal sent transaction <b>{html.escape(sent.txn_id)}</b> ({html.escape(
+            sent.get("mc_gross"))} {html.escape(sent.get("mc_currency"))}) to the shop. Our
+server: <span id="outcome">{html.escape(what)}</span>.</p>{retry}"""))
+
+    def cancel(self, link: str) -> Page:
+        """The buyer pressed Cancel: no IPN; back to the link's ``cancel_return`` URL."""
+        try:
+            asked = self.check_link(link)
+        except ValueError as e:
+            return _bad_link(e)
+        paid = self.paid_for(link)
+        if paid is not None:
+            return _already_paid(asked, paid, 409)
+        if _web_url(asked.cancel_url):
+            return Page(303, location=asked.cancel_url)
+        return Page(200, _document("Payment cancelled", "<h1>Payment cancelled</h1><p>You "
+                                   "cancelled this payment; nothing was paid and the shop was "
+                                   "not notified.</p>"))
 
     def _post(self, notify_url: str, pairs: tuple[tuple[str, str], ...], body: bytes, mode: Mode,
               timeout: float) -> SentIpn:
@@ -341,6 +453,7 @@ class CheckoutLink:
     fields: dict[str, str]
     return_url: str
     simulator_url: str | None
+    cancel_url: str = ""
 
 
 def parse_checkout_link(url: str) -> CheckoutLink:
@@ -359,7 +472,8 @@ def parse_checkout_link(url: str) -> CheckoutLink:
     local = parts.scheme == "http" and _is_loopback(parts.hostname or "")
     return CheckoutLink(url=url, notify_url=query["notify_url"], fields=fields,
                         return_url=query.get("return", ""),
-                        simulator_url=f"{parts.scheme}://{parts.netloc}" if local else None)
+                        simulator_url=f"{parts.scheme}://{parts.netloc}" if local else None,
+                        cancel_url=query.get("cancel_return", ""))
 
 
 def read_checkout_link(url: str, timeout: float = 10) -> CheckoutLink:
@@ -430,10 +544,84 @@ def outcome_of(sent: Mapping[str, Any]) -> tuple[bool, str]:
     return False, f"NOT applied: our server recorded it as {outcome}: {why.format(custom=custom)}"
 
 
-def _html(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
-            f"{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>{body}"
-            "</body></html>")
+def _web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def approval_key(link: str) -> str:
+    """One approval per link: the same parameters in any order are the same approval."""
+    return urlencode(sorted(parse_qsl(urlsplit(link).query, keep_blank_values=True)))
+
+
+@dataclass(frozen=True)
+class Page:
+    """An answer to the buyer's browser: an HTML page, or a 303 to ``location``."""
+
+    status: int
+    html: str = ""
+    location: str | None = None
+
+
+def _bad_link(error: ValueError) -> Page:
+    return Page(400, _document("PayPal can't take this payment", f"""
+<h1>PayPal can't take this payment</h1>
+<p id="problem">{html.escape(str(error))}</p>
+<p>Ask the shop for a new checkout link.</p>"""))
+
+
+def _already_paid(asked: CheckoutLink, sent: SentIpn, status: int) -> Page:
+    back = (f'<p><a href="{html.escape(asked.return_url, quote=True)}">Return to the shop</a>'
+            "</p>" if _web_url(asked.return_url) else "")
+    _, what = outcome_of(sent.summary())
+    return Page(status, _document("Already paid", f"""<h1>Already paid</h1>
+<p>You already paid this order: transaction <b>{html.escape(sent.txn_id)}</b>
+({html.escape(sent.get("mc_gross"))} {html.escape(sent.get("mc_currency"))}). Nothing more was
+sent. Our server: {html.escape(what)}.</p>{back}"""))
+
+
+STYLE = """
+:root { color-scheme: light; --blue: #003087; --sky: #0070e0; --ink: #1e2b37; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--ink); background: #f5f7fa; }
+header { background: #fff; border-bottom: 1px solid #d9dee4; padding: .75rem 1rem; }
+.logo { font: italic 700 1.6rem/1 Verdana, sans-serif; color: var(--blue); }
+.logo span { color: #009cde; }
+.test { margin: 0; padding: .6rem 1rem; background: #fff4ce; border-bottom: 1px solid #e8c65a;
+        font-size: .95rem; }
+main { max-width: 28rem; margin: 1.5rem auto; padding: 0 1rem; }
+h1 { font-size: 1.4rem; margin: 0 0 1rem; }
+h2 { font-size: 1.05rem; margin: 0 0 .5rem; }
+.card { background: #fff; border: 1px solid #d9dee4; border-radius: 12px; padding: 1.25rem; }
+.total { display: flex; justify-content: space-between; align-items: baseline; margin: 0 0 1rem;
+         padding-bottom: .75rem; border-bottom: 1px solid #e6e9ed; }
+.amount { font-size: 1.6rem; font-weight: 700; }
+dl { display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: 0 0 1.25rem; }
+dt { color: #52606d; } dd { margin: 0; overflow-wrap: anywhere; }
+button { display: block; width: 100%; min-height: 3rem; margin-top: .75rem; font: inherit;
+         font-weight: 700; border-radius: 999px; cursor: pointer; }
+.pay { background: var(--sky); color: #fff; border: 2px solid var(--sky); }
+.pay:hover { background: var(--blue); border-color: var(--blue); }
+.cancel { background: #fff; color: var(--blue); border: 2px solid var(--blue); }
+button:focus-visible, a:focus-visible, summary:focus-visible {
+  outline: 3px solid #ffbf00; outline-offset: 2px; }
+details { margin-top: 1rem; font-size: .9rem; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #eef1f4; padding: .5rem; }
+a { color: var(--sky); }
+"""
+
+
+def _document(title: str, main: str) -> str:
+    """A page in PayPal's look, with the simulator's test-mode note; phone-sized too."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} - PayPal simulator</title><style>{STYLE}</style></head>
+<body><header><span class="logo" aria-label="PayPal">Pay<span>Pal</span></span></header>
+<p class="test" role="note"><strong>PayPal simulator — test mode.</strong> No real money moves:
+paying sends a test notification (IPN) to the shop.</p>
+<main>{main}</main></body></html>"""
 
 
 def _is_loopback(host: str) -> bool:
@@ -468,23 +656,44 @@ def _handler(sim: PayPalSimulator) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, sim.answer_postback(self._body()).encode("ascii"))
             elif path == "/_simulator/send":
                 self._control_send()
-            elif path == PAY_PATH:
+            elif path in (PAY_PATH, CANCEL_PATH):
                 self._body()
-                self._page(*sim.pay_page(sim.url + payments.PAYPAL_VERIFY_PATH + "?"
-                                         + self._query()))
+                link = sim.url + payments.PAYPAL_VERIFY_PATH + "?" + self._query()
+                self._page(sim.pay(link) if path == PAY_PATH else sim.cancel(link))
             else:
-                self._reply(404, b"Not found")
+                self._not_found()
 
         def _query(self) -> str:
             return self.path.partition("?")[2]
 
-        def _page(self, status: int, body: str) -> None:
-            self._reply(status, body.encode(), "text/html; charset=utf-8")
+        def _page(self, page: Page, **headers: str) -> None:
+            self.send_response(page.status)
+            if page.location:
+                self.send_header("Location", page.location)
+            for name, value in {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                **headers}.items():
+                self.send_header(name, value)
+            body = page.html.encode()
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _not_found(self) -> None:
+            self._page(Page(404, _document("Not found", "<h1>Not found</h1><p>PayPal's "
+                                           "simulator has no page here. A checkout link opens "
+                                           f"{payments.PAYPAL_VERIFY_PATH}?cmd=_xclick&amp;"
+                                           "&hellip;</p>")))
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == payments.PAYPAL_VERIFY_PATH and self._query():
-                self._page(*sim.checkout_page(sim.url + self.path))
+            if path == payments.PAYPAL_VERIFY_PATH:
+                self._page(sim.approval_page(sim.url + self.path))
+            elif path in (PAY_PATH, CANCEL_PATH):  # a prefetch or a typed URL pays nothing
+                self._page(Page(405, _document("Use the Pay button", "<h1>Use the Pay button"
+                                               "</h1><p>Paying or cancelling is a button on "
+                                               "the payment's page, not a link.</p>")),
+                           Allow="POST")
             elif path == "/_simulator/messages":
                 with sim._lock:
                     items = [s.summary() for s in sim.sent]
@@ -493,7 +702,7 @@ def _handler(sim: PayPalSimulator) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, f"PayPal IPN simulator; verification URL {sim.verify_url}\n"
                             .encode())
             else:
-                self._reply(404, b"Not found")
+                self._not_found()
 
         def _control_send(self) -> None:
             try:

@@ -7,6 +7,7 @@ import socket
 import threading
 
 import pytest
+import requests
 
 from chalicelib.devstack.paypal_simulator import PayPalSimulator
 from tests.helpers import payments as ps
@@ -225,8 +226,19 @@ def test_the_checkout_link_opens_a_page_whose_button_pays(server, sim, demo_bran
     assert resp.status == 200 and "10.00 USD" in page and pay.code in page
     assert "send --checkout-link" in page
     action = page.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    with urllib.request.urlopen(urllib.request.Request(sim.url + action, data=b"",
-                                                       method="POST"), timeout=30) as resp:
-        paid = resp.read().decode()
-    assert "applied" in paid and f"{server}/back/{pay.id}" in paid
+    paid = requests.post(sim.url + action, data=b"", allow_redirects=False, timeout=30)
+    # Our listener has applied it before the buyer is sent back to the gateway's returnLink.
+    assert paid.status_code == 303 and paid.headers["Location"] == f"{server}/back/{pay.id}"
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
+    again = requests.post(sim.url + action, data=b"", allow_redirects=False, timeout=30)
+    assert again.status_code == 409 and "Already paid" in again.text and len(sim.sent) == 1
+
+
+def test_pay_without_a_return_link_shows_what_our_server_recorded(server, sim, demo_brand, gw,
+                                                                    pay):
+    link = paypal_link(server, sim, gw, pay).replace("&return=", "&ignored=")
+    action = link.replace("/cgi-bin/webscr?", "/_simulator/pay?")
+    paid = requests.post(action, data=b"", allow_redirects=False, timeout=30)
+    assert paid.status_code == 200 and "Payment sent" in paid.text
+    assert f"applied: payment {pay.id} is now Completed" in paid.text
     assert ps.payment(demo_brand["id"], pay.id).status == "Completed"

@@ -618,7 +618,7 @@ def _document(title: str, main: str) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} - PayPal simulator</title><style>{STYLE}</style></head>
-<body><header><span class="logo" aria-label="PayPal">Pay<span>Pal</span></span></header>
+<body><header><span class="logo" role="img" aria-label="PayPal">Pay<span>Pal</span></span></header>
 <p class="test" role="note"><strong>PayPal simulator — test mode.</strong> No real money moves:
 paying sends a test notification (IPN) to the shop.</p>
 <main>{main}</main></body></html>"""

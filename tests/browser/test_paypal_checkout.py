@@ -88,6 +88,9 @@ def test_a_buyer_cancels_at_paypal_on_a_phone(stack, page):
     payment_id = q["custom"]
 
     page.goto(link)
+    expect(page.get_by_role("img", name="PayPal")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pay with PayPal")
+    expect(page.get_by_role("region", name="Your order")).to_contain_text("9.99 USD")
     pay = page.get_by_role("button", name="Pay 9.99 USD")
     cancel = page.get_by_role("button", name="Cancel and return to seller@jfw.localhost")
     expect(pay).to_be_in_viewport()

@@ -298,7 +298,7 @@ class PayPalSimulator:
             raise ValueError(f"PayPal does not take the currency {currency!r} (currency_code); "
                              f"it takes {', '.join(sorted(PAYPAL_CURRENCIES))}.")
         if not query.get("amount"):
-            raise ValueError("The link has no amount: PayPal would ask the buyer for one.")
+            raise ValueError("The link has no amount: it must say what the order costs.")
         try:
             minor = money.to_minor(query["amount"], currency)
         except BadRequest as e:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -109,3 +111,37 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+PLAIN_CARD = "4242424242424242"
+
+
+def pay_as_the_browser(base: str, config: dict, card: str = PLAIN_CARD,
+                       authenticate: bool | None = None) -> dict:
+    """What the hosted page's Stripe.js (chalicelib/static/stripe-local.js) does with ``card``,
+    with the page's config (publishable key, client secret): a PaymentMethod made with the
+    publishable key, the PaymentIntent confirmed with it; a 3-D Secure card is then completed
+    (``authenticate=True``) or failed (``False``). The PaymentIntent, or localstripe's error."""
+    key, secret = config["publishableKey"], config["clientSecret"]
+    pi_id = secret.split("_secret_")[0]
+
+    def post(path: str, fields: dict[str, str]) -> dict:
+        req = urllib.request.Request(base + path, method="POST",
+                                     data=urllib.parse.urlencode(fields).encode())
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return json.loads(e.read())
+
+    pm = post("/v1/payment_methods", {
+        "key": key, "type": "card", "card[number]": card, "card[exp_month]": "12",
+        "card[exp_year]": str(time.gmtime().tm_year + 3), "card[cvc]": "123"})
+    if "error" in pm:
+        return pm
+    pi = post(f"/v1/payment_intents/{pi_id}/confirm",
+              {"key": key, "client_secret": secret, "payment_method": pm["id"]})
+    if pi.get("status") == "requires_action" and authenticate is not None:
+        pi = post(f"/v1/payment_intents/{pi_id}/_authenticate?success="
+                  f"{str(authenticate).lower()}", {"key": key, "client_secret": secret})
+    return pi

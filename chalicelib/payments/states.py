@@ -12,9 +12,11 @@ either way; only an allowed transition changes the status. Rules:
   "ignored: not allowed".
 - ``Failed`` is not final: a Stripe PaymentIntent whose card was declined can still succeed with
   another card (``payment_intent.payment_failed`` then ``payment_intent.succeeded``), and ACH
-  goes processing again. ``Denied`` (PayPal: the seller denied it) and ``Voided`` are final,
-  except that a payment the janitor expired (``expired``: no answer in time, not a gateway
-  decision) still takes a verified completion, since the buyer's money moved.
+  goes processing again. (A decline while the PaymentIntent still takes another card doesn't
+  even report Failed: gateways/stripe.py leaves the payment open, the reason in its history.)
+  ``Denied`` (PayPal: the seller denied it) and ``Voided`` are final, except that a payment
+  the janitor expired (``expired``: no answer in time, not a gateway decision) still takes a
+  verified completion, since the buyer's money moved.
 - A refund or dispute that arrives BEFORE its completion is applied at once ("applied correctly
   either way", not held): Created/Pending -> Refunded (or Reserved), and the payment is marked
   ``completion_missing``. When the completion arrives later it still counts (below): its gross,

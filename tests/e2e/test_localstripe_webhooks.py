@@ -18,7 +18,14 @@ import pytest
 
 from chalicelib.payments.gateways import stripe as gw
 from chalicelib.payments.gateways.events import GatewayUnavailable, SignatureError
-from tests.localstripe import Receiver, for_pi, free_port, register_webhook, running_localstripe
+from tests.localstripe import (
+    Receiver,
+    for_pi,
+    free_port,
+    pay_as_the_browser,
+    register_webhook,
+    running_localstripe,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localstripe_webhooks")]
 
@@ -134,7 +141,79 @@ def test_declined_card_sends_payment_failed(localstripe, client):
         lambda e: e["type"] == "payment_intent.payment_failed"
         and e["data"]["object"]["metadata"].get("payment_code") == "PAY-E2E-DECLINED")
     ev = verify(headers, raw)
-    assert (ev.kind, ev.jfw_status, ev.amount_minor) == ("payment.failed", "Failed", 700)
+    # The PaymentIntent takes another card: the decline is history, the payment stays open.
+    assert (ev.kind, ev.jfw_status, ev.amount_minor) == ("payment.failed", None, 700)
+    assert ev.failure == "card_declined (generic_decline): Your card was declined."
+
+
+def checkout_intent(client, code: str) -> dict:
+    """A PaymentIntent as our checkout makes it (no payment method, not confirmed): the page's
+    config (publishable key, client secret)."""
+    pi = client.v1.payment_intents.create(params={
+        "amount": 1500, "currency": "usd", "payment_method_types": ["card"],
+        "metadata": {"payment_code": code}})
+    return {"publishableKey": PUBLISHABLE_KEY, "clientSecret": pi.client_secret}
+
+
+@pytest.mark.parametrize(("card", "decline_code", "message"), [
+    ("4000000000000002", "generic_decline", "Your card was declined."),
+    ("4000000000009995", "insufficient_funds", "Your card has insufficient funds."),
+])
+def test_stripes_decline_cards_are_declined_when_the_page_pays(localstripe, client, card,
+                                                               decline_code, message):
+    """What our Stripe.js stand-in does (publishable key only): Stripe's error, the
+    payment_failed webhook saying why, and the PaymentIntent open for another card."""
+    code = f"PAY-E2E-{card[-4:]}"
+    config = checkout_intent(client, code)
+    answer = pay_as_the_browser(localstripe["base"], config, card)
+    assert answer["error"] == {**answer["error"], "type": "card_error", "code": "card_declined",
+                               "decline_code": decline_code, "message": message}
+    pi_id = config["clientSecret"].split("_secret_")[0]
+    headers, raw = localstripe["receiver"].wait_for(for_pi("payment_intent.payment_failed",
+                                                           pi_id))
+    ev = verify(headers, raw)
+    assert (ev.payment_ref, ev.jfw_status) == (code, None)
+    assert ev.failure == f"card_declined ({decline_code}): {message}"
+    assert client.v1.payment_intents.retrieve(pi_id).status == "requires_payment_method"
+    # Another card on the same PaymentIntent pays it.
+    assert pay_as_the_browser(localstripe["base"], config)["status"] == "succeeded"
+    localstripe["receiver"].wait_for(for_pi("payment_intent.succeeded", pi_id))
+
+
+def test_a_failed_3d_secure_step_sends_payment_failed(localstripe, client):
+    config = checkout_intent(client, "PAY-E2E-3DS-FAIL")
+    pi = pay_as_the_browser(localstripe["base"], config, "4000002500003155",
+                            authenticate=False)
+    assert pi["status"] == "requires_payment_method"
+    assert pi["last_payment_error"]["code"] == "payment_intent_authentication_failure"
+    headers, raw = localstripe["receiver"].wait_for(for_pi("payment_intent.payment_failed",
+                                                           pi["id"]))
+    ev = verify(headers, raw)
+    assert ev.jfw_status is None and ev.failure.startswith(
+        "payment_intent_authentication_failure: We are unable to authenticate")
+
+
+def test_the_browsers_calls_need_the_publishable_key_and_the_client_secret(localstripe,
+                                                                           client):
+    config = checkout_intent(client, "PAY-E2E-AUTH")
+    assert "error" in pay_as_the_browser(localstripe["base"], {**config,
+                                                               "publishableKey": "nope"})
+    stolen = {**config, "clientSecret": config["clientSecret"] + "x"}
+    answer = pay_as_the_browser(localstripe["base"], stolen)
+    assert answer["error"]["message"] == "Unauthorized"
+
+
+def test_setup_future_usage_attaches_the_card_on_success(localstripe, client):
+    customer = client.v1.customers.create(params={"email": "saver@example.com"})
+    pi = client.v1.payment_intents.create(params={
+        "amount": 1500, "currency": "usd", "payment_method_types": ["card"],
+        "customer": customer.id, "setup_future_usage": "off_session"})
+    config = {"publishableKey": PUBLISHABLE_KEY, "clientSecret": pi.client_secret}
+    declined = pay_as_the_browser(localstripe["base"], config, "4000000000009995")
+    assert declined["error"]["decline_code"] == "insufficient_funds"
+    paid = pay_as_the_browser(localstripe["base"], config)
+    assert paid["status"] == "succeeded" and paid["setup_future_usage"] == "off_session"
+    assert client.v1.payment_methods.retrieve(paid["payment_method"]).customer == customer.id
 
 
 def test_three_d_secure_confirmed_as_localstripe_js_does(localstripe, client):

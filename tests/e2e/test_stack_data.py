@@ -11,7 +11,6 @@ notification URL.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import signal
 from urllib.parse import urlsplit
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.stackproc import StackProcess
-from tests.helpers.stack import completed, ok, page_config, wait_until
+from tests.helpers.stack import completed, ok, pay_at_localstripe, wait_until
 
 requests = pytest.importorskip("requests")
 stripe = pytest.importorskip("stripe")
@@ -70,18 +69,11 @@ def seeded_ids(stack: StackProcess) -> dict[str, str]:
 
 
 def pay(stack: StackProcess, key: str, price_id: str) -> str:
-    """Checkout, 3-D Secure completed at localstripe, whose signed webhook goes to the seeded
+    """Checkout, paid with 4242 at localstripe, whose signed webhook goes to the seeded
     Stripe gateway's notification URL: the payment id, once Completed."""
     link = ok(stack, "POST", f"v1/prices/{price_id}/generate-checkout-link", auth=key)
     payment_id = urlsplit(link).path.rsplit("/", 1)[1]
-    config = page_config(requests.get(link, timeout=30).text)
-    browser = stripe.StripeClient(config["publishableKey"], max_network_retries=0,
-                                  base_addresses={"api": f"http://127.0.0.1:{stack.stripe_port}"})
-    pi_id = config["clientSecret"].split("_secret_")[0]
-    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
-                               key=config["publishableKey"],
-                               client_secret=config["clientSecret"], success="true")
-    assert json.loads(resp.body)["status"] == "succeeded"
+    pay_at_localstripe(stack, link)
     completed(stack, key, payment_id)
     return payment_id
 

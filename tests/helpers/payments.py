@@ -93,14 +93,15 @@ def notification_rows(brand_id: str) -> list[Any]:
 def pi_event(payment_id: str | None, *, type: str = "payment_intent.succeeded",  # noqa: A002
              amount: int = 1999, currency: str = "usd", event_id: str | None = None,
              pi_id: str = "pi_core_1", created: int | None = None, fee: int | None = None,
-             livemode: bool = False) -> bytes:
+             livemode: bool = False, status: str = "succeeded",
+             error: dict | None = None) -> bytes:
     charge: dict[str, Any] = {"id": "ch_core_1", "object": "charge", "amount": amount,
                               "payment_intent": pi_id, "metadata": {}}
     if fee is not None:
         charge["balance_transaction"] = {"id": "txn_1", "fee": fee, "currency": currency}
     obj = {"id": pi_id, "object": "payment_intent", "amount": amount, "currency": currency,
-           "status": "succeeded", "metadata": {"payment_code": payment_id} if payment_id else {},
-           "latest_charge": charge}
+           "status": status, "metadata": {"payment_code": payment_id} if payment_id else {},
+           "latest_charge": charge, **({"last_payment_error": error} if error else {})}
     return _event(type, obj, event_id, created, livemode)
 
 

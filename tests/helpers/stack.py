@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import requests
 
 from tests.e2e.stackproc import StackProcess
+from tests.localstripe import PLAIN_CARD, pay_as_the_browser
 
 DEMO = "demo.localhost"
 TIMEOUT = 45.0
@@ -67,22 +68,14 @@ def post(stack: StackProcess, path: str, auth: str, body: dict | None = None,
     return resp.json()["data"]
 
 
-def pay_at_localstripe(stack: StackProcess, link: str) -> None:
-    """The buyer's browser on our hosted page: Stripe.js confirms the PaymentIntent and passes
-    localstripe's 3-D Secure step."""
-    import stripe
-
+def pay_at_localstripe(stack: StackProcess, link: str, card: str = PLAIN_CARD) -> None:
+    """The buyer's browser on our hosted page: Stripe.js pays with ``card`` (a PaymentMethod
+    made with the publishable key, the PaymentIntent confirmed with its client secret)."""
     page = requests.get(link, timeout=30)
     assert page.status_code == 200, page.text[:500]
-    config = page_config(page.text)
-    browser = stripe.StripeClient(config["publishableKey"],
-                                  base_addresses={"api": f"http://127.0.0.1:{stack.stripe_port}"},
-                                  max_network_retries=0)
-    pi_id = config["clientSecret"].split("_secret_")[0]
-    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
-                               key=config["publishableKey"],
-                               client_secret=config["clientSecret"], success="true")
-    assert json.loads(resp.body)["status"] == "succeeded"
+    paid = pay_as_the_browser(f"http://127.0.0.1:{stack.stripe_port}", page_config(page.text),
+                              card)
+    assert paid.get("status") == "succeeded", paid
 
 
 def parse(value: str) -> datetime:

@@ -196,15 +196,33 @@ def test_localstripe_shaped_payload_with_charges_list():
     assert ev.fee_minor is None and ev.amount_minor == 1999
 
 
-@pytest.mark.parametrize(("type_", "kind", "status"), [
-    ("payment_intent.processing", "payment.pending", "Pending"),
-    ("payment_intent.payment_failed", "payment.failed", "Failed"),
-    ("payment_intent.canceled", "payment.canceled", "Voided"),
+@pytest.mark.parametrize(("type_", "pi_status", "kind", "status"), [
+    ("payment_intent.processing", "processing", "payment.pending", "Pending"),
+    # The PaymentIntent takes another card: the payment stays open.
+    ("payment_intent.payment_failed", "requires_payment_method", "payment.failed", None),
+    ("payment_intent.payment_failed", "canceled", "payment.failed", "Failed"),
+    ("payment_intent.canceled", "canceled", "payment.canceled", "Voided"),
 ])
-def test_other_payment_intent_events(type_, kind, status):
-    ev = parse(event(type_, pi_object(status="requires_payment_method")))
+def test_other_payment_intent_events(type_, pi_status, kind, status):
+    ev = parse(event(type_, pi_object(status=pi_status)))
     assert (ev.kind, ev.jfw_status) == (kind, status)
     assert ev.payment_ref == "PAY-1" and ev.merchant_ref == "pi_123" and ev.amount_minor == 1999
+
+
+@pytest.mark.parametrize(("error", "failure"), [
+    ({"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+      "message": "Your card has insufficient funds."},
+     "card_declined (insufficient_funds): Your card has insufficient funds."),
+    ({"type": "invalid_request_error", "code": "payment_intent_authentication_failure",
+      "message": "We are unable to authenticate your payment method."},
+     "payment_intent_authentication_failure: We are unable to authenticate your payment "
+     "method."),
+    (None, None),
+])
+def test_a_failed_payment_says_why(error, failure):
+    ev = parse(event("payment_intent.payment_failed", pi_object(
+        status="requires_payment_method", last_payment_error=error)))
+    assert ev.failure == failure
 
 
 def test_charge_refunded_partially():

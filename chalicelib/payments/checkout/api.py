@@ -4,10 +4,15 @@ Idempotency-Key (store/idempotency.py)."""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+from chalice import Response
 
 from chalicelib import money
 from chalicelib.http.context import RequestContext
+from chalicelib.http.errors import NotFound
 from chalicelib.payments.checkout import blacklist, start
 from chalicelib.payments.checkout import page as checkout_page
 from chalicelib.payments.constants import BLACK_LIST_TYPES
@@ -80,3 +85,21 @@ def black_list_types(ctx: RequestContext) -> list[str]:
 def page(ctx: RequestContext, paymentCode: str) -> Any:  # noqa: N803 - path parameter
     """The hosted checkout page (HTML, no envelope): checkout/page.py."""
     return checkout_page.page(ctx, paymentCode)
+
+
+STRIPE_LOCAL_JS = Path(__file__).resolve().parents[2] / "static" / "stripe-local.js"
+
+
+def stripe_local_js(ctx: RequestContext) -> Response:
+    """The Stripe.js stand-in the hosted page loads against localstripe (start.stripe_js_url);
+    a stage on Stripe itself loads js.stripe.com and has no use for it."""
+    if not start.uses_localstripe():
+        raise NotFound("This stage uses Stripe's own Stripe.js.", code="ASSET_NOT_FOUND")
+    return Response(body=_stripe_local_js(), status_code=200, headers={
+        "Content-Type": "text/javascript; charset=utf-8", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-cache"})
+
+
+@cache
+def _stripe_local_js() -> str:
+    return STRIPE_LOCAL_JS.read_text(encoding="utf-8")

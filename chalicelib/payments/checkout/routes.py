@@ -6,6 +6,7 @@ dispatcher): the same key and request replay the first answer; the same key with
 request is a 409.
 """
 
+from chalicelib import settings
 from chalicelib.http.routing import PAGING, Q, Route
 from chalicelib.payments.constants import BLACK_LIST_STATUSES, BLACK_LIST_TYPES
 
@@ -40,6 +41,12 @@ ROUTES = [
           query=(Q("brandId", required=True, description="The payment's brand."),
                  Q("paid", "boolean", description="Back from paying: wait for the gateway's "
                    "confirmation."))),
+    Route("GET", "/api/checkout/assets/stripe-local.js",
+          "chalicelib.payments.checkout.api:stripe_local_js",
+          "The hosted page's Stripe.js stand-in against localstripe (local stages only; 404 "
+          "when the stage uses Stripe itself)", auth="none", brand=False, returns="asset",
+          tag="Checkout", answers=(404,), stages=settings.LOCAL_STAGES,
+          query=(Q("api", description="localstripe's base URL, which the script calls."),)),
     # -- black list ------------------------------------------------------------------------------
     Route("GET", "/api/v1/black-lists", "chalicelib.payments.checkout.api:list_black_list",
           "The brand's black list (paged)",

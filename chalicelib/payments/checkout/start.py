@@ -13,15 +13,14 @@ refusal writes nothing:
 5. the gateway's side, with the payment id generated up front:
    - Stripe: a PaymentIntent (Idempotency-Key = the payment id, metadata ``payment_code`` = the
      payment id), paid on our hosted page ``/api/checkout/<paymentId>?brandId=<brand>``
-     (page.py) with Stripe.js. Against localstripe (``JFW_STRIPE_API_BASE`` not
-     Stripe's), whose Stripe.js can only complete a 3-D Secure step, the PaymentIntent is
-     created with a 3-D Secure test card and confirmed, so it waits in ``requires_action`` for
-     the page (localstripe's findings are in README, "Payments"). With the buyer's consent to
+     (page.py) with Stripe.js. Against localstripe (``JFW_STRIPE_API_BASE`` not Stripe's)
+     the page loads our Stripe.js stand-in (chalicelib/static/stripe-local.js), which pays
+     with the card typed through localstripe's API, with Stripe's test-card rules
+     (devstack/stripe_server.py adds the ones localstripe lacks). With the buyer's consent to
      keep the card for renewals (``save_card``), the PaymentIntent names the user's Stripe
-     Customer at that gateway (made on first use) and asks ``setup_future_usage="off_session"``;
-     localstripe refuses that parameter, so there the test card is attached to the customer
-     directly, which is what Stripe does on success (cards/saved.py keeps the card once the
-     payment completed);
+     Customer at that gateway (made on first use) and asks ``setup_future_usage=
+     "off_session"``: on success the card is attached to the customer (cards/saved.py keeps
+     it once the payment completed);
    - PayPal: a Payments Standard URL (``_xclick``) carrying ``custom`` = the payment id and our
      ``notify_url``; nothing is created at PayPal until the buyer pays;
 6. the payment (``Created``) through ledger.create_payment, in one transaction.
@@ -58,7 +57,7 @@ STRIPE_API = "https://api.stripe.com"
 STRIPE_JS = "https://js.stripe.com/v3/"
 PAYPAL_LIVE = "https://www.paypal.com/cgi-bin/webscr"
 PAYPAL_SANDBOX = "https://www.sandbox.paypal.com/cgi-bin/webscr"
-LOCAL_3DS_CARD = "4000002500003155"
+STRIPE_JS_LOCAL_PATH = "/api/checkout/assets/stripe-local.js"
 
 
 class GatewayFailed(ApiError):
@@ -81,21 +80,22 @@ def uses_localstripe() -> bool:
 
 
 def stripe_js_url() -> str:
-    """Where the hosted page loads Stripe.js: localstripe serves its own at the same base."""
+    """Where the hosted page loads Stripe.js: locally our stand-in, told localstripe's base."""
     if uses_localstripe():
-        return settings.get().stripe_api_base.rstrip("/") + "/js.stripe.com/v3/"
+        api = settings.get().stripe_api_base.rstrip("/")
+        return f"{settings.get().base_url}{STRIPE_JS_LOCAL_PATH}?{urlencode({'api': api})}"
     return STRIPE_JS
 
 
 def stripe_js_sources() -> dict[str, tuple[str, ...]]:
     """What a page running Stripe.js must allow in its Content-Security-Policy: Stripe's
     integration security guide (its script and frames on js.stripe.com, 3-D Secure frames on
-    hooks.stripe.com, API calls to api.stripe.com); localstripe's Stripe.js loads from and calls
-    localstripe's origin only, and opens no frame."""
+    hooks.stripe.com, API calls to api.stripe.com); locally, the stand-in comes from this API
+    and calls localstripe's origin only, and opens no frame."""
     if uses_localstripe():
         parts = urlsplit(settings.get().stripe_api_base)
         origin = f"{parts.scheme}://{parts.netloc}"
-        return {"script-src": (origin,), "connect-src": (origin,), "frame-src": ()}
+        return {"script-src": ("'self'",), "connect-src": (origin,), "frame-src": ()}
     return {"script-src": ("https://js.stripe.com", "https://*.js.stripe.com"),
             "connect-src": ("https://api.stripe.com",),
             "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com",
@@ -143,17 +143,8 @@ def _stripe_link(gateway: dict, brand_id: str, payment_id: str, amount_minor: in
         "metadata": {"payment_code": payment_id, "brand_id": brand_id},
     }
     if customer:
-        params["customer"] = customer
-        if not uses_localstripe():
-            params["setup_future_usage"] = "off_session"
+        params.update(customer=customer, setup_future_usage="off_session")
     try:
-        if uses_localstripe():
-            year = min(2099, settings.now().year + 3)
-            pm = client.v1.payment_methods.create(params={"type": "card", "card": {
-                "number": LOCAL_3DS_CARD, "exp_month": 12, "exp_year": year, "cvc": "123"}})
-            if customer:
-                client.v1.payment_methods.attach(pm.id, params={"customer": customer})
-            params.update(payment_method=pm.id, confirm=True)
         pi = client.v1.payment_intents.create(params=params,
                                               options={"idempotency_key": idempotency_key})
     except stripe.StripeError as e:

@@ -99,6 +99,8 @@ class GatewayEvent:
       live gateway must not act on one.
     - ``event_type``: the gateway's own word (Stripe event type; PayPal ``txn_type`` and
       ``payment_status``), for logs and the stored notification.
+    - ``failure``: why a payment attempt failed, as the gateway said it (Stripe's
+      ``last_payment_error``: code, decline code, message), for the history and the log.
     """
 
     gateway: GatewayName
@@ -118,6 +120,7 @@ class GatewayEvent:
     jfw_status: JfwPaymentStatus | None = None
     dispute_ref: str | None = None
     test_mode: bool = False
+    failure: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
 
     @property

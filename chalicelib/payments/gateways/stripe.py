@@ -138,7 +138,11 @@ def normalise(event: Any) -> GatewayEvent:
                             raw=event)
     if not isinstance(obj, dict):
         raise MalformedNotification(f"Stripe event {event_id} ({event_type}) has no data.object.")
-    kind, status = mapped
+    kind = mapped[0]
+    status: JfwPaymentStatus | None = mapped[1]
+    if event_type == "payment_intent.payment_failed" and obj.get(
+            "status") == "requires_payment_method":
+        status = None  # the buyer may pay this PaymentIntent with another card: it stays open
     if event_type.startswith("payment_intent."):
         fields = _payment_intent_fields(obj, kind)
     elif event_type == "charge.refunded":
@@ -185,7 +189,19 @@ def _payment_intent_fields(pi: dict[str, Any], kind: str) -> dict[str, Any]:
         "amount_minor": from_stripe_amount(amount, currency),
         "currency": currency,
         "fee_minor": _fee(charge.get("balance_transaction") if charge else None, currency),
+        "failure": _failure(pi.get("last_payment_error")) if kind == "payment.failed" else None,
     }
+
+
+def _failure(error: Any) -> str | None:
+    """Stripe's ``last_payment_error`` in a line: ``card_declined (insufficient_funds): Your
+    card has insufficient funds.``"""
+    if not isinstance(error, dict):
+        return None
+    code = str(error.get("code") or error.get("type") or "error")
+    if error.get("decline_code"):
+        code += f" ({error['decline_code']})"
+    return f"{code}: {error['message']}"[:500] if error.get("message") else code
 
 
 def _charge_fields(charge: dict[str, Any]) -> dict[str, Any]:

@@ -180,9 +180,14 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
         return _Plan("mismatch", detail, actions, hist, rows)
     if _about_the_money(payment, event):
         return _plan_money(payment, event, notification_id, source, now, actions)
-    decision = states.decide(payment.status, event.jfw_status or payment.status,
-                             expired=bool(payment.expired),
-                             completion_missing=bool(payment.completion_missing))
+    if event.kind == "payment.failed" and event.jfw_status is None:
+        why = event.failure or "no reason given"
+        decision = states.Decision(False, f"payment attempt failed ({why}); the payment stays "
+                                   "open for another card")
+    else:
+        decision = states.decide(payment.status, event.jfw_status or payment.status,
+                                 expired=bool(payment.expired),
+                                 completion_missing=bool(payment.completion_missing))
     hist = _history(payment, event, notification_id, source, now, decision.applied,
                     decision.note, decision.to_status)
     if not decision.applied:

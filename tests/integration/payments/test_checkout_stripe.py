@@ -1,5 +1,5 @@
 """Checkout through Stripe, against localstripe (started here on a free 127.0.0.1 port): the
-PaymentIntent, our hosted page, the buyer's 3-D Secure step as localstripe's Stripe.js does it,
+PaymentIntent, our hosted page, the buyer's card as the page's Stripe.js stand-in pays with it,
 the signed webhook through our notification route, an admin's refund at Stripe, and a switch to
 another gateway cancelling the PaymentIntent."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -15,7 +15,14 @@ from chalicelib import settings
 from chalicelib.payments import service
 from tests.helpers import checkout as support
 from tests.helpers.checkout import PAYPAL_BODY, assert_page_obeys_its_csp, outbox_rows, payments_of
-from tests.localstripe import Receiver, for_pi, register_webhook, running_localstripe
+from tests.localstripe import (
+    PLAIN_CARD,
+    Receiver,
+    for_pi,
+    pay_as_the_browser,
+    register_webhook,
+    running_localstripe,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("checkout_localstripe")]
 
@@ -60,30 +67,23 @@ def gateway(admin, stripe_base) -> dict:
     return admin.ok("POST", GW, STRIPE)
 
 
-def authenticate_as_the_browser(stripe_base: str, page_html: str) -> dict:
-    """What localstripe's Stripe.js does on "Complete authentication": POST the publishable key
-    and the client secret the page holds (stripe-python speaking for the browser)."""
-    import stripe
-
+def pay_as_the_page(stripe_base: str, page_html: str, card: str = PLAIN_CARD,
+                    authenticate: bool | None = None) -> dict:
+    """What the page's Stripe.js does with ``card`` typed (tests/localstripe.py), with the
+    config the page holds."""
     config = json.loads(re.search(r'<script id="checkout-config" type="application/json">'
                                   r"(.*?)</script>", page_html, re.S).group(1))
-    browser = stripe.StripeClient(config["publishableKey"],
-                                  base_addresses={"api": stripe_base}, max_network_retries=0)
-    pi_id = config["clientSecret"].split("_secret_")[0]
-    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
-                               key=config["publishableKey"],
-                               client_secret=config["clientSecret"], success="true")
-    return json.loads(resp.body)
+    return pay_as_the_browser(stripe_base, config, card, authenticate)
 
 
 def pay(api, buyer, shop, stripe_base, demo_brand, price: str = "usd"):
-    """Checkout link -> hosted page -> 3-D Secure step: the PaymentIntent succeeded."""
+    """Checkout link -> hosted page -> paid with 4242: the PaymentIntent succeeded."""
     link = buyer.ok("POST", f"v1/prices/{shop[price]}/generate-checkout-link")
     parts = urlsplit(link)
     page = api.client.http.get(f"{parts.path}?{parts.query}")
     assert page.status_code == 200, page.body
     payment = service.get_payment(demo_brand["id"], parts.path.rsplit("/", 1)[1])
-    pi = authenticate_as_the_browser(stripe_base, page.body.decode())
+    pi = pay_as_the_page(stripe_base, page.body.decode())
     assert pi["status"] == "succeeded" and pi["id"] == payment.merchant_ref_no
     return link, page, payment
 
@@ -102,9 +102,14 @@ def test_stripe_checkout_makes_a_payment_intent_and_our_page_pays_it(api, buyer,
 
     html = page.body.decode()
     assert page.headers["Content-Type"].startswith("text/html")
-    assert f'src="{stripe_base}/js.stripe.com/v3/"' in html
-    # localstripe's Stripe.js loads from and calls localstripe's origin: the policy allows it.
-    assert_page_obeys_its_csp(page, stripe_base, stripe_base)
+    stand_in = ("http://127.0.0.1:8000/api/checkout/assets/stripe-local.js?"
+                f"{urlencode({'api': stripe_base})}")
+    assert f'src="{stand_in}"' in html
+    # Our Stripe.js stand-in loads from this API and calls localstripe: the policy allows it.
+    assert_page_obeys_its_csp(page, "http://127.0.0.1:8000", stripe_base)
+    script = api.client.http.get("/api/checkout/assets/stripe-local.js")
+    assert script.status_code == 200 and b"confirmCardPayment" in script.body
+    assert script.headers["Content-Type"].startswith("text/javascript")
     assert "pk_test_local" in html and payment.gateway_data["clientSecret"] in html
     assert "sk_test_local" not in html and SECRET not in html
     assert "Pay 20.00 USD" in html and "Pro - PRO-30" in html
@@ -137,7 +142,7 @@ def test_amounts_in_a_zero_decimal_currency(api, buyer, shop, gateway, stripe_ba
     buyer.ok("POST", f"v1/prices/{shop['jpy']}/generate-checkout-link")
     [payment] = payments_of(demo_brand["id"])
     pi = sk.v1.payment_intents.retrieve(payment.merchant_ref_no)
-    assert (pi.amount, pi.currency, pi.status) == (3000, "jpy", "requires_action")
+    assert (pi.amount, pi.currency, pi.status) == (3000, "jpy", "requires_payment_method")
     assert payment.amount_minor == 3000 and payment.currency == "JPY"
 
 

@@ -189,6 +189,29 @@ def test_a_declined_card_fails_mails_and_a_later_success_completes(client, demo_
     assert p.status == "Completed" and p.due_pk is None
 
 
+def test_a_card_declined_on_the_page_leaves_the_payment_open_and_says_why(client, demo_brand,
+                                                                         gw, pay):
+    """Stripe's PaymentIntent takes another card (requires_payment_method): the decline is
+    history, the payment stays Created, nobody is mailed; the next card completes it."""
+    declined = {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+                "message": "Your card has insufficient funds."}
+    resp = ps.post_stripe(client, gw, ps.pi_event(pay.id, type="payment_intent.payment_failed",
+                                                  status="requires_payment_method",
+                                                  error=declined))
+    assert resp.status_code == 200
+    p = ps.payment(demo_brand["id"], pay.id)
+    assert p.status == "Created" and p.due_pk is not None
+    note = ("payment attempt failed (card_declined (insufficient_funds): Your card has "
+            "insufficient funds.); the payment stays open for another card")
+    last = ps.history(demo_brand["id"], pay.id)[-1]
+    assert (last.note, last.event_type, last.applied) == (
+        note, "payment_intent.payment_failed", False)
+    assert ps.mails(demo_brand["id"], "PAYMENT.PROCESSED.FAILED") == []
+    ps.post_stripe(client, gw, ps.pi_event(pay.id))  # paid with another card
+    assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
+    assert len(ps.mails(demo_brand["id"], "PAYMENT.PROCESSED.SUCCESS")) == 1
+
+
 def test_a_mismatch_mails_the_brands_support_address(client, demo_brand, gw, pay):
     from chalicelib.identity import brands
 

@@ -3,9 +3,9 @@ at checkout (``saveCardForRenewals``), the card kept once the payment completed 
 the caller's list and deletion, and ``payments.charge_saved_card`` charging it off-session
 through the real webhook path, or failing the payment when Stripe refuses.
 
-localstripe charges its 3-D Secure cards only after the buyer's step, also off-session (Stripe
-would not ask again for 4000002500003155 once set up); the checkout's card is switched to
-4242424242424242 where a test needs a card that charges off-session, and cards localstripe
+The buyer pays on the hosted page as its Stripe.js does (tests/localstripe.py
+``pay_as_the_browser``), with 4242424242424242, a card that also charges off-session (localstripe
+asks for 3-D Secure again off-session, where Stripe would not once set up); cards localstripe
 declines at charge time (4000000000000341) are saved through the outbox handler the consumer
 runs, with a customer and PaymentMethod made at localstripe.
 """
@@ -26,11 +26,17 @@ from chalicelib.notify import service as notify
 from chalicelib.payments import service as payments
 from chalicelib.payments.cards import models as cm
 from chalicelib.payments.cards import saved
-from chalicelib.payments.checkout import start
 from tests.helpers import checkout as support
 from tests.helpers.api import register_and_login
 from tests.helpers.checkout import outbox_rows, payments_of, raw_items, raw_text
-from tests.localstripe import Receiver, for_pi, register_webhook, running_localstripe
+from tests.localstripe import (
+    PLAIN_CARD,
+    Receiver,
+    for_pi,
+    pay_as_the_browser,
+    register_webhook,
+    running_localstripe,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("saved_cards_localstripe")]
 
@@ -38,7 +44,7 @@ GW = "v1/app-integrations/payment-gateway"
 SECRET = "whsec_saved_cards_localstripe"
 STRIPE = {**support.STRIPE_BODY, "publicKey": "pk_test_local", "privateKey": "sk_test_local",
           "webhookSecret": SECRET}
-PLAIN_CARD = "4242424242424242"  # localstripe charges it without 3-D Secure
+THREE_D_SECURE = "4000002500003155"  # asks the buyer to authenticate, off-session too
 DECLINED_AT_CHARGE = "4000000000000341"  # attaches to a customer; every charge is declined
 
 
@@ -76,12 +82,6 @@ def gateway(admin, stripe_base) -> dict:
     return admin.ok("POST", GW, STRIPE)
 
 
-@pytest.fixture
-def plain_card(monkeypatch):
-    """The checkout's localstripe card is one that needs no 3-D Secure step."""
-    monkeypatch.setattr(start, "LOCAL_3DS_CARD", PLAIN_CARD)
-
-
 # -- helpers ---------------------------------------------------------------------------------------
 
 def user_id_of(buyer) -> str:
@@ -105,40 +105,33 @@ def run_saved_card_rows(brand_id: str) -> list[dict]:
     return [r.result for r in outbox_rows(brand_id, "saved-card")]
 
 
-def authenticate_as_the_browser(stripe_base: str, page_html: str) -> dict:
-    """What localstripe's Stripe.js does on "Complete authentication" (the page's config)."""
-    import stripe
-
-    config = json.loads(re.search(r'<script id="checkout-config" type="application/json">'
-                                  r"(.*?)</script>", page_html, re.S).group(1))
-    browser = stripe.StripeClient(config["publishableKey"],
-                                  base_addresses={"api": stripe_base}, max_network_retries=0)
-    pi_id = config["clientSecret"].split("_secret_")[0]
-    resp = browser.raw_request("post", f"/v1/payment_intents/{pi_id}/_authenticate",
-                               key=config["publishableKey"],
-                               client_secret=config["clientSecret"], success="true")
-    return json.loads(resp.body)
-
-
-def checkout(buyer, shop, brand_id: str, body: dict | None = None):
+def checkout(buyer, shop, brand_id: str, body: dict | None = None, paid: bool = False):
+    """A checkout link and its payment; ``paid``: the buyer then paid with PLAIN_CARD on the
+    page (what the page's config holds is the payment's gateway data)."""
     link = buyer.ok("POST", f"v1/prices/{shop['usd']}/generate-checkout-link", body)
     parts = urlsplit(link)
     payment = payments.get_payment(brand_id, parts.path.rsplit("/", 1)[1])
+    if paid:
+        pi = pay_as_the_browser(settings.get().stripe_api_base, payment.gateway_data)
+        assert pi["status"] == "succeeded", pi
     return link, payment
 
 
-def pay_on_the_page(api, link: str, stripe_base: str) -> dict:
+def pay_on_the_page(api, link: str, stripe_base: str, card: str = PLAIN_CARD) -> dict:
+    """The buyer types ``card`` on the page (a 3-D Secure one is then authenticated)."""
     parts = urlsplit(link)
     page = api.client.http.get(f"{parts.path}?{parts.query}")
     assert page.status_code == 200, page.body
-    pi = authenticate_as_the_browser(stripe_base, page.body.decode())
-    assert pi["status"] == "succeeded"
+    config = json.loads(re.search(r'<script id="checkout-config" type="application/json">'
+                                  r"(.*?)</script>", page.body.decode(), re.S).group(1))
+    pi = pay_as_the_browser(stripe_base, config, card, authenticate=True)
+    assert pi["status"] == "succeeded", pi
     return pi
 
 
 def bought_and_saved(api, buyer, shop, gateway, localstripe, brand_id: str):
     """A consented checkout paid with the plain card, completed by its webhook, the card kept."""
-    _, payment = checkout(buyer, shop, brand_id, {"saveCardForRenewals": True})
+    _, payment = checkout(buyer, shop, brand_id, {"saveCardForRenewals": True}, paid=True)
     deliver(api, localstripe, gateway, "payment_intent.succeeded", payment.merchant_ref_no)
     assert payments.get_payment(brand_id, payment.id).status == "Completed"
     assert run_saved_card_rows(brand_id)[-1]["saved"] is True
@@ -205,14 +198,16 @@ def test_consent_saves_the_card_after_completion_not_before(api, buyer, shop, ga
     assert {k: card[k] for k in ("appIntegrationId", "gateway", "brand", "last4", "expMonth",
                                  "expYear", "expired", "paymentId")} == {
         "appIntegrationId": gateway["id"], "gateway": "stripe", "brand": "visa",
-        "last4": start.LOCAL_3DS_CARD[-4:], "expMonth": 12, "expYear": year, "expired": False,
+        "last4": PLAIN_CARD[-4:], "expMonth": 12, "expYear": year, "expired": False,
         "paymentId": payment.id}
     # Neither the number nor Stripe's ids are shown; the number is stored nowhere.
     text = json.dumps(card)
     assert "cus_" not in text and "pm_" not in text
-    assert start.LOCAL_3DS_CARD not in raw_text(raw_items(f"B#{b}#"))
+    assert PLAIN_CARD not in raw_text(raw_items(f"B#{b}#"))
     item = cm.SavedCardItem.get(cm.cards_pk(b, user_id_of(buyer)), cm.card_sk(gateway["id"]))
-    assert item.customer_id == customer and item.payment_method_id == pi.payment_method
+    paid_with = sk.v1.payment_intents.retrieve(pi.id).payment_method  # the card typed
+    assert item.customer_id == customer and item.payment_method_id == paid_with
+    assert sk.v1.payment_methods.retrieve(paid_with).customer == customer
 
     # The webhook delivered again, and the row run again: still one card.
     deliver(api, localstripe, gateway, "payment_intent.succeeded", pi.id)
@@ -222,12 +217,12 @@ def test_consent_saves_the_card_after_completion_not_before(api, buyer, shop, ga
 
 
 def test_no_consent_saves_nothing(api, buyer, shop, gateway, sk, stripe_base, localstripe,
-                                  demo_brand, plain_card):
+                                  demo_brand):
     b = demo_brand["id"]
-    _, payment = checkout(buyer, shop, b)  # JFW's SDK sends no body
+    _, payment = checkout(buyer, shop, b, paid=True)  # JFW's SDK sends no body
     assert payment.save_card is False and "customerId" not in payment.gateway_data
     assert sk.v1.payment_intents.retrieve(payment.merchant_ref_no).customer is None
-    _, payment2 = checkout(buyer, shop, b, {"saveCardForRenewals": False})
+    _, payment2 = checkout(buyer, shop, b, {"saveCardForRenewals": False}, paid=True)
     page = api.client.http.get(f"/api/checkout/{payment2.id}?brandId={b}")
     assert page.status_code == 200 and b"kept for your renewals" not in page.body
     for p in (payment, payment2):
@@ -255,14 +250,14 @@ def test_an_upgrade_and_a_license_purchase_take_the_consent_too(buyer, shop, gat
 
 
 def test_the_janitors_completion_saves_the_card_too(buyer, shop, gateway, sk, stripe_base,
-                                                    demo_brand, plain_card):
+                                                    demo_brand):
     """The webhook never came; the janitor's read of the PaymentIntent completes the payment
     through the same intake, and the consent is honoured the same way."""
     from chalicelib.payments.gateways import stripe as gw
     from chalicelib.payments.inbound import intake
 
     b = demo_brand["id"]
-    _, payment = checkout(buyer, shop, b, {"saveCardForRenewals": True})
+    _, payment = checkout(buyer, shop, b, {"saveCardForRenewals": True}, paid=True)
     pi = gw.fetch_payment_intent("sk_test_local", payment.merchant_ref_no, stripe_base)
     intake.apply(b, gw.event_from_payment_intent(pi, settings.now()), None, source="janitor")
     assert payments.get_payment(b, payment.id).status == "Completed"
@@ -287,7 +282,7 @@ def test_the_consent_follows_a_payment_moved_to_stripe(admin, buyer, shop, gatew
 
 
 def test_a_second_consent_reuses_the_customer_and_the_newer_card_replaces_the_older(
-        api, buyer, shop, gateway, sk, localstripe, demo_brand, plain_card):
+        api, buyer, shop, gateway, sk, localstripe, demo_brand):
     b = demo_brand["id"]
     first = bought_and_saved(api, buyer, shop, gateway, localstripe, b)
     [old] = buyer.ok("GET", "v1/users/me/saved-cards")
@@ -319,7 +314,7 @@ def test_a_second_consent_reuses_the_customer_and_the_newer_card_replaces_the_ol
 # -- charging off-session --------------------------------------------------------------------------
 
 def test_charge_saved_card_completes_a_payment_through_the_webhook(
-        api, buyer, shop, gateway, sk, localstripe, demo_brand, plain_card):
+        api, buyer, shop, gateway, sk, localstripe, demo_brand):
     b = demo_brand["id"]
     bought_and_saved(api, buyer, shop, gateway, localstripe, b)
     uid = user_id_of(buyer)
@@ -360,7 +355,7 @@ def test_charge_saved_card_completes_a_payment_through_the_webhook(
 
 
 def test_an_off_session_charge_costs_a_bounded_number_of_dynamodb_calls(
-        api, buyer, shop, gateway, sk, localstripe, demo_brand, plain_card):
+        api, buyer, shop, gateway, sk, localstripe, demo_brand):
     """No Scan; a dozen requests at most (the figure is in the report)."""
     from collections import Counter
 
@@ -413,7 +408,7 @@ def test_a_card_that_asks_for_authentication_answers_none(api, buyer, shop, gate
                                                           stripe_base, localstripe, demo_brand):
     b = demo_brand["id"]
     link, first = checkout(buyer, shop, b, {"saveCardForRenewals": True})
-    pay_on_the_page(api, link, stripe_base)  # the 3-D Secure card, authenticated on-session
+    pay_on_the_page(api, link, stripe_base, THREE_D_SECURE)  # authenticated on-session
     deliver(api, localstripe, gateway, "payment_intent.succeeded", first.merchant_ref_no)
     run_saved_card_rows(b)
 
@@ -451,7 +446,7 @@ def test_a_card_stripe_no_longer_has_is_forgotten(buyer, shop, gateway, sk, demo
 
 
 def test_the_same_key_at_the_same_time_charges_once(atomic_moto, api, buyer, shop, gateway,
-                                                    sk, localstripe, demo_brand, plain_card):
+                                                    sk, localstripe, demo_brand):
     from tests.concurrency import run_together
 
     b = demo_brand["id"]
@@ -548,7 +543,7 @@ def _expiry(buyer):
 
 
 def test_a_renewal_charges_the_saved_card_and_the_invoice_is_paid_from_the_end(
-        api, buyer, shop, gateway, localstripe, demo_brand, plain_card):
+        api, buyer, shop, gateway, localstripe, demo_brand):
     from tests.helpers.payments import drain_outbox, mails
 
     b = demo_brand["id"]
@@ -573,7 +568,7 @@ def test_a_renewal_charges_the_saved_card_and_the_invoice_is_paid_from_the_end(
 
 
 def test_a_declined_saved_card_falls_back_to_the_mailed_pay_link(
-        api, buyer, shop, gateway, sk, localstripe, demo_brand, plain_card):
+        api, buyer, shop, gateway, sk, localstripe, demo_brand):
     from tests.helpers.payments import drain_outbox, mails
 
     b = demo_brand["id"]

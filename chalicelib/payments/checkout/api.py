@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib import money
 from chalicelib.http.context import RequestContext
-from chalicelib.payments.checkout import blacklist, start
+from chalicelib.payments.checkout import blacklist, requote, start
 from chalicelib.payments.checkout import page as checkout_page
 from chalicelib.payments.constants import BLACK_LIST_TYPES
 from chalicelib.wallet import service as wallet
@@ -80,3 +80,8 @@ def black_list_types(ctx: RequestContext) -> list[str]:
 def page(ctx: RequestContext, paymentCode: str) -> Any:  # noqa: N803 - path parameter
     """The hosted checkout page (HTML, no envelope): checkout/page.py."""
     return checkout_page.page(ctx, paymentCode)
+
+
+def page_coupon(ctx: RequestContext, paymentCode: str) -> dict:  # noqa: N803 - path parameter
+    return requote.apply_coupon(ctx.query.get("brandId") or "", paymentCode,
+                                ctx.body.couponCode, source_ip=ctx.source_ip)

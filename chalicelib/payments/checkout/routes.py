@@ -39,7 +39,16 @@ ROUTES = [
           answers=(302, 409),  # PayPal's page; a payment this page can't take
           query=(Q("brandId", required=True, description="The payment's brand."),
                  Q("paid", "boolean", description="Back from paying: wait for the gateway's "
-                   "confirmation."))),
+                   "confirmation."),
+                 Q("wait", "integer", description="How many times the waiting page reloaded "
+                   "(it stops after 20)."))),
+    Route("POST", "/api/checkout/{paymentCode}/coupon",
+          "chalicelib.payments.checkout.api:page_coupon",
+          "A coupon typed on the hosted checkout page: the payment's price is quoted again with "
+          "it, the payment and its Stripe PaymentIntent take the new amount; the new figures "
+          "(ours; 10 tries per payment, then 429)", auth="none", brand=False, tag="Checkout",
+          body="chalicelib.payments.checkout.schemas:CouponBody", answers=(409, 429, 502),
+          query=(Q("brandId", required=True, description="The payment's brand."),)),
     # -- black list ------------------------------------------------------------------------------
     Route("GET", "/api/v1/black-lists", "chalicelib.payments.checkout.api:list_black_list",
           "The brand's black list (paged)",

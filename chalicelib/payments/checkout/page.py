@@ -333,10 +333,53 @@ def _pay(ctx: RequestContext, payment: Any, data: dict, product: str, period: st
 <div class="links muted"><span>Payment reference {html.escape(payment.code)}</span>
 {f'<a id="cancel" href="{html.escape(cancel, quote=True)}">Cancel</a>' if cancel else ''}</div>
 <script id="checkout-config" type="application/json">{_js(config)}</script>
+<script nonce="{nonce}">{_COUPON_SCRIPT}</script>
 <script nonce="{nonce}" src="{html.escape(stripe_js_url(), quote=True)}"></script>
 <script nonce="{nonce}">{_SCRIPT}</script>"""
     return _page(product, body, nonce=nonce, **kw)
 
+
+_COUPON_SCRIPT = """
+(function () {
+  // Apart from the card's script: the coupon works even when Stripe.js did not load.
+  var coupon = document.getElementById("coupon");
+  if (!coupon) { return; }
+  var config = JSON.parse(document.getElementById("checkout-config").textContent);
+  var said = document.getElementById("coupon-message");
+  function show(id, text) { document.getElementById(id).textContent = text; }
+  coupon.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = document.getElementById("coupon-code").value.trim();
+    if (!code) { said.className = ""; said.textContent = "Type a coupon code."; return; }
+    var apply = document.getElementById("apply");
+    apply.disabled = true;
+    fetch(config.couponUrl, {method: "POST", headers: {"Content-Type": "application/json"},
+                             body: JSON.stringify({couponCode: code})})
+      .then(function (r) { return r.json(); })
+      .then(function (reply) {
+        apply.disabled = false;
+        if (!reply.success) {
+          said.className = "";
+          said.textContent = reply.message || "This coupon can't be used.";
+          return;
+        }
+        var f = reply.data, cur = " " + f.currency;
+        show("subtotal", f.subtotal + cur);
+        show("discount", "-" + f.discount + cur);
+        document.getElementById("discount-row").hidden = false;
+        show("tax", f.tax + cur);
+        show("total", f.total + cur);
+        show("pay-amount", f.total + cur);
+        said.className = "ok";
+        said.textContent = "Coupon " + f.couponCode + " applied.";
+      }, function () {
+        apply.disabled = false;
+        said.className = "";
+        said.textContent = "The coupon could not be checked; try again.";
+      });
+  });
+})();
+"""
 
 # Stripe.js's result.error: a decline names its reason (decline_code), a failed 3-D Secure
 # check has its own code; anything else shows Stripe's message.
@@ -376,41 +419,6 @@ _SCRIPT = """
       }, function () {
         message.textContent = "The payment did not go through; try again.";
         button.disabled = false;
-      });
-  });
-  var coupon = document.getElementById("coupon");
-  if (!coupon) { return; }
-  var said = document.getElementById("coupon-message");
-  function show(id, text) { document.getElementById(id).textContent = text; }
-  coupon.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var code = document.getElementById("coupon-code").value.trim();
-    if (!code) { said.className = ""; said.textContent = "Type a coupon code."; return; }
-    var apply = document.getElementById("apply");
-    apply.disabled = true;
-    fetch(config.couponUrl, {method: "POST", headers: {"Content-Type": "application/json"},
-                             body: JSON.stringify({couponCode: code})})
-      .then(function (r) { return r.json(); })
-      .then(function (reply) {
-        apply.disabled = false;
-        if (!reply.success) {
-          said.className = "";
-          said.textContent = reply.message || "This coupon can't be used.";
-          return;
-        }
-        var f = reply.data, cur = " " + f.currency;
-        show("subtotal", f.subtotal + cur);
-        show("discount", "-" + f.discount + cur);
-        document.getElementById("discount-row").hidden = false;
-        show("tax", f.tax + cur);
-        show("total", f.total + cur);
-        show("pay-amount", f.total + cur);
-        said.className = "ok";
-        said.textContent = "Coupon " + f.couponCode + " applied.";
-      }, function () {
-        apply.disabled = false;
-        said.className = "";
-        said.textContent = "The coupon could not be checked; try again.";
       });
   });
 })();

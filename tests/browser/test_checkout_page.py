@@ -4,7 +4,7 @@ the total shown, Cancel going to the cancel link, and the receipt once the payme
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -70,12 +70,20 @@ def test_on_a_phone_the_page_shows_the_brand_and_a_coupon_changes_the_total(stac
 
 
 def test_cancel_goes_to_the_cancel_link(stack, shop, page):
-    page.goto(checkout_link(stack, shop))
+    """The local stack's cancel link is this page with cancelled=true: nothing was charged."""
+    link = checkout_link(stack, shop)
+    payment_id = urlsplit(link).path.rsplit("/", 1)[1]
+    brand_id = parse_qs(urlsplit(link).query)["brandId"][0]
+    target = shop["stripe"]["cancelLinkWithoutLogin"].replace(
+        "{paymentId}", payment_id).replace("{brandId}", brand_id)
+    page.goto(link)
     cancel = page.get_by_role("link", name="Cancel")
-    target = shop["stripe"]["cancelLinkWithoutLogin"]
     assert cancel.get_attribute("href") == target
     cancel.click()
     page.wait_for_url(target)
+    expect(page.get_by_role("heading", name="Checkout cancelled")).to_be_visible()
+    page.get_by_role("link", name="Pay after all").click()
+    expect(page.get_by_role("button", name="Pay 9.99 USD")).to_be_visible()
 
 
 def test_the_paid_page_shows_what_was_bought_and_a_way_back(stack, shop, page):

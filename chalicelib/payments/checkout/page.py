@@ -17,8 +17,9 @@ States, from the payment's status: ``paid=true`` on an open payment (a returnLin
 here, as the local stack's does) is "processing": a bounded meta refresh (every 3 s, 20 times)
 then "we'll e-mail you" and no more reloads; Completed is the receipt (product, amount,
 reference, invoice number once there is one, a button back to the returnLink); expired,
-voided, failed and the rest say so with a link to start again. The page never decides the
-payment's status: the gateway's signed webhook does.
+voided, failed and the rest say so with a link to start again; ``cancelled=true`` on an open
+payment (the local stack's cancelLink) says nothing was charged, with a link to pay after all.
+The page never decides the payment's status: the gateway's signed webhook does.
 
 A PayPal payment: a 302 to its PayPal URL. Errors are HTML pages too (the buyer's browser reads
 this route, not an API client).
@@ -35,6 +36,7 @@ import html
 import json
 import re
 import secrets
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -47,7 +49,12 @@ from chalicelib.http.errors import ApiError
 from chalicelib.identity import service as identity
 from chalicelib.payments import ledger
 from chalicelib.payments.checkout.requote import figures
-from chalicelib.payments.checkout.start import return_link, stripe_js_sources, stripe_js_url
+from chalicelib.payments.checkout.start import (
+    cancel_link,
+    return_link,
+    stripe_js_sources,
+    stripe_js_url,
+)
 from chalicelib.payments.gateways import config as gateway_config
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
@@ -193,7 +200,7 @@ def _cancel_link(payment: Any, data: dict) -> str | None:
             gateway = {}
         if gateway and (not cancel or cancel == gateway.get("cancelLink")):
             cancel = gateway.get("cancelLinkWithoutLogin") or cancel
-    return _link(cancel)
+    return _link(cancel_link(cancel, payment.id, payment.brand_id))
 
 
 def _amount(minor: int, currency: str) -> str:
@@ -208,7 +215,7 @@ def _summary(payment: Any, product: str, period: str | None) -> str:
         return (f'<tr id="{rid}-row"{" hidden" if hidden else ""}><td>{html.escape(label)}</td>'
                 f'<td class="n" id="{rid}">{html.escape(value)}</td></tr>')
 
-    discount = f["discount"] not in ("0", "0.00", "0.000", "0.0")
+    discount = Decimal(f["discount"]) != 0
     coupon = f" ({f['couponCode']})" if f["couponCode"] else ""
     return (f'<h1 id="product">{html.escape(product)}</h1>'
             + (f'<p class="period" id="period">{html.escape(period)}</p>' if period else "")
@@ -233,10 +240,17 @@ def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - pat
     amount = _amount(payment.amount_minor, payment.currency)
     if payment.status == "Completed":
         return _paid(payment, product, period, amount, done_link, kw)
+    if ctx.query.get("cancelled") and payment.status == "Created":
+        again = f"{settings.get().base_url}/api/checkout/{payment.id}?" + urlencode(
+            {"brandId": brand_id})
+        return _message("Checkout cancelled", f"Nothing was charged for {product}. Changed "
+                        "your mind?", 200, again, "Pay after all", **kw)
     if ctx.query.get("paid") and payment.status in ("Created", "Pending"):
         return _processing(ctx, payment, paymentCode, brand_id, kw)
     if payment.status not in ("Created", "Pending"):
-        again = _cancel_link(payment, data) or done_link
+        # Locally both links lead back here: no "start again" that shows this page again.
+        again = next((u for u in (_cancel_link(payment, data), done_link)
+                      if u and f"/api/checkout/{payment.id}" not in u), None)
         return _message(_closed_title(payment), f"Payment {payment.code} for {product} is "
                         f"{_closed_text(payment)}; nothing was charged on this page. Start "
                         "again from the shop to buy it.", 200, again, "Start again", **kw)

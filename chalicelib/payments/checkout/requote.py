@@ -55,9 +55,10 @@ def figures(payment: Any) -> dict[str, Any]:
     cur = payment.currency
     amount = int(payment.amount_minor)
     tax = q.get("tax") or {}
+    zero = money.to_decimal(0, cur)
     return {"subtotal": str(q.get("subtotal", money.to_decimal(amount, cur))),
-            "discount": str(q.get("discount", "0")), "taxPercent": str(tax.get("percent", "0")),
-            "tax": str(tax.get("amount", "0")), "total": str(money.to_decimal(amount, cur)),
+            "discount": str(q.get("discount", zero)), "taxPercent": str(tax.get("percent", "0")),
+            "tax": str(tax.get("amount", zero)), "total": str(money.to_decimal(amount, cur)),
             "currency": cur, "couponCode": payment.coupon_code}
 
 

@@ -40,6 +40,8 @@ ROUTES = [
           query=(Q("brandId", required=True, description="The payment's brand."),
                  Q("paid", "boolean", description="Back from paying: wait for the gateway's "
                    "confirmation."),
+                 Q("cancelled", "boolean", description="Back from cancelling: say nothing "
+                   "was charged, with a link to pay after all."),
                  Q("wait", "integer", description="How many times the waiting page reloaded "
                    "(it stops after 20)."))),
     Route("POST", "/api/checkout/{paymentCode}/coupon",

@@ -162,3 +162,22 @@ def test_a_closed_payment_says_so_and_offers_to_start_again(api, demo_brand, sho
     assert resp.status_code == 200 and f"<h1>{title}</h1>" in page and "Stripe(" not in page
     assert '<a class="button" href="https://demo.test/cancel">Start again</a>' in page
     assert "TEST MODE" in page
+
+
+def test_a_cancel_link_back_here_says_nothing_was_charged(api, admin, demo_brand, shop):
+    from tests.helpers.checkout import STRIPE_BODY
+
+    here = "http://127.0.0.1:8000/api/checkout/{paymentId}?brandId={brandId}&cancelled=true"
+    gw = admin.ok("POST", "v1/app-integrations/payment-gateway",
+                  {**STRIPE_BODY, "cancelLink": here})
+    payment = _payment(demo_brand, shop, gateway_id=gw["id"], gateway_data={
+        "clientSecret": "pi_1_secret_2", "publishableKey": "pk_test_x", "cancelLink": here})
+    _, page = _get(api, demo_brand, payment)
+    filled = (f"http://127.0.0.1:8000/api/checkout/{payment.id}?brandId={demo_brand['id']}"
+              "&amp;cancelled=true")
+    assert f'<a id="cancel" href="{filled}">Cancel</a>' in page
+    resp, page = _get(api, demo_brand, payment, cancelled="true")
+    assert resp.status_code == 200 and "<h1>Checkout cancelled</h1>" in page
+    assert "Nothing was charged for Pro." in page and "Stripe(" not in page
+    assert (f'<a class="button" href="http://127.0.0.1:8000/api/checkout/{payment.id}?brandId='
+            f'{demo_brand["id"]}">Pay after all</a>') in page

@@ -43,8 +43,8 @@ SYSTEM_ROUTES = [
     Route("GET", "/", "chalicelib.apidocs:to_docs", "Redirects to the docs page", auth="none",
           brand=False, returns="redirect", status=302, tag="System",
           stages=settings.LOCAL_STAGES),
-    Route("GET", "/favicon.ico", "chalicelib.apidocs:favicon", "No icon: 204", auth="none",
-          brand=False, returns="empty", status=204, tag="System"),
+    Route("GET", "/favicon.ico", "chalicelib.apidocs:favicon", "The icon (SVG)", auth="none",
+          brand=False, returns="asset", tag="System"),
 ]
 
 

@@ -376,13 +376,7 @@ def redeem(brand_id: str, coupon_id: str, user_id: str, ref: str) -> dict[str, A
     item = get_item(brand_id, coupon_id)
     now = settings.now()
     pk = coupon_pk(brand_id, coupon_id)
-    coupon_ok = ((CouponItem.is_deleted == False) & (CouponItem.status == "Active")  # noqa: E712
-                 & (CouponItem.quantity.does_not_exist()
-                    | (CouponItem.redeemed_count < CouponItem.quantity)))
-    if item.start_date is not None:
-        coupon_ok &= CouponItem.start_date <= now
-    if item.end_date is not None:
-        coupon_ok &= CouponItem.end_date > now
+    coupon_ok = _usable(item, now)
     user_row = CouponRedemptionItem(pk, user_sk(user_id))
     user_actions = [CouponRedemptionItem.count.add(1), CouponRedemptionItem.user_id.set(user_id),
                     CouponRedemptionItem.coupon_id.set(coupon_id),
@@ -413,6 +407,24 @@ def redeem(brand_id: str, coupon_id: str, user_id: str, ref: str) -> dict[str, A
         raise Conflict(f"You have already used the coupon '{item.code}'.",
                        code="COUPON_ALREADY_USED", field="couponCode") from None
     return _redemption(coupon_id, user_id, ref)
+
+
+def _usable(item: CouponItem, now: datetime) -> Any:
+    """The condition that the coupon is live and not used up, as ``redeem`` checks it."""
+    ok = ((CouponItem.is_deleted == False) & (CouponItem.status == "Active")  # noqa: E712
+          & (CouponItem.quantity.does_not_exist()
+             | (CouponItem.redeemed_count < CouponItem.quantity)))
+    if item.start_date is not None:
+        ok &= CouponItem.start_date <= now
+    if item.end_date is not None:
+        ok &= CouponItem.end_date > now
+    return ok
+
+
+def check_usable(tx: Any, item: CouponItem) -> None:
+    """Add to ``tx`` the condition that ``item`` is still live and not used up, so a write that
+    applies the coupon (a re-quoted payment) fails when it ran out since it was read."""
+    tx.condition_check(CouponItem, item.pk, item.sk, condition=_usable(item, settings.now()))
 
 
 def release(brand_id: str, coupon_id: str, user_id: str, ref: str) -> bool:

@@ -11,6 +11,7 @@ models.
 from __future__ import annotations
 
 from chalicelib.catalog.catalogue import Catalogue, load, package_dto, price_dto, subtype_dto
+from chalicelib.catalog.coupons import check_usable as check_coupon_usable
 from chalicelib.catalog.coupons import find_by_code as find_coupon
 from chalicelib.catalog.coupons import redeem as redeem_coupon
 from chalicelib.catalog.features import (
@@ -73,7 +74,7 @@ __all__ = [
     "add_months", "create_subscription_type", "delete_subscription_type",
     "get_subscription_type", "list_subscription_types", "subscription_duration",
     "subscription_end", "subscription_type_prices", "update_subscription_type",
-    "quote", "tax_rate", "find_coupon", "redeem_coupon",
+    "quote", "tax_rate", "find_coupon", "redeem_coupon", "check_coupon_usable",
 ]
 
 

@@ -136,15 +136,16 @@ def _catalog(brand_id: str, created: list[str]) -> tuple[dict, dict]:
 def seed_payments(demo: dict, api_url: str, stripe_webhook_secret: str,
                   paypal_receiver_email: str, paypal_receiver_id: str) -> SeededPayments:
     """The demo brand's catalogue for checkout, a Stripe gateway for localstripe (the default)
-    and a PayPal gateway verified by the IPN simulator. After paying, the buyer comes back to
-    our own checkout page, which shows the payment's status."""
+    and a PayPal gateway verified by the IPN simulator. After paying (or cancelling), the buyer
+    comes back to our own checkout page, which shows the payment's status."""
     from chalicelib.payments import service as payments  # after the stack's environment
 
     created: list[str] = []
     package, price = _catalog(demo["id"], created)
     existing = {g["name"]: g for g in payments.list_gateways(demo["id"])}
     links = {"returnLink": f"{api_url}/api/checkout/{{paymentId}}?brandId={{brandId}}&paid=true",
-             "cancelLink": f"{api_url}/api/v1/health"}
+             "cancelLink": f"{api_url}/api/checkout/{{paymentId}}?brandId={{brandId}}"
+                           "&cancelled=true"}
     stripe = existing.get(STRIPE_GATEWAY_NAME)
     if stripe:  # kept from an earlier run (the data persists): its id, and so its URL, stay
         stripe = _follow(demo["id"], stripe, links, stripe_webhook_secret, created)

@@ -198,9 +198,10 @@ def _success(r: Route) -> dict[str, Any]:
         return {"description": "A CSV file (header row first).",
                 "content": {"text/csv": {"schema": {"type": "string"}}}}
     if r.returns == "asset":
-        return {"description": "A static file of the docs page.",
+        return {"description": "A static file of the docs page, or the icon.",
                 "content": {"text/javascript": {"schema": {"type": "string"}},
-                            "text/css": {"schema": {"type": "string"}}}}
+                            "text/css": {"schema": {"type": "string"}},
+                            "image/svg+xml": {"schema": {"type": "string"}}}}
     if r.returns == "empty":
         return {"description": "No content."}
     if r.returns == "html":

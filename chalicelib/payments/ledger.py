@@ -194,13 +194,14 @@ def decide(payment: Any, to_status: str) -> states.Decision:
 def change(payment: Any, history: Any, actions: list[Any] | None = None, *,
            to_status: str | None = None, decision: states.Decision | None = None,
            puts: list[tuple[Any, Any]] | None = None, rows: list[Any] | None = None,
-           condition: Any = None, token: str | None = None, now: datetime | None = None
-           ) -> None:
+           condition: Any = None, token: str | None = None, now: datetime | None = None,
+           checks: list[Callable[[Any], None]] | None = None) -> None:
     """Write one change of ``payment`` (see the module doc). ``history``: its next history row
     (``history_row``); ``puts``: ``(item, condition)`` saved first, in order; ``rows``: outbox
     rows (published by the caller after the commit). Raises ``NotAllowed`` before writing when
     the state machine refuses ``to_status``; ``PaymentChanged`` when the payment changed since
-    it was read; ConditionFailed when another item's condition failed."""
+    it was read; ConditionFailed when another item's condition failed. ``checks``: each adds
+    one condition check on another item to the transaction (e.g. the coupon is still usable)."""
     P = m.PaymentItem  # noqa: N806
     now = now or settings.now()
     puts, rows = list(puts or []), list(rows or [])
@@ -218,6 +219,8 @@ def change(payment: Any, history: Any, actions: list[Any] | None = None, *,
         guard = guard & condition
     try:
         with transaction(token) as tx:
+            for check in checks or []:
+                check(tx)
             for item, item_condition in puts:
                 tx.save(item, condition=item_condition)
             tx.save(history, condition=m.PaymentHistoryItem.pk.does_not_exist())
@@ -225,6 +228,6 @@ def change(payment: Any, history: Any, actions: list[Any] | None = None, *,
             # PynamoDB sends every put before any update: the payment update comes last.
             tx.update(payment, actions=update, condition=guard)
     except ConditionFailed as e:
-        if e.failed(len(puts) + 1 + len(rows)):
+        if e.failed(len(checks or []) + len(puts) + 1 + len(rows)):
             raise PaymentChanged(e.reasons) from None
         raise

@@ -97,7 +97,8 @@ def test_a_buyer_pays_with_stripe_and_paypal_on_the_local_stack(stack):
     mail = wait_until("the Stripe success mail", stack, lambda: mails_to(stack, email))[-1]
     assert "received" in mail["subject"].lower() or "payment" in mail["subject"].lower()
     back = requests.get(config["returnLink"], timeout=30)
-    assert back.status_code == 200 and "Completed" in back.text
+    assert back.status_code == 200 and "Payment received. Thank you!" in back.text
+    assert f'<strong id="reference">{paid["code"]}</strong>' in back.text
 
     # -- PayPal -------------------------------------------------------------------------------
     data = ok(stack, "POST", f"v1/packages/{pro['id']}/upgrade/checkout", auth=key,

@@ -13,7 +13,7 @@ from chalice import Response
 from chalicelib import money
 from chalicelib.http.context import RequestContext
 from chalicelib.http.errors import NotFound
-from chalicelib.payments.checkout import blacklist, start
+from chalicelib.payments.checkout import blacklist, requote, start
 from chalicelib.payments.checkout import page as checkout_page
 from chalicelib.payments.constants import BLACK_LIST_TYPES
 from chalicelib.wallet import service as wallet
@@ -103,3 +103,8 @@ def stripe_local_js(ctx: RequestContext) -> Response:
 @cache
 def _stripe_local_js() -> str:
     return STRIPE_LOCAL_JS.read_text(encoding="utf-8")
+
+
+def page_coupon(ctx: RequestContext, paymentCode: str) -> dict:  # noqa: N803 - path parameter
+    return requote.apply_coupon(ctx.query.get("brandId") or "", paymentCode,
+                                ctx.body.couponCode, source_ip=ctx.source_ip)

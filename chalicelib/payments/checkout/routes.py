@@ -40,7 +40,18 @@ ROUTES = [
           answers=(302, 409),  # PayPal's page; a payment this page can't take
           query=(Q("brandId", required=True, description="The payment's brand."),
                  Q("paid", "boolean", description="Back from paying: wait for the gateway's "
-                   "confirmation."))),
+                   "confirmation."),
+                 Q("cancelled", "boolean", description="Back from cancelling: say nothing "
+                   "was charged, with a link to pay after all."),
+                 Q("wait", "integer", description="How many times the waiting page reloaded "
+                   "(it stops after 20)."))),
+    Route("POST", "/api/checkout/{paymentCode}/coupon",
+          "chalicelib.payments.checkout.api:page_coupon",
+          "A coupon typed on the hosted checkout page: the payment's price is quoted again with "
+          "it, the payment and its Stripe PaymentIntent take the new amount; the new figures "
+          "(ours; 10 tries per payment, then 429)", auth="none", brand=False, tag="Checkout",
+          body="chalicelib.payments.checkout.schemas:CouponBody", answers=(409, 429, 502),
+          query=(Q("brandId", required=True, description="The payment's brand."),)),
     Route("GET", "/api/checkout/assets/stripe-local.js",
           "chalicelib.payments.checkout.api:stripe_local_js",
           "The hosted page's Stripe.js stand-in against localstripe (local stages only; 404 "

@@ -18,6 +18,15 @@ SAVE_CARD = ("Ours: the buyer consents to keep the card (Stripe) for renewals, c
              "off-session when a subscription renews; saved once the payment completed.")
 
 
+class CouponBody(Body):
+    """``POST /api/checkout/{paymentCode}/coupon``: a coupon typed on the hosted page."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"couponCode": "WELCOME10"}]})
+
+    couponCode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                 max_length=64)]
+
+
 class CheckoutLinkBody(Body):
     """``POST v1/prices/{priceId}/generate-checkout-link``: JFW sends no body; ours is optional."""
 

@@ -126,6 +126,14 @@ def return_link(link: str | None, payment_id: str, brand_id: str) -> str | None:
     return urlunsplit(parts._replace(query=query))
 
 
+def cancel_link(link: str | None, payment_id: str, brand_id: str) -> str | None:
+    """A gateway's cancelLink for one payment: ``{paymentId}`` and ``{brandId}`` in it filled
+    in (nothing added: a brand's cancel page needs no payment)."""
+    if not link:
+        return None
+    return link.replace("{paymentId}", payment_id).replace("{brandId}", brand_id)
+
+
 def page_url(brand_id: str, payment_id: str) -> str:
     return f"{settings.get().base_url}/api/checkout/{payment_id}?{urlencode({'brandId': brand_id})}"
 
@@ -218,7 +226,7 @@ def paypal_url(gateway: dict, brand_id: str, payment_id: str, code: str, amount_
         ("charset", "utf-8"),
         ("notify_url", gateway["ipnListenerLink"]),
         ("return", return_link(gateway.get("returnLink"), payment_id, brand_id) or ""),
-        ("cancel_return", gateway.get("cancelLink") or ""),
+        ("cancel_return", cancel_link(gateway.get("cancelLink"), payment_id, brand_id) or ""),
     ]
     return f"{paypal_base(gateway)}?{urlencode(params)}"
 

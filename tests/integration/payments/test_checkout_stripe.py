@@ -112,12 +112,13 @@ def test_stripe_checkout_makes_a_payment_intent_and_our_page_pays_it(api, buyer,
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert "pk_test_local" in html and payment.gateway_data["clientSecret"] in html
     assert "sk_test_local" not in html and SECRET not in html
-    assert "Pay 20.00 USD" in html and "Pro - PRO-30" in html
+    assert 'Pay <span id="pay-amount">20.00 USD</span>' in html and '<h1 id="product">Pro</h1>' \
+        in html
     assert f"https://demo.test/paid?paymentId={payment.id}" in html
 
     # Back from paying, before the notification: the page waits and reloads.
     waiting = api.client.http.get(f"{urlsplit(link).path}?{urlsplit(link).query}&paid=true")
-    assert waiting.status_code == 200 and b"Waiting for the payment provider" in waiting.body
+    assert waiting.status_code == 200 and b"waiting for the payment provider" in waiting.body
     assert b'http-equiv="refresh"' in waiting.body
 
     # localstripe's signed webhook, delivered to our notification route: Completed + mail.
@@ -133,8 +134,9 @@ def test_stripe_checkout_makes_a_payment_intent_and_our_page_pays_it(api, buyer,
 
     # The page of a paid payment no longer offers to pay.
     again = api.client.http.get(urlsplit(link).path + "?" + urlsplit(link).query)
-    assert again.status_code == 200 and b"Completed" in again.body and b"Stripe(" not in \
+    assert again.status_code == 200 and b"Payment received" in again.body and b"Stripe(" not in \
         again.body
+    assert f'<strong id="reference">{payment.code}</strong>'.encode() in again.body
 
 
 def test_amounts_in_a_zero_decimal_currency(api, buyer, shop, gateway, stripe_base, sk,

@@ -94,10 +94,11 @@ def test_deployed_the_stage_root_is_api():
     assert mounted_path("/api", "test") == "/api"
 
 
-def test_favicon_answers_no_content_instead_of_an_error(client):
+def test_favicon_is_a_small_svg_icon(client):
     resp = client.http.get("/favicon.ico")
-    assert resp.status_code == 204
-    assert resp.body in (b"", None)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "image/svg+xml"
+    assert resp.body.startswith(b"<svg") and len(resp.body) < 1024
 
 
 def test_unknown_paths_still_get_the_json_404(client):

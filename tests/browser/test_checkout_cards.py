@@ -6,7 +6,7 @@ happened to the payment, its mails and its history, as the API tells them.
   mailed (on a phone-sized screen);
 - 4000 0025 0000 3155 asks for 3-D Secure: "Complete" pays, "Fail" doesn't;
 - 4000 0000 0000 0002 and 4000 0000 0000 9995 are declined (generic_decline,
-  insufficient_funds): Stripe's message on the page, the payment stays open, no success mail,
+  insufficient_funds): the page says why, the payment stays open, no success mail,
   and the reason is in the payment's history an administrator reads; another card then pays.
 """
 
@@ -21,8 +21,8 @@ from tests.browser.conftest import ADMIN
 from tests.helpers.stack import completed, mails_to, ok, wait_until
 
 SUCCESS_SUBJECT = "Your Demo payment was received"
-AUTH_FAILED = ("We are unable to authenticate your payment method. Please choose a different "
-               "payment method and try again.")
+# What the page says for Stripe.js's errors (page.py's reason()).
+AUTH_FAILED = "Authentication failed. Try again or use another card."
 _buyers = itertools.count(1)
 
 
@@ -55,7 +55,7 @@ def type_card(page, number: str) -> None:
 
 def paid(stack, page, key: str, email: str, payment_id: str) -> None:
     page.wait_for_url("**paid=true**")
-    page.get_by_text("Completed").first.wait_for()
+    page.get_by_text("Payment received. Thank you!").wait_for()  # the receipt
     payment = completed(stack, key, payment_id)
     assert payment["amountGross"] == 9.99
     wait_until("the success mail", stack, lambda: [
@@ -64,7 +64,7 @@ def paid(stack, page, key: str, email: str, payment_id: str) -> None:
 
 def declined(stack, page, admin_key: str, key: str, email: str, payment_id: str,
              message: str, reason: str) -> None:
-    """Stripe's message on the page, the button usable again, the payment open with the reason
+    """What the page says, the button usable again, the payment open with the reason
     in its history (localstripe's payment_failed webhook), no success mail."""
     alert = page.locator("#message")
     alert.filter(has_text=message).wait_for()
@@ -126,7 +126,7 @@ def test_0002_is_declined_and_another_card_then_pays(stack, page, admin_key, che
     key, email, link, payment_id = checkout
     page.goto(link)
     type_card(page, "4000 0000 0000 0002")
-    declined(stack, page, admin_key, key, email, payment_id, "Your card was declined.",
+    declined(stack, page, admin_key, key, email, payment_id, "Your card was declined. Try another card.",
              "card_declined (generic_decline)")
     # The buyer types another card on the same page: the same payment completes.
     type_card(page, "4242 4242 4242 4242")
@@ -138,4 +138,5 @@ def test_9995_is_declined_for_insufficient_funds(stack, page, admin_key, checkou
     page.goto(link)
     type_card(page, "4000 0000 0000 9995")
     declined(stack, page, admin_key, key, email, payment_id,
-             "Your card has insufficient funds.", "card_declined (insufficient_funds)")
+             "Your card was declined: insufficient funds. Try another card.",
+             "card_declined (insufficient_funds)")

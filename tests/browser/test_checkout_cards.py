@@ -126,8 +126,8 @@ def test_0002_is_declined_and_another_card_then_pays(stack, page, admin_key, che
     key, email, link, payment_id = checkout
     page.goto(link)
     type_card(page, "4000 0000 0000 0002")
-    declined(stack, page, admin_key, key, email, payment_id, "Your card was declined. Try another card.",
-             "card_declined (generic_decline)")
+    declined(stack, page, admin_key, key, email, payment_id,
+             "Your card was declined. Try another card.", "card_declined (generic_decline)")
     # The buyer types another card on the same page: the same payment completes.
     type_card(page, "4242 4242 4242 4242")
     paid(stack, page, key, email, payment_id)

@@ -373,8 +373,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--soak-minutes", type=float, default=10.0 if FULL else 1.0)
     parser.add_argument("--rate", type=float, default=20.0, help="soak requests per second")
-    parser.add_argument("--moto-payments", type=int, default=300 if FULL else 60)
-    parser.add_argument("--moto-seconds", type=float, default=600.0 if FULL else 120.0,
+    parser.add_argument("--moto-payments", type=int, default=300 if FULL else 30)
+    parser.add_argument("--moto-seconds", type=float, default=600.0 if FULL else 60.0,
                         help="moto's run: the most seconds for payments, burst and drain")
     parser.add_argument("--moto-max-rss-mb", type=float, default=6000.0 if FULL else 3000.0,
                         help="moto's run stops when moto's server holds more than this")

@@ -1,8 +1,7 @@
 """Listing a brand's whole catalogue (packages with features and prices): DynamoDB calls and time.
 
 Builds 20 packages (10 at the quick size) x 5 features x 6 prices (3 subscription types x 2
-currencies) in moto
-in-process, then times, in the same run:
+currencies) in moto in-process, then times, in the same run:
 - a single GetItem (the baseline: the cheapest DynamoDB read there is),
 - the same Query through botocore alone (what moto itself costs, without our parsing),
 - ``service.list_packages`` (one Query of the catalogue partition, then the DTOs),

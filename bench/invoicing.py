@@ -163,7 +163,7 @@ def child(script: str, *args: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--subs", type=int, default=100_000 if FULL else 10_000)
+    parser.add_argument("--subs", type=int, default=100_000 if FULL else 5_000)
     parser.add_argument("--due", type=int, default=100)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()

@@ -101,7 +101,7 @@ def seed(total: int, due: int) -> tuple[dict, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--subs", type=int, default=100_000 if FULL else 10_000)
+    parser.add_argument("--subs", type=int, default=100_000 if FULL else 5_000)
     parser.add_argument("--due", type=int, default=100)
     args = parser.parse_args()
 

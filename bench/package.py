@@ -102,7 +102,7 @@ def has_bytecode(tree: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--samples", type=int, default=15 if FULL else 5,
+    parser.add_argument("--samples", type=int, default=15 if FULL else 3,
                         help="samples per figure")
     parser.add_argument("--stage", default="dev", help="the package to measure (default dev)")
     args = parser.parse_args(argv)

@@ -371,7 +371,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--payments", type=int, default=300)
     parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--soak-minutes", type=float, default=10.0 if FULL else 1.0)
+    parser.add_argument("--soak-minutes", type=float, default=10.0 if FULL else 0.5)
     parser.add_argument("--rate", type=float, default=20.0, help="soak requests per second")
     parser.add_argument("--moto-payments", type=int, default=300 if FULL else 30)
     parser.add_argument("--moto-seconds", type=float, default=600.0 if FULL else 60.0,

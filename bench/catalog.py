@@ -1,7 +1,7 @@
 """Listing a brand's whole catalogue (packages with features and prices): DynamoDB calls and time.
 
-Builds 20 packages x 5 features x 6 prices (3 subscription types x 2 currencies) in moto
-in-process, then times, in the same run:
+Builds 20 packages (10 at the quick size) x 5 features x 6 prices (3 subscription types x 2
+currencies) in moto in-process, then times, in the same run:
 - a single GetItem (the baseline: the cheapest DynamoDB read there is),
 - the same Query through botocore alone (what moto itself costs, without our parsing),
 - ``service.list_packages`` (one Query of the catalogue partition, then the DTOs),
@@ -29,7 +29,10 @@ os.environ.update({
 for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
-PACKAGES, FEATURES, RUNS = 20, 5, 30
+# The quick sizes unless BENCH_FULL=1 (`make bench FULL=1`, bench/__main__.py): with 20
+# packages a Query of the partition takes about half a second in moto.
+FULL = os.environ.get("BENCH_FULL") == "1"
+PACKAGES, FEATURES, RUNS = (20, 5, 30) if FULL else (10, 5, 10)
 
 
 def timed(fn: Callable[[], object], calls: list[str]) -> tuple[float, int]:

@@ -41,6 +41,8 @@ os.environ.update({
 for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+# The quick sizes unless BENCH_FULL=1 (`make bench FULL=1`, bench/__main__.py).
+FULL = os.environ.get("BENCH_FULL") == "1"
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -157,7 +159,7 @@ def seed(total: int, due: int) -> tuple[dict, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=100_000 if FULL else 10_000)
     parser.add_argument("--due", type=int, default=100)
     args = parser.parse_args()
 

@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# The quick sizes unless BENCH_FULL=1 (`make bench FULL=1`, bench/__main__.py).
+FULL = os.environ.get("BENCH_FULL") == "1"
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 os.environ.update({
@@ -161,7 +163,7 @@ def child(script: str, *args: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--subs", type=int, default=100_000)
+    parser.add_argument("--subs", type=int, default=100_000 if FULL else 5_000)
     parser.add_argument("--due", type=int, default=100)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()

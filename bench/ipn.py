@@ -52,6 +52,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+# The quick sizes unless BENCH_FULL=1 (`make bench FULL=1`, bench/__main__.py).
+FULL = os.environ.get("BENCH_FULL") == "1"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -84,8 +86,8 @@ def median_ms(samples: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--burst", type=int, default=1000)
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--burst", type=int, default=1000 if FULL else 300)
+    parser.add_argument("--samples", type=int, default=200 if FULL else 50)
     in_process(parser.parse_args())
 
 
@@ -266,7 +268,8 @@ def fire(deliveries: list[bytes], send: Callable[[bytes], str],
             with lock:
                 outcomes[outcome] += 1
 
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    # Daemons: on Ctrl-C the main thread stops waiting and the stack is stopped under them.
+    workers = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     t0 = time.perf_counter()
     for t in workers:
         t.start()

@@ -34,6 +34,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+# The quick sizes unless BENCH_FULL=1 (`make bench FULL=1`, bench/__main__.py).
+FULL = os.environ.get("BENCH_FULL") == "1"
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -100,7 +102,8 @@ def has_bytecode(tree: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--samples", type=int, default=15, help="samples per figure")
+    parser.add_argument("--samples", type=int, default=15 if FULL else 3,
+                        help="samples per figure")
     parser.add_argument("--stage", default="dev", help="the package to measure (default dev)")
     args = parser.parse_args(argv)
     try:

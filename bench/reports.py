@@ -42,6 +42,8 @@ os.environ.update({
 for _name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+# The quick sizes unless BENCH_FULL=1 (`make bench FULL=1`, bench/__main__.py).
+FULL = os.environ.get("BENCH_FULL") == "1"
 NOW = datetime(2030, 6, 20, 12, 0, tzinfo=UTC)
 
 
@@ -150,8 +152,8 @@ def seed(n_payments: int, n_licenses: int) -> tuple[dict, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--payments", type=int, default=5000)
-    parser.add_argument("--licenses", type=int, default=2000)
+    parser.add_argument("--payments", type=int, default=5000 if FULL else 1000)
+    parser.add_argument("--licenses", type=int, default=2000 if FULL else 500)
     args = parser.parse_args()
 
     from moto import mock_aws

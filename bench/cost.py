@@ -39,17 +39,20 @@ and store/aws.py's clients alike). How it counts, and where it approximates:
   ConsumedCapacity (tests/e2e/test_cost_units_dynamodb_local.py). Items are read from moto's backend
   before and after each write (not through the API, so not counted).
   - Reads: GetItem ceil(size / 4 KB) read units, half when eventually consistent; a missing
-    item still costs the minimum. BatchGetItem the same per item. TransactGetItems 2x.
-    Query/Scan: the total size of the items read, rounded up to 4 KB once per call. The items
+    item still costs the minimum. BatchGetItem: each item rounded up to 4 KB, then added up (a
+    missing one adds nothing). TransactGetItems 2x. Query/Scan: the total size of the items
+    read, rounded up to 4 KB once per call; an empty one is counted at the minimum (DynamoDB
+    Local bills it 0: an over-count of half a unit per empty eventually consistent Query). The items
     are taken from the reply by key, at their full size in the table (or their projection in
     an INCLUDE index), whatever the ProjectionExpression. Approximation: items a filter threw
     away (ScannedCount - Count) are counted at the mean size of the returned ones (1 KB when
     none came back).
   - Writes: ceil(size / 1 KB) per item, the size being the larger of the item before and after
     (PutItem, UpdateItem; DeleteItem the deleted item), at least 1; in TransactWriteItems 2x.
-    Approximation: a ConditionCheck in a transaction is billed as a transactional write of the
-    checked item's size (2 units per KB, at least 2); a write whose condition fails is
-    counted as if it had been done (the happy path has none: ``failed`` says if any).
+    Approximation: a ConditionCheck in a transaction is counted as a transactional write of
+    the checked item's size (2 units per KB, at least 2; DynamoDB Local bills it 0, AWS's
+    pages don't say; the journey has none today: ``--detail`` lists them); a write whose
+    condition fails is counted as if it had been done (``failed`` says if any).
   - GSI writes (every table has indexes: store/schema.py), standard units (not doubled in a
     transaction), ceil(projected size / 1 KB): an item that enters or leaves an index is one
     write, one that stays with a changed projection one, one whose index key changes two
@@ -181,6 +184,14 @@ def read_units(size: int, consistent: bool, transactional: bool = False) -> floa
     if transactional:
         return units * 2.0
     return float(units) if consistent else units / 2
+
+
+def batch_read_units(sizes: list[int], consistent: bool) -> float:
+    """A BatchGetItem's read units for one table: each item's size rounded up to 4 KB, then
+    added up (an item not found adds nothing, as DynamoDB Local bills it); at least the
+    minimum of one read."""
+    total = sum(math.ceil(size / READ_UNIT_BYTES) * READ_UNIT_BYTES for size in sizes)
+    return read_units(total, consistent)
 
 
 def sqs_requests(payload_bytes: int) -> int:
@@ -440,9 +451,8 @@ class Meter:
             tally.rru += read_units(size, bool(params.get("ConsistentRead")))
         elif operation == "BatchGetItem":
             for name, spec in params["RequestItems"].items():
-                for key in spec["Keys"]:
-                    tally.rru += read_units(item_size(self._stored(name, key)),
-                                            bool(spec.get("ConsistentRead")))
+                sizes = [item_size(self._stored(name, key)) for key in spec["Keys"]]
+                tally.rru += batch_read_units(sizes, bool(spec.get("ConsistentRead")))
         elif operation == "TransactGetItems":
             for entry in params["TransactItems"]:
                 op = entry["Get"]

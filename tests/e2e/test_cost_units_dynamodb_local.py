@@ -108,6 +108,28 @@ def test_reads_at_the_4_kb_boundary_and_eventually_consistent_halves(ddb):
         assert eventual["CapacityUnits"] == cost.read_units(size, False) == units / 2
 
 
+def test_a_query_rounds_its_whole_read_once_and_a_batch_rounds_each_item(ddb):
+    items = [padded(f"q{i}", VALUES["number"], 1500) for i in range(5)]
+    for item in items:
+        put_units(ddb, item)
+    query = {"TableName": "cost-units", "KeyConditionExpression": "pk = :p AND begins_with(sk, :q)",
+             "ExpressionAttributeValues": {":p": {"S": "p"}, ":q": {"S": "q"}},
+             "ReturnConsumedCapacity": "TOTAL"}
+    strong = ddb.query(**query, ConsistentRead=True)["ConsumedCapacity"]["CapacityUnits"]
+    eventual = ddb.query(**query)["ConsumedCapacity"]["CapacityUnits"]
+    assert strong == cost.read_units(5 * 1500, True) == 2.0  # 7.5 KB, not 5 items x 4 KB
+    assert eventual == cost.read_units(5 * 1500, False) == 1.0
+    # what a filter drops was read all the same
+    filtered = ddb.query(**{**query, "FilterExpression": "attribute_not_exists(v)"})
+    assert filtered["Count"] == 0 and filtered["ConsumedCapacity"]["CapacityUnits"] == 1.0
+
+    keys = [{"pk": i["pk"], "sk": i["sk"]} for i in items[:2]] + [
+        {"pk": {"S": "p"}, "sk": {"S": "missing"}}]
+    batch = ddb.batch_get_item(RequestItems={"cost-units": {"Keys": keys}},
+                               ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+    assert batch[0]["CapacityUnits"] == cost.batch_read_units([1500, 1500, 0], False) == 1.0
+
+
 def test_a_transaction_costs_twice_and_an_update_the_larger_image(ddb):
     item = padded("tx", VALUES["list"], 1500)
     used = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "cost-units",

@@ -82,6 +82,12 @@ def test_read_units_round_up_per_4_kb_half_when_eventually_consistent():
     assert cost.read_units(4097, consistent=False, transactional=True) == 4.0
 
 
+def test_a_batch_read_rounds_each_item_then_adds_them_up():
+    assert cost.batch_read_units([1500, 6500], consistent=True) == 3.0  # 4 KB + 8 KB
+    assert cost.batch_read_units([1500, 1500, 0], consistent=False) == 1.0  # missing: nothing
+    assert cost.batch_read_units([0], consistent=False) == 0.5  # the minimum
+
+
 def test_sqs_bills_each_64_kb_chunk_begun():
     assert [cost.sqs_requests(n) for n in (0, 65536, 65537, 3 * 65536)] == [1, 1, 2, 3]
 

@@ -12,8 +12,10 @@ import time
 import boto3
 import pytest
 
+from tests.helpers.bench import load
 from tests.localstripe import free_port
-from tests.unit.test_cost_units import cost
+
+cost = load("cost")
 
 pytestmark = pytest.mark.e2e
 

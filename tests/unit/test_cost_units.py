@@ -4,25 +4,13 @@ meter counting real requests against moto's tables."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.bench import load
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("bench_cost", ROOT / "bench" / "cost.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_cost"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-cost = _load()
+cost = load("cost")
 
 
 @pytest.mark.parametrize(("text", "size"), [

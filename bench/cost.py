@@ -35,18 +35,20 @@ and store/aws.py's clients alike). How it counts, and where it approximates:
   is the sum of its attribute names and values ("Item sizes and formats": strings and binaries
   by their bytes, numbers 1 byte per 2 significant digits + 1 (exactly: per base-100 digit,
   + 1 for a negative, as DynamoDB Local counts), null/bool 1, lists and maps 3 + 1 per element
-  + their elements, sets their elements). These sizes give the units DynamoDB Local reports in
-  ConsumedCapacity (tests/e2e/test_cost_units_dynamodb_local.py). Items are read from moto's backend
-  before and after each write (not through the API, so not counted).
+  + their elements, sets their elements). Items are read from moto's backend before and after
+  each write (not through the API, so not counted). These sizes, and the units below, are the
+  ones DynamoDB Local reports in ConsumedCapacity (tests/e2e/test_cost_units_dynamodb_local.py)
+  except where said.
   - Reads: GetItem ceil(size / 4 KB) read units, half when eventually consistent; a missing
     item still costs the minimum. BatchGetItem: each item rounded up to 4 KB, then added up (a
     missing one adds nothing). TransactGetItems 2x. Query/Scan: the total size of the items
     read, rounded up to 4 KB once per call; an empty one is counted at the minimum (DynamoDB
-    Local bills it 0: an over-count of half a unit per empty eventually consistent Query). The items
-    are taken from the reply by key, at their full size in the table (or their projection in
-    an INCLUDE index), whatever the ProjectionExpression. Approximation: items a filter threw
-    away (ScannedCount - Count) are counted at the mean size of the returned ones (1 KB when
-    none came back).
+    Local bills it 0: half a unit too many per empty eventually consistent Query, if AWS does
+    the same; ``empty_queries`` says how many). The
+    items are taken from the reply by key, at their full size in the table (or their
+    projection in an INCLUDE index), whatever the ProjectionExpression. Approximation: items a
+    filter threw away (ScannedCount - Count) are counted at the mean size of the returned ones
+    (1 KB when none came back).
   - Writes: ceil(size / 1 KB) per item, the size being the larger of the item before and after
     (PutItem, UpdateItem; DeleteItem the deleted item), at least 1; in TransactWriteItems 2x.
     Approximation: a ConditionCheck in a transaction is counted as a transactional write of
@@ -247,6 +249,7 @@ class Tally:
     handler_s: float = 0.0
     aws_s: float = 0.0
     failed: int = 0
+    empty_queries: int = 0  # counted at the minimum read (see the module docstring)
 
     def add(self, other: Tally) -> None:
         for name, value in vars(other).items():
@@ -290,6 +293,7 @@ class Tally:
                 f"sqs={self.sqs_requests} ses={self.ses_mails} s3_put={self.s3_put} "
                 f"s3_get={self.s3_get} kms={self.kms}"
                 + (f" failed={self.failed}" if self.failed else "")
+                + (f" empty_queries={self.empty_queries}" if self.empty_queries else "")
                 + f" usd_per_1000={self.per_1000():.4f}")
 
 
@@ -459,8 +463,9 @@ class Meter:
                 tally.rru += read_units(item_size(self._stored(op["TableName"], op["Key"])),
                                         True, transactional=True)
         elif operation in ("Query", "Scan"):
-            tally.rru += read_units(self.query_bytes(params, reply),
-                                    bool(params.get("ConsistentRead")))
+            read = self.query_bytes(params, reply)
+            tally.rru += read_units(read, bool(params.get("ConsistentRead")))
+            tally.empty_queries += not read
         target = params.get("TableName") or ",".join(params.get("RequestItems") or [])
         self.note(f"{operation} {target} {params.get('IndexName') or ''}"
                   f"{_sk(params['Key']) if 'Key' in params else ''} -> "

@@ -386,6 +386,10 @@ def main() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    # A command a non-interactive shell starts in the background inherits SIGINT ignored, and
+    # Python then raises no KeyboardInterrupt: Ctrl-C's signal must stop the bench however it
+    # was started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
         local_dir, moto_dir = Path(tmp) / "local", Path(tmp) / "moto"
         local_dir.mkdir()

@@ -66,6 +66,9 @@ SELF = "'self'"
 DEFAULT_COLOR = "#3d4451"
 # A colour the profile's schema accepted, re-checked here because it goes into the stylesheet.
 _COLOR = re.compile(r"^(#[0-9A-Fa-f]{3,8}|[A-Za-z]{3,30})$")
+# A logo's URL goes into the page and its origin into the CSP header: an https URL whose host is
+# a plain name (no ';', quotes or spaces that would add a directive to the policy).
+_LOGO = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\s;,'\"\\]*)?$")
 POLL_SECONDS, POLL_TIMES = 3, 20  # "processing": about a minute of reloads, then stop
 _STYLE = """*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#222;
 background:#f5f6f8}main{max-width:30rem;margin:0 auto;padding:1rem}
@@ -122,7 +125,7 @@ def _brand_look(brand_id: str) -> dict[str, Any]:
     logo = profile.get("logoURL")
     color = (profile.get("primaryColor") or "").strip()
     return {"name": brand.get("name") or "",
-            "logo": logo if isinstance(logo, str) and logo.startswith("https://") else None,
+            "logo": logo if isinstance(logo, str) and _LOGO.match(logo) else None,
             "color": color if _COLOR.match(color) else DEFAULT_COLOR}
 
 

@@ -98,6 +98,20 @@ def test_a_brand_without_a_look_gets_a_neutral_page_and_live_payments_no_banner(
     assert csp_of(resp)["img-src"] == ["'self'"]
 
 
+@pytest.mark.parametrize("logo", [
+    "https://evil.test;script-src 'unsafe-inline'/l.png",  # a directive smuggled into the CSP
+    "https://evil.test/l.png;script-src *", "https://evil.test/l.png\" onerror=\"x",
+    "https://user@evil.test/l.png", "https:///l.png"])
+def test_a_logo_url_that_would_change_the_policy_is_not_shown(api, demo_brand, shop, logo):
+    from chalicelib.identity import brands
+
+    brands.update_profile(demo_brand["id"], {"logoURL": logo})
+    resp, page = _get(api, demo_brand, _payment(demo_brand, shop))
+    assert resp.status_code == 200 and "<img" not in page and "evil.test" not in page
+    assert csp_of(resp)["img-src"] == ["'self'"]
+    assert "unsafe-inline" not in resp.headers["Content-Security-Policy"]
+
+
 def test_cancel_goes_to_the_cancel_link_and_there_is_none_without_one(api, demo_brand, shop):
     _, page = _get(api, demo_brand, _payment(demo_brand, shop))
     assert '<a id="cancel" href="https://demo.test/cancel">Cancel</a>' in page

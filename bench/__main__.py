@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from chalicelib.devstack.processes import descendants  # noqa: E402 - after the path
+
 GRACE = 90.0  # bench/stack.py gives a stack 60 s to stop before it kills it
 EXIT_ON = {signal.SIGINT: 130, signal.SIGTERM: 143}
 # Scripts another one runs in a child interpreter: run by name only, not twice in a whole run.
@@ -58,27 +61,6 @@ def _start_time(pid: int) -> str | None:
     return None if fields[0] in ("Z", "X") else fields[19]
 
 
-def _descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            text = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(text[text.rindex(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out: set[int] = set()
-    todo = [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in out:
-                out.add(child)
-                todo.append(child)
-    return out
-
-
 class Tracked:
     """A script's process and every process under it, seen every ``interval`` seconds."""
 
@@ -91,7 +73,7 @@ class Tracked:
         self.thread.start()
 
     def look(self) -> None:
-        for pid in _descendants(self.proc.pid):
+        for pid in descendants(self.proc.pid):
             started = _start_time(pid)
             if started:
                 with self.lock:

@@ -11,6 +11,34 @@ from pathlib import Path
 from typing import Any
 
 
+def proc_stat(pid: int) -> tuple[int, str] | None:
+    """(ppid, state) of a process, from /proc; None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[1]), fields[0]
+
+
+def descendants(root: int) -> set[int]:
+    """Every process under ``root`` (children, theirs, ...), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = proc_stat(int(entry.name))
+            if stat:
+                children.setdefault(stat[0], []).append(int(entry.name))
+    out: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
 def _die_with_parent() -> None:
     """Runs in the child before exec: if the stack dies without cleaning up (SIGKILL), the
     kernel sends the child SIGTERM, so nothing outlives it (Linux only)."""

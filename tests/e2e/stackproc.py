@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from chalicelib.devstack.processes import descendants, proc_stat
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 READY_TIMEOUT = 90.0
@@ -33,36 +35,8 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
-def _proc_stat(pid: int) -> tuple[int, str] | None:
-    """(ppid, state) of a process, from /proc; None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    fields = text[text.rindex(")") + 2:].split()
-    return int(fields[1]), fields[0]
-
-
-def descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = _proc_stat(int(entry.name))
-            if stat:
-                children.setdefault(stat[0], []).append(int(entry.name))
-    out: set[int] = set()
-    todo = [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in out:
-                out.add(child)
-                todo.append(child)
-    return out
-
-
 def alive(pid: int) -> bool:
-    stat = _proc_stat(pid)
+    stat = proc_stat(pid)
     return stat is not None and stat[1] not in ("Z", "X")
 
 

@@ -39,7 +39,7 @@ import re
 import secrets
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from chalice import Response
 
@@ -52,6 +52,7 @@ from chalicelib.payments import ledger
 from chalicelib.payments.checkout.requote import figures
 from chalicelib.payments.checkout.start import (
     cancel_link,
+    page_url,
     return_link,
     stripe_js_sources,
     stripe_js_url,
@@ -245,8 +246,7 @@ def page(ctx: RequestContext, paymentCode: str) -> Response:  # noqa: N803 - pat
     if payment.status == "Completed":
         return _paid(payment, product, period, amount, done_link, kw)
     if ctx.query.get("cancelled") and payment.status == "Created":
-        again = f"{settings.get().base_url}/api/checkout/{payment.id}?" + urlencode(
-            {"brandId": brand_id})
+        again = page_url(brand_id, payment.id)
         return _message("Checkout cancelled", f"Nothing was charged for {product}. Changed "
                         "your mind?", 200, again, "Pay after all", **kw)
     if ctx.query.get("paid") and payment.status in ("Created", "Pending"):
@@ -313,8 +313,7 @@ def _processing(ctx: RequestContext, payment: Any, payment_code: str, brand_id: 
                 "longer than usual. We'll e-mail you when it is confirmed; you can close this "
                 "page.</p></div>")
         return _page("Payment processing", body, **kw)
-    again = f"{settings.get().base_url}/api/checkout/{payment_code}?" + urlencode(
-        {"brandId": brand_id, "paid": "true", "wait": waited + 1})
+    again = page_url(brand_id, payment_code, paid="true", wait=waited + 1)
     head = (f'<meta http-equiv="refresh" content="{POLL_SECONDS};url='
             f'{html.escape(again, quote=True)}">')
     body = (f'<div class="card"><h1>Payment processing</h1><p role="status">{text} This page '
@@ -326,12 +325,10 @@ def _pay(ctx: RequestContext, payment: Any, data: dict, product: str, period: st
          done_link: str | None, kw: dict[str, Any]) -> Response:
     brand_id = payment.brand_id
     cancel = _cancel_link(payment, data)
-    waiting = f"{settings.get().base_url}/api/checkout/{payment.id}?" + urlencode(
-        {"brandId": brand_id, "paid": "true"})
+    waiting = page_url(brand_id, payment.id, paid="true")
     config = {"publishableKey": data["publishableKey"], "clientSecret": data["clientSecret"],
               "returnLink": done_link or waiting, "paymentCode": payment.code,
-              "couponUrl": f"{settings.get().base_url}/api/checkout/{payment.id}/coupon?"
-                           + urlencode({"brandId": brand_id})}
+              "couponUrl": page_url(brand_id, payment.id, "/coupon")}
     amount = _amount(payment.amount_minor, payment.currency)
     coupon_form = ("" if payment.wallet_minor else
                    '<form id="coupon" class="card" novalidate><label for="coupon-code">Coupon '

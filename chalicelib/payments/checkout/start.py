@@ -134,8 +134,10 @@ def cancel_link(link: str | None, payment_id: str, brand_id: str) -> str | None:
     return link.replace("{paymentId}", payment_id).replace("{brandId}", brand_id)
 
 
-def page_url(brand_id: str, payment_id: str) -> str:
-    return f"{settings.get().base_url}/api/checkout/{payment_id}?{urlencode({'brandId': brand_id})}"
+def page_url(brand_id: str, payment_id: str, suffix: str = "", **query: Any) -> str:
+    """Our hosted page of a payment (``suffix``: a route under it, e.g. ``/coupon``)."""
+    return (f"{settings.get().base_url}/api/checkout/{payment_id}{suffix}?"
+            f"{urlencode({'brandId': brand_id, **query})}")
 
 
 def _stripe_link(gateway: dict, brand_id: str, payment_id: str, amount_minor: int,

@@ -315,16 +315,22 @@ class PayPalSimulator:
             sent = self.approvals.get(approval_key(link))
         return sent if sent is not None and sent.status == 200 else None
 
-    def approval_page(self, link: str) -> Page:
-        """PayPal's approval step for ``link``: the merchant, the order, the amount, Pay and
-        Cancel (both POSTs, so a prefetch pays nothing)."""
+    def _unpaid(self, link: str, status_if_paid: int) -> CheckoutLink | Page:
+        """What ``link`` asks (a CheckoutLink), or the Page to answer instead: a bad link, or
+        one already paid (with ``status_if_paid``)."""
         try:
             asked = self.check_link(link)
         except ValueError as e:
             return _bad_link(e)
         paid = self.paid_for(link)
-        if paid is not None:
-            return _already_paid(asked, paid, 200)
+        return asked if paid is None else _already_paid(asked, paid, status_if_paid)
+
+    def approval_page(self, link: str) -> Page:
+        """PayPal's approval step for ``link``: the merchant, the order, the amount, Pay and
+        Cancel (both POSTs, so a prefetch pays nothing)."""
+        asked = self._unpaid(link, 200)
+        if isinstance(asked, Page):
+            return asked
         f, query = asked.fields, urlsplit(link).query
         amount = f"{f['mc_gross']} {f.get('mc_currency', 'USD')}"
         merchant = f.get("business", "")
@@ -395,13 +401,9 @@ server: <span id="outcome">{html.escape(what)}</span>.</p>{retry}"""))
 
     def cancel(self, link: str) -> Page:
         """The buyer pressed Cancel: no IPN; back to the link's ``cancel_return`` URL."""
-        try:
-            asked = self.check_link(link)
-        except ValueError as e:
-            return _bad_link(e)
-        paid = self.paid_for(link)
-        if paid is not None:
-            return _already_paid(asked, paid, 409)
+        asked = self._unpaid(link, 409)
+        if isinstance(asked, Page):
+            return asked
         if _web_url(asked.cancel_url):
             return Page(303, location=asked.cancel_url)
         return Page(200, _document("Payment cancelled", "<h1>Payment cancelled</h1><p>You "

@@ -6,7 +6,11 @@ Access patterns (pk / sk):
                               janitor: sparse ``due`` index, duePk ``PAYDUE#<shard 0..7>``, dueSk
                               ``<next check time>#<id>``, present only while Created/Pending
 - payment history ........... ``B#<brand>#PAY#<paymentId>`` / ``HIST#<iso time>#<seq>``
-- transaction record ........ ``B#<brand>#PAY#<paymentId>`` / ``TXN#<merchantRef>#<kind>``
+- transaction record ........ carried by the history row of the event that reported it (its
+                              ``txn`` map: one item fewer in intake's transaction); rows written
+                              before that, ``B#<brand>#PAY#<paymentId>`` / ``TXN#<merchantRef>#
+                              <kind>``, are still read. One record per (merchantRef, kind): the
+                              newest wins, as the old row's overwrite did (records.py)
   ONE Query on the payment's partition returns the payment, its history and its transactions
   (items carry a ``kind`` discriminator, so a Query of ``PaymentRecord`` returns typed items).
 - gateway reference ......... ``B#<brand>#MREF#<gateway>#<merchantRef>`` / ``MREF`` -> paymentId
@@ -296,10 +300,16 @@ class PaymentHistoryItem(PaymentRecord, discriminator="HIST"):
     amount_minor = NumberAttribute(attr_name="amountMinor", null=True)
     currency = UnicodeAttribute(null=True)
     created_date = UTCDateTimeAttribute(attr_name="createdDate")
+    # The gateway's transaction record this event reported (intake: ``txn_record``), if any:
+    # {id, type, status, merchantRef, parentMerchantRef, amountMinor, feeMinor, currency,
+    # gateway, dedupeKey}.
+    txn = JSONAttribute(null=True)
 
 
 class TransactionItem(PaymentRecord, discriminator="TXN"):
-    """A money movement at the gateway (a charge, a refund, a dispute), one per merchant ref."""
+    """A money movement at the gateway (a charge, a refund, a dispute), one per merchant ref.
+    No longer written (the history row carries it, ``PaymentHistoryItem.txn``); kept to read
+    the rows written before."""
 
     id = UnicodeAttribute()
     payment_id = UnicodeAttribute(attr_name="paymentId")

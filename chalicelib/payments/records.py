@@ -79,11 +79,31 @@ def history_dto(h: Any) -> dict[str, Any]:
 
 
 def txn_dto(t: Any) -> dict[str, Any]:
-    return {"id": t.id, "createdDate": t.created_date, "type": t.type, "status": t.status,
-            "merchantRefNo": t.merchant_ref, "parentMerchantRefNo": t.parent_merchant_ref,
-            "amount": _dec(t.amount_minor, t.currency) if t.currency else None,
-            "fee": _dec(t.fee_minor, t.currency) if t.currency and t.fee_minor is not None
-            else None, "currencyCode": t.currency, "gateway": t.gateway}
+    """A transaction record: a ``TransactionItem`` (written before history rows carried them)
+    or a history row's ``txn`` map (with the row's date)."""
+    if isinstance(t, m.PaymentHistoryItem):
+        x, created = t.txn, t.created_date
+        ref, parent, kind, status = (x.get("merchantRef"), x.get("parentMerchantRef"),
+                                     x.get("type"), x.get("status"))
+        amount, fee, currency = x.get("amountMinor"), x.get("feeMinor"), x.get("currency")
+        txn_id, gateway = x.get("id"), x.get("gateway")
+    else:
+        created, ref, parent, kind, status = (t.created_date, t.merchant_ref,
+                                              t.parent_merchant_ref, t.type, t.status)
+        amount, fee, currency, txn_id, gateway = (t.amount_minor, t.fee_minor, t.currency, t.id,
+                                                  t.gateway)
+    return {"id": txn_id, "createdDate": created, "type": kind, "status": status,
+            "merchantRefNo": ref, "parentMerchantRefNo": parent,
+            "amount": _dec(amount, currency) if currency else None,
+            "fee": _dec(fee, currency) if currency and fee is not None
+            else None, "currencyCode": currency, "gateway": gateway}
+
+
+def _txn_key(t: Any) -> str:
+    """One record per (merchant ref, type), ordered as their old ``TXN#`` sort keys were."""
+    if isinstance(t, m.PaymentHistoryItem):
+        return m.txn_sk(t.txn.get("merchantRef") or "-", t.txn.get("type") or "")
+    return t.sk
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -189,19 +209,24 @@ def _priced(cat: Any, payments: list) -> tuple[dict[str, dict], dict[str, dict]]
 
 def get_payment(brand_id: str, payment_id: str, only_user: str | None = None) -> dict[str, Any]:
     """IPayment with ``histories`` (oldest first) and ``transactions``, from ONE Query."""
-    payment, histories, txns = None, [], []
+    payment, histories, txns = None, [], {}
+    # Sort keys order the partition: HIST# rows (oldest first) come before the old TXN# rows,
+    # which only rows written before history rows carried a record can be; a later record of
+    # the same (ref, type) replaces an earlier one, as the TXN# row's overwrite did.
     for item in m.PaymentRecord.query(m.payment_pk(brand_id, payment_id), consistent_read=True):
         if isinstance(item, m.PaymentItem):
             payment = item
         elif isinstance(item, m.PaymentHistoryItem):
             histories.append(history_dto(item))
+            if item.txn:
+                txns[_txn_key(item)] = item
         elif isinstance(item, m.TransactionItem):
-            txns.append(txn_dto(item))
+            txns.setdefault(_txn_key(item), item)
     if payment is None or (only_user and payment.user_id != only_user):
         raise NotFound(f"Payment {payment_id} was not found.", code="PAYMENT_NOT_FOUND")
     dto = _dtos(brand_id, [payment])[0]
     dto["histories"] = histories
-    dto["transactions"] = txns
+    dto["transactions"] = [txn_dto(txns[k]) for k in sorted(txns)]
     return dto
 
 

@@ -324,7 +324,7 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
         _stamp(notification, plan.outcome, plan.detail, event, payment.id)
         puts.append((notification, None))
     if event.merchant_ref:
-        puts.append((_txn(payment, event, now), None))
+        plan.history.txn = txn_record(payment, event)
         # The gateway-reference row is written with the payment's merchant_ref_no (at checkout,
         # or by the first event that names it, in that event's transaction): once the payment
         # has this reference, its row exists and a later event needn't write it again.
@@ -337,15 +337,16 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
                   decision=plan.decision, puts=puts, rows=plan.rows, token=token, now=now)
 
 
-def _txn(payment: Any, event: GatewayEvent, now: datetime) -> Any:
+def txn_record(payment: Any, event: GatewayEvent) -> dict[str, Any]:
+    """The gateway's transaction record an event reports, carried by its history row
+    (``PaymentHistoryItem.txn``; records.py lists them as the payment's ``transactions``)."""
     kind = TXN_TYPES.get(event.kind, "Inquiry")
-    return m.TransactionItem(
-        payment.pk, m.txn_sk(event.merchant_ref or "-", kind), id=ids.new_id(),
-        payment_id=payment.id, type=kind, status=event.jfw_status or "Created",
-        merchant_ref=event.merchant_ref, parent_merchant_ref=event.parent_merchant_ref,
-        amount_minor=event.refunded_minor if event.refunded_minor is not None
-        else event.amount_minor, fee_minor=event.fee_minor, currency=event.currency,
-        gateway=event.gateway, dedupe_key=event.dedupe_key, created_date=now)
+    amount = event.refunded_minor if event.refunded_minor is not None else event.amount_minor
+    return {"id": ids.new_id(), "type": kind, "status": event.jfw_status or "Created",
+            "merchantRef": event.merchant_ref or "-",
+            "parentMerchantRef": event.parent_merchant_ref, "amountMinor": amount,
+            "feeMinor": event.fee_minor, "currency": event.currency, "gateway": event.gateway,
+            "dedupeKey": event.dedupe_key}
 
 
 def _stamp(notification: Any, outcome: str, detail: str, event: GatewayEvent | None,

@@ -1,6 +1,7 @@
 """The outbox's consumer (SQS ``outbox`` queue) and sweeper (schedule ``outbox-sweeper``).
 
-Consumer, per message, idempotent by the outbox id:
+Consumer, per message, idempotent by the outbox id (a ``bundle`` row, outbox.bundle, by the
+outbox id and each effect's index: ``_process_bundle``):
 1. claim the row: Pending (or Failed, or Sending whose lease ran out) -> Sending, with a lease
    as long as the queue's visibility timeout, in one conditional update; a Sent row is
    acknowledged without acting, a row another consumer holds is retried later;
@@ -84,6 +85,8 @@ def process(brand_id: str, outbox_id: str) -> str:
     if isinstance(item, str):
         return item
     claim_id = item.claim_id
+    if item.kind == outbox.BUNDLE:
+        return _process_bundle(item, claim_id)
     try:
         handler = outbox.KINDS[item.kind]
         delivery = handler(item)
@@ -91,6 +94,43 @@ def process(brand_id: str, outbox_id: str) -> str:
         _release(item, claim_id, f"{type(e).__name__}: {e}")
         raise
     _mark_sent(item, claim_id, delivery)
+    return "sent"
+
+
+def _process_bundle(item: OutboxItem, claim_id: str | None) -> str:
+    """Run a bundle's effects not done yet, in order (outbox.bundle), then ONE transaction
+    records them done (``result["effects"][index]``) with everything their handlers returned,
+    and marks the bundle Sent. When an effect fails, the ones before it are recorded done (with
+    their writes) first, then the claim is released and the error raised: SQS retries from
+    the failed effect, and no effect that succeeded runs again."""
+    effects = [dict(e) for e in (item.payload or {}).get("effects") or []]
+    done = dict((item.result or {}).get("effects") or {})
+    writes: list[Any] = []
+    changed, progressed, problem = False, False, None
+
+    def record(final: bool) -> bool:
+        step = outbox.Delivery(result={"effects": done}, writes=writes,
+                               payload={"effects": effects} if changed else None)
+        return _mark_sent(item, claim_id, step, final=final, problem=problem)
+
+    for index, effect in enumerate(outbox.effects(item)):
+        if str(index) in done:
+            continue
+        try:
+            delivery = outbox.KINDS[effect.kind](effect)
+        except Exception as e:  # noqa: BLE001 - recorded, then retried from this effect
+            if progressed:
+                record(final=False)
+            _release(item, claim_id, f"effect {index} ({effect.kind}) {type(e).__name__}: {e}")
+            raise
+        done[str(index)] = delivery.result
+        writes += delivery.writes
+        problem = problem or delivery.result.get("templateProblem")
+        if delivery.payload is not None:
+            effects[index]["payload"] = delivery.payload
+            changed = True
+        progressed = True
+    record(final=True)
     return "sent"
 
 
@@ -144,26 +184,34 @@ def _release(item: OutboxItem, claim_id: str | None, error: str) -> None:
 def _gave_up(item: OutboxItem, error: str) -> None:
     """The kind's give-up hook (a mail's Failed log row), once: only the consumer whose release
     made the row Failed gets here. Its failure is logged; the row stays Failed either way."""
-    hook = outbox.GIVE_UP.get(item.kind)
-    if hook is None:
-        return
-    try:
-        for write in hook(item, error[:MAX_ERROR_CHARS]):
-            write.save(condition=type(write).pk.does_not_exist())
-    except Exception:  # noqa: BLE001 - the record of a failure must not fail the consumer
-        log.warning("outbox %s: give-up hook of %s failed", item.id, item.kind, exc_info=True)
+    for effect in outbox.effects(item):  # a bundle: each effect not done, by its own kind
+        hook = outbox.GIVE_UP.get(effect.kind)
+        if hook is None or effect.status == SENT:
+            continue
+        try:
+            for write in hook(effect, error[:MAX_ERROR_CHARS]):
+                write.save(condition=type(write).pk.does_not_exist())
+        except Exception:  # noqa: BLE001 - the record of a failure must not fail the consumer
+            log.warning("outbox %s: give-up hook of %s failed", effect.id, effect.kind,
+                        exc_info=True)
 
 
-def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery) -> None:
+def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery, *,
+               final: bool = True, problem: Any = None) -> bool:
+    """Record the handler's result and writes in one transaction, and (``final``) mark the row
+    Sent; a bundle's effects before its last are recorded with ``final=False``. False when our
+    claim was lost."""
     now = settings.now()
-    actions = [OutboxItem.status.set(SENT), OutboxItem.sent_date.set(now),
-               OutboxItem.result.set(delivery.result),
-               OutboxItem.claim_id.remove(), OutboxItem.lease_until.remove(),
-               OutboxItem.due_pk.remove(), OutboxItem.due_sk.remove(),
-               OutboxItem.ttl.set(int((now + timedelta(days=SENT_RETENTION_DAYS)).timestamp()))]
+    actions = [OutboxItem.result.set(delivery.result)]
+    if final:
+        actions += [OutboxItem.status.set(SENT), OutboxItem.sent_date.set(now),
+                    OutboxItem.claim_id.remove(), OutboxItem.lease_until.remove(),
+                    OutboxItem.due_pk.remove(), OutboxItem.due_sk.remove(),
+                    OutboxItem.ttl.set(int((now + timedelta(days=SENT_RETENTION_DAYS))
+                                           .timestamp()))]
     if delivery.payload is not None:
         actions.append(OutboxItem.payload.set(delivery.payload))
-    problem = delivery.result.get("templateProblem")
+    problem = problem or delivery.result.get("templateProblem")
     if problem:
         actions.append(OutboxItem.last_error.set(str(problem)[:MAX_ERROR_CHARS]))
     try:
@@ -175,10 +223,11 @@ def _mark_sent(item: OutboxItem, claim_id: str | None, delivery: outbox.Delivery
         # Our lease ran out and another consumer claimed the row: it records its own send.
         log.error("outbox %s was sent but its claim was lost; another attempt may send again",
                   item.id)
-        return
+        return False
     # Follow-up outbox rows a handler wrote (a wallet event's mail): on the queue now, not at
     # the next sweep.
     outbox.publish([w for w in delivery.writes if isinstance(w, OutboxItem)])
+    return True
 
 
 # -- sweeper -----------------------------------------------------------------------------------

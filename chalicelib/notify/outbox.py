@@ -19,6 +19,9 @@ after each publish of its own, ``lost_after``: a message on the queue can't be l
 could have given up on it (visibility timeout x max receives), so publishing it again sooner
 only adds copies behind the same backlog.
 
+One change's several effects may be one ``bundle`` row (``bundle``), which the consumer runs
+effect by effect, each once.
+
 Each kind has one handler in ``KINDS``, registered by the context that owns the kind
 (``register_kind``, at the import of the module that defines the handler: ``mail`` here in notify,
 ``password-reset`` by identity, ``payment-event`` and ``payment-coupon`` by payments). The consumer
@@ -38,7 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.notify.models import PENDING, OutboxItem, outbox_pk
+from chalicelib.notify.models import PENDING, SENT, OutboxItem, outbox_pk
 from chalicelib.store import aws, ids, schema
 from chalicelib.store.ids import stamp
 
@@ -101,7 +104,7 @@ def lost_after(publishes: int = 1) -> timedelta:
 
 def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
     """A new Pending outbox row (an ``OutboxItem``), due now; save it with ``add``."""
-    if kind not in KINDS:
+    if kind not in KINDS and kind != BUNDLE:
         raise ValueError(f"unknown outbox kind {kind!r}; register it with "
                          "notify.service.register_kind")
     now = settings.now()
@@ -133,6 +136,42 @@ def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
     if country_code:  # a country-specific brand template is preferred (templates.template_for)
         payload["countryCode"] = country_code
     return row(brand_id, "mail", payload)
+
+
+# -- bundles ---------------------------------------------------------------------------------
+
+BUNDLE = "bundle"
+
+
+def bundle(brand_id: str, rows: list[OutboxItem]) -> list[OutboxItem]:
+    """``rows`` (the effects of ONE change) as one ``bundle`` row: one item in the change's
+    transaction instead of one per effect. Fewer than two rows are returned as they are.
+
+    The consumer (jobs.py) runs a bundle's effects in order, each through its own kind's handler
+    with its own id (``<bundle id>-<index>``, ``effects``), and records each effect done on the
+    bundle row (``result["effects"][index]``) in the transaction that writes what the effect's
+    handler returned, so a bundle delivered again, or retried after one effect failed, never
+    repeats an effect that succeeded. The bundle is Sent with its last effect; given up, each
+    effect not done gets its own kind's give-up hook.
+    """
+    if len(rows) < 2:
+        return list(rows)
+    return [row(brand_id, BUNDLE, {"effects": [{"kind": r.kind, "payload": r.payload}
+                                               for r in rows]})]
+
+
+def effects(item: OutboxItem) -> list[OutboxItem]:
+    """The effects of a row as rows of their own kinds: a bundle's (unsaved views with the
+    bundle's key and status, Sent once done, their own id and result), or the row itself."""
+    if item.kind != BUNDLE:
+        return [item]
+    done = (item.result or {}).get("effects") or {}
+    return [OutboxItem(item.pk, item.sk, id=f"{item.id}-{i}", brand_id=item.brand_id,
+                       kind=e["kind"], payload=e.get("payload") or {},
+                       status=SENT if str(i) in done else item.status,
+                       attempts=item.attempts, result=done.get(str(i)),
+                       created_date=item.created_date, sent_date=item.sent_date)
+            for i, e in enumerate((item.payload or {}).get("effects") or [])]
 
 
 def add(tx: Any, rows: Iterable[OutboxItem]) -> None:

@@ -71,6 +71,17 @@ def mail(brand_id: str, event_code: str, to: str, context: dict[str, Any],
                        secrets=secrets, country_code=country_code)
 
 
+def bundle(brand_id: str, rows: list[OutboxItem]) -> list[OutboxItem]:
+    """One change's rows as one ``bundle`` row (outbox.bundle: one item in the transaction,
+    each effect still run once by its own kind's handler)."""
+    return outbox.bundle(brand_id, rows)
+
+
+def effects(item: OutboxItem) -> list[OutboxItem]:
+    """A row's effects as rows of their own kinds (a bundle's, or the row itself)."""
+    return outbox.effects(item)
+
+
 def add(tx: Any, rows: Iterable[OutboxItem]) -> None:
     """Save the rows inside the caller's transaction."""
     outbox.add(tx, rows)

@@ -104,6 +104,7 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
                                 f"no payment matches reference {event.payment_ref or '-'} / "
                                 f"{event.parent_merchant_ref or event.merchant_ref or '-'}", None)
         plan = _plan(payment, event, notification_id, live_gateway, source or event.gateway)
+        plan.rows = notify.bundle(brand_id, plan.rows)  # one outbox item for all the effects
         token = new_token()
         try:
             _commit(brand_id, payment, event, notification_id, notification, plan, token)

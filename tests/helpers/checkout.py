@@ -62,11 +62,13 @@ def error_of(resp) -> dict:
 
 
 def outbox_rows(brand_id: str, kind: str | None = None) -> list:
-    """The brand's outbox rows (a Scan: fine in tests), oldest first."""
+    """The brand's outbox effects (a Scan: fine in tests), oldest first: rows, and each effect
+    of a bundle row as a row of its own kind (notify.outbox.effects)."""
     from chalicelib.notify.models import OutboxItem
+    from chalicelib.notify.outbox import effects
 
-    rows = [r for r in OutboxItem.scan(OutboxItem.pk.startswith(f"B#{brand_id}#OUTBOX#"))
-            if kind is None or r.kind == kind]
+    rows = [e for r in OutboxItem.scan(OutboxItem.pk.startswith(f"B#{brand_id}#OUTBOX#"))
+            for e in effects(r) if kind is None or e.kind == kind]
     return sorted(rows, key=lambda r: r.created_date)
 
 

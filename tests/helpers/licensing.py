@@ -63,10 +63,12 @@ def new_license(admin: Api, package_id: str, *, subtype: str | None = "D30",
 
 
 def mails(brand_id: str, event_code: str | None = None, to: str | None = None) -> list[Any]:
-    """Outbox mail rows of the brand (a Scan: test helper only)."""
+    """Outbox mail effects of the brand (a Scan: test helper only; a bundle's mails too)."""
     from chalicelib.notify.models import OutboxItem
+    from chalicelib.notify.outbox import effects
 
-    return [r for r in OutboxItem.scan() if r.brand_id == brand_id and r.kind == "mail"
+    return [r for b in OutboxItem.scan() for r in effects(b)
+            if r.brand_id == brand_id and r.kind == "mail"
             and (event_code is None or r.payload.get("eventCode") == event_code)
             and (to is None or r.payload.get("to") == to)]
 

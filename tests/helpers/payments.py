@@ -154,10 +154,12 @@ def post_paypal(client: Any, gateway_id: str, body: bytes) -> Any:
 # -- outbox and mail -------------------------------------------------------------------------------
 
 def outbox_rows(brand_id: str) -> list[Any]:
-    """Every outbox row of the brand (test helper: a Scan is fine here)."""
+    """Every outbox effect of the brand (test helper: a Scan is fine here): a row, or each
+    effect of a bundle row as a row of its own kind (notify.outbox.effects)."""
     from chalicelib.notify.models import OutboxItem
+    from chalicelib.notify.outbox import effects
 
-    return [r for r in OutboxItem.scan() if r.brand_id == brand_id]
+    return [e for r in OutboxItem.scan() if r.brand_id == brand_id for e in effects(r)]
 
 
 def mails(brand_id: str, event_code: str | None = None) -> list[Any]:

@@ -98,31 +98,29 @@ def process(brand_id: str, outbox_id: str) -> str:
 
 
 def _process_bundle(item: OutboxItem, claim_id: str | None) -> str:
-    """Run a bundle's effects not done yet, in order (outbox.bundle), then ONE transaction
-    records them done (``result["effects"][index]``) with everything their handlers returned,
-    and marks the bundle Sent. When an effect fails, the ones before it are recorded done (with
-    their writes) first, then the claim is released and the error raised: SQS retries from
-    the failed effect, and no effect that succeeded runs again."""
+    """Run each of a bundle's effects not done yet (outbox.bundle), in order, a failing one not
+    stopping the others (a mail SES refuses must not hold back fulfilment); then ONE
+    transaction records those that succeeded done (``result["effects"][index]``) with
+    everything their handlers returned. All done: the same transaction marks the bundle Sent.
+    Else the claim is released with the errors and the failure raised, so SQS retries the
+    bundle, and only the effects not done run again."""
     effects = [dict(e) for e in (item.payload or {}).get("effects") or []]
     done = dict((item.result or {}).get("effects") or {})
     writes: list[Any] = []
+    errors: list[str] = []
     changed, progressed, problem = False, False, None
-
-    def record(final: bool) -> bool:
-        step = outbox.Delivery(result={"effects": done}, writes=writes,
-                               payload={"effects": effects} if changed else None)
-        return _mark_sent(item, claim_id, step, final=final, problem=problem)
-
+    first: Exception | None = None
     for index, effect in enumerate(outbox.effects(item)):
         if str(index) in done:
             continue
         try:
             delivery = outbox.KINDS[effect.kind](effect)
-        except Exception as e:  # noqa: BLE001 - recorded, then retried from this effect
-            if progressed:
-                record(final=False)
-            _release(item, claim_id, f"effect {index} ({effect.kind}) {type(e).__name__}: {e}")
-            raise
+        except Exception as e:  # noqa: BLE001 - recorded, then retried
+            log.warning("outbox %s: effect %s (%s) failed", item.id, index, effect.kind,
+                        exc_info=True)
+            errors.append(f"effect {index} ({effect.kind}) {type(e).__name__}: {e}")
+            first = first or e
+            continue
         done[str(index)] = delivery.result
         writes += delivery.writes
         problem = problem or delivery.result.get("templateProblem")
@@ -130,7 +128,14 @@ def _process_bundle(item: OutboxItem, claim_id: str | None) -> str:
             effects[index]["payload"] = delivery.payload
             changed = True
         progressed = True
-    record(final=True)
+    if progressed or not errors:
+        step = outbox.Delivery(result={"effects": done}, writes=writes,
+                               payload={"effects": effects} if changed else None)
+        if not _mark_sent(item, claim_id, step, final=not errors, problem=problem):
+            return "sent"  # our claim was lost: the consumer that holds it records its own
+    if first is not None:
+        _release(item, claim_id, "; ".join(errors))
+        raise first
     return "sent"
 
 

@@ -17,9 +17,14 @@ Access patterns (pk / sk):
                               (finds the payment of a refund or dispute that names only the
                               PaymentIntent / PayPal parent txn)
 - inbound dedupe ............ ``B#<brand>#GWEVENT#<gateway>#<dedupeKey>`` / ``DEDUPE``
-                              (never expires)
-- received notification ..... ``B#<brand>#NOTIF#<id>`` / ``NOTIF``;
-                              a brand's notifications: gsi1 ``B#<brand>#NOTIFS`` /
+                              (never expires). The notification that applied the event IS this
+                              row (a ``NotificationItem`` there, id ``ev_...`` naming the key:
+                              notifications.event_id); a ``DedupeItem`` only when the event came
+                              without a fresh notification (janitor, review, a replay) or before
+                              the two were one row
+- received notification ..... ``B#<brand>#NOTIF#<id>`` / ``NOTIF`` (those not applied: rejected,
+                              duplicate, unknown payment...), or the dedupe row above;
+                              a brand's notifications, both kinds: gsi1 ``B#<brand>#NOTIFS`` /
                               ``<received>#<id>``
 - rejected-notification count ``B#<brand>#GWREJ#<gatewayId>`` / ``H#<YYYY-MM-DDTHH>`` (UTC
                               hour; expires with the rejected rows): bounds how many
@@ -371,6 +376,8 @@ class NotificationItem(BaseModel):
     attempts = NumberAttribute(default=1)
     received_date = UTCDateTimeAttribute(attr_name="receivedDate")
     modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
+    # As the DedupeItem's, when the row is the event's dedupe row (intake, store/tx.py is_own).
+    write_id = UnicodeAttribute(attr_name="writeId", null=True)
 
 
 class RejectedCountItem(BaseModel):

@@ -43,7 +43,7 @@ def _answer(item: Any, run: Any) -> dict[str, Any]:
         notifications.save_outcome(item, "error", str(e))
         raise receive.Unavailable("The payment is being changed by another notification; "
                                   "send this one again.") from None
-    return {"notificationId": item.id, "outcome": outcome.outcome,
+    return {"notificationId": outcome.notification_id or item.id, "outcome": outcome.outcome,
             "paymentId": outcome.payment_id, "status": outcome.status}
 
 

@@ -50,6 +50,7 @@ from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_co
     snapshot,
 )
 from chalicelib.payments.gateways.events import GatewayEvent
+from chalicelib.payments.inbound import notifications
 from chalicelib.payments.ledger import find_payment as by_id
 from chalicelib.payments.models import PaymentItem as P
 from chalicelib.payments.risk import mismatches, refunded_total
@@ -75,6 +76,7 @@ class Outcome:
     payment_id: str | None = None
     status: str | None = None
     published: int = 0
+    notification_id: str | None = None  # where the notification was kept (its id may change)
 
 
 @dataclass
@@ -90,10 +92,16 @@ class _Plan:
 
 
 def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
-          notification: Any = None, live_gateway: bool = False, source: str | None = None
-          ) -> Outcome:
-    """Apply one verified event. ``notification`` (an unsaved NotificationItem) is written in
-    the same transaction with its outcome; ``live_gateway``: a test-mode event is a mismatch."""
+          notification: Any = None, live_gateway: bool = False, source: str | None = None,
+          stored: bool = False) -> Outcome:
+    """Apply one verified event. ``notification`` (a NotificationItem) is written in the same
+    transaction with its outcome: when it is new (not ``stored``: a replay's row is), as the
+    event's dedupe row itself, under the id ``notifications.event_id`` (the Outcome's
+    ``notification_id``), unless it is only recorded (duplicate, unknown payment, ignored type);
+    ``live_gateway``: a test-mode event is a mismatch."""
+    merged = notification is not None and not stored
+    applied_id = notifications.event_id(event.gateway, event.dedupe_key) if merged \
+        else notification_id
     if event.ignored:
         return _record_only(notification, "ignored", f"event type {event.event_type} is not "
                             "acted on", None)
@@ -103,11 +111,13 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
             return _record_only(notification, "unknown_payment",
                                 f"no payment matches reference {event.payment_ref or '-'} / "
                                 f"{event.parent_merchant_ref or event.merchant_ref or '-'}", None)
-        plan = _plan(payment, event, notification_id, live_gateway, source or event.gateway)
+        plan = _plan(payment, event, applied_id, live_gateway,
+                     source or event.gateway)
         plan.rows = notify.bundle(brand_id, plan.rows)  # one outbox item for all the effects
         token = new_token()
         try:
-            _commit(brand_id, payment, event, notification_id, notification, plan, token)
+            _commit(brand_id, payment, event, notification_id, notification, plan, token,
+                    merged)
         except ConditionFailed as e:
             if e.failed(0):  # the dedupe row exists: a duplicate, or our own retried write
                 if not is_own(_dedupe_row(brand_id, event), token):
@@ -126,7 +136,7 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
             continue
         published = _publish(plan.rows)
         return Outcome(plan.outcome, plan.detail, payment.id, plan.to_status or payment.status,
-                       published)
+                       published, applied_id)
     raise Busy(f"payment changed {MAX_ATTEMPTS} times while applying {event.dedupe_key}")
 
 
@@ -311,17 +321,27 @@ def _history(payment: Any, event: GatewayEvent, notification_id: str | None, sou
 # -- writing -------------------------------------------------------------------------------------
 
 def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: str | None,
-            notification: Any, plan: _Plan, token: str) -> None:
+            notification: Any, plan: _Plan, token: str, merged: bool) -> None:
     """One transaction through ledger.change: the dedupe row first (its failure, index 0, is a
-    duplicate), the notification, the transaction record and gateway reference, the history
-    row, the outbox rows, and the payment's update."""
+    duplicate), which is the new notification itself when ``merged`` (else a DedupeItem, and
+    the stored notification after it), the gateway reference when new, the history row
+    (carrying the transaction record), the outbox row(s), and the payment's update."""
     now = settings.now()
-    dedupe = m.DedupeItem(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key), m.DEDUPE_SK,
-                          brand_id=brand_id, gateway=event.gateway, dedupe_key=event.dedupe_key,
-                          payment_id=payment.id, notification_id=notification_id,
-                          outcome=plan.outcome, write_id=token, created_date=now)
-    puts: list[tuple[Any, Any]] = [(dedupe, m.DedupeItem.pk.does_not_exist())]
-    if notification is not None:
+    if merged:
+        _stamp(notification, plan.outcome, plan.detail, event, payment.id)
+        dedupe = notifications.as_dedupe_row(notification, event.gateway, event.dedupe_key,
+                                             token)
+    elif notification is not None and notification.sk == m.DEDUPE_SK:
+        # A replay of a notification that is its event's dedupe row: it fails as a duplicate.
+        dedupe, notification = notification, None
+    else:
+        dedupe = m.DedupeItem(m.dedupe_pk(brand_id, event.gateway, event.dedupe_key),
+                              m.DEDUPE_SK, brand_id=brand_id, gateway=event.gateway,
+                              dedupe_key=event.dedupe_key, payment_id=payment.id,
+                              notification_id=notification_id, outcome=plan.outcome,
+                              write_id=token, created_date=now)
+    puts: list[tuple[Any, Any]] = [(dedupe, type(dedupe).pk.does_not_exist())]
+    if notification is not None and not merged:
         _stamp(notification, plan.outcome, plan.detail, event, payment.id)
         puts.append((notification, None))
     if event.merchant_ref:

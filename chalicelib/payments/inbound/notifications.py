@@ -1,6 +1,13 @@
 """The log of received gateway notifications (as dj-stripe and Lago keep one): the rows, listed
 and read.
 
+A notification that intake applies (or records in the payment's history) is written as its
+event's dedupe row (``as_dedupe_row``: one item, not two, in intake's transaction), with an id
+that names that row (``event_id``: ``ev_`` + the gateway and event id, URL-safe base64), so
+reading it is still one GetItem. The others (rejected, not ready, error, duplicate, unknown
+payment, ignored event types) keep their own ``NOTIF`` row under a random id. Both are in the
+brand's listing (gsi1), and read, listed and replayed alike.
+
 A replay (receive.replay) runs the stored raw notification through the same verification and
 intake again. It is safe because of the dedupe row: a replay of an applied notification is a
 ``duplicate``; one that found no payment (``unknown_payment``) or could not be read (``error``)
@@ -11,6 +18,8 @@ skip the postback when PayPal already answered VERIFIED for the message.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +51,43 @@ def new(brand_id: str, gateway: str, gateway_id: str, raw: bytes,
         gsi1sk=f"{m.stamp(now)}#{nid}", id=nid, brand_id=brand_id, gateway=gateway,
         gateway_id=gateway_id, outcome="received", raw_body=bytes(raw),
         headers={k: v for k, v in (headers or {}).items() if v}, attempts=1, received_date=now)
+
+
+EVENT_ID_PREFIX = "ev_"  # never in ids.new_id's letters and digits
+
+
+def event_id(gateway: str, dedupe_key: str) -> str:
+    """The id of the notification that applies an event: its row is the event's dedupe row
+    (``as_dedupe_row``), and the id names that row's key."""
+    raw = f"{gateway}\n{dedupe_key}".encode()
+    return EVENT_ID_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _event_key(brand_id: str, notification_id: str) -> tuple[str, str] | None:
+    """The dedupe row's key an ``event_id`` names, or None for another id."""
+    if not notification_id.startswith(EVENT_ID_PREFIX):
+        return None
+    body = notification_id[len(EVENT_ID_PREFIX):]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    gateway, sep, dedupe_key = raw.partition("\n")
+    if not sep:
+        return None
+    return m.dedupe_pk(brand_id, gateway, dedupe_key), m.DEDUPE_SK
+
+
+def as_dedupe_row(item: Any, gateway: str, dedupe_key: str, write_id: str) -> Any:
+    """A copy of the unsaved notification ``item`` keyed as its event's dedupe row, with the
+    event's notification id: intake writes it (must not exist) as the first operation of the
+    event's transaction, so one item is both the notification and the dedupe row."""
+    row = m.NotificationItem.from_raw_data(item.serialize())
+    nid = event_id(gateway, dedupe_key)
+    row.pk, row.sk = m.dedupe_pk(item.brand_id, gateway, dedupe_key), m.DEDUPE_SK
+    row.id, row.write_id = nid, write_id
+    row.gsi1sk = f"{m.stamp(item.received_date)}#{nid}"
+    return row
 
 
 def save_outcome(item: Any, outcome: str, detail: str) -> None:
@@ -92,12 +138,16 @@ def to_dto(item: Any, full: bool = False) -> dict[str, Any]:
 
 
 def get_item(brand_id: str, notification_id: str) -> Any:
+    key = _event_key(brand_id, notification_id) or (m.notif_pk(brand_id, notification_id),
+                                                     m.NOTIF_SK)
     try:
-        return m.NotificationItem.get(m.notif_pk(brand_id, notification_id), m.NOTIF_SK,
-                                      consistent_read=True)
+        item = m.NotificationItem.get(*key, consistent_read=True)
     except m.NotificationItem.DoesNotExist:
-        raise NotFound(f"Notification {notification_id} was not found.",
-                       code="NOTIFICATION_NOT_FOUND") from None
+        item = None
+    if item is not None and item.id == notification_id:  # not a bare DedupeItem
+        return item
+    raise NotFound(f"Notification {notification_id} was not found.",
+                   code="NOTIFICATION_NOT_FOUND")
 
 
 def get(brand_id: str, notification_id: str) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def stripe_notification(gw: Gateway, raw: bytes, signature: str | None, notifica
         _reject(notification, e.message, replay)
     except MalformedNotification as e:
         return _error(notification, e.message)
-    return _apply(gw, event, notification)
+    return _apply(gw, event, notification, replay)
 
 
 def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
@@ -92,7 +92,7 @@ def paypal_notification(gw: Gateway, raw: bytes, notification: Any, *,
         event = paypal.normalise(paypal.parse(raw), gw.receiver_email, gw.receiver_id)
     except MalformedNotification as e:
         return _error(notification, e.message)
-    return _apply(gw, event, notification)
+    return _apply(gw, event, notification, replay)
 
 
 def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
@@ -113,14 +113,14 @@ def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
     return notifications.to_dto(notifications.get_item(brand_id, notification_id))
 
 
-def _apply(gw: Gateway, event: Any, notification: Any) -> intake.Outcome:
+def _apply(gw: Gateway, event: Any, notification: Any, replay: bool) -> intake.Outcome:
     notification.event_type = event.event_type
     notification.dedupe_key = event.dedupe_key
     notification.outcome = "verified"
     notification.verified = True
     notification.ttl = None  # a replayed rejection that now verifies is kept for good
     return intake.apply(gw.brand_id, event, notification.id, notification=notification,
-                        live_gateway=not gw.test_mode)
+                        live_gateway=not gw.test_mode, stored=replay)
 
 
 def _reject(notification: Any, message: str, replay: bool) -> None:

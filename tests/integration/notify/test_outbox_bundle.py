@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib.notify import jobs, outbox, templates
+from chalicelib.notify import jobs, mailer, outbox, templates
 from chalicelib.notify.models import FAILED, PENDING, SENT, OutboxItem, outbox_pk
 from chalicelib.store.tx import transaction
 from tests.helpers.mail import as_event, drain, mails_to, receive
@@ -99,13 +99,16 @@ def test_a_failing_effect_is_retried_without_repeating_the_ones_that_succeeded(
     failed = reload_row(row)
     assert failed.status == PENDING and failed.claim_id is None
     assert "effect 1 (test-flaky) RuntimeError: downstream is down" in failed.last_error
-    assert list(failed.result["effects"]) == ["0"]  # the mail is recorded done, with its log
-    assert [e.status for e in outbox.effects(failed)] == [SENT, PENDING, PENDING]
-    assert len(mails_to("bob@example.com")) == 1 and effects.ran == []
+    # The effects around it are done (the mail with its sent-mail log row), and recorded.
+    assert sorted(failed.result["effects"]) == ["0", "2"]
+    assert [e.status for e in outbox.effects(failed)] == [SENT, PENDING, SENT]
+    assert len(mails_to("bob@example.com")) == 1 and effects.ran == [f"{row.id}-2"]
+    assert [m["to"] for m in mailer.sent_mails(b)] == ["bob@example.com"]
 
     assert jobs.consume_outbox_batch(as_event([message])) == {"batchItemFailures": []}
     assert len(mails_to("bob@example.com")) == 1  # not sent again
-    assert effects.ran == [f"{row.id}-1", f"{row.id}-2"]
+    assert effects.ran == [f"{row.id}-2", f"{row.id}-1"]
+    assert len(mailer.sent_mails(b)) == 1
     done = reload_row(row)
     assert done.status == SENT and done.attempts == 2
     assert sorted(done.result["effects"]) == ["0", "1", "2"]
@@ -121,13 +124,13 @@ def test_a_dead_lettered_bundle_gives_up_the_effects_not_done_then_redrives(
     assert len(answers) == 5 and all(a["batchItemFailures"] for a in answers)
     given_up = reload_row(row)
     assert given_up.status == FAILED and given_up.due_pk is None
-    # Each effect not done gets its own kind's give-up hook, once; the one done doesn't.
-    assert effects.gave_up == [f"{row.id}-1", f"{row.id}-2"]
-    assert effects.ran == [f"{row.id}-0"]
+    # The effect not done gets its own kind's give-up hook, once; those done don't.
+    assert effects.gave_up == [f"{row.id}-1"]
+    assert effects.ran == [f"{row.id}-0", f"{row.id}-2"]
     dead = receive("outbox-dlq")
     assert [json.loads(m["Body"])["outboxId"] for m in dead] == [row.id]
 
     effects.failing = 0  # the cause is fixed; the redriven message finishes the bundle
     assert jobs.consume_outbox_batch(as_event(dead)) == {"batchItemFailures": []}
-    assert effects.ran == [f"{row.id}-0", f"{row.id}-1", f"{row.id}-2"]
+    assert effects.ran == [f"{row.id}-0", f"{row.id}-2", f"{row.id}-1"]
     assert reload_row(row).status == SENT

@@ -126,7 +126,9 @@ def test_a_crash_between_commit_and_send_is_delivered_by_the_sweeper_once(
     assert ps.drain_outbox() == 0  # a duplicate publishes nothing
     later = settings.now() + timedelta(minutes=10)
     settings.set_clock(lambda: later)
-    assert jobs.sweep_outbox()["published"] == 2  # the mail and the payment event
+    # One outbox row, a bundle of the mail and the payment event (notify.outbox.bundle).
+    assert jobs.sweep_outbox()["published"] == 1
+    assert sorted(r.kind for r in ps.outbox_rows(demo_brand["id"])) == ["mail", "payment-event"]
     ps.drain_outbox()
     assert jobs.sweep_outbox()["published"] == 0
     ps.drain_outbox()
@@ -153,8 +155,9 @@ def test_a_commit_whose_reply_was_lost_is_applied_and_published_at_once(client, 
     [row] = ps.notification_rows(demo_brand["id"])
     assert row.outcome == "applied"
     assert ps.payment(demo_brand["id"], pay.id).status == "Completed"
-    # the mail and the payment event, no sweeper needed; then the invoice's receipt mail
-    assert ps.drain_outbox() == 3
+    # the bundle of the mail and the payment event, no sweeper needed; then the invoice's
+    # receipt mail
+    assert ps.drain_outbox() == 2
     [mail] = received_mails(demo_brand["id"])
     assert mail["to"] == "buyer@example.com"
     # A real resend is still a duplicate and publishes nothing.
@@ -262,15 +265,15 @@ def test_redrive_moves_dead_letters_back_and_they_are_delivered(client, demo_bra
     sqs, source, dlq = aws.client("sqs"), aws.queue_url("outbox"), aws.queue_url("outbox-dlq")
     # What SQS does after max receives: the messages move to the dead-letter queue.
     msgs = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
-    assert len(msgs) == 2
+    assert len(msgs) == 1  # the bundle: the mail and the payment event
     for m in msgs:
         sqs.send_message(QueueUrl=dlq, MessageBody=m["Body"])
         sqs.delete_message(QueueUrl=source, ReceiptHandle=m["ReceiptHandle"])
     assert ps.drain_outbox() == 0
     assert redrive.main(["--queue", "outbox"]) == 0
-    assert "moved 2 message(s)" in capsys.readouterr().out
+    assert "moved 1 message(s)" in capsys.readouterr().out
     assert sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages") is None
-    assert ps.drain_outbox() == 3  # the two, then the receipt mail of the invoice they issue
+    assert ps.drain_outbox() == 2  # the bundle, then the receipt mail of the invoice it issues
     [sent] = received_mails(demo_brand["id"])
     assert sent["to"] == "buyer@example.com"
 

@@ -71,6 +71,48 @@ def test_the_same_notification_20_times_concurrently_has_one_effect(app, demo_br
     assert ps.payment(demo_brand["id"], pay.id).version == 2
 
 
+def test_concurrent_copies_race_on_the_notification_that_is_the_dedupe_row(
+        app, admin, demo_brand, gw, pay):
+    """The applied notification is its event's dedupe row: of 8 copies racing, one writes it;
+    the others fail on it, are answered "duplicate", and each is kept as a row of its own. The
+    log lists all 8, and each reads back by the id its reply gave."""
+    import json
+
+    from chalicelib.http.dispatch import handle
+    from chalicelib.payments.inbound import notifications
+    from chalicelib.payments.inbound import routes as ipn_routes
+
+    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
+    body = ps.pi_event(pay.id, event_id="evt_race")
+    headers = ps.signed(body)
+    with ps.serialised_dynamodb():
+        replies = ps.run_together(8, lambda i: handle(route, _request(gw, body, headers),
+                                                      {"gatewayId": gw}))
+    data = [json.loads(r.body)["data"] for r in replies]
+    [applied] = [d for d in data if d["outcome"] == "applied"]
+    assert applied["notificationId"] == notifications.event_id("stripe", "evt_race")
+    duplicates = {d["notificationId"] for d in data if d["outcome"] == "duplicate"}
+    assert len(duplicates) == 7 and applied["notificationId"] not in duplicates
+    listed = admin.ok("GET", "v1/payments/notifications?pageSize=50")
+    assert listed["totalItems"] == 8
+    assert sorted(i["outcome"] for i in listed["items"]) == ["applied"] + ["duplicate"] * 7
+    for d in data:
+        one = admin.ok("GET", f"v1/payments/notifications/{d['notificationId']}")
+        assert (one["outcome"], one["eventId"], one["paymentId"]) == (
+            d["outcome"], "evt_race", pay.id)
+        assert one["rawBody"] == body.decode()
+    [hist] = [h for h in ps.history(demo_brand["id"], pay.id) if h.to_status == "Completed"]
+    assert hist.notification_id == applied["notificationId"]
+    assert ps.payment(demo_brand["id"], pay.id).version == 2
+
+
+def test_an_event_id_that_names_no_notification_is_a_404(admin, demo_brand):
+    from chalicelib.payments.inbound import notifications
+
+    for nid in (notifications.event_id("stripe", "evt_never"), "ev_%%%", "ev_"):
+        assert admin.get(f"v1/payments/notifications/{nid}").status_code == 404
+
+
 def test_different_events_for_one_payment_concurrently_all_apply_in_turn(
         app, demo_brand, gw, pay):
     """Concurrent different events race on the payment's version: each is applied once.

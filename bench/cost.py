@@ -24,6 +24,7 @@ It prints, per phase and in total, and a baseline measured and computed in the s
     cost usd_per_1000_payments_if_arm64=...
     cost baseline bare GetItem+PutItem ...      (measured through the same meter: 1 and 1)
     cost baseline notification floor ...        (computed: issue 17's 3-item transaction)
+    cost notification_transaction items=.. floor_items=3 items/floor x.. (<sort key>:<bytes> ...)
 
 ``--detail`` adds every DynamoDB item read or written, with its size and units: where the units
 go, item by item.
@@ -250,6 +251,8 @@ class Tally:
     aws_s: float = 0.0
     failed: int = 0
     empty_queries: int = 0  # counted at the minimum read (see the module docstring)
+    # What each transaction wrote: one list of "<sort key kind>:<bytes>" per TransactWriteItems.
+    transactions: list[list[str]] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
         for name, value in vars(other).items():
@@ -421,6 +424,8 @@ class Meter:
                  before: list | None) -> None:
         if before:
             transactional = operation == "TransactWriteItems"
+            if transactional:
+                tally.transactions.append([])
             for kind, name, key, old in before:
                 new = self._stored(name, key)
                 if kind == "ConditionCheck":
@@ -432,6 +437,8 @@ class Meter:
                                                                     item_size(new))
                 tally.wru += write_units(size, transactional)
                 tally.items_written += 1
+                if transactional:
+                    tally.transactions[-1].append(f"{_sk(key)}:{size}")
                 gsi = []
                 table = self.table(name)
                 table_keys = [a for a in (table.hash_key_attr, table.range_key_attr) if a]
@@ -800,6 +807,12 @@ def report(meter: Meter, kinds: Counter[str], unsent: list[str], baseline: Tally
     print(f"cost baseline notification floor (computed: GetItem + 3-item transaction, 1 SQS "
           f"send, no GSI write): rru={fl.rru:g} wru={fl.wru} sqs=1 api=1 lambda=1 "
           f"usd_per_1000={fl.per_1000():.4f}{ratio}")
+    if note and note.transactions:
+        # Issue 17 item 2: the items of the notification's transaction, against the floor's 3.
+        for items in note.transactions:
+            print(f"cost notification_transaction items={len(items)} "
+                  f"floor_items={fl.items_written} items/floor "
+                  f"x{len(items) / fl.items_written:.2f} ({' '.join(items)})")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What a payment change causes, as outbox rows written in intake's transaction: the customer's
+"""What a payment change causes, as outbox rows written in intake's transaction (as one
+``bundle`` row, notify.bundle: each effect still runs once, by its own kind): the customer's
 mail (PAYMENT.PROCESSED.SUCCESS / FAILED / REFUNDED / CANCELLED), the ``payment-event`` row with
 everything fulfilment (licensing) needs, the coupon redemption, the card the buyer consented to
 keep (``saved-card``, cards/saved.py), and on a mismatch the PAYMENT.RISK.FLAGGED event (and a

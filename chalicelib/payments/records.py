@@ -5,7 +5,8 @@ figures are the reports context's sales counters).
   the key range), filtered and paged in memory like every JFW list here; the page's users come
   from one batch read and prices/packages from one catalogue Query.
 - ``GET v1/payments/{id}`` is ONE Query of the payment's partition: the payment, its
-  ``histories`` and its ``transactions``.
+  ``histories`` and its ``transactions`` (the records history rows carry, and the ``TXN#`` rows
+  written before they did; one per merchant ref and type, the newest).
 - Who sees what: PAYMENT.READ sees the brand's payments; any other signed-in user (an EndUser)
   sees only their own (someone else's is a 404, as a missing one).
 - Amounts are decimals in the payment's currency (money.to_decimal). Before completion

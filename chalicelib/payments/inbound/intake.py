@@ -5,15 +5,18 @@ parent reference reads the ``MREF`` row first), asks the state machine (states.p
 event does, and commits in one transaction:
 
 - the dedupe row (``GWEVENT#<gateway>#<dedupeKey>``, must not exist: a duplicate fails here and
-  changes nothing; it is the transaction's first operation, so its failure is recognised). It
-  carries the transaction's ClientRequestToken: when a lost reply made botocore send the
-  committed transaction again and the retry fails on this row, the row names our own write,
-  and the event is answered "applied" and published, not taken for a duplicate,
-- a history row (also for events that change nothing: "ignored: out of order"),
-- the notification row with its outcome,
-- the transaction record (``TXN#<merchantRef>#<type>``) and the gateway-reference row,
-- outbox rows (effects.py): the customer's mail, a ``payment-event`` row for fulfilment, the
-  coupon redemption,
+  changes nothing; it is the transaction's first operation, so its failure is recognised). A
+  new notification IS this row, with its outcome (notifications.as_dedupe_row; its id,
+  ``notifications.event_id``, names the row); without one (janitor, review) or on a replay of
+  a stored notification, a ``DedupeItem``, and the stored notification after it. It carries
+  the transaction's ClientRequestToken: when a lost reply made botocore send the committed
+  transaction again and the retry fails on this row, the row names our own write, and the
+  event is answered "applied" and published, not taken for a duplicate,
+- the gateway-reference row, only when the payment didn't know the reference yet,
+- a history row (also for events that change nothing: "ignored: out of order"), carrying the
+  gateway's transaction record the event reports (``txn_record``; records.py lists them),
+- ONE outbox row (``notify.bundle``) with the effects (effects.py): the customer's mail, a
+  ``payment-event`` for fulfilment, the coupon redemption, the saved card,
 - the payment update, conditioned on the ``version`` it was read at (ledger.change, the one
   writer of a payment's changes, which also writes the history row). A concurrent delivery
   makes it fail; the read and the transaction are retried (``MAX_ATTEMPTS``, then 503 so the
@@ -21,6 +24,9 @@ event does, and commits in one transaction:
 
 then publishes the outbox rows (one SQS batch send). If the process dies before the send, the
 outbox sweeper publishes them later.
+
+So a Stripe success on a payment that knows its PaymentIntent writes 4 items: the notification
+(= dedupe row), the history row, the outbox bundle, the payment.
 
 Outcomes (kept on the notification): ``applied``, ``ignored`` (event type we don't act on, or
 history-only), ``duplicate``, ``mismatch`` (amount, currency, receiver or test mode differ from

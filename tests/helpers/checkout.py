@@ -72,6 +72,12 @@ def outbox_rows(brand_id: str, kind: str | None = None) -> list:
     return sorted(rows, key=lambda r: r.created_date)
 
 
+def holder_id(effect) -> str:
+    """The outbox id of the row holding ``effect`` (itself, or the bundle it is part of): what
+    an SQS message names and ``jobs.process`` takes."""
+    return effect.pk.rsplit("#OUTBOX#", 1)[1]
+
+
 def paypal_completion(payment, receiver: str = "seller@demo.test", amount: int | None = None):
     """A verified PayPal Completed IPN about ``payment``, normalised (as the intake gets it)."""
     from chalicelib.payments.gateways.events import GatewayEvent

@@ -117,8 +117,7 @@ def apply(brand_id: str, event: GatewayEvent, notification_id: str | None, *,
             return _record_only(notification, "unknown_payment",
                                 f"no payment matches reference {event.payment_ref or '-'} / "
                                 f"{event.parent_merchant_ref or event.merchant_ref or '-'}", None)
-        plan = _plan(payment, event, applied_id, live_gateway,
-                     source or event.gateway)
+        plan = _plan(payment, event, applied_id, live_gateway, source or event.gateway)
         plan.rows = notify.bundle(brand_id, plan.rows)  # one outbox item for all the effects
         token = new_token()
         try:

@@ -279,10 +279,13 @@ def fire(deliveries: list[bytes], send: Callable[[bytes], str],
 
 
 def outbox_rows(brand_id: str) -> list[Any]:
-    """The brand's outbox rows (a scan: bench bookkeeping only)."""
+    """The brand's outbox effects (a scan: bench bookkeeping only): rows, and each effect of a
+    bundle row as a row of its own kind, with the id its sent mail names."""
     from chalicelib.notify.models import OutboxItem
+    from chalicelib.notify.outbox import effects
 
-    return list(OutboxItem.scan((OutboxItem.sk == "OUTBOX") & (OutboxItem.brand_id == brand_id)))
+    return [e for r in OutboxItem.scan((OutboxItem.sk == "OUTBOX")
+                                       & (OutboxItem.brand_id == brand_id)) for e in effects(r)]
 
 
 def tally(brand_id: str, pids: list[str]) -> tuple[int, int, int]:

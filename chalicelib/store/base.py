@@ -108,6 +108,36 @@ class BaseModel(Model):
             tc.connection = shared
         return tc
 
+    def __init__(self, hash_key: Any = None, range_key: Any = None,
+                 _user_instantiated: bool = True, **attributes: Any) -> None:
+        cls = type(self)
+        plan = _plan(cls)
+        if hash_key is not None:
+            attributes[cls._hash_keyname] = hash_key
+        if range_key is not None:
+            attributes[cls._range_keyname] = range_key
+        values: dict[str, Any] = {}
+        through: list[tuple[str, Any]] = []
+        if plan.discriminator is not None:
+            values[plan.discriminator] = cls
+        for name, default in (plan.new_defaults if _user_instantiated else plan.defaults):
+            value = default() if callable(default) else default
+            if value is not None:
+                if name in plan.plain:
+                    values[name] = value
+                else:
+                    through.append((name, value))
+        for name, value in attributes.items():
+            if name in plan.plain:
+                values[name] = value
+            elif name in plan.names:
+                through.append((name, value))
+            else:
+                raise ValueError(f"Attribute {name} specified does not exist")
+        self.attribute_values = values
+        for name, value in through:
+            setattr(self, name, value)
+
     @classmethod
     def _instantiate(cls, attribute_values: dict[str, dict[str, Any]]) -> Any:
         stored = cls._get_discriminator_class(attribute_values)
@@ -127,8 +157,10 @@ class BaseModel(Model):
         for name, default in plan.defaults:
             value = default() if callable(default) else default
             if value is not None:
-                (values.__setitem__ if name in plan.plain else
-                 lambda n, v: through.append((n, v)))(name, value)
+                if name in plan.plain:
+                    values[name] = value
+                else:
+                    through.append((name, value))
         if plan.discriminator is not None:
             values[plan.discriminator] = cls
         for name, attr, stored_name, attr_type in plan.fields:
@@ -179,14 +211,19 @@ class _Plan:
     """A model class's attributes as (python name, attribute, stored name, type), its read
     defaults and its discriminator attribute's name, worked out once per class."""
 
-    __slots__ = ("fields", "defaults", "discriminator", "plain")
+    __slots__ = ("fields", "defaults", "new_defaults", "discriminator", "plain", "names")
 
     def __init__(self, cls: type) -> None:
         attrs = cls.get_attributes()
         self.fields = [(name, a, a.attr_name, a.attr_type) for name, a in attrs.items()]
         # Stored as given by the descriptor (maps, for one, wrap a dict in a MapAttribute).
         self.plain = {name for name, a in attrs.items() if type(a).__set__ is Attribute.__set__}
+        self.names = set(attrs)
         self.defaults = [(name, a.default) for name, a in attrs.items() if a.default is not None]
+        self.new_defaults = [
+            (name, a.default_for_new if a.default_for_new is not None else a.default)
+            for name, a in attrs.items()
+            if a.default_for_new is not None or a.default is not None]
         disc = cls._get_discriminator_attribute()
         self.discriminator = (cls._discriminator if disc is not None
                               and disc.get_discriminator(cls) is not None else None)

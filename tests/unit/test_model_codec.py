@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pynamodb.attributes import AttributeContainer, MapAttribute
 from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
+from pynamodb.models import Model
 
 import chalicelib
 from chalicelib.store.base import BaseModel
@@ -79,6 +80,26 @@ def _norm(values: dict) -> dict:
 
 def _pynamodb_read(cls: type, raw: dict) -> Any:
     return AttributeContainer._instantiate.__func__(cls, raw)
+
+
+def _pynamodb_new(cls: type, *args: Any, **values: Any) -> Any:
+    item = cls.__new__(cls)
+    Model.__init__(item, *args, **values)
+    return item
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+def test_a_new_item_is_built_as_pynamodb_builds_it(cls):
+    values = {name: value for name, value in _full(cls).attribute_values.items()
+              if name != cls._discriminator}
+    assert _norm(cls(**values).attribute_values) == _norm(
+        _pynamodb_new(cls, **values).attribute_values)
+    keys = ("pk-x", "sk-x") if cls._range_keyname else ("pk-x",)
+    assert _norm(cls(*keys).attribute_values) == _norm(_pynamodb_new(cls, *keys).attribute_values)
+    assert _norm(cls(*keys, _user_instantiated=False).attribute_values) == _norm(
+        _pynamodb_new(cls, *keys, _user_instantiated=False).attribute_values)
+    with pytest.raises(ValueError, match="no_such_attribute"):
+        cls(*keys, no_such_attribute=1)
 
 
 def test_every_model_is_found():

@@ -47,9 +47,29 @@ def connection() -> Connection:
                 s = settings.get()
                 shared = Connection(region=s.region, host=s.dynamodb_endpoint_url,
                                     max_retry_attempts=3)
-                shared.client  # noqa: B018 - PynamoDB builds it lazily, unguarded
+                _skip_table_arn_lists(shared.client)  # PynamoDB builds it lazily, unguarded
                 _shared = shared
     return _shared
+
+
+def _skip_table_arn_lists(client: Any) -> None:
+    """botocore works out DynamoDB's endpoint parameter ``ResourceArnList`` for every
+    TransactWriteItems and BatchGetItem by running a JMESPath expression over the whole request
+    (about 0.1 ms for eight items, once per call). The endpoint rules use it only to take an
+    account id from table *ARNs*; our table names are plain names (settings.table_name), so it
+    never changes the endpoint (tests/unit/test_model_codec.py checks the endpoint is the same
+    with and without it). ``ResourceArn`` (GetItem, Query...) is a plain lookup and stays."""
+    resolver = getattr(client, "_ruleset_resolver", None)
+    if resolver is None:
+        return
+    resolve = resolver._resolve_param_as_operation_context_param
+
+    def without_arn_lists(param_name: str, operation_model: Any, call_args: Any) -> Any:
+        if param_name == "ResourceArnList":
+            return None
+        return resolve(param_name, operation_model, call_args)
+
+    resolver._resolve_param_as_operation_context_param = without_arn_lists
 
 
 def connect_all() -> None:

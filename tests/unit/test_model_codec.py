@@ -156,3 +156,36 @@ def test_a_subclass_row_read_through_its_base_comes_back_as_the_subclass():
         assert type(PaymentRecord.from_raw_data(raw)) is sub
         with pytest.raises(ValueError):
             (PaymentHistoryItem if sub is PaymentItem else PaymentItem).from_raw_data(raw)
+
+
+def test_the_endpoint_is_the_same_without_the_table_arn_list(monkeypatch):
+    """store/base._skip_table_arn_lists: botocore's ResourceArnList is left out; for plain table
+    names the endpoint each operation resolves to must not change, whatever the account id
+    endpoint mode."""
+    import botocore.session
+
+    from chalicelib.store.base import _skip_table_arn_lists
+
+    put = {"Put": {"TableName": "jfw-test-payments", "Item": {"pk": {"S": "a"}}}}
+    calls = {
+        "TransactWriteItems": {"TransactItems": [put, put]},
+        "BatchGetItem": {"RequestItems": {"jfw-test-identity": {"Keys": [{"pk": {"S": "a"}}]}}},
+        "GetItem": {"TableName": "jfw-test-payments", "Key": {"pk": {"S": "a"}}},
+    }
+    for mode in ("preferred", "disabled", "required"):
+        monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", mode)
+        session = botocore.session.get_session()
+        plain = session.create_client("dynamodb", region_name="eu-west-1",
+                                      aws_access_key_id="a", aws_secret_access_key="b",
+                                      aws_account_id="123456789012")
+        skipping = session.create_client("dynamodb", region_name="eu-west-1",
+                                         aws_access_key_id="a", aws_secret_access_key="b",
+                                         aws_account_id="123456789012")
+        _skip_table_arn_lists(skipping)
+        for op, args in calls.items():
+            model = plain.meta.service_model.operation_model(op)
+            want = plain._ruleset_resolver.construct_endpoint(model, args, {})
+            got = skipping._ruleset_resolver.construct_endpoint(model, args, {})
+            assert (got.url, got.properties, got.headers) == (want.url, want.properties,
+                                                              want.headers), (mode, op)
+            assert ("123456789012" in got.url) == (mode != "disabled")  # the account's host

@@ -10,6 +10,7 @@ if the snapshot went stale; a stale write is retried from a fresh read (``retryi
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from chalicelib.catalog.models import (
     subtype_sk,
 )
 from chalicelib.http.errors import ApiError, BadRequest, Conflict
+from chalicelib.store.base import connection
 from chalicelib.store.tx import ConditionFailed, transaction
 
 T = TypeVar("T")
@@ -91,7 +93,49 @@ class Catalogue:
 
 
 def query(brand_id: str, consistent: bool = False) -> Catalogue:
-    """The snapshot, exactly as stored (no seeding): one Query, paged by PynamoDB past 1 MB."""
+    """The snapshot, exactly as stored (no seeding): one Query, paged by PynamoDB past 1 MB.
+
+    A read for a reply (not ``consistent``) is served from the last snapshot this process read
+    when the head's version, read consistently (one small GetItem), is still the snapshot's:
+    every catalogue write raises the version in its own transaction (``Writes.commit``), so a
+    kept snapshot is never older than a write that committed before the GetItem. The snapshot
+    is kept only when the head read before its Query has the version the Query saw: a write
+    landing between them makes the next read fetch again. Writers read ``consistent`` and get
+    a fresh snapshot of their own, never the kept one (their validation may change its items).
+    """
+    if consistent:
+        return _query(brand_id, consistent=True)
+    kept = _SNAPSHOTS.get(brand_id)
+    conn = connection()
+    head = _head(brand_id)
+    if kept is not None and kept[0] is conn and head is not None and kept[1].version == head:
+        return kept[1]
+    cat = _query(brand_id, consistent=True)
+    if head is not None and cat.head is not None and cat.version == head:
+        with _KEEPING:
+            if len(_SNAPSHOTS) >= _KEEP:
+                _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+            _SNAPSHOTS[brand_id] = (conn, cat)
+    return cat
+
+
+# brand id -> (the connection it was read with, the snapshot); a new connection (tests, a
+# changed endpoint) starts afresh. Bounded: the oldest brand read goes first.
+_SNAPSHOTS: dict[str, tuple[Any, Catalogue]] = {}
+_KEEP = 256
+_KEEPING = threading.Lock()
+
+
+def _head(brand_id: str) -> int | None:
+    try:
+        head = CatalogHead.get(cat_pk(brand_id), HEAD_SK, consistent_read=True,
+                               attributes_to_get=["version"])
+    except CatalogHead.DoesNotExist:
+        return None
+    return int(head.version or 0)
+
+
+def _query(brand_id: str, consistent: bool) -> Catalogue:
     return Catalogue.of(brand_id, list(CatalogEntry.query(cat_pk(brand_id),
                                                           consistent_read=consistent)))
 
@@ -204,6 +248,7 @@ class Writes:
     def commit(self) -> None:
         if not self.ops:
             return
+        self._raise_version()
         if len(self.ops) > 100:
             raise Conflict("This change touches more than 100 catalogue items; make it in "
                            "smaller steps.", code="CATALOG_CHANGE_TOO_LARGE")
@@ -221,6 +266,31 @@ class Writes:
             if "TransactionConflict" in reasons:
                 raise Stale from None
             raise
+
+
+    def _raise_version(self) -> None:
+        """Every write to a brand's catalogue partition raises its head's version in the same
+        transaction (``query`` keeps snapshots by it); a write that already updates the head
+        (``switch_default``) raises it itself."""
+        pks = {_pk_of(op) for op in self.ops}
+        brands = {pk[2:-4] for pk in pks if pk.startswith("B#") and pk.endswith("#CAT")}
+        for brand_id in brands:
+            head = (cat_pk(brand_id), HEAD_SK)
+            if any(_key_of(op) == head for op in self.ops):
+                continue
+            self.ops.append(_Op("update", (CatalogHead(*head),), {
+                "actions": [CatalogHead.version.add(1)],
+                "condition": CatalogHead.pk.exists()}, None))
+
+
+def _pk_of(op: _Op) -> str:
+    return _key_of(op)[0]
+
+
+def _key_of(op: _Op) -> tuple[str, str]:
+    if op.kind == "condition_check":
+        return op.args[1], op.kwargs["range_key"]
+    return op.args[0].pk, op.args[0].sk
 
 
 ATTEMPTS = 8

@@ -1,16 +1,33 @@
-"""PynamoDB base model: one shared connection for every model class.
+"""PynamoDB base model: one shared connection for every model class, and quicker (de)serialising.
 
 PynamoDB builds a botocore client per model class (about 40 ms each at cold start); every model
 here reuses one ``Connection`` instead, and with it one client.
+
+PynamoDB turns a stored item into a model by building an empty instance (every default set
+through the attribute descriptors), then setting the defaults again and every stored value, one
+descriptor call each; writing walks the descriptors the same way. For a catalogue of a few dozen
+items that was most of a request's own time (bench/owntime.py). ``BaseModel`` does the same
+work from a per-class plan, straight into ``attribute_values``; the result is the same
+instance, attribute for attribute (tests/unit/test_model_codec.py compares both ways on every
+model of the project). Map and list attributes still go through PynamoDB's own code.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    Attribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.connection import Connection
 from pynamodb.connection.table import TableConnection
+from pynamodb.constants import NULL
+from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -30,9 +47,29 @@ def connection() -> Connection:
                 s = settings.get()
                 shared = Connection(region=s.region, host=s.dynamodb_endpoint_url,
                                     max_retry_attempts=3)
-                shared.client  # noqa: B018 - PynamoDB builds it lazily, unguarded
+                _skip_table_arn_lists(shared.client)  # PynamoDB builds it lazily, unguarded
                 _shared = shared
     return _shared
+
+
+def _skip_table_arn_lists(client: Any) -> None:
+    """botocore works out DynamoDB's endpoint parameter ``ResourceArnList`` for every
+    TransactWriteItems and BatchGetItem by running a JMESPath expression over the whole request
+    (about 0.1 ms for eight items, once per call). The endpoint rules use it only to take an
+    account id from table *ARNs*; our table names are plain names (settings.table_name), so it
+    never changes the endpoint (tests/unit/test_model_codec.py checks the endpoint is the same
+    with and without it). ``ResourceArn`` (GetItem, Query...) is a plain lookup and stays."""
+    resolver = getattr(client, "_ruleset_resolver", None)
+    if resolver is None:
+        return
+    resolve = resolver._resolve_param_as_operation_context_param
+
+    def without_arn_lists(param_name: str, operation_model: Any, call_args: Any) -> Any:
+        if param_name == "ResourceArnList":
+            return None
+        return resolve(param_name, operation_model, call_args)
+
+    resolver._resolve_param_as_operation_context_param = without_arn_lists
 
 
 def connect_all() -> None:
@@ -90,6 +127,136 @@ class BaseModel(Model):
                 _merge_meta(shared._tables[name].data, own.data)
             tc.connection = shared
         return tc
+
+    def __init__(self, hash_key: Any = None, range_key: Any = None,
+                 _user_instantiated: bool = True, **attributes: Any) -> None:
+        cls = type(self)
+        plan = _plan(cls)
+        if hash_key is not None:
+            attributes[cls._hash_keyname] = hash_key
+        if range_key is not None:
+            attributes[cls._range_keyname] = range_key
+        values: dict[str, Any] = {}
+        through: list[tuple[str, Any]] = []
+        if plan.discriminator is not None:
+            values[plan.discriminator] = cls
+        for name, default in (plan.new_defaults if _user_instantiated else plan.defaults):
+            value = default() if callable(default) else default
+            if value is not None:
+                if name in plan.plain:
+                    values[name] = value
+                else:
+                    through.append((name, value))
+        for name, value in attributes.items():
+            if name in plan.plain:
+                values[name] = value
+            elif name in plan.names:
+                through.append((name, value))
+            else:
+                raise ValueError(f"Attribute {name} specified does not exist")
+        self.attribute_values = values
+        for name, value in through:
+            setattr(self, name, value)
+
+    @classmethod
+    def _instantiate(cls, attribute_values: dict[str, dict[str, Any]]) -> Any:
+        stored = cls._get_discriminator_class(attribute_values)
+        if stored and not issubclass(stored, cls):
+            raise ValueError(f"Cannot instantiate a {cls.__name__} from the returned class: "
+                             f"{stored.__name__}")
+        target = stored or cls
+        instance = target.__new__(target)
+        instance._container_deserialize(attribute_values)
+        return instance
+
+    def _container_deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
+        cls = type(self)
+        plan = _plan(cls)
+        values: dict[str, Any] = {}
+        through: list[tuple[str, Any]] = []  # attributes whose descriptor converts the value
+        for name, default in plan.defaults:
+            value = default() if callable(default) else default
+            if value is not None:
+                if name in plan.plain:
+                    values[name] = value
+                else:
+                    through.append((name, value))
+        if plan.discriminator is not None:
+            values[plan.discriminator] = cls
+        for name, attr, stored_name, attr_type in plan.fields:
+            raw = attribute_values.get(stored_name)
+            if raw and NULL not in raw:
+                if attr_type not in raw:
+                    raise AttributeDeserializationError(stored_name, attr_type)
+                value = attr.deserialize(raw[attr_type])
+                if name == plan.discriminator:
+                    if value is not cls:
+                        raise ValueError("The discriminator attribute must be set to the "
+                                         f"instance type: {cls}")
+                elif name in plan.plain:
+                    values[name] = value
+                else:
+                    through.append((name, value))
+        self.attribute_values = values
+        for name, value in through:
+            setattr(self, name, value)
+
+    def _container_serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        values = self.attribute_values
+        for name, attr, stored_name, attr_type in _plan(type(self)).fields:
+            value = values.get(name)
+            if value is None:
+                serialized = None
+            elif isinstance(attr, (ListAttribute, MapAttribute)):
+                try:
+                    if isinstance(value, MapAttribute) and not value.validate(
+                            null_check=null_check):
+                        raise ValueError(f"Attribute '{name}' is not correctly typed")
+                    serialized = attr.serialize(value, null_check=null_check)
+                except AttributeNullError as e:
+                    e.prepend_path(name)
+                    raise
+            else:
+                serialized = attr.serialize(value)
+            if serialized is None:
+                if null_check and not attr.null:
+                    raise AttributeNullError(name)
+                continue
+            out[stored_name] = {attr_type: serialized}
+        return out
+
+
+class _Plan:
+    """A model class's attributes as (python name, attribute, stored name, type), its read
+    defaults and its discriminator attribute's name, worked out once per class."""
+
+    __slots__ = ("fields", "defaults", "new_defaults", "discriminator", "plain", "names")
+
+    def __init__(self, cls: type) -> None:
+        attrs = cls.get_attributes()
+        self.fields = [(name, a, a.attr_name, a.attr_type) for name, a in attrs.items()]
+        # Stored as given by the descriptor (maps, for one, wrap a dict in a MapAttribute).
+        self.plain = {name for name, a in attrs.items() if type(a).__set__ is Attribute.__set__}
+        self.names = set(attrs)
+        self.defaults = [(name, a.default) for name, a in attrs.items() if a.default is not None]
+        self.new_defaults = [
+            (name, a.default_for_new if a.default_for_new is not None else a.default)
+            for name, a in attrs.items()
+            if a.default_for_new is not None or a.default is not None]
+        disc = cls._get_discriminator_attribute()
+        self.discriminator = (cls._discriminator if disc is not None
+                              and disc.get_discriminator(cls) is not None else None)
+
+
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _Plan(cls)
+    return plan
 
 
 def _merge_meta(shared: dict, own: dict) -> None:

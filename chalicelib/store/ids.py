@@ -14,12 +14,24 @@ _UPPER = string.ascii_uppercase + string.digits
 
 def new_id(length: int = 14) -> str:
     """A JFW-style id such as ``Kd12AnplKdMd5s``: 62^14, about 83 bits."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+    return _draw(_ALNUM, length)
 
 
 def new_code(length: int = 8) -> str:
     """An upper-case code a person can read out (user codes, referral codes)."""
-    return "".join(secrets.choice(_UPPER) for _ in range(length))
+    return _draw(_UPPER, length)
+
+
+def _draw(alphabet: str, length: int) -> str:
+    """``length`` characters of ``alphabet``, every string equally likely: one draw below
+    base^length written in that base (one CSPRNG call, not one per character)."""
+    base = len(alphabet)
+    n = secrets.randbelow(base ** length)
+    out = []
+    for _ in range(length):
+        n, digit = divmod(n, base)
+        out.append(alphabet[digit])
+    return "".join(out)
 
 
 def new_secret() -> str:

@@ -1,4 +1,6 @@
-"""Listing a brand's whole catalogue is ONE DynamoDB Query; the catalogue's constants."""
+"""Listing a brand's whole catalogue is ONE DynamoDB Query, and then one small GetItem of its
+head while nothing changes (catalogue.query keeps the snapshot by the head's version); the
+catalogue's constants."""
 
 from __future__ import annotations
 
@@ -44,7 +46,49 @@ def test_listing_the_whole_catalogue_is_one_query(admin, api, dynamodb_calls):
     listed = api.ok("GET", "v1/packages")
     assert len(listed) == 3
     assert all(len(p["features"]) == 2 and len(p["prices"]) == 2 for p in listed)
-    assert dynamodb_calls == [("Query", "jfw-test-catalog")]
+    assert dynamodb_calls == [("GetItem", "jfw-test-catalog")]  # the head: nothing changed
+
+
+def test_a_change_is_listed_at_once_and_costs_one_query_once(admin, api, dynamodb_calls):
+    build_catalogue(admin, packages=1)
+    api.ok("GET", "v1/packages")
+    pid = admin.ok("POST", "v1/packages", {"code": "NEW", "name": "New"})["id"]
+    dynamodb_calls.clear()
+    assert pid in [p["id"] for p in api.ok("GET", "v1/packages")]
+    assert dynamodb_calls == [("GetItem", "jfw-test-catalog"), ("Query", "jfw-test-catalog")]
+    admin.ok("PUT", f"v1/packages/{pid}", {"code": "NEW", "name": "Renamed"})
+    assert {p["name"] for p in api.ok("GET", "v1/packages")} == {"Package 0", "Renamed"}
+    dynamodb_calls.clear()
+    api.ok("GET", "v1/packages")
+    assert dynamodb_calls == [("GetItem", "jfw-test-catalog")]
+
+
+def test_a_change_landing_between_the_head_and_the_query_is_not_kept(admin, api, monkeypatch,
+                                                                      dynamodb_calls):
+    """The snapshot is kept only if the head read before its Query has the Query's version:
+    otherwise a kept snapshot could hold items older than its label."""
+    from chalicelib.catalog import catalogue, service
+
+    build_catalogue(admin, packages=1)
+    api.ok("GET", "v1/packages")
+    admin.ok("POST", "v1/packages", {"code": "SECOND", "name": "Second"})
+    real_query, raced = catalogue._query, []
+
+    def racing_query(brand_id: str, consistent: bool):
+        if not raced:  # another writer commits after our head read, before our Query
+            raced.append(True)
+            service.create_package(brand_id, {"code": "THIRD", "name": "Third"})
+        return real_query(brand_id, consistent)
+
+    monkeypatch.setattr(catalogue, "_query", racing_query)
+    assert len(api.ok("GET", "v1/packages")) == 3  # the Query saw the racing write
+    monkeypatch.setattr(catalogue, "_query", real_query)
+    dynamodb_calls.clear()
+    assert {p["code"] for p in api.ok("GET", "v1/packages")} == {"P0", "SECOND", "THIRD"}
+    assert [c[0] for c in dynamodb_calls] == ["GetItem", "Query"]  # nothing was kept
+    dynamodb_calls.clear()
+    api.ok("GET", "v1/packages")
+    assert [c[0] for c in dynamodb_calls] == ["GetItem"]
 
 
 def test_each_catalogue_service_read_is_one_query(admin, demo_brand, dynamodb_calls):
@@ -68,17 +112,19 @@ def test_each_catalogue_service_read_is_one_query(admin, demo_brand, dynamodb_ca
     for read in reads:
         dynamodb_calls.clear()
         read()
-        assert dynamodb_calls == [("Query", "jfw-test-catalog")]
+        assert dynamodb_calls == [("GetItem", "jfw-test-catalog")]  # the kept snapshot's head
 
 
 def test_a_new_brand_is_seeded_on_its_first_read_only(aws_env, demo_brand, dynamodb_calls):
     from chalicelib.catalog import service
 
     service.list_packages(demo_brand["id"])
-    assert [c[0] for c in dynamodb_calls] == ["Query", "TransactWriteItems", "Query"]
+    # no head yet, the Query finds nothing, the seeding, the seeded catalogue
+    assert [c[0] for c in dynamodb_calls] == ["GetItem", "Query", "TransactWriteItems", "Query"]
     dynamodb_calls.clear()
     service.list_packages(demo_brand["id"])
-    assert [c[0] for c in dynamodb_calls] == ["Query"]
+    service.list_packages(demo_brand["id"])
+    assert [c[0] for c in dynamodb_calls] == ["GetItem", "Query", "GetItem"]
 
 
 @pytest.mark.parametrize("path, values", [

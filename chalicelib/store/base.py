@@ -14,6 +14,7 @@ model of the project). Map and list attributes still go through PynamoDB's own c
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -183,12 +184,12 @@ class BaseModel(Model):
                     through.append((name, value))
         if plan.discriminator is not None:
             values[plan.discriminator] = cls
-        for name, attr, stored_name, attr_type in plan.fields:
+        for name, _attr, stored_name, attr_type, _out, read in plan.fields:
             raw = attribute_values.get(stored_name)
             if raw and NULL not in raw:
                 if attr_type not in raw:
                     raise AttributeDeserializationError(stored_name, attr_type)
-                value = attr.deserialize(raw[attr_type])
+                value = read(raw[attr_type])
                 if name == plan.discriminator:
                     if value is not cls:
                         raise ValueError("The discriminator attribute must be set to the "
@@ -204,7 +205,7 @@ class BaseModel(Model):
     def _container_serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         values = self.attribute_values
-        for name, attr, stored_name, attr_type in _plan(type(self)).fields:
+        for name, attr, stored_name, attr_type, write, _in in _plan(type(self)).fields:
             value = values.get(name)
             if value is None:
                 serialized = None
@@ -218,7 +219,7 @@ class BaseModel(Model):
                     e.prepend_path(name)
                     raise
             else:
-                serialized = attr.serialize(value)
+                serialized = write(value)
             if serialized is None:
                 if null_check and not attr.null:
                     raise AttributeNullError(name)
@@ -235,7 +236,7 @@ class _Plan:
 
     def __init__(self, cls: type) -> None:
         attrs = cls.get_attributes()
-        self.fields = [(name, a, a.attr_name, a.attr_type) for name, a in attrs.items()]
+        self.fields = [(name, a, a.attr_name, a.attr_type, *_codec(a)) for name, a in attrs.items()]
         # Stored as given by the descriptor (maps, for one, wrap a dict in a MapAttribute).
         self.plain = {name for name, a in attrs.items() if type(a).__set__ is Attribute.__set__}
         self.names = set(attrs)
@@ -247,6 +248,23 @@ class _Plan:
         disc = cls._get_discriminator_attribute()
         self.discriminator = (cls._discriminator if disc is not None
                               and disc.get_discriminator(cls) is not None else None)
+
+
+def _codec(attr: Any) -> tuple[Any, Any]:
+    """How a value is written and read: the attribute's own methods, except for plain numbers,
+    which PynamoDB writes and reads with json (an integer, most of ours, is its ``str``)."""
+    if type(attr) is NumberAttribute:
+        return _number_out, _number_in
+    return attr.serialize, attr.deserialize
+
+
+def _number_out(value: Any) -> str:
+    return str(value) if type(value) is int else json.dumps(value)
+
+
+def _number_in(text: str) -> Any:
+    digits = text[1:] if text[:1] == "-" else text
+    return int(text) if digits.isdigit() and digits.isascii() else json.loads(text)
 
 
 _PLANS: dict[type, _Plan] = {}

@@ -102,6 +102,19 @@ def test_a_new_item_is_built_as_pynamodb_builds_it(cls):
         cls(*keys, no_such_attribute=1)
 
 
+@pytest.mark.parametrize("value", [0, 7, -12, 10**30, 2.5, -0.125, 1e21, True, 3.0])
+def test_numbers_are_written_and_read_as_pynamodb_does(value):
+    from pynamodb.attributes import NumberAttribute
+
+    from chalicelib.store.base import _number_in, _number_out
+
+    attr = NumberAttribute()
+    assert _number_out(value) == attr.serialize(value)
+    for text in (attr.serialize(value), "-0", "12", "1.5e3", "-7"):
+        assert _number_in(text) == attr.deserialize(text)
+        assert type(_number_in(text)) is type(attr.deserialize(text))
+
+
 def test_every_model_is_found():
     names = {c.__name__ for c in MODELS}
     assert {"PaymentItem", "OutboxItem", "CatalogHead"} <= names

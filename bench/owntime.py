@@ -104,9 +104,8 @@ def main() -> None:
         "AWS_REGION": "us-east-1"})
     for name in ("JFW_AWS_ENDPOINT_URL", "JFW_DYNAMODB_ENDPOINT_URL"):
         os.environ.pop(name, None)
-    from moto import mock_aws
-
     import ipn
+    from moto import mock_aws
 
     with mock_aws():
         from chalicelib import settings

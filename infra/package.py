@@ -52,6 +52,28 @@ SKIP_DIRS = {"__pycache__"}
 BUILD_ONLY = {"chalice"}  # requirements the Lambda doesn't import (see runtime_requirements)
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
+# What the dependencies ship but no handler loads (``prune_unused``; tests/unit/test_package.py
+# imports every module of chalicelib from the pruned package and runs the libraries' paths we
+# use, so a needed file pruned here fails it).
+UNUSED_DIRS = (
+    "jinja2",  # swagger-ui-bundle's dependency, for a page of its own; we serve two files
+    "pycparser", "cffi",  # cffi at build time; the compiled bindings load only _cffi_backend
+    # fontTools subpackages fpdf2 never imports (it uses ttLib, subset, pens, varLib, ...)
+    "fontTools/cu2qu", "fontTools/qu2cu", "fontTools/ufoLib", "fontTools/voltLib",
+    "fontTools/mtiLib", "fontTools/merge", "fontTools/diff",
+)
+# C and Cython sources, headers and type stubs: Python never reads them (fontTools ships 5 MB).
+UNUSED_SUFFIXES = (".c", ".pyx", ".pxd", ".h", ".pyi")
+# babel comes with python-liquid, for its optional i18n filters, which notify/templates.py's
+# environment doesn't register: no locale is ever loaded (32 MB of CLDR data). These few stay
+# for anything that asks babel for the default locale.
+BABEL_LOCALES = {"root", "en", "en_US"}
+# botocore's models of services the code never creates a client for (17 MB of 18). Kept: every
+# ``aws.client("<service>")`` in chalicelib (store/aws.py), DynamoDB (PynamoDB's client) and
+# STS (the credential chain's assume-role provider).
+BOTOCORE_SERVICES = {"dynamodb", "sts"}
+_CLIENT_CALL = re.compile(r"""\bclient\(\s*["']([a-z0-9-]+)["']\s*\)""")
+
 # Run in the child: JFW_STAGE is in its environment; cwd is the staged project.
 _PACKAGE_CODE = """
 import sys
@@ -196,6 +218,51 @@ def prune_unserved_assets(tree: Path) -> int:
     return removed
 
 
+def used_services(source: Path) -> set[str]:
+    """The AWS services whose botocore models the package needs: every ``client("<name>")`` in
+    the app's sources under ``source``, and BOTOCORE_SERVICES."""
+    found = set(BOTOCORE_SERVICES)
+    for path in [source / "app.py", *sorted((source / "chalicelib").rglob("*.py"))]:
+        if path.is_file():
+            found.update(_CLIENT_CALL.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def _remove(path: Path) -> int:
+    if path.is_dir() and not path.is_symlink():
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        shutil.rmtree(path)
+        return size
+    size = path.stat().st_size
+    path.unlink()
+    return size
+
+
+def prune_unused(tree: Path) -> int:
+    """Delete what the dependencies ship but no handler loads (UNUSED_DIRS, UNUSED_SUFFIXES,
+    babel's locales but BABEL_LOCALES, botocore's models but ``used_services``, tests, wheels'
+    ``.data`` folders); returns the bytes removed."""
+    removed = 0
+    for name in UNUSED_DIRS:
+        if (tree / name).exists():
+            removed += _remove(tree / name)
+    for top in [d for d in tree.iterdir() if d.is_dir() and d.name != "chalicelib"]:
+        if top.name.endswith(".data"):  # a wheel's scripts and man pages, never importable
+            removed += _remove(top)
+        elif (top / "tests").is_dir():
+            removed += _remove(top / "tests")
+    for f in [f for f in tree.rglob("*") if f.is_file() and f.suffix in UNUSED_SUFFIXES]:
+        removed += _remove(f)
+    for f in [f for f in tree.glob("babel/locale-data/*.dat") if f.stem not in BABEL_LOCALES]:
+        removed += _remove(f)
+    data = tree / "botocore" / "data"
+    if data.is_dir():
+        keep = used_services(tree)
+        for service in [d for d in data.iterdir() if d.is_dir() and d.name not in keep]:
+            removed += _remove(service)
+    return removed
+
+
 def deterministic_zip(tree: Path, dest: Path) -> None:
     """``tree`` zipped with sorted names, one timestamp and two modes (0644, 0755)."""
     files = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
@@ -254,6 +321,7 @@ def build(stage: str, out_dir: Path | None = None, compile: bool = True,
                 z.extractall(tree)
             strip_bytecode(tree)
             prune_unserved_assets(tree)
+            prune_unused(tree)
             if compile:
                 compile_tree(tree)
             deterministic_zip(tree, work / ZIP_NAME)

@@ -1,8 +1,15 @@
-"""boto3 clients, created once per process, lazily, and shared (ARCHITECTURE.md, "Cold start").
+"""AWS clients, created once per process, lazily, and shared (ARCHITECTURE.md, "Cold start").
+
+One botocore session makes them all, PynamoDB's DynamoDB client included (store/base.py): a
+session reads the endpoint rules, retry and default-config files once and keeps the service
+models it loaded, so a second session (boto3 made one per client, PynamoDB its own) paid all of
+that again at cold start. Clients come from botocore itself: boto3 only wraps the same call and
+adds S3 transfer and resource helpers we don't use, and importing it costs ~30 ms.
 
 Once also under threads (the local stack's API and workers): ``functools.cache`` lets every
 thread that misses at the same moment build its own client (~0.1 s of CPU each), which made
-the first burst on a fresh API process wait seconds.
+the first burst on a fresh API process wait seconds. ``lock`` is held while any client is made
+from the session, here or in store/base.py: a botocore session is not thread-safe.
 """
 
 from __future__ import annotations
@@ -14,25 +21,36 @@ from typing import Any
 from chalicelib import settings
 
 _clients: dict[str, Any] = {}
-_lock = threading.Lock()
+_session: Any = None
+lock = threading.RLock()
 
 
 def client(service: str) -> Any:
     found = _clients.get(service)
     if found is None:
-        with _lock:
+        with lock:
             found = _clients.get(service)
             if found is None:
                 found = _clients[service] = _create(service)
     return found
 
 
-def _create(service: str) -> Any:
-    import boto3  # deferred: ~150 ms, not every invocation needs it
+def session() -> Any:
+    """The process's botocore session (create clients from it holding ``lock``)."""
+    global _session
+    with lock:
+        if _session is None:
+            import botocore.session  # deferred: ~100 ms, not every invocation needs AWS
 
+            _session = botocore.session.get_session()
+        return _session
+
+
+def _create(service: str) -> Any:
     s = settings.get()
     endpoint = s.dynamodb_endpoint_url if service == "dynamodb" else s.aws_endpoint_url
-    return boto3.session.Session().client(service, region_name=s.region, endpoint_url=endpoint)
+    with lock:
+        return session().create_client(service, region_name=s.region, endpoint_url=endpoint)
 
 
 @cache
@@ -42,6 +60,9 @@ def queue_url(logical_name: str) -> str:
 
 
 def reset() -> None:
-    """Forget every cached client (tests start a fresh moto per test)."""
-    _clients.clear()
+    """Forget every cached client and the session (tests start a fresh moto per test)."""
+    global _session
+    with lock:
+        _clients.clear()
+        _session = None
     queue_url.cache_clear()

@@ -1,7 +1,8 @@
 """PynamoDB base model: one shared connection for every model class, and quicker (de)serialising.
 
 PynamoDB builds a botocore client per model class (about 40 ms each at cold start); every model
-here reuses one ``Connection`` instead, and with it one client.
+here reuses one ``Connection`` instead, and with it one client, made from the process's one
+botocore session (store/aws.py), which the other AWS clients share.
 
 PynamoDB turns a stored item into a model by building an empty instance (every default set
 through the attribute descriptors), then setting the defaults again and every stored value, one
@@ -33,10 +34,18 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
-from chalicelib.store import schema
+from chalicelib.store import aws, schema
 
 _shared: Connection | None = None
 _lock = threading.Lock()
+
+
+class _SharedSessionConnection(Connection):
+    """PynamoDB's connection on store/aws.py's session, not a session of its own per thread."""
+
+    @property
+    def session(self) -> Any:
+        return aws.session()
 
 
 def connection() -> Connection:
@@ -46,9 +55,10 @@ def connection() -> Connection:
         with _lock:
             if _shared is None:
                 s = settings.get()
-                shared = Connection(region=s.region, host=s.dynamodb_endpoint_url,
-                                    max_retry_attempts=3)
-                _skip_table_arn_lists(shared.client)  # PynamoDB builds it lazily, unguarded
+                shared = _SharedSessionConnection(region=s.region, host=s.dynamodb_endpoint_url,
+                                                  max_retry_attempts=3)
+                with aws.lock:  # PynamoDB builds the client lazily, unguarded
+                    _skip_table_arn_lists(shared.client)
                 _shared = shared
     return _shared
 

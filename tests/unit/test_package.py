@@ -163,3 +163,115 @@ def test_the_docs_assets_not_served_are_left_out(tmp_path):
     assert package.prune_unserved_assets(tmp_path) == 30
     assert sorted(p.name for p in vendor.iterdir()) == ["swagger-ui-bundle.js", "swagger-ui.css"]
     assert (tmp_path / "swagger_ui_bundle" / "__init__.py").is_file()
+
+
+def test_what_no_handler_loads_is_pruned_and_the_rest_stays(tmp_path):
+    tree = tmp_path / "tree"
+    files = {
+        "jinja2/__init__.py": "", "cffi/api.py": "", "pycparser/c_parser.py": "",
+        "fontTools/cu2qu/cu2qu.py": "", "fontTools/ttLib/ttFont.py": "",
+        "fontTools/misc/bezierTools.c": "x" * 100, "fontTools/misc/bezierTools.py": "",
+        "fonttools-4.68.0.data/data/share/man/man1/ttx.1": "", "certifi/tests/test_x.py": "",
+        "certifi/core.py": "", "babel/locale-data/root.dat": "", "babel/locale-data/en.dat": "",
+        "babel/locale-data/de_DE.dat": "x" * 10, "babel/global.dat": "",
+        "botocore/data/endpoints.json": "", "botocore/data/sqs/2012-11-05/service-2.json.gz": "",
+        "botocore/data/kms/2014-11-01/service-2.json.gz": "",
+        "botocore/data/dynamodb/2012-08-10/service-2.json.gz": "",
+        "botocore/data/ec2/2016-11-15/service-2.json.gz": "x" * 1000,
+        "app.py": "from chalicelib.store import aws\n",
+        "chalicelib/store/aws.py": 'def f(aws):\n    return aws.client("kms"), client( "sqs" )\n',
+        "chalicelib/tests/keep.py": "",
+    }
+    for name, text in files.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(text)
+
+    assert package.used_services(tree) == {"dynamodb", "sts", "kms", "sqs"}
+    assert package.prune_unused(tree) == 100 + 10 + 1000
+    left = {p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()}
+    assert left == {
+        "fontTools/ttLib/ttFont.py", "fontTools/misc/bezierTools.py", "certifi/core.py",
+        "babel/locale-data/root.dat", "babel/locale-data/en.dat", "babel/global.dat",
+        "botocore/data/endpoints.json", "botocore/data/sqs/2012-11-05/service-2.json.gz",
+        "botocore/data/kms/2014-11-01/service-2.json.gz",
+        "botocore/data/dynamodb/2012-08-10/service-2.json.gz",
+        "app.py", "chalicelib/store/aws.py", "chalicelib/tests/keep.py"}
+
+
+# Run in the unzipped real package, alone on the path (-I -S): every module of chalicelib (the
+# local stack's excepted: it never ships to a handler's path) and the paths the handlers take
+# through the libraries the pruning touched. argv: the package, the services, a TrueType font
+# or "".
+PROBE = '''import importlib, json, pkgutil, sys
+sys.path.insert(0, sys.argv[1])
+import app
+import chalicelib
+modules = [m.name for m in pkgutil.walk_packages(chalicelib.__path__, "chalicelib.")
+           if not m.name.startswith("chalicelib.devstack")]
+for name in modules:
+    importlib.import_module(name)
+
+from chalicelib.notify import catalog, events, templates
+rendered = 0
+for event in catalog.EVENTS.values():
+    if events.sends_mail(event):
+        templates.check(event.subject, event.body)
+        mail = templates.render(templates.default_template(event.code), {
+            "brand": {"name": "Demo"}, "user": templates.user_vars(username="ann")})
+        assert "Demo" in mail.subject
+        rendered += 1
+
+from chalicelib.invoicing import pdf
+invoice = {"id": "i1", "code": "INV-1", "type": "Post", "status": "Paid",
+           "invoiceDate": "2030-06-01T12:00:00.000Z", "currencyCode": "EUR",
+           "items": [{"name": "PRO Caf\\u00e9 \\u20ac", "quantity": 1, "amount": "9.99",
+                      "currencyCode": "EUR"}],
+           "subtotalAmount": "9.99", "totalAmount": "9.99"}
+brand = {"id": "b1", "name": "Acme", "profile": {}, "setting": {}}
+pdfs = [pdf.render(invoice, brand)]
+if sys.argv[3]:
+    pdfs.append(pdf.render(invoice, brand, font=sys.argv[3]))
+assert all(p.startswith(b"%PDF") for p in pdfs)
+
+from chalicelib.store import aws
+for service in sys.argv[2].split(","):
+    aws.client(service)
+
+import argon2, stripe
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from email_validator import validate_email
+argon2.PasswordHasher(time_cost=1, memory_cost=64).hash("x")
+AESGCM(b"k" * 32).encrypt(b"n" * 12, b"secret", b"context")
+validate_email("ann@example.com", check_deliverability=False)
+stripe.PaymentIntent.construct_from({"id": "pi_1", "object": "payment_intent"}, "sk_test")
+print(json.dumps({"modules": len(modules), "rendered": rendered, "pdfs": len(pdfs)}))
+'''
+
+
+def test_the_pruned_package_runs_every_module_and_the_libraries_paths_it_uses(tmp_path):
+    """The real package (make package; built once, then reused while its sources don't change)
+    lost what the pruning removes, and still imports and runs what the handlers do."""
+    out = package.build("dev")
+    task = tmp_path / "task"
+    with zipfile.ZipFile(out / package.ZIP_NAME) as z:
+        z.extractall(task)
+    services = package.used_services(task)
+    assert {"dynamodb", "sqs", "ses", "sns", "s3", "kms"} <= services
+    assert {d.name for d in (task / "botocore" / "data").iterdir() if d.is_dir()} == services
+    assert sorted(p.stem for p in (task / "babel" / "locale-data").glob("*.dat")) == sorted(
+        package.BABEL_LOCALES)
+    assert not any((task / d).exists() for d in package.UNUSED_DIRS)
+
+    font = DEJAVU if DEJAVU.is_file() else ""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JFW_", "AWS_"))}
+    env.update({"JFW_STAGE": "dev", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "probe", "AWS_SECRET_ACCESS_KEY": "probe"})
+    run = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", PROBE, str(task),
+                          ",".join(sorted(services)), str(font)],
+                         cwd=task, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-4000:]
+    shown = json.loads(run.stdout.strip().splitlines()[-1])
+    assert shown["modules"] > 100 and shown["rendered"] > 10 and shown["pdfs"] == 1 + bool(font)
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

@@ -15,9 +15,7 @@ the services (they live in moto's backends), so a test gets what a new one would
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from moto import mock_aws
 from moto.core.base_backend import BackendDict
@@ -26,8 +24,6 @@ from moto.dynamodb.models import dynamodb_backends
 from chalicelib import settings
 from chalicelib.store import aws, base, bootstrap, schema
 
-T = TypeVar("T")
-
 
 class MotoWorld:
     def __init__(self) -> None:
@@ -35,7 +31,6 @@ class MotoWorld:
         self._clients: dict[str, Any] = {}
         self._made: dict[tuple, Any] = {}
         self._originals: tuple[Any, Any] | None = None
-        self._seeds: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     @property
     def running(self) -> bool:
@@ -54,38 +49,8 @@ class MotoWorld:
     def stop(self) -> None:
         if self._mock is not None:
             self._own_clients_again()
-            mock, self._mock, self._clients, self._seeds = self._mock, None, {}, {}
+            mock, self._mock, self._clients = self._mock, None, {}
             mock.stop()
-
-    def seeded(self, name: str, make: Callable[[], T]) -> T:
-        """What ``make()`` returns and writes, made once per world: a fixture's rows (the demo
-        brands) that every test would otherwise write again through the service. Later, on empty
-        tables, the rows ``make()`` wrote come back as they were, and a copy of what it returned.
-
-        ``make()`` must write to DynamoDB only. With a clock a test set, or rows already there,
-        ``make()`` just runs: its rows then depend on them."""
-        clock_set = settings._clock is not settings._system_now  # settings.set_clock(...)
-        if not self.running or clock_set or self._any_items():
-            return make()
-        if name not in self._seeds:
-            made = make()
-            self._seeds[name] = (copy.deepcopy(made), {
-                key: copy.deepcopy(table.items) for key, table in self._tables() if table.items})
-            return made
-        made, items = self._seeds[name]
-        for key, table in self._tables():
-            if key in items:
-                table.items = copy.deepcopy(items[key])
-        return copy.deepcopy(made)
-
-    @staticmethod
-    def _tables() -> list[tuple[tuple[str, str, str], Any]]:
-        return [((account, region, name), table)
-                for account, region, backend in dynamodb_backends.iter_backends()
-                for name, table in backend.tables.items()]
-
-    def _any_items(self) -> bool:
-        return any(table.items for _, table in self._tables())
 
     def _reuse_clients(self) -> None:
         """store/aws.py's clients and store/base.py's connection, one per endpoint and region,

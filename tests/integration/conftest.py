@@ -41,21 +41,6 @@ def aws_env(request):
 
 
 @pytest.fixture
-def demo_brand(aws_env):
-    """tests/conftest.py's demo brand under the platform brand, written once per shared world and
-    restored for each test after that (tests/helpers/moto_world.py ``seeded``)."""
-    from chalicelib.identity import brands
-
-    def make() -> dict:
-        platform = brands.create(name="JFW Platform", abbr="JFW", domain="platform.test",
-                                 is_system=True)
-        return brands.create(name="Demo", abbr="DEMO", domain="demo.test",
-                             parent_id=platform["id"])
-
-    return WORLD.seeded("demo_brand", make)
-
-
-@pytest.fixture
 def admin(api, demo_brand) -> Api:
     """The demo brand's Admin "boss", logged in (catalog and payments tests; identity and device
     tests call theirs "admin": their conftest.py)."""

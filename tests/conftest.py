@@ -29,6 +29,7 @@ from pathlib import Path  # noqa: E402
 import botocore.loaders  # noqa: E402
 import botocore.session  # noqa: E402
 import pytest  # noqa: E402
+from _pytest.nodeid import NodeId  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import settings  # noqa: E402
@@ -55,7 +56,9 @@ def pytest_configure(config) -> None:
                    "process's shared one)")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items) -> None:
+    _keep_xdist_groups(items)
     seed = config.getoption("--shuffle")
     if seed is None:
         return
@@ -68,6 +71,17 @@ def pytest_collection_modifyitems(config, items) -> None:
     for group in groups:
         rnd.shuffle(group)
     items[:] = [item for group in groups for item in group]
+
+
+def _keep_xdist_groups(items) -> None:
+    """pytest-xdist 3.8 puts an ``xdist_group`` test on its group's worker (``--dist loadgroup``)
+    by writing ``<nodeid>@<group>`` to ``item._nodeid``, which pytest 9 no longer reads (its node
+    id is ``item._id``): the groups were ignored, so a module's local stack started on both
+    workers and grouped stack tests ran side by side. Runs after xdist's hook (trylast)."""
+    for item in items:
+        grouped = getattr(item, "_nodeid", None)
+        if grouped and "@" in grouped and item.nodeid != grouped:
+            item._id = NodeId.parse(grouped)
 
 
 def pytest_report_header(config) -> str | None:

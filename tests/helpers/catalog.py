@@ -19,8 +19,13 @@ def with_literals(body: dict, **literals: str) -> bytes:
 
 def set_amount_minor(brand: dict, price_id: str, minor: int) -> None:
     """What a price row holds if it was stored before the ceiling existed (DynamoDB keeps up
-    to 38 digits)."""
-    from chalicelib.catalog.models import PriceItem, cat_pk, price_sk
+    to 38 digits). The head's version moves with it, as with any catalogue write, so a snapshot
+    this process keeps (catalogue.query) is read again: the row is as if it had always been so."""
+    from chalicelib.catalog.models import HEAD_SK, CatalogHead, PriceItem, cat_pk, price_sk
+    from chalicelib.store.tx import transaction
 
-    PriceItem(cat_pk(brand["id"]), price_sk(price_id)).update(
-        actions=[PriceItem.amount_minor.set(minor)])
+    with transaction() as tx:
+        tx.update(PriceItem(cat_pk(brand["id"]), price_sk(price_id)),
+                  actions=[PriceItem.amount_minor.set(minor)])
+        tx.update(CatalogHead(cat_pk(brand["id"]), HEAD_SK),
+                  actions=[CatalogHead.version.add(1)])

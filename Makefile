@@ -58,13 +58,14 @@ run: $(LOCAL_STAMP) devstack-tools
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-# Its parts run side by side (make -j, each line of output whole): the pip layers beside the
-# DynamoDB Local and Chromium installs (mostly downloads), then the suite beside lint and
-# infra-check (the CDK synth, mostly one core, while the suite's stack tests wait on their
-# subprocesses). Any part failing fails `make test`.
+# Its parts run side by side (make -j): the pip layers beside the DynamoDB Local and Chromium
+# installs (mostly downloads), then the suite beside lint and infra-check (the CDK synth, mostly
+# one core, while the suite's stack tests wait on their subprocesses). Any part failing fails
+# `make test`. Output is not synchronised, so the suite's progress shows as it runs (make's
+# --output-sync holds a command's output until it ends: nothing for 15 minutes).
 TEST_JOBS ?= 4
 test:
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=line JFW_TEST_PARTS=1 test-parts
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) JFW_TEST_PARTS=1 test-parts
 
 test-parts: test-suite lint infra-check
 

@@ -65,7 +65,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.constants import STRING
+from pynamodb.constants import BINARY, STRING
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from chalicelib.store import schema
@@ -95,6 +95,20 @@ class RawBytesAttribute(Attribute[bytes]):
 
     def deserialize(self, value: str) -> bytes:
         return value.encode("latin-1")
+
+
+class CompressedBytesAttribute(Attribute[bytes]):
+    """Exact bytes, stored zlib-compressed as a binary value: a Stripe event's JSON shrinks to
+    about a third, and DynamoDB bills a write by the item's size (twice in a transaction, and
+    again in an index that projects it)."""
+
+    attr_type = BINARY
+
+    def serialize(self, value: bytes) -> bytes:
+        return zlib.compress(bytes(value), 6)
+
+    def deserialize(self, value: bytes) -> bytes:
+        return zlib.decompress(value)
 
 
 # -- keys ----------------------------------------------------------------------------------------
@@ -371,6 +385,8 @@ class NotificationItem(BaseModel):
     outcome = UnicodeAttribute()
     verified = BooleanAttribute(default=False)  # the signature / postback passed once
     detail = UnicodeAttribute(null=True)
+    # The raw body: compressed; rows written before issue 17 keep it plain in ``raw_body``.
+    raw_body_z = CompressedBytesAttribute(attr_name="rawBodyZ", null=True)
     raw_body = RawBytesAttribute(attr_name="rawBody", null=True)
     headers = JSONAttribute(default=dict)  # only what verification needs (Stripe-Signature)
     attempts = NumberAttribute(default=1)
@@ -378,6 +394,13 @@ class NotificationItem(BaseModel):
     modified_date = UTCDateTimeAttribute(attr_name="modifiedDate", null=True)
     # As the DedupeItem's, when the row is the event's dedupe row (intake, store/tx.py is_own).
     write_id = UnicodeAttribute(attr_name="writeId", null=True)
+
+    @property
+    def body(self) -> bytes:
+        """The raw body as received, from whichever attribute holds it."""
+        if self.raw_body_z is not None:
+            return self.raw_body_z
+        return bytes(self.raw_body or b"")
 
 
 class RejectedCountItem(BaseModel):

@@ -49,7 +49,7 @@ def new(brand_id: str, gateway: str, gateway_id: str, raw: bytes,
     return m.NotificationItem(
         m.notif_pk(brand_id, nid), m.NOTIF_SK, gsi1pk=m.notifs_gsi(brand_id),
         gsi1sk=f"{m.stamp(now)}#{nid}", id=nid, brand_id=brand_id, gateway=gateway,
-        gateway_id=gateway_id, outcome="received", raw_body=bytes(raw),
+        gateway_id=gateway_id, outcome="received", raw_body_z=bytes(raw),
         headers={k: v for k, v in (headers or {}).items() if v}, attempts=1, received_date=now)
 
 
@@ -107,7 +107,7 @@ def save_unverified(item: Any, outcome: str, detail: str) -> bool:
     now = settings.now()
     expires = int((now + timedelta(days=REJECTED_KEEP_DAYS)).timestamp())
     cut = NOT_READY_MAX_BODY if outcome == "not_ready" else REJECTED_MAX_BODY
-    item.raw_body = bytes(item.raw_body or b"")[:cut]
+    item.raw_body_z, item.raw_body = item.body[:cut], None
     item.ttl = expires
     item.outcome, item.detail, item.modified_date = outcome, detail[:1000], now
     c = m.RejectedCountItem
@@ -132,7 +132,7 @@ def to_dto(item: Any, full: bool = False) -> dict[str, Any]:
         "verified": bool(item.verified), "detail": item.detail, "attempts": int(item.attempts),
     }
     if full:
-        dto["rawBody"] = bytes(item.raw_body or b"").decode("utf-8", "replace")
+        dto["rawBody"] = item.body.decode("utf-8", "replace")
         dto["headers"] = dict(item.headers or {})
     return dto
 

@@ -104,7 +104,7 @@ def replay(brand_id: str, notification_id: str) -> dict[str, Any]:
         raise NotFound(f"Notification {notification_id} was not found.",
                        code="NOTIFICATION_NOT_FOUND")
     item.attempts = int(item.attempts or 1) + 1
-    raw = bytes(item.raw_body or b"")
+    raw = item.body
     if item.gateway == "stripe":
         stripe_notification(gw, raw, (item.headers or {}).get("stripe-signature"), item,
                             replay=True)

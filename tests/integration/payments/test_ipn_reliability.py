@@ -263,7 +263,8 @@ def test_unverifiable_notifications_are_stored_at_most_n_per_gateway_per_hour(
     assert forge(other) == 400  # another gateway has its own allowance
     rows = [r for r in ps.notification_rows(demo_brand["id"]) if r.gateway_id == gw]
     assert [r.outcome for r in rows] == ["rejected"] * 3
-    assert all(len(r.raw_body) == notifications.REJECTED_MAX_BODY and r.ttl for r in rows)
+    assert all(len(r.body) == notifications.REJECTED_MAX_BODY and r.ttl for r in rows)
+    assert all(r.raw_body is None for r in rows)  # kept compressed (raw_body_z)
     [hour] = m.RejectedCountItem.query(m.rejected_pk(demo_brand["id"], gw))
     assert (hour.received, hour.stored) == (5, 3) and hour.ttl
 

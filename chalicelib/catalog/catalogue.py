@@ -333,46 +333,48 @@ def package_dto(cat: Catalogue, p: PackageItem, public: bool = False) -> dict:
     prices = [price_dto(cat, x) for x in cat.package_prices(p.id)
               if not public or price_visible(cat, x)]
     prices.sort(key=lambda x: (x["zOrder"], x["code"]))
+    a = p.attribute_values  # read as the descriptors do, without their cost (bench/owntime.py)
     return {
-        "id": p.id,
-        "createdDate": p.created_date,
-        "modifiedDate": p.modified_date,
-        "code": p.code,
-        "name": p.name,
-        "imageURL": p.image_url,
-        "patternAvatarURL": p.pattern_avatar_url,
-        "styles": p.styles,
-        "description": p.description,
-        "tags": p.tags,
-        "isFree": p.is_free,
-        "tier": int(p.tier),
-        "zOrder": int(p.z_order),
+        "id": a.get("id"),
+        "createdDate": a.get("created_date"),
+        "modifiedDate": a.get("modified_date"),
+        "code": a.get("code"),
+        "name": a.get("name"),
+        "imageURL": a.get("image_url"),
+        "patternAvatarURL": a.get("pattern_avatar_url"),
+        "styles": a.get("styles"),
+        "description": a.get("description"),
+        "tags": a.get("tags"),
+        "isFree": a.get("is_free"),
+        "tier": int(a["tier"]),
+        "zOrder": int(a["z_order"]),
         "features": features,
         "prices": prices,
-        "isDefault": p.is_default,
-        "status": p.status,
+        "isDefault": a.get("is_default"),
+        "status": a.get("status"),
     }
 
 
 def feature_dto(f: FeatureItem) -> dict:
+    a = f.attribute_values
     return {
-        "id": f.id,
-        "createdDate": f.created_date,
-        "modifiedDate": f.modified_date,
+        "id": a.get("id"),
+        "createdDate": a.get("created_date"),
+        "modifiedDate": a.get("modified_date"),
         "parentBrandId": None,
-        "eventId": f.event_id,
-        "code": f.code,
-        "name": f.name,
-        "unit": f.unit,
-        "defaultValue": int(f.default_value),
-        "helpURL": f.help_url,
-        "image": f.image,
-        "styles": f.styles,
-        "description": f.description,
-        "tags": f.tags,
-        "notes": f.notes,
-        "zOrder": int(f.z_order),
-        "status": f.status,
+        "eventId": a.get("event_id"),
+        "code": a.get("code"),
+        "name": a.get("name"),
+        "unit": a.get("unit"),
+        "defaultValue": int(a["default_value"]),
+        "helpURL": a.get("help_url"),
+        "image": a.get("image"),
+        "styles": a.get("styles"),
+        "description": a.get("description"),
+        "tags": a.get("tags"),
+        "notes": a.get("notes"),
+        "zOrder": int(a["z_order"]),
+        "status": a.get("status"),
     }
 
 
@@ -411,26 +413,27 @@ def subtype_dto(s: SubscriptionTypeItem) -> dict:
 
 def price_dto(cat: Catalogue, p: PriceItem) -> dict:
     """IPrice plus ``pricingModel`` and the internal ``amountMinor`` (the API drops the latter)."""
-    pkg = cat.packages.get(p.package_id)
-    st = cat.subtypes.get(p.subscription_type_id) if p.subscription_type_id else None
+    a = p.attribute_values
+    pkg = cat.packages.get(a.get("package_id"))
+    st = cat.subtypes.get(a.get("subscription_type_id")) if a.get("subscription_type_id") else None
     return {
-        "id": p.id,
-        "createdDate": p.created_date,
-        "modifiedDate": p.modified_date,
-        "code": p.code,
-        "name": p.name,
-        "amount": money.to_decimal(int(p.amount_minor), p.currency),
-        "amountMinor": int(p.amount_minor),
-        "currency": p.currency,
-        "pricingModel": p.pricing_model,
-        "description": p.description,
-        "checkoutLink": p.checkout_link,
-        "tags": p.tags,
-        "packageId": p.package_id,
+        "id": a.get("id"),
+        "createdDate": a.get("created_date"),
+        "modifiedDate": a.get("modified_date"),
+        "code": a.get("code"),
+        "name": a.get("name"),
+        "amount": money.to_decimal(int(a["amount_minor"]), a.get("currency")),
+        "amountMinor": int(a["amount_minor"]),
+        "currency": a.get("currency"),
+        "pricingModel": a.get("pricing_model"),
+        "description": a.get("description"),
+        "checkoutLink": a.get("checkout_link"),
+        "tags": a.get("tags"),
+        "packageId": a.get("package_id"),
         "packageName": pkg.name if pkg else None,
-        "subscriptionTypeId": p.subscription_type_id,
+        "subscriptionTypeId": a.get("subscription_type_id"),
         "subscriptionName": st.name if st else None,
-        "zOrder": int(p.z_order),
+        "zOrder": int(a["z_order"]),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,7 +53,18 @@ def raw_items(prefix: str) -> list[dict]:
 
 
 def raw_text(items: list[dict]) -> str:
-    return json.dumps(items, sort_keys=True)
+    """The items as text to search, binary values included: a compressed one (a notification's
+    body, payments/models.CompressedBytesAttribute) as what it holds, others byte for byte."""
+    return json.dumps(items, sort_keys=True, default=_readable)
+
+
+def _readable(value: object) -> str:
+    if not isinstance(value, bytes | bytearray):
+        raise TypeError(f"{type(value).__name__} in a stored item")
+    try:
+        return zlib.decompress(value).decode("latin-1")
+    except zlib.error:
+        return bytes(value).decode("latin-1")
 
 
 def error_of(resp) -> dict:

@@ -17,11 +17,18 @@ def dump_tables(brand_id: str | None = None) -> dict[str, list[str]]:
         items: list[str] = []
         for page in ddb.get_paginator("scan").paginate(
                 TableName=settings.get().table_name(t.name), ConsistentRead=True):
-            items += [json.dumps(i, sort_keys=True) for i in page["Items"]
+            items += [json.dumps(i, sort_keys=True, default=_binary) for i in page["Items"]
                       if brand_id is None or i["pk"]["S"] == f"B#{brand_id}"
                       or i["pk"]["S"].startswith(f"B#{brand_id}#")]
         out[t.name] = sorted(items)
     return out
+
+
+def _binary(value: object) -> str:
+    """A binary attribute's bytes (a notification's compressed body), comparable as text."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} in a stored item")
 
 
 def assert_unchanged(before: dict[str, list[str]], what: str,

@@ -1,8 +1,13 @@
-"""Every table item by item: a request that must write nothing leaves them unchanged."""
+"""Every table item by item: a request that must write nothing leaves them unchanged; or, where
+a request must not even try to write (it is refused before any handler runs), no write call."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+WRITE_CALLS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 
 
 def dump_tables(brand_id: str | None = None) -> dict[str, list[str]]:
@@ -39,3 +44,29 @@ def assert_unchanged(before: dict[str, list[str]], what: str,
         removed = sorted(set(items) - set(after[table]))
         assert not added and not removed, (
             f"{what} wrote to the {table} table: added {added[:3]}, removed {removed[:3]}")
+
+
+@contextmanager
+def no_dynamodb_writes(what: str) -> Iterator[None]:
+    """Fails when any DynamoDB write is sent while the block runs, on every DynamoDB client of
+    the process (PynamoDB's and store/aws.py's): stronger than comparing the tables before and
+    after (a write that changed nothing fails it too), and it needs no Scan of every table."""
+    from chalicelib.store import aws
+    from chalicelib.store.base import connection
+
+    sent: list[str] = []
+
+    def record(event_name: str, **_: object) -> None:
+        sent.append(event_name.rsplit(".", 1)[1])
+
+    clients = list({id(c): c for c in (connection().client, aws.client("dynamodb"))}.values())
+    for c in clients:
+        for op in WRITE_CALLS:
+            c.meta.events.register(f"before-call.dynamodb.{op}", record)
+    try:
+        yield
+    finally:
+        for c in clients:
+            for op in WRITE_CALLS:
+                c.meta.events.unregister(f"before-call.dynamodb.{op}", record)
+    assert not sent, f"{what} wrote to DynamoDB: {sent}"

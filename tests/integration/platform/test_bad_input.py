@@ -18,7 +18,7 @@ from chalicelib.http.routing import resolve
 from chalicelib.routes import all_routes
 from tests.helpers.api import Api
 from tests.helpers.routes import Schema, body_cases, fill_path, route_id
-from tests.helpers.tables import assert_unchanged, dump_tables
+from tests.helpers.tables import no_dynamodb_writes
 from tests.helpers.users import error_of
 
 ROUTES = all_routes("test")
@@ -43,11 +43,11 @@ def test_bad_bodies_are_4xx_and_write_nothing(api, root, route):
     schema = Schema(resolve(route.body))
     caller = api if route.auth == "none" else root
     path = fill_path(route)
-    before = dump_tables()
     for what, body, field in body_cases(schema):
         raw = body if isinstance(body, bytes) else json.dumps(body)
-        resp = caller.request(route.method, path, raw=raw)
         label = f"{route_id(route)} with {what}"
+        with no_dynamodb_writes(label):
+            resp = caller.request(route.method, path, raw=raw)
         assert 400 <= resp.status_code < 500, f"{label} -> {resp.status_code}: {resp.body!r}"
         assert resp.status_code not in (401, 403, 404), (
             f"{label} -> {resp.status_code}: the body was never looked at: {resp.body!r}")
@@ -61,7 +61,6 @@ def test_bad_bodies_are_4xx_and_write_nothing(api, root, route):
         if field:
             assert err.get("field", "").startswith(field), f"{label}: field {err.get('field')}"
             assert err["message"].strip(), label
-        assert_unchanged(before, label)
 
 
 # -- Brand-URL and Auth-Key on every route --------------------------------------------------------
@@ -75,32 +74,47 @@ def test_missing_or_unknown_brand_url(api, root, route):
     path = fill_path(route)
     body = {} if route.body else None  # both checks come before the body is read
     caller = api if route.auth == "none" else root
-    before = dump_tables()
-    resp = caller.as_(caller.auth_key, "").request(route.method, path, body=body,
-                                                   headers={"Brand-URL": ""})
-    assert resp.status_code == 400, f"{route_id(route)} without Brand-URL: {resp.body!r}"
-    err = error_of(resp)
-    assert err["code"] == "BRAND_REQUIRED" and err["field"] == "Brand-URL"
+    with no_dynamodb_writes(route_id(route)):
+        resp = caller.as_(caller.auth_key, "").request(route.method, path, body=body,
+                                                       headers={"Brand-URL": ""})
+        assert resp.status_code == 400, f"{route_id(route)} without Brand-URL: {resp.body!r}"
+        err = error_of(resp)
+        assert err["code"] == "BRAND_REQUIRED" and err["field"] == "Brand-URL"
 
-    resp = caller.as_(caller.auth_key, "nowhere.test").request(route.method, path, body=body)
-    assert resp.status_code == 404, f"{route_id(route)} unknown Brand-URL: {resp.body!r}"
-    err = error_of(resp)
-    assert err["code"] == "BRAND_NOT_FOUND" and "nowhere.test" in err["message"]
-    assert_unchanged(before, route_id(route))
+        resp = caller.as_(caller.auth_key, "nowhere.test").request(route.method, path, body=body)
+        assert resp.status_code == 404, f"{route_id(route)} unknown Brand-URL: {resp.body!r}"
+        err = error_of(resp)
+        assert err["code"] == "BRAND_NOT_FOUND" and "nowhere.test" in err["message"]
 
 
 @pytest.mark.parametrize("route", AUTH_ROUTES, ids=route_id)
 def test_bad_auth_key(api, root, route):
     path = fill_path(route)
     body = {} if route.body else None
-    before = dump_tables()
     parts = root.auth_key.split(".")
     forged = ".".join([*parts[:2], "not-the-secret"])
-    for key in ("garbage", "a.b.c", forged):
-        resp = api.as_(key).request(route.method, path, body=body)
-        assert resp.status_code == 401, f"{route_id(route)} with Auth-Key {key}: {resp.body!r}"
-        assert error_of(resp)["code"] == "AUTH_KEY_INVALID"
-    if route.auth == "user":
-        resp = api.request(route.method, path, body=body)
-        assert resp.status_code == 401 and error_of(resp)["code"] == "AUTH_KEY_REQUIRED"
-    assert_unchanged(before, route_id(route))
+    with no_dynamodb_writes(route_id(route)):
+        for key in ("garbage", "a.b.c", forged):
+            resp = api.as_(key).request(route.method, path, body=body)
+            assert resp.status_code == 401, f"{route_id(route)} with Auth-Key {key}: {resp.body!r}"
+            assert error_of(resp)["code"] == "AUTH_KEY_INVALID"
+        if route.auth == "user":
+            resp = api.request(route.method, path, body=body)
+            assert resp.status_code == 401 and error_of(resp)["code"] == "AUTH_KEY_REQUIRED"
+
+
+def test_the_no_write_check_sees_a_write_on_either_client(aws_env):
+    """no_dynamodb_writes (above) must fail on a write through PynamoDB's client or
+    store/aws.py's, and let reads pass."""
+    from chalicelib import settings
+    from chalicelib.store import aws
+    from chalicelib.store.base import connection
+
+    table = settings.get().table_name("payments")
+    item = {"pk": {"S": "B#x#CHECK"}, "sk": {"S": "CHECK"}}
+    for client in (connection().client, aws.client("dynamodb")):
+        with pytest.raises(AssertionError, match="PutItem"):
+            with no_dynamodb_writes("the check's own write"):
+                client.put_item(TableName=table, Item=item)
+    with no_dynamodb_writes("a read"):
+        aws.client("dynamodb").get_item(TableName=table, Key=item)

@@ -20,8 +20,11 @@ def dump_tables(brand_id: str | None = None) -> dict[str, list[str]]:
     out = {}
     for t in schema.TABLES:
         items: list[str] = []
-        for page in ddb.get_paginator("scan").paginate(
-                TableName=settings.get().table_name(t.name), ConsistentRead=True):
+        scan = {"TableName": settings.get().table_name(t.name), "ConsistentRead": True}
+        if brand_id is not None:  # only the brand's items come back (moto serialises less)
+            scan.update(FilterExpression="begins_with(pk, :b)",
+                        ExpressionAttributeValues={":b": {"S": f"B#{brand_id}"}})
+        for page in ddb.get_paginator("scan").paginate(**scan):
             items += [json.dumps(i, sort_keys=True, default=_binary) for i in page["Items"]
                       if brand_id is None or i["pk"]["S"] == f"B#{brand_id}"
                       or i["pk"]["S"].startswith(f"B#{brand_id}#")]

@@ -118,3 +118,19 @@ def test_the_no_write_check_sees_a_write_on_either_client(aws_env):
                 client.put_item(TableName=table, Item=item)
     with no_dynamodb_writes("a read"):
         aws.client("dynamodb").get_item(TableName=table, Key=item)
+
+
+def test_a_brands_table_dump_holds_exactly_its_items(demo_brand, other_brand):
+    """dump_tables(brand) (tests/helpers/tables.py) filters in the Scan: it must return every item
+    of that brand and no other's, or the checks built on it would pass on nothing."""
+    from tests.helpers.tables import dump_tables
+
+    everything = dump_tables()
+    mine = dump_tables(demo_brand["id"])
+    expected = {t: [i for i in items
+                    if json.loads(i)["pk"]["S"] == f"B#{demo_brand['id']}"
+                    or json.loads(i)["pk"]["S"].startswith(f"B#{demo_brand['id']}#")]
+                for t, items in everything.items()}
+    assert mine == expected
+    assert sum(map(len, mine.values())) > 0
+    assert all(other_brand["id"] not in i for items in mine.values() for i in items)

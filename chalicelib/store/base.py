@@ -147,17 +147,8 @@ class BaseModel(Model):
             attributes[cls._hash_keyname] = hash_key
         if range_key is not None:
             attributes[cls._range_keyname] = range_key
-        values: dict[str, Any] = {}
-        through: list[tuple[str, Any]] = []
-        if plan.discriminator is not None:
-            values[plan.discriminator] = cls
-        for name, default in (plan.new_defaults if _user_instantiated else plan.defaults):
-            value = default() if callable(default) else default
-            if value is not None:
-                if name in plan.plain:
-                    values[name] = value
-                else:
-                    through.append((name, value))
+        values, through = plan.start(cls, plan.new_defaults if _user_instantiated
+                                     else plan.defaults)
         for name, value in attributes.items():
             if name in plan.plain:
                 values[name] = value
@@ -183,17 +174,7 @@ class BaseModel(Model):
     def _container_deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
         cls = type(self)
         plan = _plan(cls)
-        values: dict[str, Any] = {}
-        through: list[tuple[str, Any]] = []  # attributes whose descriptor converts the value
-        for name, default in plan.defaults:
-            value = default() if callable(default) else default
-            if value is not None:
-                if name in plan.plain:
-                    values[name] = value
-                else:
-                    through.append((name, value))
-        if plan.discriminator is not None:
-            values[plan.discriminator] = cls
+        values, through = plan.start(cls, plan.defaults)
         for name, _attr, stored_name, attr_type, _out, read in plan.fields:
             raw = attribute_values.get(stored_name)
             if raw and NULL not in raw:
@@ -258,6 +239,23 @@ class _Plan:
         disc = cls._get_discriminator_attribute()
         self.discriminator = (cls._discriminator if disc is not None
                               and disc.get_discriminator(cls) is not None else None)
+
+    def start(self, cls: type, defaults: list[tuple[str, Any]]
+              ) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+        """A new instance's values (its defaults and discriminator), and the (name, value) pairs
+        to set through their descriptor (a map wraps a dict) once ``attribute_values`` is set."""
+        values: dict[str, Any] = {}
+        through: list[tuple[str, Any]] = []
+        for name, default in defaults:
+            value = default() if callable(default) else default
+            if value is not None:
+                if name in self.plain:
+                    values[name] = value
+                else:
+                    through.append((name, value))
+        if self.discriminator is not None:
+            values[self.discriminator] = cls
+        return values, through
 
 
 def _codec(attr: Any) -> tuple[Any, Any]:

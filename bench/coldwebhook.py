@@ -99,25 +99,17 @@ def handler(event, context=None):
 '''
 
 # argv: the unzipped package, the event file. Prints the seconds, then the reply as JSON.
-APP_SAMPLE = '''import json, sys, time
+_SAMPLE = '''import json, sys, time
 sys.path.insert(0, sys.argv[1])
 t0 = time.perf_counter()
-import app
-reply = app.app(json.loads(open(sys.argv[2]).read()), None)
+import {module}
+reply = {module}.{handler}(json.loads(open(sys.argv[2]).read()), None)
 elapsed = time.perf_counter() - t0
 print(elapsed)
 print(json.dumps(reply))
 '''
-
-MINIMAL_SAMPLE = '''import json, sys, time
-sys.path.insert(0, sys.argv[1])
-t0 = time.perf_counter()
-import minimal_handler
-reply = minimal_handler.handler(json.loads(open(sys.argv[2]).read()), None)
-elapsed = time.perf_counter() - t0
-print(elapsed)
-print(json.dumps(reply))
-'''
+APP_SAMPLE = _SAMPLE.format(module="app", handler="app")
+MINIMAL_SAMPLE = _SAMPLE.format(module="minimal_handler", handler="handler")
 
 PROFILE_SAMPLE = '''import cProfile, json, pstats, sys
 sys.path.insert(0, sys.argv[1])

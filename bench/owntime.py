@@ -95,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=400 if FULL else 150)
     parser.add_argument("--profile", metavar="ROUTE",
-                        help="profile ROUTE (a name printed, e.g. 'quote') with cProfile and "
+                        help="profile ROUTE (a name printed, e.g. 'quote') with pyinstrument and "
                              "print where its own time goes, AWS calls excluded")
     args = parser.parse_args()
     os.environ.update({

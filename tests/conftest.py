@@ -33,9 +33,11 @@ from _pytest.nodeid import NodeId  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import settings  # noqa: E402
+from tests.helpers import moto_speed  # noqa: E402
 from tests.helpers.api import Api, login, make_user, register_and_login  # noqa: E402, F401
 
 settings.reload()
+moto_speed.install()  # moto's DynamoDB without its whole-table copies (tests/helpers/moto_speed.py)
 
 # Every boto3 session (store/aws.py makes one per client, and every test drops its clients) reads
 # the same botocore JSON models: one loader for the process reads them once (~150 ms a client).

@@ -54,6 +54,10 @@ class Catalogue:
     links: dict[str, dict[str, PackageFeatureItem]] = field(default_factory=dict)
     # Every subscription type id ever stored, deleted ones included (seeding check).
     subtype_ids: set[str] = field(default_factory=set)
+    # A snapshot kept for readers (``query``) is never changed, so each package's DTO is built
+    # from it once (``package_dto``); a writer's own snapshot is not kept and builds afresh.
+    kept: bool = False
+    dtos: dict[tuple[str, bool], dict] = field(default_factory=dict)
 
     @classmethod
     def of(cls, brand_id: str, items: list[CatalogEntry]) -> Catalogue:
@@ -115,6 +119,7 @@ def query(brand_id: str, consistent: bool = False) -> Catalogue:
         with _KEEPING:
             if len(_SNAPSHOTS) >= _KEEP:
                 _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+            cat.kept = True
             _SNAPSHOTS[brand_id] = (conn, cat)
     return cat
 
@@ -326,6 +331,18 @@ def switch_default(w: Writes, cat: Catalogue, new_id: str, head_attr: str,
 # -- DTOs ----------------------------------------------------------------------------------------
 
 def package_dto(cat: Catalogue, p: PackageItem, public: bool = False) -> dict:
+    """IPackage with its features and prices; from a kept snapshot, built once and handed out
+    as a copy (its features and prices too) that the caller may change."""
+    if not cat.kept:
+        return _package_dto(cat, p, public)
+    row = cat.dtos.get((p.id, public))
+    if row is None:
+        row = cat.dtos[(p.id, public)] = _package_dto(cat, p, public)
+    return {**row, "features": [dict(f) for f in row["features"]],
+            "prices": [dict(x) for x in row["prices"]]}
+
+
+def _package_dto(cat: Catalogue, p: PackageItem, public: bool) -> dict:
     features = [link_dto(cat, link) for link in cat.package_links(p.id)
                 if link.feature_id in cat.features
                 and (not public or cat.features[link.feature_id].status == "Active")]

@@ -63,6 +63,28 @@ def test_a_change_is_listed_at_once_and_costs_one_query_once(admin, api, dynamod
     assert dynamodb_calls == [("GetItem", "jfw-test-catalog")]
 
 
+def test_a_kept_snapshots_packages_are_copies_a_caller_may_change(admin, demo_brand):
+    """package_dto builds a kept snapshot's package once; what it hands out (the package, its
+    features and prices) is the caller's own: changing it changes no later reply."""
+    from chalicelib.catalog import service
+
+    build_catalogue(admin, packages=1)
+    b = demo_brand["id"]
+    service.list_packages(b)  # keeps the snapshot
+    first = service.list_packages(b)[0]
+    expected = json.loads(json.dumps(first, default=str))
+    first["name"] = "changed"
+    first["features"].append({"code": "X"})
+    first["features"][0]["value"] = -1
+    first["prices"][0]["amountMinor"] = 1
+    first["prices"].clear()
+    again = service.list_packages(b)[0]
+    assert json.loads(json.dumps(again, default=str)) == expected
+    assert service.get_package(b, again["id"])["prices"][0]["amountMinor"] == 500
+    admin.ok("PUT", f"v1/packages/{again['id']}", {"code": "P0", "name": "Renamed"})
+    assert service.list_packages(b)[0]["name"] == "Renamed"
+
+
 def test_a_change_landing_between_the_head_and_the_query_is_not_kept(admin, api, monkeypatch,
                                                                       dynamodb_calls):
     """The snapshot is kept only if the head read before its Query has the Query's version:

@@ -278,6 +278,8 @@ def profile(task: Path, seeded: Seeded, workdir: Path) -> None:
         if out.returncode != 0:
             raise SystemExit(f"profile sample failed:\n{out.stderr[-4000:]}")
         if flags:
+            if os.environ.get("COLDWEBHOOK_IMPORTTIME"):  # the raw -X importtime lines
+                Path(os.environ["COLDWEBHOOK_IMPORTTIME"]).write_text(out.stderr)
             rows = []
             for line in out.stderr.splitlines():
                 if line.startswith("import time:") and "|" in line and "cumulative" not in line:

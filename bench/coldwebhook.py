@@ -121,6 +121,8 @@ reply = app.app(event, None)
 prof.disable()
 assert reply["statusCode"] == 200, reply
 pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+if len(sys.argv) > 3:
+    prof.dump_stats(sys.argv[3])
 '''
 
 
@@ -255,9 +257,10 @@ def prepare(stage: str, workdir: Path) -> tuple[Path, dict[str, int]]:
 
 
 def run(task: Path, code: str, event_file: Path, env: dict[str, str],
-        flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        flags: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-I", "-S", "-B", *flags, "-c", code, str(task),
-                           str(event_file)], cwd=task, env=env, capture_output=True, text=True)
+                           str(event_file), *extra], cwd=task, env=env, capture_output=True,
+                          text=True)
 
 
 def sample(task: Path, code: str, event_file: Path, env: dict[str, str]) -> tuple[float, dict]:
@@ -274,7 +277,8 @@ def profile(task: Path, seeded: Seeded, workdir: Path) -> None:
         pid = seeded.new_payment()
         event_file = workdir / f"profile-{i}.json"
         event_file.write_text(json.dumps(proxy_event(seeded.gateway, pid, 10**7 + i)))
-        out = run(task, APP_SAMPLE if flags else PROFILE_SAMPLE, event_file, env, flags)
+        extra = () if flags else tuple(filter(None, [os.environ.get("COLDWEBHOOK_PSTATS")]))
+        out = run(task, APP_SAMPLE if flags else PROFILE_SAMPLE, event_file, env, flags, extra)
         if out.returncode != 0:
             raise SystemExit(f"profile sample failed:\n{out.stderr[-4000:]}")
         if flags:

@@ -8,7 +8,9 @@ TransactWriteItems and one SQS SendMessage) is added to that tree and compiled t
 AWS is moto's server on 127.0.0.1 (chalicelib/devstack/moto_server.py, DynamoDB requests
 atomic), seeded from this process: the tables and queues, a brand, a Stripe gateway with its
 webhook secret, and one Created payment per sample (a notification is applied once: each
-sample needs its own payment and event).
+sample needs its own payment and event). Both know where their queue is, as on Lambda: the
+minimal handler its URL, the app the queue-URL prefix the CDK stack sets
+(``JFW_QUEUE_URL_PREFIX``, so no GetQueueUrl).
 
 Each sample is a fresh interpreter (``-I -S -B``: only the unzipped package and the standard
 library importable, nothing written), started in the package's directory as Lambda's
@@ -190,8 +192,12 @@ class Seeded:
         self.gateway = payments.create_gateway(self.brand["id"], {
             "appIntegrationId": "stripe", "name": "Stripe", "publicKey": "pk_test_cold",
             "privateKey": "sk_test_cold", "webhookSecret": SECRET, "testMode": True})["id"]
+        # Both handlers know where their queues are, as on Lambda: the minimal its queue's URL,
+        # the app the stage's queue-URL prefix (the CDK stack sets JFW_QUEUE_URL_PREFIX).
+        url_prefix = self.minimal_queue_url.removesuffix(s.queue_name(MINIMAL_TABLE))
         self.env = {**aws_env(stage, endpoint), "MINIMAL_TABLE": self.minimal_table,
-                    "MINIMAL_QUEUE_URL": self.minimal_queue_url, "MINIMAL_SECRET": SECRET}
+                    "MINIMAL_QUEUE_URL": self.minimal_queue_url, "MINIMAL_SECRET": SECRET,
+                    "JFW_QUEUE_URL_PREFIX": url_prefix}
 
     def new_payment(self) -> str:
         from ipn import AMOUNT_MINOR

@@ -55,7 +55,12 @@ def _create(service: str) -> Any:
 
 @cache
 def queue_url(logical_name: str) -> str:
-    name = settings.get().queue_name(logical_name)
+    """The queue's URL: the settings' ``queue_url_prefix`` + its name when set (deployed
+    stages: no SQS call), else SQS's GetQueueUrl (the local stack, tests)."""
+    s = settings.get()
+    name = s.queue_name(logical_name)
+    if s.queue_url_prefix:
+        return s.queue_url_prefix + name
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
 

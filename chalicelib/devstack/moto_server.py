@@ -31,6 +31,7 @@ same backup, the same rollback.
 
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 import time
@@ -74,10 +75,8 @@ def fast_sqs_clock() -> None:
 def one_backup_per_table() -> Iterator[None]:
     """Within this block, moto's transaction backup is made once per table instead of once per
     item (module doc)."""
-    import copy
-
     import moto.dynamodb.models as ddb  # after the stack's environment
-    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.models.table import Table  # after the stack's environment
 
     original = ddb.DynamoDBBackend.transact_write_items
     local = threading.local()  # the copies of the transaction running on this thread

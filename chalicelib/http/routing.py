@@ -9,12 +9,11 @@ so importing the app stays as cheap as a bare Chalice app (ARCHITECTURE.md, "Col
 
 from __future__ import annotations
 
-import gc
 import importlib
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from chalicelib import settings
+from chalicelib.lasting import lasting
 
 Auth = Literal["none", "user", "optional"]
 # What ``data`` holds in a JSON reply ("array": of objects, "strings": of strings), or, for a
@@ -81,18 +80,7 @@ class Route(NamedTuple):
 
 @cache
 def resolve(ref: str) -> Any:
-    """Import "package.module:attr" once (then ``freeze``)."""
+    """Import "package.module:attr" once (deployed: out of the collector's way, lasting.py)."""
     module, _, attr = ref.partition(":")
-    found = getattr(importlib.import_module(module), attr)
-    freeze()
-    return found
-
-
-def freeze() -> None:
-    """On deployed stages, move every object alive now (what imports made: modules, classes,
-    tables; they live as long as the process) out of the collector's sight. A cold start's
-    first request still creates its AWS clients (botocore parses ~1.3 MB of JSON), and each full
-    collection meanwhile walked everything imported: ~20-40 ms of bench/coldwebhook.py's app.
-    Local stages (the stack, tests) skip it: frozen cyclic garbage is never freed."""
-    if not settings.get().is_local:
-        gc.freeze()
+    with lasting():
+        return getattr(importlib.import_module(module), attr)

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from chalicelib import settings
+from chalicelib.lasting import lasting
 
 _clients: dict[str, Any] = {}
 _session: Any = None
@@ -49,7 +50,7 @@ def session() -> Any:
 def _create(service: str) -> Any:
     s = settings.get()
     endpoint = s.dynamodb_endpoint_url if service == "dynamodb" else s.aws_endpoint_url
-    with lock:
+    with lock, lasting():  # the client and its models last the process
         return session().create_client(service, region_name=s.region, endpoint_url=endpoint)
 
 

@@ -8,7 +8,9 @@ TransactWriteItems and one SQS SendMessage) is added to that tree and compiled t
 AWS is moto's server on 127.0.0.1 (chalicelib/devstack/moto_server.py, DynamoDB requests
 atomic), seeded from this process: the tables and queues, a brand, a Stripe gateway with its
 webhook secret, and one Created payment per sample (a notification is applied once: each
-sample needs its own payment and event).
+sample needs its own payment and event). Both know where their queue is, as on Lambda: the
+minimal handler its URL, the app the queue-URL prefix the CDK stack sets
+(``JFW_QUEUE_URL_PREFIX``, so no GetQueueUrl).
 
 Each sample is a fresh interpreter (``-I -S -B``: only the unzipped package and the standard
 library importable, nothing written), started in the package's directory as Lambda's
@@ -121,6 +123,8 @@ reply = app.app(event, None)
 prof.disable()
 assert reply["statusCode"] == 200, reply
 pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+if len(sys.argv) > 3:
+    prof.dump_stats(sys.argv[3])
 '''
 
 
@@ -188,8 +192,12 @@ class Seeded:
         self.gateway = payments.create_gateway(self.brand["id"], {
             "appIntegrationId": "stripe", "name": "Stripe", "publicKey": "pk_test_cold",
             "privateKey": "sk_test_cold", "webhookSecret": SECRET, "testMode": True})["id"]
+        # Both handlers know where their queues are, as on Lambda: the minimal its queue's URL,
+        # the app the stage's queue-URL prefix (the CDK stack sets JFW_QUEUE_URL_PREFIX).
+        url_prefix = self.minimal_queue_url.removesuffix(s.queue_name(MINIMAL_TABLE))
         self.env = {**aws_env(stage, endpoint), "MINIMAL_TABLE": self.minimal_table,
-                    "MINIMAL_QUEUE_URL": self.minimal_queue_url, "MINIMAL_SECRET": SECRET}
+                    "MINIMAL_QUEUE_URL": self.minimal_queue_url, "MINIMAL_SECRET": SECRET,
+                    "JFW_QUEUE_URL_PREFIX": url_prefix}
 
     def new_payment(self) -> str:
         from ipn import AMOUNT_MINOR
@@ -255,9 +263,10 @@ def prepare(stage: str, workdir: Path) -> tuple[Path, dict[str, int]]:
 
 
 def run(task: Path, code: str, event_file: Path, env: dict[str, str],
-        flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        flags: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-I", "-S", "-B", *flags, "-c", code, str(task),
-                           str(event_file)], cwd=task, env=env, capture_output=True, text=True)
+                           str(event_file), *extra], cwd=task, env=env, capture_output=True,
+                          text=True)
 
 
 def sample(task: Path, code: str, event_file: Path, env: dict[str, str]) -> tuple[float, dict]:
@@ -274,10 +283,13 @@ def profile(task: Path, seeded: Seeded, workdir: Path) -> None:
         pid = seeded.new_payment()
         event_file = workdir / f"profile-{i}.json"
         event_file.write_text(json.dumps(proxy_event(seeded.gateway, pid, 10**7 + i)))
-        out = run(task, APP_SAMPLE if flags else PROFILE_SAMPLE, event_file, env, flags)
+        extra = () if flags else tuple(filter(None, [os.environ.get("COLDWEBHOOK_PSTATS")]))
+        out = run(task, APP_SAMPLE if flags else PROFILE_SAMPLE, event_file, env, flags, extra)
         if out.returncode != 0:
             raise SystemExit(f"profile sample failed:\n{out.stderr[-4000:]}")
         if flags:
+            if os.environ.get("COLDWEBHOOK_IMPORTTIME"):  # the raw -X importtime lines
+                Path(os.environ["COLDWEBHOOK_IMPORTTIME"]).write_text(out.stderr)
             rows = []
             for line in out.stderr.splitlines():
                 if line.startswith("import time:") and "|" in line and "cumulative" not in line:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from chalicelib.currency_table import CURRENCIES
 from chalicelib.http.errors import BadRequest
 
 MAX_AMOUNT = Decimal(10) ** 12  # major units: far above any real charge, far below overflow
@@ -24,15 +25,10 @@ MAX_INT64 = 2 ** 63 - 1
 
 @lru_cache(maxsize=1)
 def currencies() -> dict[str, dict]:
-    """Tradable ISO 4217 currencies: code -> {code, name, numericCode, exponent}."""
-    import iso4217  # cold start
-
-    return {
-        c.code: {"code": c.code, "name": c.currency_name, "numericCode": c.number,
-                 "exponent": c.exponent}
-        for c in iso4217.Currency
-        if c.exponent is not None
-    }
+    """Tradable ISO 4217 currencies: code -> {code, name, numericCode, exponent}
+    (currency_table.py: the ``iso4217`` library's list, written out for a cold start)."""
+    return {code: {"code": code, "name": name, "numericCode": number, "exponent": exp}
+            for code, number, exp, name in CURRENCIES}
 
 
 def exponent(currency: str, field: str = "currency") -> int:

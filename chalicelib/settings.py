@@ -56,6 +56,10 @@ class Settings(NamedTuple):
     # Local and test stages only: SNS signing certificates may also come from this origin
     # (e.g. http://127.0.0.1:<port>), and then must be issued by this CA (PEM).
     sns_test_cert_origin: str | None = None
+    # Where the stage's queues are (``https://sqs.<region>.<suffix>/<account>/``, the CDK stack
+    # sets it): a queue's URL is this + its name, with no GetQueueUrl on a cold start; unset
+    # (the local stack, tests), store/aws.py asks SQS.
+    queue_url_prefix: str | None = None
     sns_test_ca_pem: str | None = None
     # The SES configuration set mails are sent with (its event destination is that topic).
     ses_configuration_set: str | None = None
@@ -89,6 +93,7 @@ def _load() -> Settings:
                                or os.environ.get("JFW_AWS_ENDPOINT_URL") or None),
         table_prefix=os.environ.get("JFW_TABLE_PREFIX", f"jfw-{stage}-"),
         queue_prefix=os.environ.get("JFW_QUEUE_PREFIX", f"jfw-{stage}-"),
+        queue_url_prefix=os.environ.get("JFW_QUEUE_URL_PREFIX") or None,
         base_url=os.environ.get("JFW_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         mail_sender=os.environ.get("JFW_MAIL_SENDER", "no-reply@jfw.localhost"),
         auth_key_ttl_hours=_int("JFW_AUTH_KEY_TTL_HOURS", 24 * 7),

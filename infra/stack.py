@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack, Tags
+from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
 from constructs import Construct
@@ -98,6 +98,8 @@ class BillingStack(Stack):
             "JFW_STAGE": self.cfg.stage,
             "JFW_TABLE_PREFIX": self.cfg.prefix,
             "JFW_QUEUE_PREFIX": self.cfg.prefix,
+            # A queue's URL without GetQueueUrl (store/aws.py queue_url): SQS's URL form.
+            "JFW_QUEUE_URL_PREFIX": f"https://sqs.{Aws.REGION}.{Aws.URL_SUFFIX}/{Aws.ACCOUNT_ID}/",
             "JFW_BUCKET": self.data.files.bucket_name,
             "JFW_BASE_URL": self.base_url,
             "JFW_MAIL_SENDER": self.cfg.mail_sender,

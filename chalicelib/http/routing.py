@@ -13,6 +13,8 @@ import importlib
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
+from chalicelib.lasting import lasting
+
 Auth = Literal["none", "user", "optional"]
 # What ``data`` holds in a JSON reply ("array": of objects, "strings": of strings), or, for a
 # handler that answers its own Response: "raw" (JSON without the envelope), "html" (a page; its
@@ -78,6 +80,7 @@ class Route(NamedTuple):
 
 @cache
 def resolve(ref: str) -> Any:
-    """Import "package.module:attr" once."""
+    """Import "package.module:attr" once (deployed: out of the collector's way, lasting.py)."""
     module, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    with lasting():
+        return getattr(importlib.import_module(module), attr)

@@ -49,8 +49,9 @@ DEFAULT_SETTING = {
     "systemEmailTitle": None,
     "emailSupport": None,
     "emailSupportTitle": None,
-    # Our addition (payments/risk.py): how many payments a buyer may have started in the last
-    # hour before the next one is Medium / High risk (High is held for review); 0: no rule.
+    # Our addition (payments/checkout/risk.py): how many payments a buyer may have started in
+    # the last hour before the next one is Medium / High risk (High is held for review); 0: no
+    # rule.
     "riskVelocityMedium": 3,
     "riskVelocityHigh": 6,
 }

@@ -222,8 +222,8 @@ class BrandSettingBody(Body):
     # Our addition: the tax rate quotes apply, in percent (0-100, up to 4 decimals). Stored as a
     # string so the decimal survives DynamoDB's map attribute exactly.
     taxRate: TaxRate | None = None
-    # Also ours (payments/risk.py): a buyer's payments started in the last hour that make the
-    # next one Medium / High risk; 0 turns that level's rule off.
+    # Also ours (payments/checkout/risk.py): a buyer's payments started in the last hour that
+    # make the next one Medium / High risk; 0 turns that level's rule off.
     riskVelocityMedium: VelocityThreshold | None = None
     riskVelocityHigh: VelocityThreshold | None = None
     # Also ours (invoicing/numbering.py): how invoice and credit-note numbers print.

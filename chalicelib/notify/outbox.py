@@ -28,6 +28,12 @@ Each kind has one handler in ``KINDS``, registered by the context that owns the 
 (``jobs.py``) imports those contexts' services, so it knows every kind. A handler takes the
 claimed ``OutboxItem`` and returns a ``Delivery``: what to record on the row and any items to
 write in the same transaction that marks the row Sent.
+
+A writer on a cold path may ``declare_kind`` instead: the kind is known where its rows are
+written (``row`` refuses an unknown one) without importing its handler, which the owner
+registers in a module its service imports (payments: ``effects.py`` declares, ``kinds.py``
+registers), so the consumer still has it. ``unregistered_kinds`` names any declared kind
+with no handler (a test imports the consumer and expects none).
 """
 
 from __future__ import annotations
@@ -70,6 +76,8 @@ GiveUpHook = Callable[[OutboxItem, str], list[Any]]
 # kind -> its handler; filled by the owning contexts through ``register_kind``.
 KINDS: dict[str, Handler] = {}
 GIVE_UP: dict[str, GiveUpHook] = {}
+# Kinds whose rows may be written where the handler isn't imported (``declare_kind``).
+DECLARED: set[str] = set()
 
 
 def register_kind(kind: str, handler: Handler, on_give_up: GiveUpHook | None = None) -> str:
@@ -80,6 +88,18 @@ def register_kind(kind: str, handler: Handler, on_give_up: GiveUpHook | None = N
     if on_give_up is not None:
         GIVE_UP[kind] = on_give_up
     return kind
+
+
+def declare_kind(kind: str) -> str:
+    """Make ``kind`` known to ``row`` without its handler (registered with ``register_kind`` by
+    a module the consumer imports); returns ``kind``."""
+    DECLARED.add(kind)
+    return kind
+
+
+def unregistered_kinds() -> set[str]:
+    """Declared kinds whose handler is not registered (in the consumer: none)."""
+    return DECLARED - KINDS.keys()
 
 
 def shard_of(outbox_id: str) -> str:
@@ -104,7 +124,7 @@ def lost_after(publishes: int = 1) -> timedelta:
 
 def row(brand_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
     """A new Pending outbox row (an ``OutboxItem``), due now; save it with ``add``."""
-    if kind not in KINDS and kind != BUNDLE:
+    if kind not in KINDS and kind not in DECLARED and kind != BUNDLE:
         raise ValueError(f"unknown outbox kind {kind!r}; register it with "
                          "notify.service.register_kind")
     now = settings.now()

@@ -9,7 +9,8 @@ The outbox (outbox.py): build rows, save them in your own transaction, publish a
     notify.publish(rows)
 
 A context that owns an outbox kind registers its handler with ``register_kind`` (the consumer,
-jobs.py, imports that context's service). Mail contexts are built with ``user_vars`` and dates
+jobs.py, imports that context's service); a cold path that writes its rows without importing
+the handler declares it (``declare_kind``). Mail contexts are built with ``user_vars`` and dates
 shown with ``mail_date``.
 """
 
@@ -34,7 +35,7 @@ from chalicelib.notify.mailer import (
 )
 from chalicelib.notify.mailer import deliver as deliver_mail
 from chalicelib.notify.models import OutboxItem
-from chalicelib.notify.outbox import Delivery, register_kind
+from chalicelib.notify.outbox import Delivery, declare_kind, register_kind, unregistered_kinds
 from chalicelib.notify.templates import brand_vars, mail_date, user_vars
 from chalicelib.notify.texter import (
     all_sent_texts,
@@ -47,10 +48,11 @@ from chalicelib.notify.texter import (
 
 __all__ = [
     "PASSWORD_CHANGED", "PASSWORD_RESET_REQUESTED", "Delivery", "Event", "MailError",
-    "OutboxItem", "add", "all_sent_mails", "brand_vars", "deliver_mail", "ensure_sender_verified",
+    "OutboxItem", "add", "all_sent_mails", "brand_vars", "declare_kind", "deliver_mail",
+    "ensure_sender_verified",
     "is_local_host", "mail", "mail_date", "publish", "register_kind", "row", "save_template",
     "sender_verified", "sent_mails", "set_brand_lookup", "user_vars",
-    "event_dto", "find_event",
+    "event_dto", "find_event", "unregistered_kinds",
     "all_sent_texts", "is_e164", "may_text", "set_phone_lookup", "text", "texts_for",
 ]
 

@@ -5,38 +5,26 @@ everything fulfilment (licensing) needs, the coupon redemption, the card the buy
 keep (``saved-card``, cards/saved.py), and on a mismatch the PAYMENT.RISK.FLAGGED event (and a
 mail to the brand's support address when it has one).
 
-The outbox kinds of those rows, and what the outbox consumer does with them (registered with
-notify at the end of this module; the consumer imports payments' service, which imports it):
-- ``payment-event``: what happened to a payment, with everything fulfilment needs. It is handed
-  to each subscriber in ``SUBSCRIBERS`` (functions taking the payload dict; licensing's service
-  subscribes its fulfilment with ``payments.subscribe``, so payments imports no licensing).
-  Subscribers must be idempotent by ``payload["eventId"]`` (the outbox row delivers at least
-  once). With no subscriber the row is simply marked Sent.
-- ``payment-coupon``: redeem the payment's coupon once the payment completed, idempotent by the
-  payment id (``catalog.redeem_coupon(ref=payment id)``). It runs after the commit through the
-  outbox
-  rather than inside the payment's transaction because ``coupons.redeem`` is its own
-  transaction on another table; the outbox row, written with the completion, makes sure it
-  happens, and the ref makes sure it happens once.
+The kinds of those rows (``payment-event``, ``payment-coupon``) are only declared here
+(``notify.declare_kind``); what the outbox consumer does with them is ``kinds.py``, which
+payments' service imports (so the consumer has it). This module is on a cold webhook's path
+(intake), and imports no other context than notify: the consumer's side needs the catalog
+(the coupon), the webhooks (the fan-out) and identity (the risk mail's support address).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib import money, settings
-from chalicelib.catalog import service as catalog
-from chalicelib.http.errors import ApiError
-from chalicelib.identity import service as identity
 from chalicelib.notify import service as notify
-from chalicelib.payments import models as m
 from chalicelib.payments.cards import saved
 from chalicelib.payments.gateways.events import GatewayEvent
-from chalicelib.webhooks import service as webhooks
 
-log = logging.getLogger("jfw.payments")
+# The outbox kinds payments owns (written here and by review.py; handlers: kinds.py).
+PAYMENT_EVENT = notify.declare_kind("payment-event")
+PAYMENT_COUPON = notify.declare_kind("payment-coupon")
+RISK_MAIL = "PAYMENT.RISK.FLAGGED"
 
 MAIL_FOR = {"Completed": "PAYMENT.PROCESSED.SUCCESS", "Failed": "PAYMENT.PROCESSED.FAILED",
             "Denied": "PAYMENT.PROCESSED.FAILED", "Refunded": "PAYMENT.PROCESSED.REFUNDED",
@@ -163,79 +151,16 @@ def _camel(name: str) -> str:
 
 
 def risk_rows(payment: Any, event: GatewayEvent, reasons: list[str],
-               notification_id: str | None) -> list[Any]:
-    """PAYMENT.RISK.FLAGGED: a payment-event row always; a mail to the brand's support address
-    when it has one (admins' own addresses are not read on this path)."""
+              notification_id: str | None) -> list[Any]:
+    """PAYMENT.RISK.FLAGGED: a payment-event row, carrying (``mail``) the context of the mail
+    to the brand's support address, which the consumer sends when the brand has one
+    (``kinds.py``: no brand read on the notification's path; admins' own addresses are not
+    read at all)."""
     after = {**snapshot(payment), "status": payment.status}
     payload = event_payload(payment, after, event, None, notification_id)
-    payload.update(event="PAYMENT.RISK.FLAGGED", reasons=reasons, fulfil=False, held=True)
-    rows = [notify.row(payment.brand_id, PAYMENT_EVENT, payload)]
-    try:
-        brand = identity.get_brand(payment.brand_id)
-    except Exception:  # noqa: BLE001 - the flag stands without the mail
-        log.warning("brand %s not readable for the risk mail", payment.brand_id, exc_info=True)
-        brand = {}
-    support = ((brand.get("setting") or {}).get("emailSupport") or "").strip()
-    if support:
-        context = mail_context(payment, after)
-        context["user"] = {"name": f"{brand.get('name') or 'support'} team"}
-        context["risk"] = {"reasons": "; ".join(reasons), "gateway": event.gateway,
-                           "notification_id": notification_id}
-        rows.append(notify.mail(payment.brand_id, "PAYMENT.RISK.FLAGGED", support, context))
-    return rows
-
-
-# -- the outbox kinds (run by the outbox consumer, notify/jobs.py) --------------------------------
-
-Subscriber = Callable[[dict[str, Any]], Any]
-SUBSCRIBERS: list[Subscriber] = []
-
-
-def subscribe(handler: Subscriber) -> None:
-    """Add a ``payment-event`` subscriber (a function taking the payload dict)."""
-    if handler not in SUBSCRIBERS:
-        SUBSCRIBERS.append(handler)
-
-
-def _name(handler: Subscriber) -> str:
-    return f"{handler.__module__}:{handler.__qualname__}"
-
-
-def deliver_payment_event(item: notify.OutboxItem) -> notify.Delivery:
-    payload = dict(item.payload or {})
-    payload.setdefault("eventId", item.id)
-    payload.setdefault("brandId", item.brand_id)
-    for handler in SUBSCRIBERS:
-        handler(payload)
-    text = payload.get("text") or {}
-    texts = notify.texts_for(item.brand_id, text["event"], text.get("userId"),
-                             text.get("context") or {}, text.get("languageCode")) if text else []
-    result = {"event": payload.get("event"), "subscribers": [_name(h) for h in SUBSCRIBERS]}
-    if texts:
-        result["texts"] = [t.id for t in texts]
-    return notify.Delivery(result=result, writes=texts)
-
-
-def redeem_coupon(item: notify.OutboxItem) -> notify.Delivery:
-    p = item.payload or {}
-    try:
-        catalog.redeem_coupon(item.brand_id, p["couponId"], p["userId"], ref=p["paymentId"])
-    except ApiError as e:
-        # The coupon ran out (or was withdrawn) between the quote and the payment: the buyer
-        # paid the discounted price and keeps it. Retrying can't change the answer.
-        log.warning("payment %s: coupon %s not redeemed: %s", p.get("paymentId"),
-                    p.get("couponId"), e.message)
-        return notify.Delivery(result={"redeemed": False, "reason": e.message})
-    _mark_redeemed(item.brand_id, p["paymentId"])
-    return notify.Delivery(result={"redeemed": True})
-
-
-def _mark_redeemed(brand_id: str, payment_id: str) -> None:
-    m.PaymentItem(m.payment_pk(brand_id, payment_id), m.PAYMENT_SK).update(
-        actions=[m.PaymentItem.coupon_redeemed.set(True)],
-        condition=m.PaymentItem.pk.exists())
-
-
-# The outbox kinds payments owns (written here and by review.py).
-PAYMENT_EVENT = notify.register_kind("payment-event", webhooks.forwarding(deliver_payment_event))
-PAYMENT_COUPON = notify.register_kind("payment-coupon", redeem_coupon)
+    payload.update(event=RISK_MAIL, reasons=reasons, fulfil=False, held=True)
+    context = mail_context(payment, after)
+    context["risk"] = {"reasons": "; ".join(reasons), "gateway": event.gateway,
+                       "notification_id": notification_id}
+    payload["mail"] = {"event": RISK_MAIL, "context": context}
+    return [notify.row(payment.brand_id, PAYMENT_EVENT, payload)]

@@ -203,7 +203,7 @@ def black_list_gsi(brand_id: str) -> str:
 # -- the payment partition -----------------------------------------------------------------------
 
 class BuyerIndex(GlobalSecondaryIndex):
-    """A buyer's payments by creation time, for payments/risk.py: status and creation date, and
+    """A buyer's payments by creation time, for checkout/risk.py: status and creation date, and
     the item kind PynamoDB filters on."""
 
     class Meta:

@@ -25,7 +25,6 @@ Everything else in payments is internal: its own routes, jobs and rules.
 
 from chalicelib.payments.cards.offsession import charge_saved_card
 from chalicelib.payments.checkout.start import GatewayFailed, Order, checkout
-from chalicelib.payments.effects import subscribe  # importing effects registers the kinds
 from chalicelib.payments.gateways.config import create as create_gateway
 from chalicelib.payments.gateways.config import list_gateways
 from chalicelib.payments.gateways.config import update as update_gateway
@@ -46,6 +45,7 @@ from chalicelib.payments.gateways.stripe import HANDLED_EVENT_TYPES as STRIPE_EV
 from chalicelib.payments.gateways.stripe import sign as sign_stripe_payload
 from chalicelib.payments.gateways.webhook import clear_cache as clear_gateway_cache
 from chalicelib.payments.gateways.webhook import get_for_webhook
+from chalicelib.payments.kinds import subscribe  # importing kinds registers the handlers
 from chalicelib.payments.ledger import (
     create_payment,
     find_payment,

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from chalicelib import settings
+from chalicelib.lasting import lasting
 
 _clients: dict[str, Any] = {}
 _session: Any = None
@@ -49,13 +50,18 @@ def session() -> Any:
 def _create(service: str) -> Any:
     s = settings.get()
     endpoint = s.dynamodb_endpoint_url if service == "dynamodb" else s.aws_endpoint_url
-    with lock:
+    with lock, lasting():  # the client and its models last the process
         return session().create_client(service, region_name=s.region, endpoint_url=endpoint)
 
 
 @cache
 def queue_url(logical_name: str) -> str:
-    name = settings.get().queue_name(logical_name)
+    """The queue's URL: the settings' ``queue_url_prefix`` + its name when set (deployed
+    stages: no SQS call), else SQS's GetQueueUrl (the local stack, tests)."""
+    s = settings.get()
+    name = s.queue_name(logical_name)
+    if s.queue_url_prefix:
+        return s.queue_url_prefix + name
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
 

@@ -34,6 +34,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
+from chalicelib.lasting import lasting
 from chalicelib.store import aws, schema
 
 _shared: Connection | None = None
@@ -57,7 +58,8 @@ def connection() -> Connection:
                 s = settings.get()
                 shared = _SharedSessionConnection(region=s.region, host=s.dynamodb_endpoint_url,
                                                   max_retry_attempts=3)
-                with aws.lock:  # PynamoDB builds the client lazily, unguarded
+                # PynamoDB builds the client lazily, unguarded; it lasts the process
+                with aws.lock, lasting():
                     _skip_table_arn_lists(shared.client)
                 _shared = shared
     return _shared

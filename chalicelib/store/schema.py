@@ -50,8 +50,8 @@ class Queue(NamedTuple):
 # is due (ARCHITECTURE.md, "Data").
 GSI1 = Index("gsi1", "gsi1pk", "gsi1sk")
 DUE = Index("due", "duePk", "dueSk")
-# A buyer's payments by creation time: all the checkout's risk rules read (payments/risk.py), so
-# their cost follows the buyer's payments, not the brand's.
+# A buyer's payments by creation time: all the checkout's risk rules read
+# (payments/checkout/risk.py), so their cost follows the buyer's payments, not the brand's.
 BUYER = Index("buyer", "buyerPk", "buyerSk", include=("kind", "status", "createdDate"))
 # A user's own documents by creation time (invoicing: a buyer's invoices), beside gsi1's brand
 # listing.

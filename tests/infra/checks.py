@@ -343,6 +343,23 @@ def name_problems(t: dict, stage: str) -> list[str]:
     return problems
 
 
+# The stage's queue URLs without the queue's name (SQS's URL form; settings.queue_url_prefix).
+QUEUE_URL_PREFIX = "https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/"
+
+
+def _joined(value: Any) -> str | None:
+    """A string, or an Fn::Join of strings and pseudo-parameter Refs, as ``${Name}`` text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return "${" + str(value["Ref"]) + "}"
+    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
+        sep, parts = value["Fn::Join"]
+        texts = [_joined(p) for p in parts]
+        return None if None in texts else sep.join(t for t in texts if t is not None)
+    return None
+
+
 def environment_problems(t: dict, stage: str, mail_sender: str) -> list[str]:
     problems = []
     bucket = next(iter(resources(t, "AWS::S3::Bucket")), None)
@@ -365,6 +382,9 @@ def environment_problems(t: dict, stage: str, mail_sender: str) -> list[str]:
             problems.append(f"{lid}: JFW_BASE_URL={env.get('JFW_BASE_URL')} is not the API's URL")
         if not str(env.get("JFW_STRIPE_API_BASE", "")).startswith("https://"):
             problems.append(f"{lid}: JFW_STRIPE_API_BASE={env.get('JFW_STRIPE_API_BASE')}")
+        if _joined(env.get("JFW_QUEUE_URL_PREFIX")) != QUEUE_URL_PREFIX:
+            problems.append(f"{lid}: JFW_QUEUE_URL_PREFIX={env.get('JFW_QUEUE_URL_PREFIX')} is "
+                            f"not {QUEUE_URL_PREFIX} (store/aws.py queue_url)")
         if visibility and {int(env.get("JFW_QUEUE_VISIBILITY_SECONDS", 0))} != visibility:
             problems.append(f"{lid}: JFW_QUEUE_VISIBILITY_SECONDS="
                             f"{env.get('JFW_QUEUE_VISIBILITY_SECONDS')} != queues' {visibility}")

@@ -118,6 +118,11 @@ def wrong_env(t):
     fn_named(t, "-api")["Properties"]["Environment"]["Variables"]["JFW_TABLE_PREFIX"] = "jfw-"
 
 
+def queue_urls_elsewhere(t):
+    fn_named(t, "-api")["Properties"]["Environment"]["Variables"]["JFW_QUEUE_URL_PREFIX"] = \
+        "https://sqs.us-east-1.amazonaws.com/123456789012/"
+
+
 def no_dlq_alarm(t):
     for lid, r in list(t["Resources"].items()):
         if r["Type"] == "AWS::CloudWatch::Alarm" and \
@@ -182,6 +187,7 @@ CASES = [
     (cycle, checks.cycle_problems),
     (cycle, lambda t: checks.api_problems(t, STAGE)),
     (wrong_env, lambda t: checks.environment_problems(t, STAGE, SENDER)),
+    (queue_urls_elsewhere, lambda t: checks.environment_problems(t, STAGE, SENDER)),
     (no_dlq_alarm, checks.alarm_problems),
     (no_reconciliation_filter, lambda t: checks.reconciliation_problems(
         t, STAGE, "WALLET.RECONCILIATION.FAILED", "WalletReconciliationFailures")),

@@ -1,9 +1,13 @@
-"""Money at the API edge: decimals <-> integer minor units by the currency's exponent."""
+"""Money at the API edge: decimals <-> integer minor units by the currency's exponent.
+
+``python -m tests.unit.test_money`` rewrites chalicelib/currency_table.py from the ``iso4217``
+library (after upgrading it; ``test_the_currency_table_is_iso4217s`` says when)."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -147,3 +151,35 @@ def test_amounts_stored_before_the_ceiling_still_read_exactly():
         pytest.approx(1e35)
     assert money.percent_of(10 ** 30, "12.5") == 125 * 10 ** 27
     assert money.percent_of(10 ** 30 + 4, "12.5") == 125 * 10 ** 27 + 1  # 0.5 -> up
+
+
+TABLE = Path(__file__).resolve().parents[2] / "chalicelib" / "currency_table.py"
+TABLE_HEAD = '''"""ISO 4217's tradable currencies as the ``iso4217`` library lists them
+(code, numeric code, exponent, name), written out so a cold start reads compiled tuples instead
+of parsing the library's XML into an Enum (~10 ms); money.currencies() serves them. Generated
+by ``python -m tests.unit.test_money``, which tests/unit/test_money.py checks is up to date."""
+
+CURRENCIES: tuple[tuple[str, int, int, str], ...] = (
+'''
+
+
+def iso4217_table() -> str:
+    """currency_table.py's text, from the iso4217 library (currencies with an exponent)."""
+    import iso4217  # heavy optional: parses its XML; only this check and the generator use it
+
+    rows = [f"    ({c.code!r}, {c.number}, {c.exponent}, {c.currency_name!r}),"
+            for c in iso4217.Currency if c.exponent is not None]
+    return TABLE_HEAD + "\n".join(rows) + "\n)\n"
+
+
+def test_the_currency_table_is_iso4217s():
+    assert TABLE.read_text() == iso4217_table(), (
+        "chalicelib/currency_table.py differs from the iso4217 library: run "
+        "python -m tests.unit.test_money")
+    assert money.currencies()["JPY"]["exponent"] == 0
+    assert money.currencies()["KWD"] == {"code": "KWD", "name": "Kuwaiti Dinar",
+                                         "numericCode": 414, "exponent": 3}
+
+
+if __name__ == "__main__":
+    TABLE.write_text(iso4217_table())

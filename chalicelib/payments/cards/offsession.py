@@ -42,10 +42,10 @@ from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, Conflict, NotFound
 from chalicelib.identity import service as identity
 from chalicelib.notify import service as notify
-from chalicelib.payments import effects, ledger, risk
+from chalicelib.payments import effects, ledger
 from chalicelib.payments import models as m
 from chalicelib.payments.cards import saved
-from chalicelib.payments.checkout import blacklist
+from chalicelib.payments.checkout import blacklist, risk
 from chalicelib.payments.checkout.start import Order, buyer_fields, stripe_client
 from chalicelib.payments.gateways.choice import for_checkout
 from chalicelib.payments.gateways.events import GatewayEvent

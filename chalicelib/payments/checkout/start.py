@@ -9,7 +9,7 @@ refusal writes nothing:
 2. the gateway (``appIntegrationId``: a gateway id, ``stripe``/``paypal``, or the default);
 3. what is bought (the ``order`` callback: for a price, the quote of catalog.quotes: coupon,
    upgrade proration, tax) -> the amount, kept on the payment; 0 to pay is a 409;
-4. the risk level (risk.py); a High one is created ``held``;
+4. the risk level (checkout/risk.py); a High one is created ``held``;
 5. the gateway's side, with the payment id generated up front:
    - Stripe: a PaymentIntent (Idempotency-Key = the payment id, metadata ``payment_code`` = the
      payment id), paid on our hosted page ``/api/checkout/<paymentId>?brandId=<brand>``
@@ -41,10 +41,10 @@ from chalicelib import money, settings
 from chalicelib.catalog import service as catalog
 from chalicelib.http.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.identity import service as identity
-from chalicelib.payments import ledger, risk
+from chalicelib.payments import ledger
 from chalicelib.payments import models as m
 from chalicelib.payments.cards import saved
-from chalicelib.payments.checkout import blacklist
+from chalicelib.payments.checkout import blacklist, risk
 from chalicelib.payments.gateways import wallet as wallet_gateway
 from chalicelib.payments.gateways.choice import for_checkout
 from chalicelib.payments.gateways.stripe import to_stripe_amount

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib import settings
 from chalicelib.payments import risk, service
+from chalicelib.payments.checkout import risk as checkout_risk
 from chalicelib.payments.inbound import intake
 from tests.helpers.checkout import (
     checkout_link,
@@ -128,11 +129,11 @@ def test_levels_and_price_mismatch_rules(api):
         "Low", "Low", "Medium", "Medium", "High", "High"]
     assert api.ok("GET", "v1/constants/payment/risk-levels") == ["Low", "Medium", "High"]
     price = {"amountMinor": 2000, "currency": "USD"}
-    assert risk.price_mismatch(2200, "USD", price, Decimal(10)) == []
-    assert risk.price_mismatch(1500, "USD", price, Decimal(0)) == []  # a coupon
-    assert risk.price_mismatch(2201, "USD", price, Decimal(10)) == [
+    assert checkout_risk.price_mismatch(2200, "USD", price, Decimal(10)) == []
+    assert checkout_risk.price_mismatch(1500, "USD", price, Decimal(0)) == []  # a coupon
+    assert checkout_risk.price_mismatch(2201, "USD", price, Decimal(10)) == [
         "amount 2201 is more than the price with tax (2200, minor units)"]
-    assert risk.price_mismatch(2000, "EUR", price, Decimal(0)) == [
+    assert checkout_risk.price_mismatch(2000, "EUR", price, Decimal(0)) == [
         "currency EUR is not the price's USD"]
 
 
@@ -237,6 +238,6 @@ def test_the_risk_rules_read_only_the_buyers_own_payments(clock, buyer, shop, pa
     risk_reads = [r for r in reads if r.get("IndexName") == "buyer"]
     assert len(risk_reads) == 1, reads
     buyer_id = latest(demo_brand["id"]).user_id
-    found = risk.recent_payments(demo_brand["id"], buyer_id)
+    found = checkout_risk.recent_payments(demo_brand["id"], buyer_id)
     mine = [p.pk for p in payments_of(demo_brand["id"]) if p.user_id == buyer_id]
     assert mine and sorted(p.pk for p in found) == sorted(mine)  # none of the 12 others

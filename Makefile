@@ -69,8 +69,12 @@ test:
 
 test-parts: test-suite lint infra-check
 
+# Three workers on two cores: the local-stack and browser tests mostly wait on their stacks'
+# subprocesses (a third of a core), so a third worker keeps both cores busy; tests/integration,
+# collected last (tests/conftest.py), keeps the workers ending together.
+TEST_WORKERS ?= 3
 test-suite: $(DEV_STAMP) $(INFRA_STAMP) test-tools
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/infra
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/infra
 
 # devstack-tools then browser-tools, in one job: each may run apt-get, which holds one lock.
 test-tools: $(LOCAL_STAMP)

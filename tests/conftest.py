@@ -33,11 +33,11 @@ from _pytest.nodeid import NodeId  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import settings  # noqa: E402
-from tests.helpers import moto_speed  # noqa: E402
+from chalicelib.devstack import moto_speed  # noqa: E402
 from tests.helpers.api import Api, login, make_user, register_and_login  # noqa: E402, F401
 
 settings.reload()
-moto_speed.install()  # moto's DynamoDB without its whole-table copies (tests/helpers/moto_speed.py)
+moto_speed.install()  # moto without its whole-table copies (chalicelib/devstack/moto_speed.py)
 
 # Every boto3 session (store/aws.py makes one per client, and every test drops its clients) reads
 # the same botocore JSON models: one loader for the process reads them once (~150 ms a client).
@@ -63,6 +63,7 @@ def pytest_collection_modifyitems(config, items) -> None:
     _keep_xdist_groups(items)
     seed = config.getoption("--shuffle")
     if seed is None:
+        _integration_last(items)
         return
     rnd = random.Random(seed)
     modules: dict[str, list] = {}
@@ -73,6 +74,14 @@ def pytest_collection_modifyitems(config, items) -> None:
     for group in groups:
         rnd.shuffle(group)
     items[:] = [item for group in groups for item in group]
+
+
+def _integration_last(items) -> None:
+    """tests/integration (thousands of short tests) after everything else: xdist hands tests
+    out in this order, so the last ones each worker runs are short and the workers end
+    together, instead of one running the package build or the fresh-interpreter checks
+    (tests/unit) alone at the end. A stable sort: each part keeps its own order."""
+    items.sort(key=lambda item: INTEGRATION in item.path.parents)
 
 
 def _keep_xdist_groups(items) -> None:

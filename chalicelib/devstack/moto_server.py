@@ -18,20 +18,15 @@ Serialising each DynamoDB request (not our read-then-write sequences, which stil
 would on AWS) makes moto behave like DynamoDB under load. Other services are left alone: SQS
 long polls would hold a lock for seconds.
 
-A transaction's backup: moto deep-copies each table a transaction touches once PER ITEM (the
-copies of one table are identical; the last is kept for the rollback), so its cost grew with the
-table's size times the items on it: a webhook's 4 items on the payments table of a short bench
-run took ~40 ms where a 1-item transaction on a small table took ~5 ms (bench/coldwebhook.py,
-where it was a third of the app's distance to the minimal handler; DynamoDB's own latency does
-not grow with the table). ``one_backup_per_table`` copies each table once per transaction: the
-same backup, the same rollback.
+moto's own costs that grow with its tables (a transaction's whole-table copies, the reply
+serializer's name lookups) are taken out by ``moto_speed.install`` (moto_speed.py), as in the
+tests' in-process moto: the same replies, the same stored items.
 
     python -m chalicelib.devstack.moto_server [--serialise-dynamodb] -H 127.0.0.1 -p 5055
 """
 
 from __future__ import annotations
 
-import copy
 import sys
 import threading
 import time
@@ -71,61 +66,21 @@ def fast_sqs_clock() -> None:
     sqs_models.unix_time_millis = unix_time_millis  # type: ignore[assignment]
 
 
-@contextmanager
-def one_backup_per_table() -> Iterator[None]:
-    """Within this block, moto's transaction backup is made once per table instead of once per
-    item (module doc)."""
-    import moto.dynamodb.models as ddb  # after the stack's environment
-    from moto.dynamodb.models.table import Table  # after the stack's environment
-
-    original = ddb.DynamoDBBackend.transact_write_items
-    local = threading.local()  # the copies of the transaction running on this thread
-
-    class _Copy:
-        """moto's ``copy`` module as its DynamoDB backend sees it: a table copied again within
-        one transaction is the first copy (nothing is written before the backup is complete)."""
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(copy, name)
-
-        @staticmethod
-        def deepcopy(obj: Any, *args: Any) -> Any:
-            copies = getattr(local, "copies", None)
-            if copies is None or not isinstance(obj, Table):
-                return copy.deepcopy(obj, *args)
-            if id(obj) not in copies:
-                copies[id(obj)] = (obj, copy.deepcopy(obj, *args))
-            return copies[id(obj)][1]
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        local.copies = {}
-        try:
-            return original(self, transact_items)
-        finally:
-            local.copies = None
-
-    ddb.copy = _Copy()  # type: ignore[assignment]
-    ddb.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        ddb.copy = copy  # type: ignore[assignment]
-        ddb.DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
-
-
 def main(argv: list[str] | None = None) -> None:
     from moto.server import main as moto_main  # after the stack's environment
+
+    from chalicelib.devstack import moto_speed  # imports moto: after the stack's environment
 
     args = list(sys.argv[1:] if argv is None else argv)
     serialise = "--serialise-dynamodb" in args
     args = [a for a in args if a != "--serialise-dynamodb"]
     fast_sqs_clock()
-    with one_backup_per_table():
-        if not serialise:
-            moto_main(args)
-            return
-        with serialised_dynamodb():
-            moto_main(args)
+    moto_speed.install()
+    if not serialise:
+        moto_main(args)
+        return
+    with serialised_dynamodb():
+        moto_main(args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""tests/helpers/moto_speed.py changes no reply and no stored item: the same DynamoDB requests go
-through moto as shipped and as patched, and every raw reply body and the tables after must be
-the same (transactions applied, cancelled by a condition, refused as invalid, and rolled back
-after their first items were written)."""
+"""chalicelib/devstack/moto_speed.py changes no reply and no stored item: the same DynamoDB
+requests go through moto as shipped and as patched, and every raw reply body and the tables after
+must be the same (transactions applied, cancelled by a condition, refused as invalid, and
+rolled back after their first items were written); and a transaction copies no table."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from tests.helpers import moto_speed
+from chalicelib.devstack import moto_speed
 
 TABLE = "speed"
 
@@ -143,3 +143,22 @@ def test_patched_moto_replies_and_stores_the_same_as_moto(shipped_moto):
     scan = json.loads(patched[-2])["Items"]
     assert {(i["pk"]["S"], i["v"]["N"], "ss" in i) for i in scan} == {("A", "2", True),
                                                                       ("B", "5", True)}
+
+
+def test_a_transaction_copies_no_table(monkeypatch):
+    import copy
+
+    from moto.dynamodb.models.table import Table
+
+    copied = []
+    real = copy.deepcopy
+
+    def counting(obj, *args):
+        if isinstance(obj, Table):
+            copied.append(obj)
+        return real(obj, *args)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)
+    with mock_aws():
+        _run_script()
+    assert copied == []

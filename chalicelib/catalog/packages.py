@@ -70,7 +70,11 @@ def code_taken(code: str) -> Conflict:
 # -- reads ---------------------------------------------------------------------------------------
 
 def get_package(brand_id: str, package_id: str, public: bool = False) -> dict:
-    cat = load(brand_id)
+    return package_of(load(brand_id), package_id, public)
+
+
+def package_of(cat: Catalogue, package_id: str, public: bool = False) -> dict:
+    """``get_package`` on a catalogue the caller has read already."""
     pkg = _get(cat, package_id)
     if public and pkg.status != "Active":
         raise NotFound(f"Package '{package_id}' not found.", code="PACKAGE_NOT_FOUND")

@@ -65,7 +65,11 @@ def _get(cat: Catalogue, price_id: str) -> PriceItem:
 # -- reads ---------------------------------------------------------------------------------------
 
 def get_price(brand_id: str, price_id: str, public: bool = False) -> dict:
-    cat = load(brand_id)
+    return price_of(load(brand_id), price_id, public)
+
+
+def price_of(cat: Catalogue, price_id: str, public: bool = False) -> dict:
+    """``get_price`` on a catalogue the caller has read already."""
     p = _get(cat, price_id)
     if public and not price_visible(cat, p):
         raise NotFound(f"Price '{price_id}' not found.", code="PRICE_NOT_FOUND")

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.catalog import coupons, packages, prices, pricing, subscription_types
+from chalicelib.catalog.catalogue import Catalogue, load
 from chalicelib.http.errors import BadRequest, Conflict, NotFound
 from chalicelib.identity import service as identity
 
@@ -30,8 +31,9 @@ def calculate(brand: dict, package_id: str, *, price_id: str | None,
                          f"'{package_id}' in the path.", field="packageId")
     if not price_id:
         raise BadRequest("priceId is required.", field="priceId")
-    packages.get_package(brand_id, package_id, public=True)  # buyers see active packages
-    price = _price(brand_id, price_id)
+    cat = load(brand_id)  # one read for the package and the price
+    packages.package_of(cat, package_id, public=True)  # buyers see active packages
+    price = _price(cat, price_id)
     if price["packageId"] != package_id:
         raise BadRequest(f"The price '{price_id}' is not a price of the package '{package_id}'.",
                          code="PRICE_NOT_OF_PACKAGE", field="priceId")
@@ -50,9 +52,9 @@ def calculate(brand: dict, package_id: str, *, price_id: str | None,
     return {**pricing.to_wire(q, currency), "couponCode": coupon.code if coupon else None}
 
 
-def _price(brand_id: str, price_id: str) -> dict:
+def _price(cat: Catalogue, price_id: str) -> dict:
     try:
-        return prices.get_price(brand_id, price_id, public=True)
+        return prices.price_of(cat, price_id, public=True)
     except NotFound:
         raise BadRequest(f"The price '{price_id}' does not exist.", code="PRICE_NOT_FOUND",
                          field="priceId") from None

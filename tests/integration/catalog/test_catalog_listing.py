@@ -137,6 +137,20 @@ def test_each_catalogue_service_read_is_one_query(admin, demo_brand, dynamodb_ca
         assert dynamodb_calls == [("GetItem", "jfw-test-catalog")]  # the kept snapshot's head
 
 
+def test_a_quote_reads_the_catalogue_once(admin, api, dynamodb_calls):
+    """The package and the price of a quote come from one read of the catalogue (the kept
+    snapshot's head), not one each."""
+    build_catalogue(admin, packages=1)
+    pkg = api.ok("GET", "v1/packages")[0]
+    path = f"v1/packages/{pkg['id']}/calculate-total-price-checkout"
+    body = {"priceId": pkg["prices"][0]["id"]}
+    api.ok("POST", path, body)
+    dynamodb_calls.clear()
+    assert api.ok("POST", path, body)["total"] == 5
+    # the head, then the brand's coupons (one may apply itself to the price)
+    assert dynamodb_calls == [("GetItem", "jfw-test-catalog"), ("Query", "jfw-test-catalog")]
+
+
 def test_a_new_brand_is_seeded_on_its_first_read_only(aws_env, demo_brand, dynamodb_calls):
     from chalicelib.catalog import service
 

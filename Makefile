@@ -14,7 +14,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 INFRA_STAMP := $(VENV)/.installed-infra
 
 .PHONY: run test lint test-fast bench clean package infra-check deploy devstack-tools \
-	browser-tools test-parts test-suite test-tools
+	browser-tools test-parts test-suite test-tools test-bytecode
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -73,8 +73,19 @@ test-parts: test-suite lint infra-check
 # subprocesses (a third of a core), so a third worker keeps both cores busy; tests/integration,
 # collected last (tests/conftest.py), keeps the workers ending together.
 TEST_WORKERS ?= 3
-test-suite: $(DEV_STAMP) $(INFRA_STAMP) test-tools
+test-suite: $(DEV_STAMP) $(INFRA_STAMP) test-tools test-bytecode
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/infra
+
+# The suite's bytecode, written once before the workers start: each worker (and each local
+# stack a test starts) would otherwise compile the project and pytest would rewrite the asserts
+# of every test module in every worker (~15 s of CPU each), and where PYTHONDONTWRITEBYTECODE is
+# set (some CI images) again in every process. A collection writes them all; it runs while the
+# deploy tools and the browser install, so the workers find them ready (if it fails, say while
+# pip still writes the deploy tools, the workers compile as before: the suite reports errors).
+test-suite test-bytecode: export PYTHONDONTWRITEBYTECODE =
+test-bytecode: $(DEV_STAMP)
+	$(BIN)/python -m pytest --collect-only -q -p no:xdist --ignore=tests/infra > /dev/null \
+		|| echo "test-bytecode: the collection failed; the workers compile as they go"
 
 # devstack-tools then browser-tools, in one job: each may run apt-get, which holds one lock.
 test-tools: $(LOCAL_STAMP)

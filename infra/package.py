@@ -7,7 +7,8 @@
    ``JFW_STAGE=<stage>`` among the JFW settings: app.py reads the settings at import, so the queue
    names Chalice bakes into sam.json are the stage's, and nothing of this process (settings
    already loaded, another module called ``app`` on sys.path) leaks into the template. Chalice
-   downloads the Linux wheels of requirements.txt from PyPI (pip's cache makes repeats cheap).
+   downloads the Linux wheels of requirements.txt from PyPI (pip's cache makes repeats cheap);
+   its zip of them is kept in ``build/.chalice-deployments/`` for the next stage's build.
 2. Every ``.py`` is compiled with ``compileall --invalidation-mode unchecked-hash`` by this
    interpreter, which must be the runtime's minor (Python 3.11): Lambda then never compiles at
    cold start, and never checks source mtimes (which a zip doesn't keep anyway). Paths in the
@@ -181,6 +182,26 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
         raise PackageError(f"{what} failed (exit {proc.returncode}):\n{output[-4000:]}")
 
 
+def chalice_cache() -> Path:
+    """Where Chalice keeps its zip of the dependencies and the app (its costly part, the pip
+    install), named by a hash of requirements.txt and the app's files, not the stage: in a
+    project's ``.chalice/deployments``. Each build stages a new copy of the project, so the
+    copies share this folder, and a second stage (``make infra-check`` builds dev and prod)
+    reuses the first one's zip instead of installing every wheel again."""
+    return ROOT / "build" / ".chalice-deployments"
+
+
+def _keep_only(cache: Path, used: Path) -> None:
+    """Drop the cache's older zips: only the one this build used (a copy of ``used``) stays."""
+    size, sha = used.stat().st_size, None
+    for old in cache.glob("*.zip"):
+        if old.stat().st_size == size:
+            sha = sha or hashlib.sha256(used.read_bytes()).hexdigest()
+            if hashlib.sha256(old.read_bytes()).hexdigest() == sha:
+                continue
+        old.unlink()
+
+
 def chalice_package(stage: str, project: Path, out: Path) -> None:
     """Chalice's own ``package`` of ``project`` into ``out`` (deployment.zip + sam.json)."""
     _run([sys.executable, "-c", _PACKAGE_CODE, str(project), str(out), stage],
@@ -316,7 +337,11 @@ def build(stage: str, out_dir: Path | None = None, compile: bool = True,
             work = Path(tmp)
             project, chalice_out, tree = work / "project", work / "chalice", work / "tree"
             _stage_project(project)
-            chalice_package(stage, project, chalice_out)
+            with _locked(chalice_cache()):
+                (project / ".chalice" / "deployments").symlink_to(chalice_cache(),
+                                                                  target_is_directory=True)
+                chalice_package(stage, project, chalice_out)
+                _keep_only(chalice_cache(), chalice_out / ZIP_NAME)
             with zipfile.ZipFile(chalice_out / ZIP_NAME) as z:
                 z.extractall(tree)
             strip_bytecode(tree)

@@ -123,6 +123,23 @@ def test_unchanged_sources_are_not_rebuilt_and_give_the_same_bytes(project, tmp_
         assert not [n for n in z.namelist() if n.endswith(".pyc")]
 
 
+def test_a_second_stage_reuses_chalices_zip_of_the_dependencies(project, tmp_path):
+    """Chalice's zip (wheels and app, named by their hash, not the stage) is made once for
+    both stages: the prod build finds the dev build's and leaves it untouched."""
+    dev = package.build("dev", tmp_path / "dev")
+    [kept] = package.chalice_cache().glob("*.zip")
+    made = kept.stat().st_mtime_ns
+    prod = package.build("prod", tmp_path / "prod")
+    assert list(package.chalice_cache().glob("*.zip")) == [kept]
+    assert kept.stat().st_mtime_ns == made
+    assert digest(dev / package.ZIP_NAME) == digest(prod / package.ZIP_NAME)
+    assert "jfw-prod-outbox" in (prod / package.TEMPLATE_NAME).read_text()
+    (project / "chalicelib" / "__init__.py").write_text('NAME = "changed"\n')
+    package.build("dev", tmp_path / "dev")
+    [newer] = package.chalice_cache().glob("*.zip")
+    assert newer != kept  # a changed app is another zip; the old one is dropped
+
+
 def test_the_cli_prints_the_output_and_the_zip_size(project, tmp_path, capsys):
     assert package.main(["--stage", "dev", "--out", str(tmp_path / "cli")]) == 0
     line = capsys.readouterr().out.strip()

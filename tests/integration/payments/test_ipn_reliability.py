@@ -392,8 +392,8 @@ def test_shuffled_and_repeated_events_end_as_the_events_in_order():
     """Any order, any duplicates of one payment's events (success, partial refunds, a dispute
     opened and won or lost) give the same payment, refunded total, license, buyer's package
     and payment mails as the same events in order; the buyer gets one license receipt when
-    they end up holding it, and never more than one. (Each example on a fresh moto: moto's
-    transactions copy every table, so a shared one slows down as examples add up.)"""
+    they end up holding it, and never more than one. (Each example on a fresh moto, ~70 ms:
+    no example sees another's rows.)"""
     def run(brand: dict, shop: dict, gw: str, events: tuple, order: list[int], n: int) -> dict:
         email = f"buyer{n}@example.com"
         user = users.register(brand, password="s3cret-Pass", username=f"buyer{n}",

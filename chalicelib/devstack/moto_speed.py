@@ -38,7 +38,6 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 _ORIGINAL_TRANSACT = DynamoDBBackend.transact_write_items
-_ORIGINAL_PICK = serialize.AttributePicker.__call__
 _ORIGINAL_GET_VALUE = serialize.ResponseSerializer.get_value
 _MISSING = serialize.MISSING
 _installed = False
@@ -113,48 +112,28 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
 _KEYS: dict[tuple, tuple[tuple[str, ...], Any, Any]] = {}
 
 
-def _pick(self: serialize.AttributePicker, context: serialize.AttributePickerContext) -> Any:
-    obj = context.obj
-    if type(obj) is not dict or self.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS:
-        return _ORIGINAL_PICK(self, context)
-    shape = context.shape
+def _get_value(self: serialize.ResponseSerializer, value: Any, key: str, shape: Any) -> Any:
+    """A ``dict``'s member by the names the picker gives it, asked once per (member, shape,
+    parent shape); anything else as moto does it."""
+    picker = self._value_picker
+    if (type(value) is not dict or not isinstance(picker, serialize.AttributePicker)
+            or picker.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS
+            or picker.response_transformers):
+        return _ORIGINAL_GET_VALUE(self, value, key, shape)
     parent = getattr(shape, "parent", None)
-    memo = (type(self), context.key, id(shape), id(parent))
+    memo = (type(picker), key, id(shape), id(parent))
     found = _KEYS.get(memo)
     if found is None or found[1] is not shape or found[2] is not parent:
         # The shapes are kept with the answer, so an id is never another shape's.
-        found = _KEYS[memo] = (tuple(self.get_possible_keys(context)), shape, parent)
-    value = None
+        context = serialize.AttributePickerContext(
+            obj=value, key=key, shape=shape, operation_model=self.operation_model,
+            service_model=self.operation_model.service_model, key_path=".".join(self.path))
+        found = _KEYS[memo] = (tuple(picker.get_possible_keys(context)), shape, parent)
     for possible_key in found[0]:
-        value = get_value(obj, possible_key, _MISSING)
-        if value is not _MISSING:
-            break
-    else:
-        value = None
-    if self.response_transformers:
-        key_path = f"{context.key_path}.{context.key}"
-        for transform_path, transform in self.response_transformers.items():
-            if key_path.endswith(transform_path):
-                return transform(value)
-    return value
-
-
-def _get_value(self: serialize.ResponseSerializer, value: Any, key: str, shape: Any) -> Any:
-    """A ``dict``'s member whose names are known already, without building the picker's
-    context; anything else as moto does it (which, through ``_pick``, learns the names)."""
-    picker = self._value_picker
-    if (type(value) is dict and isinstance(picker, serialize.AttributePicker)
-            and picker.alias_providers is serialize.DEFAULT_ALIAS_PROVIDERS
-            and not picker.response_transformers):
-        parent = getattr(shape, "parent", None)
-        found = _KEYS.get((type(picker), key, id(shape), id(parent)))
-        if found is not None and found[1] is shape and found[2] is parent:
-            for possible_key in found[0]:
-                member = get_value(value, possible_key, _MISSING)
-                if member is not _MISSING:
-                    return member
-            return None
-    return _ORIGINAL_GET_VALUE(self, value, key, shape)
+        member = get_value(value, possible_key, _MISSING)
+        if member is not _MISSING:
+            return member
+    return None
 
 
 def install() -> None:
@@ -163,7 +142,6 @@ def install() -> None:
         return
     ddb_models.copy = SimpleNamespace(deepcopy=_copy_unless_journalled)
     DynamoDBBackend.transact_write_items = _transact_write_items
-    serialize.AttributePicker.__call__ = _pick
     serialize.ResponseSerializer.get_value = _get_value
     _installed = True
 
@@ -172,7 +150,6 @@ def uninstall() -> None:
     global _installed
     ddb_models.copy = copy
     DynamoDBBackend.transact_write_items = _ORIGINAL_TRANSACT
-    serialize.AttributePicker.__call__ = _ORIGINAL_PICK
     serialize.ResponseSerializer.get_value = _ORIGINAL_GET_VALUE
     _KEYS.clear()
     _installed = False

@@ -11,21 +11,12 @@ row is simply marked Sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from chalicelib.notify import service as notify
 
 USER_REGISTERED = "USER.REGISTERED"
 
-Subscriber = Callable[[dict[str, Any]], Any]
-SUBSCRIBERS: list[Subscriber] = []
-
-
-def subscribe(handler: Subscriber) -> None:
-    """Add a ``user-event`` subscriber (a function taking the payload dict)."""
-    if handler not in SUBSCRIBERS:
-        SUBSCRIBERS.append(handler)
+SUBSCRIBERS = notify.Subscribers()
+subscribe = SUBSCRIBERS.add  # a ``user-event`` subscriber: a function taking the payload dict
 
 
 def registered_row(brand_id: str, user_id: str, referrer_id: str | None,
@@ -35,14 +26,7 @@ def registered_row(brand_id: str, user_id: str, referrer_id: str | None,
 
 
 def deliver(item: notify.OutboxItem) -> notify.Delivery:
-    payload = dict(item.payload or {})
-    payload.setdefault("eventId", item.id)
-    payload.setdefault("brandId", item.brand_id)
-    for handler in SUBSCRIBERS:
-        handler(payload)
-    return notify.Delivery(result={
-        "event": payload.get("event"),
-        "subscribers": [f"{h.__module__}:{h.__qualname__}" for h in SUBSCRIBERS]})
+    return notify.Delivery(result=SUBSCRIBERS.hand_out(item)[1])
 
 
 USER_EVENT = notify.register_kind("user-event", deliver)

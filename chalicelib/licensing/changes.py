@@ -12,20 +12,13 @@ what it has seen. With no subscriber the row is simply marked Sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.notify import service as notify
 from chalicelib.webhooks import service as webhooks
 
-Subscriber = Callable[[dict[str, Any]], Any]
-SUBSCRIBERS: list[Subscriber] = []
-
-
-def subscribe(handler: Subscriber) -> None:
-    """Add a ``license-event`` subscriber (a function taking the payload dict)."""
-    if handler not in SUBSCRIBERS:
-        SUBSCRIBERS.append(handler)
+SUBSCRIBERS = notify.Subscribers()
+subscribe = SUBSCRIBERS.add  # a ``license-event`` subscriber: a function taking the payload dict
 
 
 def add(tx: Any, brand_id: str, license_ids: list[str]) -> list[notify.OutboxItem]:
@@ -38,14 +31,7 @@ def add(tx: Any, brand_id: str, license_ids: list[str]) -> list[notify.OutboxIte
 
 
 def deliver(item: notify.OutboxItem) -> notify.Delivery:
-    payload = dict(item.payload or {})
-    payload.setdefault("eventId", item.id)
-    payload.setdefault("brandId", item.brand_id)
-    for handler in SUBSCRIBERS:
-        handler(payload)
-    return notify.Delivery(result={
-        "event": payload.get("event"),
-        "subscribers": [f"{h.__module__}:{h.__qualname__}" for h in SUBSCRIBERS]})
+    return notify.Delivery(result=SUBSCRIBERS.hand_out(item)[1])
 
 
 LICENSE_EVENT = notify.register_kind("license-event", webhooks.forwarding(deliver))

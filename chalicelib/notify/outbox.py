@@ -69,6 +69,33 @@ class Delivery:
 
 
 Handler = Callable[[OutboxItem], Delivery]
+Subscriber = Callable[[dict[str, Any]], Any]
+
+
+class Subscribers:
+    """The functions an event kind (``user-event``, ``license-event``, ``payment-event``) hands
+    each row's payload to, so its owner imports none of the contexts that act on it. A row is
+    delivered at least once: each must be idempotent (by ``payload["eventId"]``, the row's id).
+    """
+
+    def __init__(self) -> None:
+        self.handlers: list[Subscriber] = []
+
+    def add(self, handler: Subscriber) -> None:
+        if handler not in self.handlers:
+            self.handlers.append(handler)
+
+    def hand_out(self, item: OutboxItem) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Give the row's payload (with ``eventId`` and ``brandId``) to every subscriber; the
+        payload and the result to record (the event, the subscribers by name)."""
+        payload = dict(item.payload or {})
+        payload.setdefault("eventId", item.id)
+        payload.setdefault("brandId", item.brand_id)
+        for handler in self.handlers:
+            handler(payload)
+        return payload, {"event": payload.get("event"),
+                         "subscribers": [f"{h.__module__}:{h.__qualname__}"
+                                         for h in self.handlers]}
 # Called once when the consumer gives a row up (Failed, after the queue's max receives), with
 # the row and its last error; returns new items to write (e.g. a Failed delivery-log row).
 GiveUpHook = Callable[[OutboxItem, str], list[Any]]

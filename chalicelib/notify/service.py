@@ -35,7 +35,13 @@ from chalicelib.notify.mailer import (
 )
 from chalicelib.notify.mailer import deliver as deliver_mail
 from chalicelib.notify.models import OutboxItem
-from chalicelib.notify.outbox import Delivery, declare_kind, register_kind, unregistered_kinds
+from chalicelib.notify.outbox import (
+    Delivery,
+    Subscribers,
+    declare_kind,
+    register_kind,
+    unregistered_kinds,
+)
 from chalicelib.notify.templates import brand_vars, mail_date, user_vars
 from chalicelib.notify.texter import (
     all_sent_texts,
@@ -48,8 +54,8 @@ from chalicelib.notify.texter import (
 
 __all__ = [
     "PASSWORD_CHANGED", "PASSWORD_RESET_REQUESTED", "Delivery", "Event", "MailError",
-    "OutboxItem", "add", "all_sent_mails", "brand_vars", "declare_kind", "deliver_mail",
-    "ensure_sender_verified",
+    "OutboxItem", "Subscribers", "add", "all_sent_mails", "brand_vars", "declare_kind",
+    "deliver_mail", "ensure_sender_verified",
     "is_local_host", "mail", "mail_date", "publish", "register_kind", "row", "save_template",
     "sender_verified", "sent_mails", "set_brand_lookup", "user_vars",
     "event_dto", "find_event", "unregistered_kinds",

@@ -20,7 +20,6 @@ it, so the consumer, notify/jobs.py, which imports every service, has them):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.catalog import service as catalog
@@ -33,32 +32,16 @@ from chalicelib.webhooks import service as webhooks
 
 log = logging.getLogger("jfw.payments")
 
-Subscriber = Callable[[dict[str, Any]], Any]
-SUBSCRIBERS: list[Subscriber] = []
-
-
-def subscribe(handler: Subscriber) -> None:
-    """Add a ``payment-event`` subscriber (a function taking the payload dict)."""
-    if handler not in SUBSCRIBERS:
-        SUBSCRIBERS.append(handler)
-
-
-def _name(handler: Subscriber) -> str:
-    return f"{handler.__module__}:{handler.__qualname__}"
+SUBSCRIBERS = notify.Subscribers()
+subscribe = SUBSCRIBERS.add  # a ``payment-event`` subscriber: a function taking the payload dict
 
 
 def deliver_payment_event(item: notify.OutboxItem) -> notify.Delivery:
-    payload = dict(item.payload or {})
-    payload.setdefault("eventId", item.id)
-    payload.setdefault("brandId", item.brand_id)
-    for handler in SUBSCRIBERS:
-        handler(payload)
+    payload, result = SUBSCRIBERS.hand_out(item)
     text = payload.get("text") or {}
     texts = notify.texts_for(item.brand_id, text["event"], text.get("userId"),
                              text.get("context") or {}, text.get("languageCode")) if text else []
     mails = _support_mail(item.brand_id, payload["mail"]) if payload.get("mail") else []
-    result: dict[str, Any] = {"event": payload.get("event"),
-                              "subscribers": [_name(h) for h in SUBSCRIBERS]}
     if texts:
         result["texts"] = [t.id for t in texts]
     if mails:

@@ -43,23 +43,29 @@ def _request(gw: str, body: bytes, headers: dict[str, str]) -> SimpleNamespace:
                            context={"path": f"/api/v1/ipn/stripe/{gw}"}, path="")
 
 
+def _storm(gw: str, pay_id: str, event_id: str, copies: int) -> tuple[bytes, list]:
+    """One signed Stripe success sent ``copies`` times at once (each DynamoDB request atomic):
+    the body and the replies."""
+    from chalicelib.http.dispatch import handle
+    from chalicelib.payments.inbound import routes as ipn_routes
+
+    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
+    body = ps.pi_event(pay_id, event_id=event_id)
+    headers = ps.signed(body)
+    with ps.serialised_dynamodb():
+        replies = ps.run_together(copies, lambda i: handle(route, _request(gw, body, headers),
+                                                           {"gatewayId": gw}))
+    return body, replies
+
 
 def received_mails(brand_id: str) -> list[dict]:
     """The "payment received" mails sent (the invoice's receipt mail goes too)."""
     return [m for m in ps.sent_mails(brand_id) if "payment was received" in m["subject"]]
 
 def test_the_same_notification_20_times_concurrently_has_one_effect(app, demo_brand, gw, pay):
-    from chalicelib.http.dispatch import handle
-    from chalicelib.payments.inbound import routes as ipn_routes
-
-    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
-    body = ps.pi_event(pay.id, event_id="evt_storm")
-    headers = ps.signed(body)
-    with ps.serialised_dynamodb():
-        replies = ps.run_together(20, lambda i: handle(route, _request(gw, body, headers),
-                                                       {"gatewayId": gw}))
     import json
 
+    _, replies = _storm(gw, pay.id, "evt_storm", 20)
     statuses = [r.status_code for r in replies]
     outcomes = sorted(json.loads(r.body)["data"]["outcome"] for r in replies)
     assert statuses == [200] * 20, [r.body for r in replies]
@@ -78,16 +84,9 @@ def test_concurrent_copies_race_on_the_notification_that_is_the_dedupe_row(
     log lists all 8, and each reads back by the id its reply gave."""
     import json
 
-    from chalicelib.http.dispatch import handle
     from chalicelib.payments.inbound import notifications
-    from chalicelib.payments.inbound import routes as ipn_routes
 
-    route = next(r for r in ipn_routes.ROUTES if "stripe" in r.path)
-    body = ps.pi_event(pay.id, event_id="evt_race")
-    headers = ps.signed(body)
-    with ps.serialised_dynamodb():
-        replies = ps.run_together(8, lambda i: handle(route, _request(gw, body, headers),
-                                                      {"gatewayId": gw}))
+    body, replies = _storm(gw, pay.id, "evt_race", 8)
     data = [json.loads(r.body)["data"] for r in replies]
     [applied] = [d for d in data if d["outcome"] == "applied"]
     assert applied["notificationId"] == notifications.event_id("stripe", "evt_race")

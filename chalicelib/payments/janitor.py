@@ -133,7 +133,7 @@ def _expire(payment: Any, now: datetime, hours: int) -> bool:
     history = ledger.history_row(payment, now, to_status="Voided", source="janitor",
                                  note=f"expired: no settlement from the gateway within {hours} h")
     try:
-        ledger.change(payment, history, [m.PaymentItem.expired.set(True)], to_status="Voided",
+        ledger.change(payment, history, {"expired": True}, to_status="Voided",
                       now=now)
     except (ConditionFailed, ledger.NotAllowed):
         return False  # a notification changed it meanwhile; the next run looks again

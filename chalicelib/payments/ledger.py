@@ -3,7 +3,7 @@ of every change to a payment (``change``).
 
 ``change`` is the one versioned write: in ONE transaction, the caller's other items (``puts``),
 the payment's next history row, the outbox rows, and last the payment's update (version + 1,
-history sequence + 1, modifiedDate, the caller's actions), conditioned on the version it was read
+history sequence + 1, modifiedDate, the caller's changes), conditioned on the version it was read
 at. A status change goes through the state machine: ``to_status`` is asked of ``states.decide``
 (refused: ``NotAllowed``, nothing written), unless the caller passes the ``states.Decision`` it
 took already (intake: ``states.decide`` for the status an event reports; ``states.money_status``
@@ -191,29 +191,34 @@ def decide(payment: Any, to_status: str) -> states.Decision:
                          completion_missing=bool(payment.completion_missing))
 
 
-def change(payment: Any, history: Any, actions: list[Any] | None = None, *,
+def change(payment: Any, history: Any, changes: dict[str, Any] | None = None, *,
            to_status: str | None = None, decision: states.Decision | None = None,
            puts: list[tuple[Any, Any]] | None = None, rows: list[Any] | None = None,
            condition: Any = None, token: str | None = None, now: datetime | None = None,
            checks: list[Callable[[Any], None]] | None = None) -> None:
     """Write one change of ``payment`` (see the module doc). ``history``: its next history row
-    (``history_row``); ``puts``: ``(item, condition)`` saved first, in order; ``rows``: outbox
-    rows (published by the caller after the commit). Raises ``NotAllowed`` before writing when
-    the state machine refuses ``to_status``; ``PaymentChanged`` when the payment changed since
-    it was read; ConditionFailed when another item's condition failed. ``checks``: each adds
-    one condition check on another item to the transaction (e.g. the coupon is still usable)."""
+    (``history_row``); ``changes``: the payment's attributes to set, by their Python names (None
+    removes one); ``puts``: ``(item, condition)`` saved first, in order; ``rows``: outbox rows
+    (published by the caller after the commit). Raises ``NotAllowed`` before writing when the
+    state machine refuses ``to_status``; ``PaymentChanged`` when the payment changed since it
+    was read; ConditionFailed when another item's condition failed. ``checks``: each adds one
+    condition check on another item to the transaction (e.g. the coupon is still usable)."""
     P = m.PaymentItem  # noqa: N806
     now = now or settings.now()
     puts, rows = list(puts or []), list(rows or [])
-    update = [P.version.set(payment.version + 1), P.history_seq.set(payment.history_seq + 1),
-              P.modified_date.set(now), *(actions or [])]
+    update: dict[str, Any] = {"version": payment.version + 1,
+                              "history_seq": payment.history_seq + 1, "modified_date": now}
+    for name, value in (changes or {}).items():
+        if name in update or name == "status":
+            raise ValueError(f"ledger.change writes {name} itself")
+        update[name] = value
     if to_status is not None:
         decision = decision or decide(payment, to_status)
         if not decision.applied or decision.to_status != to_status:
             raise NotAllowed(decision)
-        update.append(P.status.set(to_status))
+        update["status"] = to_status
         if not states.needs_watch(to_status, payment.gateway_type):
-            update += [P.due_pk.remove(), P.due_sk.remove()]
+            update["due_pk"] = update["due_sk"] = None
     guard = P.version == payment.version
     if condition is not None:
         guard = guard & condition
@@ -226,7 +231,7 @@ def change(payment: Any, history: Any, actions: list[Any] | None = None, *,
             tx.save(history, condition=m.PaymentHistoryItem.pk.does_not_exist())
             notify.add(tx, rows)
             # PynamoDB sends every put before any update: the payment update comes last.
-            tx.update(payment, actions=update, condition=guard)
+            tx.set_values(payment, update, condition=guard)
     except ConditionFailed as e:
         if e.failed(len(checks or []) + len(puts) + 1 + len(rows)):
             raise PaymentChanged(e.reasons) from None

@@ -31,16 +31,15 @@ from chalicelib.payments.gateways import wallet as wallet_gateway
 from chalicelib.payments.gateways.events import GatewayEvent
 from chalicelib.payments.gateways.webhook import get_for_webhook
 from chalicelib.payments.inbound import intake
-from chalicelib.payments.models import PaymentItem as P
 from chalicelib.store.tx import ConditionFailed
 
 
-def _commit(payment: Any, actions: list[Any], note: str, rows: list[Any]) -> None:
+def _commit(payment: Any, changes: dict[str, Any], note: str, rows: list[Any]) -> None:
     """The change and its history row, through ledger.change; the rows published after."""
     now = settings.now()
     history = ledger.history_row(payment, now, note=note, source="admin")
     try:
-        ledger.change(payment, history, actions, rows=rows, now=now)
+        ledger.change(payment, history, changes, rows=rows, now=now)
     except ConditionFailed:
         raise Conflict("The payment changed meanwhile; read it again and retry.",
                        code="PAYMENT_CHANGED") from None
@@ -63,7 +62,7 @@ def approve(brand_id: str, payment_id: str, admin_id: str) -> dict:
         payload = effects.event_payload(payment, after, None, "Completed", None)
         payload.update(approvedBy=admin_id, previousStatus="Completed")
         rows.append(notify.row(brand_id, effects.PAYMENT_EVENT, payload))
-    _commit(payment, [P.held.set(False)], f"approved by admin {admin_id}: released for "
+    _commit(payment, {"held": False}, f"approved by admin {admin_id}: released for "
             "fulfilment", rows)
     return records.get_payment(brand_id, payment_id)
 
@@ -119,6 +118,6 @@ def _mark_manual_refund(payment: Any, admin_id: str) -> None:
     data = dict(payment.gateway_data or {})
     data["manualRefund"] = {"requestedBy": admin_id,
                             "requestedAt": settings.now().isoformat()}
-    _commit(payment, [P.gateway_data.set(data), P.held.set(True)],
+    _commit(payment, {"gateway_data": data, "held": True},
             f"refund requested by admin {admin_id}: refund it in PayPal; its Refunded IPN "
             "completes it", [])

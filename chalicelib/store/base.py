@@ -162,6 +162,13 @@ class BaseModel(Model):
         for name, value in through:
             setattr(self, name, value)
 
+    def copy(self) -> Any:
+        """Another unsaved instance with the same values, without a serialising round trip; a
+        map or list value is shared, not copied."""
+        twin = type(self).__new__(type(self))
+        twin.attribute_values = dict(self.attribute_values)
+        return twin
+
     @classmethod
     def _instantiate(cls, attribute_values: dict[str, dict[str, Any]]) -> Any:
         stored = cls._get_discriminator_class(attribute_values)

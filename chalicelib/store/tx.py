@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import ids
@@ -57,9 +58,51 @@ class _Recorded(TransactWrite):
         super().delete(*args, **kwargs)
         self.added.append("delete")
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
+    def save(self, model: Any, condition: Any = None, return_values: str | None = None) -> None:
+        """PynamoDB's put, built here from the item our model serialises (store/base.py) and
+        the condition's own serialisation: the request PynamoDB builds, without its second pass
+        over the item's attributes. A versioned model, or a put returning values, goes through
+        PynamoDB."""
+        if return_values is not None or model._version_attribute_name is not None:
+            super().save(model, condition=condition, return_values=return_values)
+        else:
+            put = {"TableName": type(model)._get_connection().table_name,
+                   "Item": model.serialize(null_check=True)}
+            self._put_items.append(_with_condition(put, condition, {}, {}))
+            self._models_for_version_attribute_update.append(model)
         self.added.append("save")
+
+    def set_values(self, model: Any, changes: dict[str, Any], condition: Any = None) -> None:
+        """Update ``model``'s item: each attribute ``changes`` names (by its Python name) SET to
+        its value, or REMOVEd when the value is None. The request PynamoDB's ``update`` with
+        ``set``/``remove`` actions sends, without an expression object per attribute."""
+        cls = type(model)
+        attrs = cls.get_attributes()
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets, removes = [], []
+        for name, value in changes.items():
+            attr = attrs[name]
+            placeholder = names[attr.attr_name] = f"#{len(names)}"
+            stored = None if value is None else attr.serialize(value)
+            if stored is None:  # an empty set, too, is no value to DynamoDB
+                removes.append(placeholder)
+            else:
+                value_placeholder = f":{len(values)}"
+                values[value_placeholder] = {attr.attr_type: stored}
+                sets.append(f"{placeholder} = {value_placeholder}")
+        expression = " ".join(f"{word} {', '.join(parts)}" for word, parts in
+                              (("SET", sets), ("REMOVE", removes)) if parts)
+        hash_key, range_key = model._get_hash_range_key_serialized_values()
+        hash_attr = cls._hash_key_attribute()
+        key = {hash_attr.attr_name: {hash_attr.attr_type: hash_key}}
+        if range_key is not None:
+            range_attr = cls._range_key_attribute()
+            key[range_attr.attr_name] = {range_attr.attr_type: range_key}
+        update = {"TableName": cls._get_connection().table_name, "Key": key,
+                  "UpdateExpression": expression}
+        self._update_items.append(_with_condition(update, condition, names, values))
+        self.added.append("update")
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         super().update(*args, **kwargs)
@@ -73,6 +116,21 @@ class _Recorded(TransactWrite):
             if sent_index < len(sent):
                 out[added_index] = sent[sent_index]
         return out
+
+
+def _with_condition(request: dict[str, Any], condition: Any, names: dict[str, str],
+                    values: dict[str, Any]) -> dict[str, Any]:
+    """``request`` with ``condition`` serialised into it (PynamoDB's placeholders continue the
+    ``names`` and ``values`` already used), and the placeholders the request uses."""
+    if condition is not None:
+        if not isinstance(condition, Condition):
+            raise ValueError("a transaction's condition must be a PynamoDB Condition")
+        request["ConditionExpression"] = condition.serialize(names, values)
+    if names:
+        request["ExpressionAttributeNames"] = {v: k for k, v in names.items()}
+    if values:
+        request["ExpressionAttributeValues"] = values
+    return request
 
 
 def new_token() -> str:

@@ -202,3 +202,14 @@ def test_the_endpoint_is_the_same_without_the_table_arn_list(monkeypatch):
             assert (got.url, got.properties, got.headers) == (want.url, want.properties,
                                                               want.headers), (mode, op)
             assert ("123456789012" in got.url) == (mode != "disabled")  # the account's host
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+def test_a_copy_writes_the_same_item_and_is_its_own(cls):
+    item = _full(cls)
+    twin = item.copy()
+    assert type(twin) is cls
+    assert twin._container_serialize(null_check=False) == item._container_serialize(
+        null_check=False)
+    twin.pk = "another"
+    assert item.pk != "another"

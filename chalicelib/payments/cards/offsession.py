@@ -183,7 +183,6 @@ def _charge(payment: Any, gateway: dict) -> Any | None:
 
 def _refuse(payment: Any, reason: str, message: str, pi_id: str | None = None) -> None:
     """Failed, with the reason, through the one payment writer (the module doc)."""
-    P = m.PaymentItem  # noqa: N806
     for _ in range(MAX_ATTEMPTS):
         if payment.status != "Created":
             return  # the webhook's failure (or success) came first
@@ -200,16 +199,16 @@ def _refuse(payment: Any, reason: str, message: str, pi_id: str | None = None) -
             note=f"off-session charge refused: {reason} ({message})"[:1000],
             event_status="Failed", event_type=event.event_type,
             amount_minor=int(payment.amount_minor), currency=payment.currency)
-        actions = [P.gateway_data.set({**(payment.gateway_data or {}), "declineCode": reason,
-                                       "declineMessage": message[:500]})]
+        changes = {"gateway_data": {**(payment.gateway_data or {}), "declineCode": reason,
+                                    "declineMessage": message[:500]}}
         puts = []
         if pi_id and not payment.merchant_ref_no:
-            actions.append(P.merchant_ref_no.set(pi_id))
+            changes["merchant_ref_no"] = pi_id
             puts.append((m.MerchantRefItem(m.mref_pk(payment.brand_id, "stripe", pi_id),
                                            m.MREF_SK, payment_id=payment.id,
                                            created_date=now), None))
         try:
-            ledger.change(payment, history, actions, to_status="Failed", rows=rows, puts=puts,
+            ledger.change(payment, history, changes, to_status="Failed", rows=rows, puts=puts,
                           now=now)
         except ledger.NotAllowed:
             return

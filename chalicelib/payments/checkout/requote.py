@@ -130,8 +130,9 @@ def apply_coupon(brand_id: str, payment_id: str, coupon_code: str,
             payment, now, note=f"Coupon {quote['couponCode']} applied on the checkout page: "
             f"{money.to_decimal(old_amount, currency)} -> {money.to_decimal(amount, currency)} "
             f"{currency}", source="checkout"),
-            [P.amount_minor.set(amount), P.quote.set(new_quote),
-             *_coupon_actions(coupon.id if coupon else None, quote.get("couponCode"))],
+            {"amount_minor": amount, "quote": new_quote,
+             "coupon_id": coupon.id if coupon else None,
+             "coupon_code": quote.get("couponCode") or None},
             condition=(P.status == "Created") & (P.amount_minor == old_amount),
             checks=checks, now=now)
     except ledger.PaymentChanged:
@@ -157,17 +158,12 @@ def _put_back(payment: Any, amount: int, quote: dict, coupon_id: str | None,
         ledger.change(payment, ledger.history_row(
             payment, now, note="Coupon taken back: Stripe refused the new amount",
             source="checkout"),
-            [P.amount_minor.set(amount), P.quote.set(quote),
-             *_coupon_actions(coupon_id, coupon_code)],
+            {"amount_minor": amount, "quote": quote, "coupon_id": coupon_id or None,
+             "coupon_code": coupon_code or None},
             condition=P.status == "Created", now=now)
     except ConditionFailed:
         pass  # it moved on (paid, expired): the gateway's notification tells the amount
 
-
-def _coupon_actions(coupon_id: str | None, coupon_code: str | None) -> list[Any]:
-    P = m.PaymentItem  # noqa: N806
-    return [P.coupon_id.set(coupon_id) if coupon_id else P.coupon_id.remove(),
-            P.coupon_code.set(coupon_code) if coupon_code else P.coupon_code.remove()]
 
 
 def _plain(value: Any) -> Any:

@@ -484,17 +484,16 @@ def relink(brand: dict, caller: Any, payment_id: str, app_integration_id: str | 
                  payment.currency, payment.name or payment.code, payment.price_id, key,
                  customer)
     P = m.PaymentItem  # noqa: N806
-    actions = [P.gateway_id.set(gateway["id"]), P.gateway_type.set(gateway["type"]),
-               P.checkout_url.set(link.url), P.gateway_data.set(link.data),
-               P.test_mode.set(bool(gateway.get("testMode"))),
-               P.merchant_ref_no.set(link.merchant_ref) if link.merchant_ref
-               else P.merchant_ref_no.remove()]
+    changes = {"gateway_id": gateway["id"], "gateway_type": gateway["type"],
+               "checkout_url": link.url, "gateway_data": link.data,
+               "test_mode": bool(gateway.get("testMode")),
+               "merchant_ref_no": link.merchant_ref or None}
     now = settings.now()
     history = ledger.history_row(
         payment, now, source="checkout",
         note=f"checkout moved to gateway {gateway['id']} ({gateway['type']})")
     try:
-        ledger.change(payment, history, actions, condition=P.status == "Created", now=now)
+        ledger.change(payment, history, changes, condition=P.status == "Created", now=now)
     except ConditionFailed:
         raise Conflict(f"Payment {payment_id} changed meanwhile; ask for its link again.",
                        code="PAYMENT_CHANGED") from None

@@ -58,7 +58,6 @@ from chalicelib.payments.effects import (  # noqa: F401 - event_payload, mail_co
 from chalicelib.payments.gateways.events import GatewayEvent
 from chalicelib.payments.inbound import notifications
 from chalicelib.payments.ledger import find_payment as by_id
-from chalicelib.payments.models import PaymentItem as P
 from chalicelib.payments.risk import mismatches, refunded_total
 from chalicelib.store import ids
 from chalicelib.store.tx import ConditionFailed, is_own, new_token
@@ -89,7 +88,7 @@ class Outcome:
 class _Plan:
     outcome: str
     detail: str
-    actions: list[Any]
+    changes: dict[str, Any]
     history: Any
     rows: list[Any] = field(default_factory=list)
     extra: list[Any] = field(default_factory=list)
@@ -184,18 +183,18 @@ def find_payment(brand_id: str, event: GatewayEvent) -> Any:
 def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_gateway: bool,
           source: str) -> _Plan:
     now = settings.now()
-    actions: list[Any] = []  # ledger.change adds the version, history sequence and date
+    changes: dict[str, Any] = {}  # ledger.change adds the version, history sequence and date
     reasons = mismatches(payment, event, live_gateway)
     if reasons:
         detail = "mismatch: " + "; ".join(reasons)
-        actions += [P.risk_mark.set(max(int(payment.risk_mark or 0), risk.MAX_MARK)),
-                    P.risk_level.set("High"), P.held.set(True),
-                    P.risk_reasons.set([*(payment.risk_reasons or []), *reasons][-20:])]
+        changes.update(risk_mark=max(int(payment.risk_mark or 0), risk.MAX_MARK),
+                       risk_level="High", held=True,
+                       risk_reasons=[*(payment.risk_reasons or []), *reasons][-20:])
         hist = _history(payment, event, notification_id, source, now, False, detail, None)
         rows = risk_rows(payment, event, reasons, notification_id)
-        return _Plan("mismatch", detail, actions, hist, rows)
+        return _Plan("mismatch", detail, changes, hist, rows)
     if _about_the_money(payment, event):
-        return _plan_money(payment, event, notification_id, source, now, actions)
+        return _plan_money(payment, event, notification_id, source, now, changes)
     if event.kind == "payment.failed" and event.jfw_status is None:
         why = event.failure or "no reason given"
         decision = states.Decision(False, f"payment attempt failed ({why}); the payment stays "
@@ -207,18 +206,18 @@ def _plan(payment: Any, event: GatewayEvent, notification_id: str | None, live_g
     hist = _history(payment, event, notification_id, source, now, decision.applied,
                     decision.note, decision.to_status)
     if not decision.applied:
-        return _Plan("ignored", decision.note, actions, hist)
+        return _Plan("ignored", decision.note, changes, hist)
     to = decision.to_status
     if decision.completion_missing:
-        actions.append(P.completion_missing.set(True))
+        changes["completion_missing"] = True
     if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
-        actions.append(P.merchant_ref_no.set(event.merchant_ref))
+        changes["merchant_ref_no"] = event.merchant_ref
     after = snapshot(payment)
     if to == "Completed":
-        actions += _completion_actions(payment, event, after)
+        changes.update(_completion_changes(payment, event, after))
     after["status"] = to or payment.status
     rows = effect_rows(payment, after, event, to, 0, notification_id)
-    return _Plan("applied", decision.note, actions, hist, rows, to_status=to, decision=decision)
+    return _Plan("applied", decision.note, changes, hist, rows, to_status=to, decision=decision)
 
 
 def _about_the_money(payment: Any, event: GatewayEvent) -> bool:
@@ -232,7 +231,7 @@ def _about_the_money(payment: Any, event: GatewayEvent) -> bool:
 
 
 def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, source: str,
-                now: datetime, actions: list[Any]) -> _Plan:
+                now: datetime, changes: dict[str, Any]) -> _Plan:
     completed = payment.amount_gross_minor is not None
     refunded = int(payment.refunded_minor or 0)
     disputes = dict(payment.disputes or {})
@@ -243,8 +242,7 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
             ignored = f"ignored: already completed (the payment is {payment.status})"
         else:
             completed_now = True
-            actions += _completion_actions(payment, event, after)
-            actions.append(P.completion_missing.set(False))
+            changes.update(_completion_changes(payment, event, after), completion_missing=False)
             what = "late completion"
     elif event.kind == "payment.refunded":
         total = refunded_total(payment, event)
@@ -254,7 +252,7 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
             ignored = "ignored: this refund is already recorded"
         else:
             refunded_now = total - refunded
-            actions.append(P.refunded_minor.set(total))
+            changes["refunded_minor"] = total
             after["refunded_minor"] = total
             what = f"refund of {refunded_now} (minor units), {total} in all"
     else:
@@ -265,35 +263,35 @@ def _plan_money(payment: Any, event: GatewayEvent, notification_id: str | None, 
         ignored = states.dispute_change(disputes, ref, outcome)
         if not ignored:
             disputes[ref] = outcome
-            actions.append(P.disputes.set(disputes))
+            changes["disputes"] = disputes
         what = f"dispute {ref} {'opened' if outcome == states.DISPUTE_OPEN else outcome}"
     if ignored:
         hist = _history(payment, event, notification_id, source, now, False, ignored, None)
-        return _Plan("ignored", ignored, actions, hist)
+        return _Plan("ignored", ignored, changes, hist)
     status = states.money_status(completed or completed_now, refunded + refunded_now,
                                  disputes) or payment.status
     to = status if status != payment.status else None
     note = f"{what}: {payment.status} -> {status}" if to else f"{what}: stays {status}"
     if not (completed or completed_now):
         note += " (before any completion)"
-        actions.append(P.completion_missing.set(True))
+        changes["completion_missing"] = True
     if event.merchant_ref and not payment.merchant_ref_no and event.kind.startswith("payment."):
-        actions.append(P.merchant_ref_no.set(event.merchant_ref))
+        changes["merchant_ref_no"] = event.merchant_ref
     hist = _history(payment, event, notification_id, source, now, True, note, to)
     after["status"] = status
     rows = effect_rows(payment, after, event, to, refunded_now, notification_id,
                        completed_now=completed_now)
     # The money facts' status (states.money_status) is the state machine's decision here.
-    return _Plan("applied", note, actions, hist, rows, to_status=to,
+    return _Plan("applied", note, changes, hist, rows, to_status=to,
                  decision=states.Decision(True, note, to_status=to) if to else None)
 
 
-def _completion_actions(payment: Any, event: GatewayEvent, after: dict[str, Any]) -> list[Any]:
+def _completion_changes(payment: Any, event: GatewayEvent, after: dict[str, Any]
+                        ) -> dict[str, Any]:
     """What the gateway says was received (gross, fee, commission, date), also into ``after``."""
-    amounts = _completion_amounts(payment, event)
-    after.update(amounts, payment_date=event.occurred_at)
-    return [*(getattr(P, k).set(v) for k, v in amounts.items()),
-            P.payment_date.set(event.occurred_at)]
+    changes = {**_completion_amounts(payment, event), "payment_date": event.occurred_at}
+    after.update(changes)
+    return changes
 
 
 def _completion_amounts(payment: Any, event: GatewayEvent) -> dict[str, Any]:
@@ -359,7 +357,7 @@ def _commit(brand_id: str, payment: Any, event: GatewayEvent, notification_id: s
             puts.append((m.MerchantRefItem(m.mref_pk(brand_id, event.gateway, event.merchant_ref),
                                            m.MREF_SK, payment_id=payment.id, created_date=now),
                          None))
-    ledger.change(payment, plan.history, plan.actions, to_status=plan.to_status,
+    ledger.change(payment, plan.history, plan.changes, to_status=plan.to_status,
                   decision=plan.decision, puts=puts, rows=plan.rows, token=token, now=now)
 
 

@@ -82,7 +82,7 @@ def as_dedupe_row(item: Any, gateway: str, dedupe_key: str, write_id: str) -> An
     """A copy of the unsaved notification ``item`` keyed as its event's dedupe row, with the
     event's notification id: intake writes it (must not exist) as the first operation of the
     event's transaction, so one item is both the notification and the dedupe row."""
-    row = m.NotificationItem.from_raw_data(item.serialize())
+    row = item.copy()
     nid = event_id(gateway, dedupe_key)
     row.pk, row.sk = m.dedupe_pk(item.brand_id, gateway, dedupe_key), m.DEDUPE_SK
     row.id, row.write_id = nid, write_id

@@ -7,8 +7,10 @@ local gateway treats ``{proxy+}`` as one segment, so a deeper unknown path found
 answered its own 403 ``{"message": "Missing Authentication Token"}``. This teaches the local
 matcher the same rule: a route of the same length first (Chalice's order, which puts a literal
 segment before a ``{param}`` under the same parent, as API Gateway does), then the greedy route
-with the longest matching prefix. Installed for the local stages only (dispatch.register): a
-Lambda never imports chalice.local.
+with the longest matching prefix. The routes are a tree built once per matcher, not split on
+every request in a scan of them all as Chalice's matcher does (most of the test client's
+time). Installed for the local stages only (dispatch.register): a Lambda never imports
+chalice.local.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 _installed = False
+chalice_match_route: Any = None  # Chalice's own matcher, kept for the tests to compare with
 
 
 def install() -> None:
@@ -26,21 +29,81 @@ def install() -> None:
         return
     from chalice import local  # cold start
 
-    chalice_match = local.RouteMatcher.match_route
+    global chalice_match_route
+    chalice_match_route = local.RouteMatcher.match_route
 
     def match_route(self: Any, url: str) -> Any:
-        try:
-            return chalice_match(self, url)
-        except ValueError:
-            found = greedy_match(self.route_urls, url)
-            if found is None:
-                raise
-            route, captured = found
-            query = parse_qs(urlparse(url).query, keep_blank_values=True)
-            return local.MatchResult(route, captured, query)
+        parsed = urlparse(url)
+        query = parse_qs(parsed.query, keep_blank_values=True)
+        found = exact_match(_tree(self), parsed.path) or greedy_match(self.route_urls, url)
+        if found is None:
+            raise ValueError(f"No matching route found for: {url}")
+        route, captured = found
+        return local.MatchResult(route, captured, query)
 
     local.RouteMatcher.match_route = match_route
     _installed = True
+
+
+class _Node:
+    """One segment level of the route table: literal children, at most one ``{param}`` child
+    (API Gateway allows no more; tests/unit/test_dispatch_mount.py checks the app's table), and
+    the route that ends here."""
+
+    __slots__ = ("literal", "param", "route")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node] = {}
+        self.param: tuple[str, _Node] | None = None
+        self.route: str | None = None
+
+
+def _tree(matcher: Any) -> _Node:
+    """The matcher's routes as a tree, built once per matcher: Chalice's own matcher split every
+    route on every request, in a scan of all of them."""
+    root = matcher.__dict__.get("_jfw_tree")
+    if root is None:
+        root = _Node()
+        for route in matcher.route_urls:
+            node = root
+            for segment in route.split("/"):
+                if segment.startswith("{") and segment.endswith("}"):
+                    if node.param is None:
+                        node.param = (segment[1:-1], _Node())
+                    node = node.param[1]
+                else:
+                    node = node.literal.setdefault(segment, _Node())
+            if node.route is None:
+                node.route = route
+        matcher._jfw_tree = root
+    return root
+
+
+def exact_match(root: _Node, path: str) -> tuple[str, dict[str, str]] | None:
+    """Chalice's rule: of the routes with as many segments as ``path``, the first in sorted
+    order whose literal segments are equal, each ``{name}`` capturing one segment (API Gateway
+    removes a trailing slash first). A literal sorts before ``{``, so trying a level's literal
+    child before its parameter finds that same route."""
+    if path != "/" and path.endswith("/"):
+        path = path[:-1]
+    return _walk(root, path.split("/"), 0)
+
+
+def _walk(node: _Node, parts: list[str], i: int) -> tuple[str, dict[str, str]] | None:
+    if i == len(parts):
+        return (node.route, {}) if node.route is not None else None
+    child = node.literal.get(parts[i])
+    if child is not None:
+        found = _walk(child, parts, i + 1)
+        if found is not None:
+            return found
+    if node.param is not None:
+        name, child = node.param
+        found = _walk(child, parts, i + 1)
+        if found is not None:
+            found[1][name] = parts[i]
+            return found
+    return None
 
 
 def greedy_match(route_urls: list[str], url: str) -> tuple[str, dict[str, str]] | None:

@@ -203,8 +203,10 @@ def bundle(brand_id: str, rows: list[OutboxItem]) -> list[OutboxItem]:
     """
     if len(rows) < 2:
         return list(rows)
-    return [row(brand_id, BUNDLE, {"effects": [{"kind": r.kind, "payload": r.payload}
-                                               for r in rows]})]
+    effects = [{"kind": r.kind, "payload": r.payload} for r in rows]
+    carrier = rows[0]  # a new row already: it becomes the bundle (no other row is made)
+    carrier.kind, carrier.payload = BUNDLE, {"effects": effects}
+    return [carrier]
 
 
 def effects(item: OutboxItem) -> list[OutboxItem]:
@@ -221,10 +223,13 @@ def effects(item: OutboxItem) -> list[OutboxItem]:
             for i, e in enumerate((item.payload or {}).get("effects") or [])]
 
 
+_NEW = OutboxItem.pk.does_not_exist()  # a condition is only read when serialised: one will do
+
+
 def add(tx: Any, rows: Iterable[OutboxItem]) -> None:
     """Save the rows inside the caller's transaction."""
     for item in rows:
-        tx.save(item, condition=OutboxItem.pk.does_not_exist())
+        tx.save(item, condition=_NEW)
 
 
 def message_body(item: OutboxItem) -> str:

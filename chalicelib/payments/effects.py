@@ -55,9 +55,9 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
         mail_code = MAIL_FOR["Completed"]
     else:
         mail_code = MAIL_FOR.get(to) if to and not money else None
+    context = mail_context(payment, after, refunded_now) if mail_code else None
     if mail_code and payment.user_email:
-        rows.append(notify.mail(payment.brand_id, mail_code, payment.user_email,
-                                mail_context(payment, after, refunded_now),
+        rows.append(notify.mail(payment.brand_id, mail_code, payment.user_email, context,
                                 language_code=payment.language_code))
     if to or money or completed_now:
         payload = event_payload(payment, after, event, to, notification_id,
@@ -67,7 +67,7 @@ def effect_rows(payment: Any, after: dict[str, Any], event: GatewayEvent, to: st
             # decided by the payment-event consumer: no read on the notification's hot path.
             payload["text"] = {"event": mail_code, "userId": payment.user_id,
                                "languageCode": payment.language_code,
-                               "context": mail_context(payment, after, refunded_now)}
+                               "context": context}
         rows.append(notify.row(payment.brand_id, PAYMENT_EVENT, payload))
     if completed_now and payment.coupon_id and payment.user_id and \
             not payment.coupon_redeemed:

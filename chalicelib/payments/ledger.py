@@ -191,6 +191,9 @@ def decide(payment: Any, to_status: str) -> states.Decision:
                          completion_missing=bool(payment.completion_missing))
 
 
+_NEW_HISTORY = m.PaymentHistoryItem.pk.does_not_exist()  # only read when serialised
+
+
 def change(payment: Any, history: Any, changes: dict[str, Any] | None = None, *,
            to_status: str | None = None, decision: states.Decision | None = None,
            puts: list[tuple[Any, Any]] | None = None, rows: list[Any] | None = None,
@@ -228,7 +231,7 @@ def change(payment: Any, history: Any, changes: dict[str, Any] | None = None, *,
                 check(tx)
             for item, item_condition in puts:
                 tx.save(item, condition=item_condition)
-            tx.save(history, condition=m.PaymentHistoryItem.pk.does_not_exist())
+            tx.save(history, condition=_NEW_HISTORY)
             notify.add(tx, rows)
             # PynamoDB sends every put before any update: the payment update comes last.
             tx.set_values(payment, update, condition=guard)

@@ -135,3 +135,27 @@ def test_the_greedy_match_takes_the_longest_prefix(url, route, captured):
 
 def test_a_greedy_parameter_needs_one_segment_at_least():
     assert localgateway.greedy_match(["/api/v1/{proxy+}"], "/api/v1") is None
+
+
+def test_the_local_matcher_picks_chalices_route_for_every_route_of_the_app():
+    """Our matcher (routes split once, by length) answers as Chalice's own for a path of every
+    route of the app, with and without a trailing slash or a query."""
+    from chalice import local
+
+    from chalicelib.http.dispatch import mounted_path
+    from chalicelib.routes import all_routes
+
+    localgateway.install()
+    paths = sorted({mounted_path(r.path, "test") for r in all_routes("test")})
+    matcher = local.RouteMatcher(paths)
+    checked = 0
+    for path in paths:
+        concrete = "/".join(f"v{i}" if s.startswith("{") else s
+                            for i, s in enumerate(path.split("/")))
+        for url in (concrete, concrete.rstrip("/") + "/", concrete + "?a=1&b="):
+            ours = local.RouteMatcher.match_route(matcher, url)
+            theirs = localgateway.chalice_match_route(matcher, url)
+            assert (ours.route, ours.captured, ours.query_params) == (
+                theirs.route, theirs.captured, theirs.query_params), url
+            checked += 1
+    assert checked > 300

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -25,6 +26,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
 from pynamodb.connection.table import TableConnection
@@ -232,11 +234,13 @@ class _Plan:
     """A model class's attributes as (python name, attribute, stored name, type), its read
     defaults and its discriminator attribute's name, worked out once per class."""
 
-    __slots__ = ("fields", "defaults", "new_defaults", "discriminator", "plain", "names")
+    __slots__ = ("fields", "defaults", "new_defaults", "discriminator", "plain", "names",
+                 "writers")
 
     def __init__(self, cls: type) -> None:
         attrs = cls.get_attributes()
         self.fields = [(name, a, a.attr_name, a.attr_type, *_codec(a)) for name, a in attrs.items()]
+        self.writers = {name: (a, write) for name, a, _n, _t, write, _r in self.fields}
         # Stored as given by the descriptor (maps, for one, wrap a dict in a MapAttribute).
         self.plain = {name for name, a in attrs.items() if type(a).__set__ is Attribute.__set__}
         self.names = set(attrs)
@@ -269,10 +273,27 @@ class _Plan:
 
 def _codec(attr: Any) -> tuple[Any, Any]:
     """How a value is written and read: the attribute's own methods, except for plain numbers,
-    which PynamoDB writes and reads with json (an integer, most of ours, is its ``str``)."""
+    which PynamoDB writes and reads with json (an integer, most of ours, is its ``str``), and
+    UTC times, which it writes with ``strftime``."""
     if type(attr) is NumberAttribute:
         return _number_out, _number_in
+    if type(attr) is UTCDateTimeAttribute:
+        return utc_out, attr.deserialize
     return attr.serialize, attr.deserialize
+
+
+def writer(cls: type, name: str) -> tuple[Any, Any]:
+    """The attribute ``name`` of model ``cls`` and the function that writes its values."""
+    return _plan(cls).writers[name]
+
+
+def utc_out(value: datetime) -> str:
+    """PynamoDB's UTCDateTimeAttribute text (``2026-12-05T01:02:03.000456+0000``; a naive time
+    is taken as UTC), without strftime."""
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}+0000")
 
 
 def _number_out(value: Any) -> str:

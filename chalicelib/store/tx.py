@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import ids
-from chalicelib.store.base import connection
+from chalicelib.store.base import connection, writer
 
 # PynamoDB sends a transaction's operations grouped by kind, in this order, whatever order they
 # were added in; DynamoDB's cancellation reasons follow the order sent.
@@ -77,14 +77,13 @@ class _Recorded(TransactWrite):
         its value, or REMOVEd when the value is None. The request PynamoDB's ``update`` with
         ``set``/``remove`` actions sends, without an expression object per attribute."""
         cls = type(model)
-        attrs = cls.get_attributes()
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         sets, removes = [], []
         for name, value in changes.items():
-            attr = attrs[name]
+            attr, write = writer(cls, name)
             placeholder = names[attr.attr_name] = f"#{len(names)}"
-            stored = None if value is None else attr.serialize(value)
+            stored = None if value is None else write(value)
             if stored is None:  # an empty set, too, is no value to DynamoDB
                 removes.append(placeholder)
             else:

@@ -1,8 +1,10 @@
 """Ids and codes: their alphabet and length, and every character equally likely at every
-position (store/ids.py draws one number per id and writes it in base 62, or 36 for codes)."""
+position (store/ids.py maps each random byte below a multiple of the alphabet's size to one
+character), and no two processes drawing the same bytes."""
 
 from __future__ import annotations
 
+import os
 import string
 from collections import Counter
 
@@ -33,3 +35,15 @@ def test_every_character_is_equally_likely_at_every_position():
 
 def test_ids_do_not_repeat():
     assert len({ids.new_id() for _ in range(50_000)}) == 50_000
+
+
+def test_a_forked_child_draws_other_ids_than_its_parent():
+    ids.new_id()  # the parent holds random bytes not used yet
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its first id, to the parent
+        os.write(write_end, ids.new_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read_end, 64).decode()
+    assert len(child) == 14 and child != ids.new_id()

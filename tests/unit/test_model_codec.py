@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -213,3 +213,17 @@ def test_a_copy_writes_the_same_item_and_is_its_own(cls):
         null_check=False)
     twin.pk = "another"
     assert item.pk != "another"
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 12, 5, 1, 2, 3, 456, tzinfo=UTC), datetime(2026, 1, 1),
+    datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    datetime(2026, 3, 29, 0, 30, tzinfo=timezone(timedelta(hours=-7))), datetime(1999, 12, 31)])
+def test_times_are_written_as_pynamodb_and_sort_keys_as_strftime_wrote_them(moment):
+    from pynamodb.attributes import UTCDateTimeAttribute
+
+    from chalicelib.store import ids
+    from chalicelib.store.base import utc_out
+
+    assert utc_out(moment) == UTCDateTimeAttribute().serialize(moment)
+    assert ids.stamp(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -100,3 +100,32 @@ def test_set_values_stores_what_pynamodbs_update_stores(aws_env):
             tx.set_values(ours, {"held": False}, condition=P.version == 3)
     assert e.value.reasons == [None, "ConditionalCheckFailed"]
     assert P.get("P#ours", "PAYMENT").held is True
+
+
+def test_the_shared_connection_asks_for_capacity_and_draws_no_uuid(aws_env, monkeypatch):
+    """Our dispatch (store/base.py) sends what PynamoDB's sends: every data operation asks for
+    its consumed capacity (bench/cost.py reads it), a table operation doesn't; no uuid4."""
+    from types import SimpleNamespace
+
+    import pynamodb.connection.base
+
+    from chalicelib.store.base import connection
+
+    def no_uuid():
+        raise AssertionError("PynamoDB drew a uuid")
+
+    monkeypatch.setattr(pynamodb.connection.base, "uuid", SimpleNamespace(uuid4=no_uuid))
+    sent = []
+
+    def keep(params, **_):
+        sent.append(dict(params))
+
+    events = connection().client.meta.events
+    events.register("provide-client-params.dynamodb.*", keep)
+    try:
+        UniqueItem("B#x#UNAME#cap", "UNIQUE", user_id="u").save()
+        assert UniqueItem.get("B#x#UNAME#cap", "UNIQUE").user_id == "u"
+        connection().describe_table(UniqueItem.Meta.table_name)
+    finally:
+        events.unregister("provide-client-params.dynamodb.*", keep)
+    assert [p.get("ReturnConsumedCapacity") for p in sent] == ["TOTAL", "TOTAL", None]

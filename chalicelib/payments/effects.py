@@ -14,6 +14,7 @@ payments' service imports (so the consumer has it). This module is on a cold web
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from chalicelib import money, settings
@@ -145,6 +146,7 @@ def event_payload(payment: Any, after: dict[str, Any], event: GatewayEvent | Non
     }
 
 
+@cache
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)

@@ -29,6 +29,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
+from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
 from pynamodb.connection.table import TableConnection
 from pynamodb.constants import (
     CREATE_TABLE,
@@ -41,7 +42,7 @@ from pynamodb.constants import (
     UPDATE_TABLE,
     UPDATE_TIME_TO_LIVE,
 )
-from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError
+from pynamodb.exceptions import AttributeDeserializationError, AttributeNullError, GetError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -186,6 +187,29 @@ class BaseModel(Model):
         self.attribute_values = values
         for name, value in through:
             setattr(self, name, value)
+
+    @classmethod
+    def get(cls, hash_key: Any, range_key: Any = None, consistent_read: bool = False,
+            attributes_to_get: Any = None) -> Any:
+        """PynamoDB's get, its request built here: PynamoDB looks each key's type up in the
+        table's description on every call."""
+        if attributes_to_get is not None:
+            return super().get(hash_key, range_key, consistent_read, attributes_to_get)
+        hash_attr = cls._hash_key_attribute()
+        key = {hash_attr.attr_name: {hash_attr.attr_type: hash_attr.serialize(hash_key)}}
+        if range_key is not None and cls._range_keyname is not None:
+            range_attr = cls._range_key_attribute()
+            key[range_attr.attr_name] = {range_attr.attr_type: range_attr.serialize(range_key)}
+        table = cls._get_connection()
+        request = {"TableName": table.table_name, "Key": key, "ConsistentRead": consistent_read}
+        try:
+            data = table.connection.dispatch("GetItem", request)
+        except BOTOCORE_EXCEPTIONS as e:
+            raise GetError(f"Failed to get item: {e}", e) from e
+        item = data.get("Item") if data else None
+        if item:
+            return cls.from_raw_data(item)
+        raise cls.DoesNotExist()
 
     def copy(self) -> Any:
         """Another unsaved instance with the same values, without a serialising round trip; a

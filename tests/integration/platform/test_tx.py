@@ -129,3 +129,35 @@ def test_the_shared_connection_asks_for_capacity_and_draws_no_uuid(aws_env, monk
     finally:
         events.unregister("provide-client-params.dynamodb.*", keep)
     assert [p.get("ReturnConsumedCapacity") for p in sent] == ["TOTAL", "TOTAL", None]
+
+
+def test_get_sends_pynamodbs_request_and_reads_what_it_reads(aws_env):
+    from pynamodb.models import Model
+
+    from chalicelib.payments.models import PaymentItem as P
+    from chalicelib.store.base import connection
+
+    sent = []
+
+    def keep(params, **_):
+        sent.append(dict(params))
+
+    UniqueItem("B#x#UNAME#g", "UNIQUE", user_id="u").save()
+    events = connection().client.meta.events
+    events.register("provide-client-params.dynamodb.GetItem", keep)
+    try:
+        for cls, keys, consistent in ((UniqueItem, ("B#x#UNAME#g", "UNIQUE"), True),
+                                      (UniqueItem, ("B#x#UNAME#none", "UNIQUE"), False),
+                                      (P, ("P#none", "PAYMENT"), True)):
+            found = []
+            for get in (cls.get, Model.get.__func__.__get__(cls)):  # ours, then PynamoDB's
+                try:
+                    found.append(get(*keys, consistent_read=consistent).attribute_values)
+                except cls.DoesNotExist:
+                    found.append("DoesNotExist")
+            assert found[0] == found[1]
+            assert sent[-2] == sent[-1]
+    finally:
+        events.unregister("provide-client-params.dynamodb.GetItem", keep)
+    assert found == ["DoesNotExist", "DoesNotExist"] and len(sent) == 6
+    assert sent[0]["Key"] == {"pk": {"S": "B#x#UNAME#g"}, "sk": {"S": "UNIQUE"}}

@@ -21,10 +21,12 @@ from chalicelib.payments.gateways.sealed import open_secrets
 CACHE_SECONDS = 30.0
 
 _cache: dict[str, tuple[float, dict]] = {}
+_views: dict[str, tuple[dict, Any]] = {}  # gateway id -> (the cached config, its Gateway)
 
 
 def clear_cache() -> None:
     _cache.clear()
+    _views.clear()
 
 
 def missing_for_notifications(kind: str, webhook_secrets: str | None,
@@ -49,9 +51,14 @@ def get_for_webhook(gateway_id: str) -> dict:
     the routing row (one GetItem) and kept ``CACHE_SECONDS`` in memory. 404 when unknown.
     A deleted gateway is still returned (``deleted: true``): payments made through it may
     still be notified about."""
+    return dict(_config(gateway_id))
+
+
+def _config(gateway_id: str) -> dict:
+    """``get_for_webhook``'s answer as cached (not a copy: read it only)."""
     hit = _cache.get(gateway_id)
     if hit and hit[0] > time.monotonic():
-        return dict(hit[1])
+        return hit[1]
     try:
         row = m.GatewayRouteItem.get(m.gateway_route_pk(gateway_id), m.GATEWAY_SK)
     except m.GatewayRouteItem.DoesNotExist:
@@ -70,7 +77,7 @@ def get_for_webhook(gateway_id: str) -> dict:
                                              row.paypal_receiver_email, row.paypal_receiver_id),
     }
     _cache[gateway_id] = (time.monotonic() + CACHE_SECONDS, out)
-    return dict(out)
+    return out
 
 
 # -- the view the inbound pipeline works with ---------------------------------------------------
@@ -118,17 +125,21 @@ def from_config(gateway_id: str, d: dict[str, Any]) -> Gateway:
 
 
 def get(gateway_id: str, expected_type: str | None = None) -> Gateway:
-    """The gateway, or 404 (unknown id, or a Stripe URL naming a PayPal gateway)."""
-    missing = NotFound(f"There is no {expected_type or 'payment'} gateway {gateway_id}; check "
-                       "the notification URL configured at the gateway.",
-                       code="GATEWAY_NOT_FOUND")
+    """The gateway, or 404 (unknown id, or a Stripe URL naming a PayPal gateway). The view is
+    built once per cached row (``_views``), not on every notification."""
     try:
-        raw = get_for_webhook(gateway_id)
+        raw = _config(gateway_id)
     except NotFound:
-        raise missing from None
-    if not raw:
-        raise missing
-    gw = from_config(gateway_id, raw)
+        raise _missing(gateway_id, expected_type) from None
+    view = _views.get(gateway_id)
+    if view is None or view[0] is not raw:
+        view = _views[gateway_id] = (raw, from_config(gateway_id, raw))
+    gw = view[1]
     if not gw.brand_id or gw.brand_id == "None" or (expected_type and gw.type != expected_type):
-        raise missing
+        raise _missing(gateway_id, expected_type)
     return gw
+
+
+def _missing(gateway_id: str, expected_type: str | None) -> NotFound:
+    return NotFound(f"There is no {expected_type or 'payment'} gateway {gateway_id}; check the "
+                    "notification URL configured at the gateway.", code="GATEWAY_NOT_FOUND")

@@ -18,11 +18,17 @@ botocore does on our side of the wire:
 - ``own_ms_boto``: the time outside ``BaseClient._make_api_call`` as a whole: what our code and
   PynamoDB take, with everything boto3 does for a call counted as the call's.
 
+A third figure, ``in_lambda_ms``, is ``own_ms_boto`` of the Chalice app's handler alone
+(``app(event, context)``, what a Lambda invocation runs): the test client's own work (building
+API Gateway's event, patching the environment, matching the route, which API Gateway does when
+deployed) left out.
+
 The trivial route's own time is the floor of the test client and the dispatcher; ``ratio`` is
 each route's ``own_ms`` over the trivial route's. Medians over many samples, the routes'
 samples interleaved so a noisy machine affects them alike. Prints, per route:
 
-    owntime <route> own_ms=... own_ms_boto=... total_ms=... aws_calls=... ratio=...
+    owntime <route> own_ms=... own_ms_boto=... in_lambda_ms=... total_ms=... aws_calls=...
+        ratio=...
 
 Run: .venv/bin/python bench/owntime.py [--samples 300]
 """
@@ -52,8 +58,7 @@ class AwsClock:
     def __init__(self, clients: list[Any]) -> None:
         import botocore.client
 
-        self.wire = 0.0
-        self.boto = 0.0
+        self.wire = self.boto = self.handler = self.handler_boto = 0.0
         self.calls = 0
         self._t0 = 0.0
         for c in clients:
@@ -79,16 +84,33 @@ class AwsClock:
         self.wire += time.perf_counter() - self._t0
 
     def reset(self) -> None:
-        self.wire = self.boto = 0.0
+        self.wire = self.boto = self.handler = self.handler_boto = 0.0
         self.calls = 0
 
+    def time_handler(self, app_class: type) -> None:
+        """Time every call of the Chalice app (the Lambda handler), and the AWS time in it."""
+        original = app_class.__call__
+        clock = self
 
-def measure(clock: AwsClock, request: Callable[[], Any]) -> tuple[float, float, float, int]:
+        def timed(app: Any, event: Any, context: Any) -> Any:
+            t0, boto0 = time.perf_counter(), clock.boto
+            try:
+                return original(app, event, context)
+            finally:
+                clock.handler += time.perf_counter() - t0
+                clock.handler_boto += clock.boto - boto0
+
+        app_class.__call__ = timed  # type: ignore[method-assign]
+
+
+def measure(clock: AwsClock, request: Callable[[], Any]
+            ) -> tuple[float, float, float, int, float]:
     clock.reset()
     t0 = time.perf_counter()
     request()
     total = time.perf_counter() - t0
-    return total - clock.wire, total - clock.boto, total, clock.calls
+    return (total - clock.wire, total - clock.boto, total, clock.calls,
+            clock.handler - clock.handler_boto)
 
 
 def main() -> None:
@@ -151,6 +173,7 @@ def main() -> None:
             "testMode": True})["id"]
         new_payment = ipn.payment_maker(brand, gw)
         clock = AwsClock([connection().client, aws.client("sqs")])
+        clock.time_handler(type(app))
         shop = {"Brand-URL": "bench.test", "Content-Type": "application/json"}
         n = iter(range(10**9))
 
@@ -189,7 +212,8 @@ def main() -> None:
             if args.profile:
                 profile(routes[args.profile], args.samples, lambda: drain(aws))
                 return
-            results: dict[str, list[tuple[float, float, float, int]]] = {k: [] for k in routes}
+            results: dict[str, list[tuple[float, float, float, int, float]]] = {
+                k: [] for k in routes}
             for i in range(args.samples):
                 if i % 25 == 0:
                     drain(aws)
@@ -200,8 +224,10 @@ def main() -> None:
     for name, rows in results.items():
         own = statistics.median(r[0] for r in rows)
         own_boto = statistics.median(r[1] for r in rows)
+        in_lambda = statistics.median(r[4] for r in rows)
         total = statistics.median(r[2] for r in rows)
         print(f"owntime {name:<22} own_ms={own * 1000:.3f} own_ms_boto={own_boto * 1000:.3f} "
+              f"in_lambda_ms={in_lambda * 1000:.3f} "
               f"total_ms={total * 1000:.3f} aws_calls={rows[-1][3]} ratio={own / base:.1f}")
     print(f"owntime samples={args.samples} (median of each; moto in-process)")
 

@@ -124,12 +124,34 @@ def _with_condition(request: dict[str, Any], condition: Any, names: dict[str, st
     if condition is not None:
         if not isinstance(condition, Condition):
             raise ValueError("a transaction's condition must be a PynamoDB Condition")
-        request["ConditionExpression"] = condition.serialize(names, values)
+        if names or values:
+            request["ConditionExpression"] = condition.serialize(names, values)
+        else:  # a put's condition, alone in its request: mostly the same few constants
+            request["ConditionExpression"], names, values = _serialized_alone(condition)
     if names:
         request["ExpressionAttributeNames"] = {v: k for k, v in names.items()}
     if values:
         request["ExpressionAttributeValues"] = values
     return request
+
+
+# Conditions serialised with no placeholder taken yet, by the condition's id; the entry holds
+# the condition itself, so no other object can have that id while it is kept. A condition is not
+# changed once made (``&``, ``|`` and ``~`` make new ones).
+_ALONE: dict[int, tuple[Any, str, dict[str, str], dict[str, Any]]] = {}
+_ALONE_MAX = 256
+
+
+def _serialized_alone(condition: Any) -> tuple[str, dict[str, str], dict[str, Any]]:
+    hit = _ALONE.get(id(condition))
+    if hit is None or hit[0] is not condition:
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        hit = (condition, condition.serialize(names, values), names, values)
+        if len(_ALONE) >= _ALONE_MAX:
+            _ALONE.clear()
+        _ALONE[id(condition)] = hit
+    return hit[1], dict(hit[2]), dict(hit[3])
 
 
 def new_token() -> str:

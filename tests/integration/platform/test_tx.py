@@ -161,3 +161,21 @@ def test_get_sends_pynamodbs_request_and_reads_what_it_reads(aws_env):
         events.unregister("provide-client-params.dynamodb.GetItem", keep)
     assert found == ["DoesNotExist", "DoesNotExist"] and len(sent) == 6
     assert sent[0]["Key"] == {"pk": {"S": "B#x#UNAME#g"}, "sk": {"S": "UNIQUE"}}
+
+
+def test_a_condition_used_again_is_sent_as_pynamodb_sends_it_each_time(aws_env):
+    """A put's condition serialised once is reused (store/tx.py _serialized_alone): each put
+    still gets PynamoDB's request, with placeholders of its own."""
+    condition = UniqueItem.pk.does_not_exist() | (UniqueItem.user_id == "someone")
+    items = [UniqueItem(f"B#x#UNAME#again{i}", "UNIQUE", user_id="u") for i in range(3)]
+    requests = []
+    for batch in (items[:2], items[2:]):
+        with transaction() as tx:
+            for item in batch:
+                tx.save(item, condition=condition)
+            requests += tx._put_items
+    for item, request in zip(items, requests, strict=True):
+        assert request == item.get_save_kwargs_from_instance(condition=condition)
+    assert requests[0]["ExpressionAttributeValues"] is not requests[1][
+        "ExpressionAttributeValues"]
+    assert all(UniqueItem.get(i.pk, "UNIQUE").user_id == "u" for i in items)

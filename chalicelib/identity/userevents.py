@@ -25,8 +25,7 @@ def registered_row(brand_id: str, user_id: str, referrer_id: str | None,
                                              "referrerId": referrer_id, "userType": user_type})
 
 
-def deliver(item: notify.OutboxItem) -> notify.Delivery:
-    return notify.Delivery(result=SUBSCRIBERS.hand_out(item)[1])
+deliver = SUBSCRIBERS.deliver
 
 
 USER_EVENT = notify.register_kind("user-event", deliver)

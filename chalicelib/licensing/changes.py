@@ -30,8 +30,7 @@ def add(tx: Any, brand_id: str, license_ids: list[str]) -> list[notify.OutboxIte
     return rows
 
 
-def deliver(item: notify.OutboxItem) -> notify.Delivery:
-    return notify.Delivery(result=SUBSCRIBERS.hand_out(item)[1])
+deliver = SUBSCRIBERS.deliver
 
 
 LICENSE_EVENT = notify.register_kind("license-event", webhooks.forwarding(deliver))

@@ -96,6 +96,11 @@ class Subscribers:
         return payload, {"event": payload.get("event"),
                          "subscribers": [f"{h.__module__}:{h.__qualname__}"
                                          for h in self.handlers]}
+
+    def deliver(self, item: OutboxItem) -> Delivery:
+        """The kind's handler when handing out is all it does (``user-event``,
+        ``license-event``)."""
+        return Delivery(result=self.hand_out(item)[1])
 # Called once when the consumer gives a row up (Failed, after the queue's max receives), with
 # the row and its last error; returns new items to write (e.g. a Failed delivery-log row).
 GiveUpHook = Callable[[OutboxItem, str], list[Any]]

@@ -1,5 +1,9 @@
-"""ConditionFailed reports failures in the order the caller added operations, although PynamoDB
-sends them grouped by kind (condition checks, deletes, puts, updates)."""
+"""store/tx.py: ConditionFailed reports failures in the order the caller added operations,
+although PynamoDB sends them grouped by kind (condition checks, deletes, puts, updates); and the
+requests built here instead of by PynamoDB (puts, ``set_values``, ``get``, the connection's
+dispatch) are PynamoDB's own."""
+
+from contextlib import contextmanager
 
 import pytest
 from pynamodb.exceptions import AttributeNullError
@@ -102,6 +106,24 @@ def test_set_values_stores_what_pynamodbs_update_stores(aws_env):
     assert P.get("P#ours", "PAYMENT").held is True
 
 
+@contextmanager
+def _sent(operation: str):
+    """The parameters of each DynamoDB ``operation`` (``*``: any) sent meanwhile."""
+    from chalicelib.store.base import connection
+
+    sent: list[dict] = []
+
+    def keep(params, **_):
+        sent.append(dict(params))
+
+    events = connection().client.meta.events
+    events.register(f"provide-client-params.dynamodb.{operation}", keep)
+    try:
+        yield sent
+    finally:
+        events.unregister(f"provide-client-params.dynamodb.{operation}", keep)
+
+
 def test_the_shared_connection_asks_for_capacity_and_draws_no_uuid(aws_env, monkeypatch):
     """Our dispatch (store/base.py) sends what PynamoDB's sends: every data operation asks for
     its consumed capacity (bench/cost.py reads it), a table operation doesn't; no uuid4."""
@@ -115,19 +137,10 @@ def test_the_shared_connection_asks_for_capacity_and_draws_no_uuid(aws_env, monk
         raise AssertionError("PynamoDB drew a uuid")
 
     monkeypatch.setattr(pynamodb.connection.base, "uuid", SimpleNamespace(uuid4=no_uuid))
-    sent = []
-
-    def keep(params, **_):
-        sent.append(dict(params))
-
-    events = connection().client.meta.events
-    events.register("provide-client-params.dynamodb.*", keep)
-    try:
+    with _sent("*") as sent:
         UniqueItem("B#x#UNAME#cap", "UNIQUE", user_id="u").save()
         assert UniqueItem.get("B#x#UNAME#cap", "UNIQUE").user_id == "u"
         connection().describe_table(UniqueItem.Meta.table_name)
-    finally:
-        events.unregister("provide-client-params.dynamodb.*", keep)
     assert [p.get("ReturnConsumedCapacity") for p in sent] == ["TOTAL", "TOTAL", None]
 
 
@@ -135,17 +148,9 @@ def test_get_sends_pynamodbs_request_and_reads_what_it_reads(aws_env):
     from pynamodb.models import Model
 
     from chalicelib.payments.models import PaymentItem as P
-    from chalicelib.store.base import connection
-
-    sent = []
-
-    def keep(params, **_):
-        sent.append(dict(params))
 
     UniqueItem("B#x#UNAME#g", "UNIQUE", user_id="u").save()
-    events = connection().client.meta.events
-    events.register("provide-client-params.dynamodb.GetItem", keep)
-    try:
+    with _sent("GetItem") as sent:
         for cls, keys, consistent in ((UniqueItem, ("B#x#UNAME#g", "UNIQUE"), True),
                                       (UniqueItem, ("B#x#UNAME#none", "UNIQUE"), False),
                                       (P, ("P#none", "PAYMENT"), True)):
@@ -157,8 +162,6 @@ def test_get_sends_pynamodbs_request_and_reads_what_it_reads(aws_env):
                     found.append("DoesNotExist")
             assert found[0] == found[1]
             assert sent[-2] == sent[-1]
-    finally:
-        events.unregister("provide-client-params.dynamodb.GetItem", keep)
     assert found == ["DoesNotExist", "DoesNotExist"] and len(sent) == 6
     assert sent[0]["Key"] == {"pk": {"S": "B#x#UNAME#g"}, "sk": {"S": "UNIQUE"}}
 

@@ -63,6 +63,9 @@ UNUSED_DIRS = (
     "fontTools/cu2qu", "fontTools/qu2cu", "fontTools/ufoLib", "fontTools/voltLib",
     "fontTools/mtiLib", "fontTools/merge", "fontTools/diff",
 )
+# Pillow's (fpdf2's) optional plugins whose module loads a library of its own: AVIF (8 MB of
+# libavif; Pillow reports the format unsupported without it) and Tk (no display on Lambda).
+UNUSED_FILES = ("PIL/_avif.*.so", "pillow.libs/libavif-*", "PIL/_imagingtk.*.so")
 # C and Cython sources, headers and type stubs: Python never reads them (fontTools ships 5 MB).
 UNUSED_SUFFIXES = (".c", ".pyx", ".pxd", ".h", ".pyi")
 # babel comes with python-liquid, for its optional i18n filters, which notify/templates.py's
@@ -260,13 +263,15 @@ def _remove(path: Path) -> int:
 
 
 def prune_unused(tree: Path) -> int:
-    """Delete what the dependencies ship but no handler loads (UNUSED_DIRS, UNUSED_SUFFIXES,
-    babel's locales but BABEL_LOCALES, botocore's models but ``used_services``, tests, wheels'
-    ``.data`` folders); returns the bytes removed."""
+    """Delete what the dependencies ship but no handler loads (UNUSED_DIRS, UNUSED_FILES,
+    UNUSED_SUFFIXES, babel's locales but BABEL_LOCALES, botocore's models but
+    ``used_services``, tests, wheels' ``.data`` folders); returns the bytes removed."""
     removed = 0
     for name in UNUSED_DIRS:
         if (tree / name).exists():
             removed += _remove(tree / name)
+    for f in [f for pattern in UNUSED_FILES for f in tree.glob(pattern)]:
+        removed += _remove(f)
     for top in [d for d in tree.iterdir() if d.is_dir() and d.name != "chalicelib"]:
         if top.name.endswith(".data"):  # a wheel's scripts and man pages, never importable
             removed += _remove(top)

@@ -198,13 +198,18 @@ def test_what_no_handler_loads_is_pruned_and_the_rest_stays(tmp_path):
         "app.py": "from chalicelib.store import aws\n",
         "chalicelib/store/aws.py": 'def f(aws):\n    return aws.client("kms"), client( "sqs" )\n',
         "chalicelib/tests/keep.py": "",
+        "PIL/_avif.cpython-311-x86_64-linux-gnu.so": "x" * 20000,
+        "pillow.libs/libavif-0b1c2ae7.so.16.4.1": "x" * 30000,
+        "PIL/_imagingtk.cpython-311-x86_64-linux-gnu.so": "x" * 40000,
+        "PIL/_imaging.cpython-311-x86_64-linux-gnu.so": "",
+        "pillow.libs/libjpeg-02b4d8cf.so.62.4.0": "",
     }
     for name, text in files.items():
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         (tree / name).write_text(text)
 
     assert package.used_services(tree) == {"dynamodb", "sts", "kms", "sqs"}
-    assert package.prune_unused(tree) == 100 + 10 + 1000
+    assert package.prune_unused(tree) == 100 + 10 + 1000 + 90000
     left = {p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()}
     assert left == {
         "fontTools/ttLib/ttFont.py", "fontTools/misc/bezierTools.py", "certifi/core.py",
@@ -212,7 +217,8 @@ def test_what_no_handler_loads_is_pruned_and_the_rest_stays(tmp_path):
         "botocore/data/endpoints.json", "botocore/data/sqs/2012-11-05/service-2.json.gz",
         "botocore/data/kms/2014-11-01/service-2.json.gz",
         "botocore/data/dynamodb/2012-08-10/service-2.json.gz",
-        "app.py", "chalicelib/store/aws.py", "chalicelib/tests/keep.py"}
+        "app.py", "chalicelib/store/aws.py", "chalicelib/tests/keep.py",
+        "PIL/_imaging.cpython-311-x86_64-linux-gnu.so", "pillow.libs/libjpeg-02b4d8cf.so.62.4.0"}
 
 
 # Run in the unzipped real package, alone on the path (-I -S): every module of chalicelib (the
@@ -249,6 +255,13 @@ pdfs = [pdf.render(invoice, brand)]
 if sys.argv[3]:
     pdfs.append(pdf.render(invoice, brand, font=sys.argv[3]))
 assert all(p.startswith(b"%PDF") for p in pdfs)
+import io
+from PIL import Image
+for fmt in ("PNG", "JPEG"):  # a brand's logo goes through the package's own Pillow
+    logo = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(logo, fmt)
+    drawn = pdf.render(invoice, {**brand, "logo": logo.getvalue()})
+    assert b"/Subtype /Image" in drawn, fmt
 
 from chalicelib.store import aws
 for service in sys.argv[2].split(","):
@@ -278,6 +291,11 @@ def test_the_pruned_package_runs_every_module_and_the_libraries_paths_it_uses(tm
     assert sorted(p.stem for p in (task / "babel" / "locale-data").glob("*.dat")) == sorted(
         package.BABEL_LOCALES)
     assert not any((task / d).exists() for d in package.UNUSED_DIRS)
+    # Every compiled library came from a wheel built for Lambda's glibc, none compiled here
+    # (Chalice builds what it finds no such wheel for, against this machine's libraries).
+    built_here = [w.parent.name for w in task.glob("*.dist-info/WHEEL")
+                  if "-linux_x86_64" in w.read_text()]
+    assert built_here == []
 
     font = DEJAVU if DEJAVU.is_file() else ""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JFW_", "AWS_"))}

@@ -11,9 +11,7 @@ so the function's JFW_BASE_URL can refer to the REST API without a circular depe
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra.config import ROOT
+from infra.package import link_or_copy
 
 API_LOGICAL_ID = "APIHandler"
 REST_API_LOGICAL_ID = "RestAPI"
@@ -108,14 +107,6 @@ def binary_for_every_accept(sam: dict) -> None:
     body["x-amazon-apigateway-binary-media-types"] = list(BINARY_MEDIA_TYPES)
 
 
-def _link_or_copy(src: Path, dest: Path) -> None:
-    dest.unlink(missing_ok=True)
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copy2(src, dest)
-
-
 class PrebuiltChalice(Chalice):
     """``chalice.cdk.Chalice`` whose package step copies an existing package.
 
@@ -137,7 +128,7 @@ class PrebuiltChalice(Chalice):
         zip_path = self._prebuilt_dir / "deployment.zip"
         if not zip_path.is_file():
             raise FileNotFoundError(f"{zip_path} is missing: run `make package STAGE=...`")
-        _link_or_copy(zip_path, dest / "deployment.zip")
+        link_or_copy(zip_path, dest / "deployment.zip")
         (dest / "sam.json").write_text(json.dumps(self._template))
 
     def _generate_sam_template_with_assets(self, chalice_out_dir: str, package_id: str) -> str:

@@ -17,7 +17,9 @@
    gives a byte-identical zip, so the CDK asset hash (and the deployment) doesn't change.
 
 A stamp next to the output holds a hash of everything the package is made from; a matching
-stamp skips the whole build (``make infra-check`` on the second run).
+stamp skips the whole build (``make infra-check`` on the second run). The zip is the same bytes
+for every stage, so a stage built beside another from the same code (build/prod beside
+build/dev) links that zip and runs only step 1, for its own sam.json.
 
 CLI: ``python -m infra.package --stage dev [--no-compile] [--out DIR] [--force]``.
 """
@@ -127,17 +129,22 @@ def _source_files() -> Iterator[tuple[Path, str]]:
                 yield path, path.relative_to(ROOT).as_posix()
 
 
-def source_hash(stage: str, compile: bool) -> str:
-    """What the package is made from: sources, requirements, Chalice config, stage, the compile
-    step, the interpreter minor and this recipe itself."""
+def code_hash(compile: bool) -> str:
+    """What the zip is made from: sources, requirements, Chalice config, the compile step, the
+    interpreter minor and this recipe itself. Not the stage: every stage's zip is the same
+    bytes (only sam.json names the stage's queues)."""
     h = hashlib.sha256()
-    recipe = {"stage": stage, "compile": compile, "python": list(sys.version_info[:2]),
-              "region": _region()}
+    recipe = {"compile": compile, "python": list(sys.version_info[:2]), "region": _region()}
     h.update(json.dumps(recipe, sort_keys=True).encode())
     for path, name in [*_source_files(), (Path(__file__), "infra/package.py")]:
         h.update(name.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
+
+
+def source_hash(stage: str, compile: bool) -> str:
+    """What the whole output (zip and sam.json) is made from: the code and the stage."""
+    return hashlib.sha256(f"{stage}\0{code_hash(compile)}".encode()).hexdigest()
 
 
 def _requirement_name(line: str) -> str:
@@ -320,10 +327,43 @@ def _locked(out_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def link_or_copy(src: Path, dest: Path) -> None:
+    dest.unlink(missing_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:  # another file system (a missing ``src`` raises here too)
+        shutil.copy2(src, dest)
+
+
+def _stamped(out_dir: Path) -> list[str]:
+    """A build's stamp: its source_hash, then its code_hash."""
+    try:
+        return (out_dir / STAMP_NAME).read_text().split()
+    except FileNotFoundError:
+        return []
+
+
 def is_current(out_dir: Path, digest: str) -> bool:
-    stamp = out_dir / STAMP_NAME
-    return (stamp.is_file() and stamp.read_text().strip() == digest
+    return (_stamped(out_dir)[:1] == [digest]
             and (out_dir / ZIP_NAME).is_file() and (out_dir / TEMPLATE_NAME).is_file())
+
+
+def _reuse_zip(out_dir: Path, code: str, dest: Path) -> bool:
+    """Link (or copy) into ``dest`` the zip of another stage's build beside ``out_dir`` made
+    from the same code (build/dev for build/prod): the second stage then skips extracting,
+    compiling and zipping again. A sibling rebuilt meanwhile from the same code wrote the same
+    bytes (the zip is deterministic), so its stamp is checked again after the link."""
+    for other in sorted(d for d in out_dir.parent.iterdir() if d.is_dir() and d != out_dir):
+        if _stamped(other)[1:2] != [code]:
+            continue
+        try:
+            link_or_copy(other / ZIP_NAME, dest)
+        except FileNotFoundError:
+            continue
+        if _stamped(other)[1:2] == [code]:
+            return True
+        dest.unlink()
+    return False
 
 
 def build(stage: str, out_dir: Path | None = None, compile: bool = True,
@@ -334,6 +374,7 @@ def build(stage: str, out_dir: Path | None = None, compile: bool = True,
     check_interpreter()
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(stage)
     out_dir = out_dir.resolve()
+    code = code_hash(compile)
     digest = source_hash(stage, compile)
     with _locked(out_dir):
         if not force and is_current(out_dir, digest):
@@ -347,18 +388,19 @@ def build(stage: str, out_dir: Path | None = None, compile: bool = True,
                                                                   target_is_directory=True)
                 chalice_package(stage, project, chalice_out)
                 _keep_only(chalice_cache(), chalice_out / ZIP_NAME)
-            with zipfile.ZipFile(chalice_out / ZIP_NAME) as z:
-                z.extractall(tree)
-            strip_bytecode(tree)
-            prune_unserved_assets(tree)
-            prune_unused(tree)
-            if compile:
-                compile_tree(tree)
-            deterministic_zip(tree, work / ZIP_NAME)
+            if force or not _reuse_zip(out_dir, code, work / ZIP_NAME):
+                with zipfile.ZipFile(chalice_out / ZIP_NAME) as z:
+                    z.extractall(tree)
+                strip_bytecode(tree)
+                prune_unserved_assets(tree)
+                prune_unused(tree)
+                if compile:
+                    compile_tree(tree)
+                deterministic_zip(tree, work / ZIP_NAME)
             (out_dir / STAMP_NAME).unlink(missing_ok=True)
             os.replace(work / ZIP_NAME, out_dir / ZIP_NAME)
             os.replace(chalice_out / TEMPLATE_NAME, out_dir / TEMPLATE_NAME)
-            (out_dir / STAMP_NAME).write_text(digest + "\n")
+            (out_dir / STAMP_NAME).write_text(f"{digest}\n{code}\n")
     return out_dir
 
 

@@ -140,6 +140,30 @@ def test_a_second_stage_reuses_chalices_zip_of_the_dependencies(project, tmp_pat
     assert newer != kept  # a changed app is another zip; the old one is dropped
 
 
+def test_a_second_stage_from_the_same_code_links_the_first_ones_zip(project, tmp_path,
+                                                                   monkeypatch):
+    """prod beside dev (build/prod, build/dev) takes dev's zip as it is, without extracting,
+    compiling and zipping again; its own sam.json still names its queues. Changed code is
+    built anew, not taken from a stage built before the change."""
+    dev = package.build("dev", tmp_path / "dev")
+
+    def rebuilt(*_: object) -> None:
+        raise AssertionError("the zip was built again")
+    with monkeypatch.context() as m:
+        m.setattr(package, "compile_tree", rebuilt)
+        m.setattr(package, "deterministic_zip", rebuilt)
+        prod = package.build("prod", tmp_path / "prod")
+    assert (prod / package.ZIP_NAME).stat().st_ino == (dev / package.ZIP_NAME).stat().st_ino
+    assert "jfw-prod-outbox" in (prod / package.TEMPLATE_NAME).read_text()
+    assert "jfw-dev-outbox" not in (prod / package.TEMPLATE_NAME).read_text()
+
+    (project / "chalicelib" / "__init__.py").write_text('NAME = "changed"\n')
+    prod = package.build("prod", tmp_path / "prod")
+    assert digest(prod / package.ZIP_NAME) != digest(dev / package.ZIP_NAME)
+    with zipfile.ZipFile(prod / package.ZIP_NAME) as z:
+        assert b"changed" in z.read("chalicelib/__pycache__/__init__.cpython-311.pyc")
+
+
 def test_the_cli_prints_the_output_and_the_zip_size(project, tmp_path, capsys):
     assert package.main(["--stage", "dev", "--out", str(tmp_path / "cli")]) == 0
     line = capsys.readouterr().out.strip()

@@ -39,3 +39,29 @@ def test_a_brands_table_dump_holds_exactly_its_items(demo_brand, other_brand):
     assert mine == expected
     assert sum(map(len, mine.values())) > 0
     assert all(other_brand["id"] not in i for items in mine.values() for i in items)
+
+
+def test_the_dump_read_from_moto_is_the_scans_and_sees_a_changed_item(demo_brand, monkeypatch):
+    """In-process moto, dump_tables reads moto's tables, not a Scan: the same items, binaries
+    and numbers too, and a changed attribute of one item is a change to assert_unchanged."""
+    from chalicelib import settings
+    from chalicelib.store import aws
+    from tests.helpers import tables
+
+    aws.client("dynamodb").put_item(TableName=settings.get().table_name("payments"), Item={
+        "pk": {"S": f"B#{demo_brand['id']}#PROBE"}, "sk": {"S": "PROBE"}, "b": {"B": b"\0\1"},
+        "bs": {"BS": [b"\2"]}, "m": {"M": {"b": {"B": b"\3"}}}, "n": {"N": "1.50"}})
+    direct = tables.dump_tables()
+    with monkeypatch.context() as m:
+        m.setattr(tables, "_moto_items", lambda table_name: None)
+        assert tables.dump_tables() == direct
+    assert sum(map(len, direct.values())) > 0
+
+    brand_row = next(json.loads(i) for i in direct["identity"]
+                     if i.startswith('{"') and demo_brand["id"] in i)
+    aws.client("dynamodb").update_item(
+        TableName=settings.get().table_name("identity"),
+        Key={"pk": brand_row["pk"], "sk": brand_row["sk"]},
+        UpdateExpression="SET probe = :v", ExpressionAttributeValues={":v": {"N": "1"}})
+    with pytest.raises(AssertionError, match="wrote to the identity table"):
+        tables.assert_unchanged(direct, "the probe")

@@ -70,9 +70,9 @@ run: $(LOCAL_STAMP) devstack-tools
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-# Its parts run side by side (make -j): the pip layers beside the DynamoDB Local and Chromium
-# installs (mostly downloads), then the suite beside lint and infra-check (the CDK synth, mostly
-# one core, while the suite's stack tests wait on their subprocesses). Any part failing fails
+# Its parts run side by side (make -j): the requirement layers beside the DynamoDB Local and
+# Chromium installs (mostly downloads), then the suite beside lint and infra-check (the CDK
+# synth, mostly one core, while the suite's stack tests wait on their subprocesses). Any part failing fails
 # `make test`. Output is not synchronised, so the suite's progress shows as it runs (make's
 # --output-sync holds a command's output until it ends: nothing for 15 minutes).
 TEST_JOBS ?= 4
@@ -93,7 +93,7 @@ test-suite: $(DEV_STAMP) $(INFRA_STAMP) test-tools test-bytecode
 # of every test module in every worker (~15 s of CPU each), and where PYTHONDONTWRITEBYTECODE is
 # set (some CI images) again in every process. A collection writes them all; it runs while the
 # deploy tools and the browser install, so the workers find them ready (if it fails, say while
-# pip still writes the deploy tools, the workers compile as before: the suite reports errors).
+# uv still writes the deploy tools, the workers compile as before: the suite reports errors).
 test-bytecode: $(DEV_STAMP)
 	$(BIN)/python -m pytest --collect-only -q -p no:xdist --ignore=tests/infra > /dev/null \
 		|| echo "test-bytecode: the collection failed; the workers compile as they go"

@@ -339,7 +339,7 @@ def _stamped(out_dir: Path) -> list[str]:
     """A build's stamp: its source_hash, then its code_hash."""
     try:
         return (out_dir / STAMP_NAME).read_text().split()
-    except FileNotFoundError:
+    except OSError:  # none, or a folder beside ours we may not read (--out /tmp/x)
         return []
 
 

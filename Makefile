@@ -7,9 +7,11 @@ BIN := $(VENV)/bin
 # uv installs the requirements (pinned, from PyPI, as pip would: the same versions) in seconds
 # where pip took over a minute and a half per clean clone; it is itself installed by the venv's
 # pip, pinned. The venv keeps its pip: Chalice's packager downloads the Lambda's wheels with it.
+# --native-tls: the system's certificates (as pip is configured here), not uv's bundled ones, so
+# a machine whose registry traffic needs its own CA works for both.
 UV_VERSION := 0.9.30
 UV := $(BIN)/uv
-INSTALL := $(UV) pip install --quiet --python $(BIN)/python
+INSTALL := $(UV) pip install --quiet --native-tls --python $(BIN)/python
 # Bytecode is written wherever a module is first imported (by the suite's collection, the local
 # stack, the synth), once: uv doesn't compile at install as pip did, and some CI images set
 # PYTHONDONTWRITEBYTECODE, which would make every process compile what it imports again.

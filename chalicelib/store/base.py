@@ -48,7 +48,7 @@ from pynamodb.models import Model
 
 from chalicelib import settings
 from chalicelib.lasting import lasting
-from chalicelib.store import aws, schema
+from chalicelib.store import aws, ids, schema
 
 _shared: Connection | None = None
 _lock = threading.Lock()
@@ -195,11 +195,11 @@ class BaseModel(Model):
         table's description on every call."""
         if attributes_to_get is not None:
             return super().get(hash_key, range_key, consistent_read, attributes_to_get)
-        hash_attr = cls._hash_key_attribute()
-        key = {hash_attr.attr_name: {hash_attr.attr_type: hash_attr.serialize(hash_key)}}
         if range_key is not None and cls._range_keyname is not None:
-            range_attr = cls._range_key_attribute()
-            key[range_attr.attr_name] = {range_attr.attr_type: range_attr.serialize(range_key)}
+            range_key = cls._range_key_attribute().serialize(range_key)
+        else:
+            range_key = None
+        key = cls.item_key(cls._hash_key_attribute().serialize(hash_key), range_key)
         table = cls._get_connection()
         request = {"TableName": table.table_name, "Key": key, "ConsistentRead": consistent_read}
         try:
@@ -210,6 +210,16 @@ class BaseModel(Model):
         if item:
             return cls.from_raw_data(item)
         raise cls.DoesNotExist()
+
+    @classmethod
+    def item_key(cls, hash_key: str, range_key: str | None = None) -> dict[str, Any]:
+        """An item's key as DynamoDB takes it, from its serialised key values."""
+        hash_attr = cls._hash_key_attribute()
+        key = {hash_attr.attr_name: {hash_attr.attr_type: hash_key}}
+        if range_key is not None:
+            range_attr = cls._range_key_attribute()
+            key[range_attr.attr_name] = {range_attr.attr_type: range_key}
+        return key
 
     def copy(self) -> Any:
         """Another unsaved instance with the same values, without a serialising round trip; a
@@ -339,8 +349,7 @@ def utc_out(value: datetime) -> str:
     is taken as UTC), without strftime."""
     if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
-            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}+0000")
+    return ids.utc_digits(value) + "+0000"
 
 
 def _number_out(value: Any) -> str:

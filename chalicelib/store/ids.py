@@ -75,8 +75,14 @@ def stamp(moment: datetime) -> str:
     """Fixed-width UTC time for sort keys, so times sort as strings."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
+    return utc_digits(moment) + "Z"
+
+
+def utc_digits(moment: datetime) -> str:
+    """A UTC ``moment`` as ``2026-12-05T01:02:03.000456``, what ``stamp`` and the models' UTC
+    times (store/base.py) are written with, without strftime."""
     return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
-            f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}Z")
+            f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}")
 
 
 def stamp_range(attr: Any, start: datetime | None, end: datetime | None) -> Any:

@@ -92,12 +92,7 @@ class _Recorded(TransactWrite):
                 sets.append(f"{placeholder} = {value_placeholder}")
         expression = " ".join(f"{word} {', '.join(parts)}" for word, parts in
                               (("SET", sets), ("REMOVE", removes)) if parts)
-        hash_key, range_key = model._get_hash_range_key_serialized_values()
-        hash_attr = cls._hash_key_attribute()
-        key = {hash_attr.attr_name: {hash_attr.attr_type: hash_key}}
-        if range_key is not None:
-            range_attr = cls._range_key_attribute()
-            key[range_attr.attr_name] = {range_attr.attr_type: range_key}
+        key = cls.item_key(*model._get_hash_range_key_serialized_values())
         update = {"TableName": cls._get_connection().table_name, "Key": key,
                   "UpdateExpression": expression}
         self._update_items.append(_with_condition(update, condition, names, values))

@@ -165,7 +165,6 @@ def _put_back(payment: Any, amount: int, quote: dict, coupon_id: str | None,
         pass  # it moved on (paid, expired): the gateway's notification tells the amount
 
 
-
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
